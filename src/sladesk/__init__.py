@@ -1,0 +1,3 @@
+"""sladesk: a self-hosted support desk where the support contract (the SLA) is code."""
+
+__all__: list[str] = []

@@ -1,0 +1,363 @@
+"""Business calendars: a zone, weekly working hours and holidays, with exact time arithmetic.
+
+A `Calendar` answers two questions, exactly to the microsecond and across DST changes:
+``add(start, work)`` (when has ``work`` of working time elapsed since ``start``?) and
+``elapsed(a, b)`` (how much working time lies in ``[a, b)``?).
+
+What counts as working time is defined in `sladesk.sla.timeline`: an instant is working
+time when its local wall-clock reading falls in a working range of its local date. The
+working ranges are the weekly spans, minus each exception's closed spans on that date
+(a public holiday closes the whole date, 00:00-24:00, including the tail of an overnight
+shift that began the evening before), plus each exception's extra open spans.
+
+How it is fast: for a range of years the working time is laid out once as sorted UTC
+intervals with the cumulative working time before each; a query is two bisections.
+The range grows on demand (a query in 2090 works; it costs one rebuild).
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import holidays as holidays_lib
+
+from .errors import NaiveDatetimeError, NoWorkingTimeError, SlaError
+from .spans import DAY, FULL_DAY, Span, clip, merge, subtract, union
+from .timeline import first_instant_at, offset_pieces, wall_seconds, wall_to_utc
+
+__all__ = ["Calendar", "DayException", "DaySegment"]
+
+_US = 1_000_000
+_DEFAULT_YEARS = (2020, 2032)
+_MIN_YEAR, _MAX_YEAR = 1971, 9998
+
+
+@dataclass(frozen=True)
+class DayException:
+    """A date whose hours differ from the weekly pattern.
+
+    ``closed`` spans are removed from that date's wall time (default: the whole date, a
+    public holiday); ``opened`` spans are added afterwards. "24 Dec closes at 13:00" is
+    ``DayException("Christmas Eve", closed=((46800, 86400),))``.
+    """
+
+    name: str
+    closed: tuple[Span, ...] = FULL_DAY
+    opened: tuple[Span, ...] = ()
+
+
+@dataclass(frozen=True)
+class DaySegment:
+    """Working time on one local date within a queried range (for explanations).
+
+    ``closed_reason`` names the exception (e.g. ``Thanksgiving Day``) when the weekly
+    pattern has hours on that date but the exception removed some or all of them.
+    """
+
+    day: date
+    worked: timedelta
+    closed_reason: str | None
+
+
+@dataclass(frozen=True)
+class _Layout:
+    lo_year: int
+    hi_year: int
+    lo_us: int  # first covered instant
+    hi_us: int  # first instant past the coverage
+    starts: list[int]
+    ends: list[int]
+    cum: list[int]  # working µs before interval i (since lo_us)
+    cum_end: list[int]
+
+
+class Calendar:
+    """A business calendar in one IANA zone. Immutable once built; safe to share."""
+
+    def __init__(
+        self,
+        name: str,
+        timezone: str,
+        weekly: Mapping[int, Sequence[Span]],
+        *,
+        holiday_country: str | None = None,
+        holiday_subdivision: str | None = None,
+        exceptions: Mapping[date, DayException] | None = None,
+        business_day: timedelta | None = None,
+    ) -> None:
+        """``weekly`` maps weekday (0 = Monday) to spans (`sladesk.sla.spans`).
+
+        ``holiday_country``/``holiday_subdivision`` take whole-day closures from the
+        ``holidays`` package (observed days included); ``exceptions`` are explicit dates
+        and win over the package on the same date. ``business_day`` is the length of one
+        "business day" in targets; by default the longest weekday's working time.
+        """
+        try:
+            self.zone = ZoneInfo(timezone)
+        except Exception as exc:
+            raise SlaError(f"unknown time zone {timezone!r} (use an IANA name)") from exc
+        self.name = name
+        self.timezone = timezone
+        self.weekly: dict[int, tuple[Span, ...]] = {d: tuple(weekly.get(d, ())) for d in range(7)}
+        self.holiday_country = holiday_country
+        self.holiday_subdivision = holiday_subdivision
+        self.exceptions: dict[date, DayException] = dict(exceptions or {})
+        if holiday_country is not None:
+            try:
+                holidays_lib.country_holidays(holiday_country, subdiv=holiday_subdivision)
+            except NotImplementedError as exc:
+                raise SlaError(
+                    f"the holidays package knows no country {holiday_country!r}"
+                    + (f" subdivision {holiday_subdivision!r}" if holiday_subdivision else "")
+                ) from exc
+        lengths = [self._weekday_seconds(d) for d in range(7)]
+        if not any(lengths) and not any(e.opened for e in self.exceptions.values()):
+            raise NoWorkingTimeError(f"calendar {name!r} has no working hours on any weekday")
+        self.business_day = business_day or timedelta(seconds=max(lengths) or DAY)
+        self._holiday_cache: dict[int, dict[date, str]] = {}
+        self._layout: _Layout | None = None
+
+    @classmethod
+    def always(cls, name: str = "24x7", timezone: str = "UTC") -> Calendar:
+        """A 24x7 calendar: every instant is working time (calendar time)."""
+        return cls(name, timezone, {d: FULL_DAY for d in range(7)})
+
+    def __repr__(self) -> str:
+        return f"Calendar({self.name!r}, {self.timezone!r})"
+
+    # ----------------------------------------------------------------- public queries
+    def add(self, start: datetime, work: timedelta) -> datetime:
+        """The earliest instant at which ``work`` of working time has elapsed since ``start``.
+
+        A start outside working hours waits for the next opening; a deadline that lands
+        exactly on a closing time is that closing time. ``work == 0`` returns ``start``.
+        The result is in this calendar's zone. (Hot path: kept flat on purpose.)
+        """
+        if start.tzinfo is None:
+            raise NaiveDatetimeError("start", start)
+        w = (work.days * DAY + work.seconds) * _US + work.microseconds
+        if w <= 0:
+            if w < 0:
+                raise SlaError(f"work must not be negative, got {work}")
+            return start.astimezone(self.zone)
+        s = round(start.timestamp() * _US)
+        lay = self._layout
+        if lay is None or not lay.lo_us <= s < lay.hi_us:
+            lay = self._covering(s)
+        starts = lay.starts
+        i = bisect_right(starts, s) - 1
+        if i < 0:
+            target = w
+        else:
+            into, length = s - starts[i], lay.ends[i] - starts[i]
+            target = lay.cum[i] + (into if into < length else length) + w
+        j = bisect_left(lay.cum_end, target)
+        if j < len(starts):
+            return _fromtimestamp((starts[j] + target - lay.cum[j]) / _US, self.zone)
+        return _fromtimestamp(self._add_us(s, w) / _US, self.zone)
+
+    def elapsed(self, a: datetime, b: datetime) -> timedelta:
+        """Working time in ``[a, b)``; negative when ``b`` is before ``a``."""
+        if a.tzinfo is None:
+            raise NaiveDatetimeError("a", a)
+        if b.tzinfo is None:
+            raise NaiveDatetimeError("b", b)
+        sa, sb = round(a.timestamp() * _US), round(b.timestamp() * _US)
+        lay = self._layout
+        if lay is None or not (lay.lo_us <= sa < lay.hi_us and lay.lo_us <= sb < lay.hi_us):
+            lay = self._covering(sa)
+            if not lay.lo_us <= sb < lay.hi_us:
+                lay = self._covering(sb)
+        return timedelta(microseconds=self._cum_in(lay, sb) - self._cum_in(lay, sa))
+
+    def is_open(self, at: datetime) -> bool:
+        """Whether ``at`` is working time (opening instants are open, closing ones closed)."""
+        if at.tzinfo is None:
+            raise NaiveDatetimeError("at", at)
+        s = _dt_us(at)
+        lay = self._covering(s)
+        i = bisect_right(lay.starts, s) - 1
+        return i >= 0 and s < lay.ends[i]
+
+    def next_open(self, at: datetime) -> datetime:
+        """``at`` itself when open, else the next opening instant."""
+        if self.is_open(at):
+            return at.astimezone(self.zone)
+        s = _dt_us(at)
+        lay = self._covering(s)
+        i = bisect_right(lay.ends, s)
+        while i >= len(lay.starts):
+            lay = self._extend(lay, lay.hi_year + 5)
+            i = bisect_right(lay.ends, s)
+        return datetime.fromtimestamp(lay.starts[i] / _US, self.zone)
+
+    def holiday_name(self, day: date) -> str | None:
+        """Name of the exception or public holiday on ``day`` (local date), if any."""
+        exc = self.exceptions.get(day)
+        if exc is not None:
+            return exc.name
+        return self._package_holidays(day.year).get(day)
+
+    def segments(self, a: datetime, b: datetime) -> list[DaySegment]:
+        """Working time per local date in ``[a, b)``; dates with an exception carry its name."""
+        if a.tzinfo is None or b.tzinfo is None:
+            raise NaiveDatetimeError("a and b", (a, b))
+        out: list[DaySegment] = []
+        day = a.astimezone(self.zone).date()
+        last = b.astimezone(self.zone).date()
+        while day <= last:
+            lo = max(a, _local_midnight(day, self.zone))
+            hi = min(b, _local_midnight(day + timedelta(days=1), self.zone))
+            worked = self.elapsed(lo, hi) if hi > lo else timedelta(0)
+            reason = self.holiday_name(day) if self._weekday_seconds(day.weekday()) else None
+            out.append(DaySegment(day, worked, reason))
+            day += timedelta(days=1)
+        return out
+
+    def working_intervals(self, a: datetime, b: datetime) -> list[tuple[datetime, datetime]]:
+        """The working intervals within ``[a, b)``, as aware datetimes in this zone."""
+        sa, sb = _dt_us(a), _dt_us(b)
+        lay = self._covering(sa)
+        lay = self._covering(sb) if sb >= lay.hi_us else lay
+        i = max(bisect_right(lay.starts, sa) - 1, 0)
+        out = []
+        while i < len(lay.starts) and lay.starts[i] < sb:
+            lo, hi = max(lay.starts[i], sa), min(lay.ends[i], sb)
+            if hi > lo:
+                out.append(
+                    (
+                        datetime.fromtimestamp(lo / _US, self.zone),
+                        datetime.fromtimestamp(hi / _US, self.zone),
+                    )
+                )
+            i += 1
+        return out
+
+    # ------------------------------------------------------------------ batch (numpy)
+    def add_many(self, starts: Any, work_seconds: Any) -> Any:
+        """Vectorised `add` over epoch seconds: arrays in, float64 epoch seconds out."""
+        from .batch import add_many
+
+        return add_many(self, starts, work_seconds)
+
+    def elapsed_many(self, a: Any, b: Any) -> Any:
+        """Vectorised `elapsed` over epoch seconds: float64 working seconds out."""
+        from .batch import elapsed_many
+
+        return elapsed_many(self, a, b)
+
+    # ------------------------------------------------------------------ internals
+    def _weekday_seconds(self, weekday: int) -> int:
+        return sum((e if e > s else e + DAY) - s for s, e in self.weekly[weekday])
+
+    def _add_us(self, s: int, w: int) -> int:
+        lay = self._covering(s)
+        while True:
+            target = self._cum_in(lay, s) + w
+            j = bisect_left(lay.cum_end, target)
+            if j < len(lay.starts):
+                return lay.starts[j] + (target - lay.cum[j])
+            short = target - (lay.cum_end[-1] if lay.cum_end else 0)
+            lay = self._extend(lay, lay.hi_year + self._years_for(short))
+
+    def _years_for(self, work_us: int) -> int:
+        per_year = max(sum(self._weekday_seconds(d) for d in range(7)) * 52 * _US, 1)
+        return int(work_us // per_year) + 2
+
+    def _cum_at(self, s: int) -> int:
+        """Working µs from the layout's start to ``s`` (comparable only within one layout)."""
+        return self._cum_in(self._covering(s), s)
+
+    @staticmethod
+    def _cum_in(lay: _Layout, s: int) -> int:
+        i = bisect_right(lay.starts, s) - 1
+        if i < 0:
+            return 0
+        return lay.cum[i] + min(s - lay.starts[i], lay.ends[i] - lay.starts[i])
+
+    def _covering(self, s: int) -> _Layout:
+        lay = self._layout
+        if lay is not None and lay.lo_us <= s < lay.hi_us:
+            return lay
+        year = 1970 + int(s // (365.2425 * DAY * _US))
+        if not _MIN_YEAR <= year <= _MAX_YEAR:
+            raise SlaError(f"instant outside the supported years {_MIN_YEAR}-{_MAX_YEAR}")
+        if lay is None:
+            lo, hi = min(_DEFAULT_YEARS[0], year - 1), max(_DEFAULT_YEARS[1], year + 1)
+        else:
+            lo, hi = min(lay.lo_year, year - 1), max(lay.hi_year, year + 1)
+        self._layout = lay = self._build(max(lo, _MIN_YEAR), min(hi, _MAX_YEAR))
+        return lay
+
+    def _extend(self, lay: _Layout, hi_year: int) -> _Layout:
+        if lay.hi_year >= _MAX_YEAR:
+            raise NoWorkingTimeError(f"calendar {self.name!r} runs out of working time")
+        self._layout = new = self._build(lay.lo_year, min(hi_year, _MAX_YEAR))
+        return new
+
+    def _package_holidays(self, year: int) -> dict[date, str]:
+        got = self._holiday_cache.get(year)
+        if got is None:
+            got = {}
+            if self.holiday_country is not None:
+                h = holidays_lib.country_holidays(
+                    self.holiday_country, subdiv=self.holiday_subdivision, years=year
+                )
+                got = {d: str(n) for d, n in h.items()}
+            self._holiday_cache[year] = got
+        return got
+
+    def _build(self, lo_year: int, hi_year: int) -> _Layout:
+        d0, d1 = date(lo_year, 1, 1), date(hi_year + 1, 1, 1)
+        w0, w1 = wall_seconds(d0), wall_seconds(d1)
+        weekly: list[tuple[int, int]] = []
+        closed: list[tuple[int, int]] = []
+        opened: list[tuple[int, int]] = []
+        day, one = d0 - timedelta(days=1), timedelta(days=1)
+        while day < d1:
+            base = wall_seconds(day)
+            for s, e in self.weekly[day.weekday()]:
+                weekly.append((base + s, base + (e if e > s else e + DAY)))
+            exc = self.exceptions.get(day)
+            if exc is None and day.year >= lo_year:
+                name = self._package_holidays(day.year).get(day)
+                exc = DayException(name) if name is not None else None
+            if exc is not None:
+                closed.extend((base + s, base + (e if e > s else e + DAY)) for s, e in exc.closed)
+                opened.extend((base + s, base + (e if e > s else e + DAY)) for s, e in exc.opened)
+            day += one
+        wall = clip(union(subtract(merge(weekly), merge(closed)), merge(opened)), w0, w1)
+        pieces = offset_pieces(self.zone, w0 - 2 * DAY, w1 + 2 * DAY)
+        utc = wall_to_utc(wall, pieces)
+        lo_s, hi_s = first_instant_at(w0, pieces), first_instant_at(w1, pieces)
+        starts = [a * _US for a, _ in utc]
+        ends = [b * _US for _, b in utc]
+        cum: list[int] = []
+        cum_end: list[int] = []
+        total = 0
+        for a, b in zip(starts, ends, strict=True):
+            cum.append(total)
+            total += b - a
+            cum_end.append(total)
+        return _Layout(lo_year, hi_year, lo_s * _US, hi_s * _US, starts, ends, cum, cum_end)
+
+
+_fromtimestamp = datetime.fromtimestamp
+
+
+def _dt_us(dt: datetime) -> int:
+    """Aware datetime -> integer µs since the epoch (exact for years 1971-9998)."""
+    return round(dt.timestamp() * _US)
+
+
+def _td_us(td: timedelta) -> int:
+    return (td.days * DAY + td.seconds) * _US + td.microseconds
+
+
+def _local_midnight(day: date, zone: ZoneInfo) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=zone)
