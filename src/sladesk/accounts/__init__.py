@@ -1,0 +1,1 @@
+"""People and companies: customer organizations and contacts, agents and teams, roles."""

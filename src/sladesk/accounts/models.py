@@ -1,0 +1,167 @@
+"""Customer organizations and their contacts; staff agents and the teams they work in.
+
+Roles (see `sladesk.accounts.roles`) are derived from these rows, not stored twice:
+a superuser is an **admin**, a user with an `AgentProfile` is an **agent**, a user with a
+`Contact` is a **contact** (customer person).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from sladesk.core.clock import now
+
+__all__ = [
+    "AccountTeamMember",
+    "AgentProfile",
+    "Contact",
+    "Organization",
+    "Team",
+    "default_policy_name",
+]
+
+
+def default_policy_name() -> str:
+    """The policy a new organization runs under (``settings.SLADESK_DEFAULT_POLICY``)."""
+    return settings.SLADESK_DEFAULT_POLICY
+
+
+class Organization(models.Model):
+    """A customer company under one support contract (a policy file, a plan and a region).
+
+    ``policy_name`` is a policy file's ``name:`` (e.g. ``particle-enterprise``); ``plan`` and
+    ``region`` are keys of that policy's ``plans``/``regions`` (blank = the policy's default).
+    ``email_aliases`` are the inbound addresses that route mail to this organization
+    (Particle's ``<company>@particle.io``); with ``allow_unknown_senders`` a mail from an
+    address that is not a contact still opens a ticket (and creates the contact).
+    """
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=100, unique=True)
+    policy_name = models.CharField(max_length=100, default=default_policy_name)
+    plan = models.CharField(max_length=100, blank=True, default="")
+    region = models.CharField(max_length=100, blank=True, default="")
+    timezone = models.CharField(
+        max_length=64, default="UTC", help_text="IANA zone used to display times to this customer"
+    )
+    email_aliases = models.JSONField(default=list, blank=True)
+    allow_unknown_senders = models.BooleanField(default=False)
+    account_team = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        through="AccountTeamMember",
+        related_name="account_organizations",
+        blank=True,
+    )
+    created_at = models.DateTimeField(default=now, editable=False)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AccountTeamMember(models.Model):
+    """A staff member named on a customer's account team, with their role on it.
+
+    E.g. Particle's Technical Account Manager (more than one person allowed) or Houseware's
+    designated Customer Success Manager.
+    """
+
+    TECHNICAL_ACCOUNT_MANAGER = "Technical Account Manager"
+    CUSTOMER_SUCCESS_MANAGER = "Customer Success Manager"
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    role = models.CharField(max_length=100, default=TECHNICAL_ACCOUNT_MANAGER)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "user", "role"], name="account_team_member_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.role}, {self.organization})"
+
+
+class Contact(models.Model):
+    """A person at a customer organization who asks for support.
+
+    ``user`` is set when the contact can log in (portal, API); contacts created from mail
+    have none. The email is unique within an organization.
+    """
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="contacts"
+    )
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="contact",
+    )
+    email = models.EmailField()
+    name = models.CharField(max_length=200, blank=True, default="")
+    timezone = models.CharField(max_length=64, blank=True, default="")
+    created_at = models.DateTimeField(default=now, editable=False)
+
+    class Meta:
+        ordering = ["organization_id", "email"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "email"], name="contact_email_per_org")
+        ]
+        indexes = [models.Index(fields=["email"], name="contact_email_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.name or self.email} ({self.organization})" if self.organization_id else self.email
+
+    @property
+    def display_timezone(self) -> str:
+        """The contact's own zone, else the organization's."""
+        return self.timezone or self.organization.timezone
+
+
+class Team(models.Model):
+    """A group of agents tickets are dispatched to (Product support, Cloud support, DevOps ...).
+
+    The paging targets are plain settings for now; the notify/on-call work uses them.
+    """
+
+    name = models.CharField(max_length=100)
+    slug = models.SlugField(max_length=100, unique=True)
+    description = models.TextField(blank=True, default="")
+    pagerduty_routing_key = models.CharField(max_length=200, blank=True, default="")
+    slack_webhook_url = models.URLField(blank=True, default="")
+    oncall_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="oncall_teams",
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AgentProfile(models.Model):
+    """A staff user who works tickets: the teams they belong to and their display zone."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="agent_profile"
+    )
+    teams = models.ManyToManyField(Team, related_name="agents", blank=True)
+    timezone = models.CharField(max_length=64, default="UTC")
+
+    class Meta:
+        ordering = ["user__username"]
+
+    def __str__(self) -> str:
+        return self.user.get_full_name() or self.user.get_username()

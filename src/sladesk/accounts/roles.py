@@ -1,0 +1,46 @@
+"""Who a user is to the desk: admin, agent or contact.
+
+Derived from rows, so it cannot drift: ``is_superuser`` ⇒ admin; an `AgentProfile` ⇒ agent;
+a `Contact` ⇒ contact. An admin is also treated as an agent (sees everything). A user with
+none of these has no role and sees nothing.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+__all__ = ["Role", "contact_of", "is_agent", "is_contact", "role_of"]
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    AGENT = "agent"
+    CONTACT = "contact"
+
+
+def role_of(user: Any) -> Role | None:
+    """The user's role, or None (anonymous users and users without a profile)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    if user.is_superuser:
+        return Role.ADMIN
+    if hasattr(user, "agent_profile"):
+        return Role.AGENT
+    if hasattr(user, "contact"):
+        return Role.CONTACT
+    return None
+
+
+def is_agent(user: Any) -> bool:
+    """Staff who may see every ticket: agents and admins."""
+    return role_of(user) in (Role.ADMIN, Role.AGENT)
+
+
+def is_contact(user: Any) -> bool:
+    return role_of(user) == Role.CONTACT
+
+
+def contact_of(user: Any):  # -> Contact | None
+    """The user's Contact row, or None."""
+    return getattr(user, "contact", None) if user is not None else None

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+__all__ = ["CoreConfig"]
+
+
+class CoreConfig(AppConfig):
+    name = "sladesk.core"
+    label = "core"
+    verbose_name = "sladesk core"

@@ -1,0 +1,110 @@
+"""The policy registry: every ``policies/*.yaml`` loaded once, plus snapshot texts by digest.
+
+Two ways to get a `sladesk.sla.Policy`:
+
+- `get_policy(name)`: the *current* file whose ``name:`` is ``name`` in
+  ``settings.SLADESK_POLICY_DIR``. The directory is scanned once; a file whose text changed
+  (different sha256) is re-parsed on the next `reload()`. Used when a ticket is opened
+  (its snapshot is taken from here) and by the explicit ``retarget_policy`` service.
+- `policy_from_text(text)`: the policy a ticket was opened under, parsed from the ticket's
+  snapshot text and cached by the text's sha256. Editing a file never changes these.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+
+from sladesk.sla import PolicyError
+
+__all__ = [
+    "PolicyFile",
+    "available_policies",
+    "get_policy",
+    "policy_from_text",
+    "reload",
+    "text_digest",
+]
+
+_lock = threading.Lock()
+_by_digest: dict[str, object] = {}
+_files: dict[str, PolicyFile] | None = None
+
+
+@dataclass(frozen=True)
+class PolicyFile:
+    """One loaded policy file: its path, its text, the text's sha256 and the parsed policy."""
+
+    path: Path
+    text: str
+    digest: str
+    policy: object  # sladesk.sla.Policy (typed loosely: the core is still growing)
+
+
+def text_digest(text: str) -> str:
+    """sha256 hex digest of a policy text (UTF-8); the policy's version identity."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def policy_from_text(text: str, *, source: str = "<snapshot>"):  # -> sladesk.sla.Policy
+    """Parse ``text`` once per distinct text (cached by sha256, process-wide)."""
+    digest = text_digest(text)
+    got = _by_digest.get(digest)
+    if got is None:
+        from sladesk.sla import load_policy_text
+
+        got = load_policy_text(text, source=source)
+        with _lock:
+            _by_digest.setdefault(digest, got)
+    return got
+
+
+def _scan() -> dict[str, PolicyFile]:
+    global _files
+    if _files is not None:
+        return _files
+    with _lock:
+        if _files is not None:
+            return _files
+        found: dict[str, PolicyFile] = {}
+        directory = Path(settings.SLADESK_POLICY_DIR)
+        for path in sorted(directory.glob("*.yaml")):
+            text = path.read_text(encoding="utf-8")
+            policy = policy_from_text(text, source=path.name)
+            name = policy.name
+            if name in found:
+                raise PolicyError(
+                    f"two policy files are named {name!r}: {found[name].path.name} and {path.name}",
+                    file=str(path),
+                )
+            found[name] = PolicyFile(path, text, text_digest(text), policy)
+        _files = found
+        return found
+
+
+def available_policies() -> dict[str, PolicyFile]:
+    """All policy files by policy name (loaded on first use)."""
+    return dict(_scan())
+
+
+def get_policy(name: str) -> PolicyFile:
+    """The current policy file named ``name``; `PolicyError` names the known ones if absent."""
+    files = _scan()
+    try:
+        return files[name]
+    except KeyError:
+        known = ", ".join(sorted(files)) or "none"
+        raise PolicyError(
+            f"no policy named {name!r} in {settings.SLADESK_POLICY_DIR} (known: {known})"
+        ) from None
+
+
+def reload() -> None:
+    """Forget the scanned directory (snapshots parsed by digest stay cached: they are immutable)."""
+    global _files
+    with _lock:
+        _files = None

@@ -1,0 +1,1 @@
+"""Demo data for `sladesk run`: organizations for each seed policy, people, tickets."""

@@ -1,0 +1,22 @@
+"""The ticket data model (one module per concept)."""
+
+from .clock import ClockState, Metric, SlaClock
+from .event import EventKind, TicketEvent
+from .message import Attachment, Message
+from .policy import PolicyVersion
+from .ticket import Channel, Status, Tag, Ticket
+
+__all__ = [
+    "Attachment",
+    "Channel",
+    "ClockState",
+    "EventKind",
+    "Message",
+    "Metric",
+    "PolicyVersion",
+    "SlaClock",
+    "Status",
+    "Tag",
+    "Ticket",
+    "TicketEvent",
+]
