@@ -31,7 +31,7 @@ def _arrays(lay: _Layout) -> tuple[Any, Any, Any, Any]:
     if cached is None:
         cached = tuple(np.asarray(v, dtype=np.int64) for v in (lay.starts, lay.ends, lay.cum, lay.cum_end))
         object.__setattr__(lay, "_np", cached)
-    return cached  # type: ignore[no-any-return]
+    return cached
 
 
 def _layout_for(cal: Calendar, lo: int, hi: int) -> _Layout:

@@ -33,7 +33,7 @@ from .timeline import first_instant_at, offset_pieces, wall_seconds, wall_to_utc
 __all__ = ["Calendar", "DayException", "DaySegment"]
 
 _US = 1_000_000
-_DEFAULT_YEARS = (2020, 2032)
+_GROW = 2  # years laid out beyond a query, and added per extension
 _MIN_YEAR, _MAX_YEAR = 1971, 9998
 
 
@@ -284,14 +284,24 @@ class Calendar:
         lay = self._layout
         if lay is not None and lay.lo_us <= s < lay.hi_us:
             return lay
+        # The UTC year of s, give or take one (local dates are within a day of UTC ones).
         year = 1970 + int(s // (365.2425 * DAY * _US))
         if not _MIN_YEAR <= year <= _MAX_YEAR:
             raise SlaError(f"instant outside the supported years {_MIN_YEAR}-{_MAX_YEAR}")
         if lay is None:
-            lo, hi = min(_DEFAULT_YEARS[0], year - 1), max(_DEFAULT_YEARS[1], year + 1)
+            # Lay out a few years around the first query (a build costs ~10 ms a year).
+            lo, hi = year - 1, year + _GROW
         else:
-            lo, hi = min(lay.lo_year, year - 1), max(lay.hi_year, year + 1)
-        self._layout = lay = self._build(max(lo, _MIN_YEAR), min(hi, _MAX_YEAR))
+            # Grow in steps, so that a workload drifting over the years rebuilds rarely.
+            lo, hi = lay.lo_year, lay.hi_year
+            if year - 1 < lo:
+                lo = min(year - 1, lo - _GROW)
+            if year + 1 > hi:
+                hi = max(year + 1, hi + _GROW)
+        lay = self._build(max(lo, _MIN_YEAR), min(hi, _MAX_YEAR))
+        if not lay.lo_us <= s < lay.hi_us:  # cannot happen with the ±1 year margins above
+            raise SlaError(f"instant {s / _US} outside the laid-out years {lo}-{hi}")
+        self._layout = lay
         return lay
 
     def _extend(self, lay: _Layout, hi_year: int) -> _Layout:
