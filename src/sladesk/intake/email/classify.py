@@ -78,9 +78,9 @@ def auto_submitted_reason(
     if precedence is not None and precedence.strip().lower() in _PRECEDENCE_AUTO:
         return f"Precedence: {precedence.strip().lower()}"
     for name in _AUTO_FLAG_HEADERS:
-        value = _first(headers, name)
-        if value is not None and value.strip().lower() not in ("no", "false", "0"):
-            return f"{name}: {value.strip()[:40]}"
+        flag = _first(headers, name)
+        if flag is not None and flag.strip().lower() not in ("no", "false", "0"):
+            return f"{name}: {flag.strip()[:40]}"
     if report_type in ("disposition-notification", "feedback-report"):
         return f"report-type: {report_type}"
     suppress = _first(headers, "x-auto-response-suppress")

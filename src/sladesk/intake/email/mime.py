@@ -134,6 +134,8 @@ def _message_bytes(part: Message, notes: list[str]) -> bytes:
     if isinstance(inner, list):
         chunks = []
         for sub in inner:
+            if not isinstance(sub, Message):
+                continue
             try:
                 chunks.append(sub.as_bytes(policy=compat32))
             except Exception:
@@ -177,7 +179,9 @@ def collect_parts(message: Message) -> BodyParts:
         if part.is_multipart() and not ctype.startswith("message/"):
             children = part.get_payload()
             if isinstance(children, list):
-                stack.extend((child, depth + 1) for child in reversed(children))
+                stack.extend(
+                    (child, depth + 1) for child in reversed(children) if isinstance(child, Message)
+                )
             continue
         if ctype.startswith("message/") or ctype == "text/rfc822-headers":
             _add_attachment(found, part, ctype, _message_bytes(part, found.notes))

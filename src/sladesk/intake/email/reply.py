@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 
-from mailparser_reply.parser import EmailMessage
+from mailparser_reply.parser import EmailMessage  # type: ignore[import-untyped]
 
 __all__ = ["LANGUAGES", "MAX_ANALYSED_CHARS", "extract_reply"]
 
@@ -48,7 +48,8 @@ def _library_body(normalised: str) -> str | None:
         return None
     if not message.replies:
         return None
-    return message.replies[0].body
+    body = message.replies[0].body
+    return body if isinstance(body, str) else None
 
 
 def _locate(stripped: list[str], body: str) -> tuple[int, int] | None:
