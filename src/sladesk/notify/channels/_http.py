@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 import httpx
 
 from ..retry import classify_http_status, parse_retry_after
-from .base import DeliveryResult, Outcome, redact, redacting
+from .base import DeliveryResult, Outcome, redact, redacting, url_secrets
 
 __all__ = ["HttpAnswer", "post"]
 
@@ -48,12 +48,12 @@ def post(
     """POST ``content`` to ``url`` once and classify the answer.
 
     ``timeout`` bounds each read/write/pool wait and ``connect_timeout`` the TCP+TLS
-    connect, in seconds. ``secrets`` (plus ``url`` itself) are redacted from the detail.
+    connect, in seconds. ``secrets`` (plus ``url`` and its parts, see `url_secrets`) are redacted from the detail.
     ``now`` (aware) is used to interpret an HTTP-date ``Retry-After``.
     Never raises for network problems: timeouts and transport errors become ``retry``,
     an unusable URL becomes ``failed``.
     """
-    secrets = (url, *secrets)
+    secrets = (*url_secrets(url), *secrets)
     request_headers = {"User-Agent": USER_AGENT, **headers}
     limits = httpx.Timeout(timeout, connect=connect_timeout)
     with redacting(*secrets):

@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .base import DeliveryResult, Notification, redacting
+from .base import DeliveryResult, Notification, redacting, url_secrets
 
 __all__ = ["AppriseConfig", "send_apprise"]
 
@@ -57,7 +57,7 @@ def send_apprise(notification: Notification, config: AppriseConfig) -> DeliveryR
     except ImportError:
         return DeliveryResult.failed(detail="the apprise package is not installed")
     title, body, kind = _render(notification)
-    with redacting(config.url):
+    with redacting(*url_secrets(config.url)):
         sender: Any = apprise.Apprise()
         if not sender.add(config.url):
             return DeliveryResult.failed(detail="Apprise cannot use the configured URL")

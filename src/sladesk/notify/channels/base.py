@@ -26,6 +26,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Literal, Protocol, TypeVar, get_args
+from urllib.parse import parse_qsl, urlsplit
 
 __all__ = [
     "ACTIONS",
@@ -41,6 +42,7 @@ __all__ = [
     "install_log_redaction",
     "redact",
     "redacting",
+    "url_secrets",
 ]
 
 Severity = Literal["critical", "error", "warning", "info"]
@@ -163,6 +165,21 @@ def redact(text: str, secrets: Iterable[str | None] = ()) -> str:
         text = text.replace(secret, REDACTED)
     text = _URL_RE.sub(REDACTED, text)
     return _HOST_KV_RE.sub(lambda m: f"{m.group(1)}={REDACTED}", text)
+
+
+def url_secrets(url: str) -> tuple[str, ...]:
+    """The parts of an endpoint URL that must not be shown: the URL, its host and port,
+    its path and query, and every path segment or query value of 8+ characters (Slack and
+    Teams put their tokens in the path, some services in the query)."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+    except ValueError:
+        return (url,)
+    pieces = [url, parts.netloc, host, parts.path, parts.query]
+    pieces += [segment for segment in parts.path.split("/") if len(segment) >= 8]
+    pieces += [value for _, value in parse_qsl(parts.query) if len(value) >= 8]
+    return tuple(piece for piece in pieces if piece and piece != "/")
 
 
 @contextlib.contextmanager
