@@ -92,18 +92,28 @@ def _sniff(data: bytes) -> str:
         return data.decode("cp1252", errors="replace")
 
 
+def _utf8_or(data: bytes, codec: str) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode(codec, errors="replace")
+
+
 def decode_bytes(data: bytes, charset: str | None) -> str:
     """Decode ``data`` declared as ``charset``; ``errors='replace'``; NULs removed.
 
-    Pure-ASCII declarations (``us-ascii``, ``iso-8859-1``) holding valid UTF-8 are read as
-    UTF-8 — a common mislabelling by mailers that add the header by default.
+    Bytes that are not valid in the declared charset but are valid UTF-8 are read as UTF-8
+    (mailers that stamp a default ``us-ascii`` / ``iso-8859-1`` / ``gb2312`` label on UTF-8).
     """
     codec = normalize_charset(charset)
     try:
         if codec is None or (codec == "cp1252" and not data.isascii()):
             text = _sniff(data)
         else:
-            text = data.decode(codec, errors="replace")
+            try:
+                text = data.decode(codec)
+            except UnicodeDecodeError:
+                text = _utf8_or(data, codec)
     except Exception:  # a broken codec implementation must not stop the mail
         text = data.decode("utf-8", errors="replace")
     return text.replace("\x00", "")

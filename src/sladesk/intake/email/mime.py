@@ -191,6 +191,7 @@ def collect_parts(message: Message) -> BodyParts:
         is_text_body = ctype in ("text/plain", "text/html") or ctype.startswith("multipart/")
         if is_text_body and disposition != "attachment" and filename is None:
             content = decode_bytes(_payload_bytes(part, found.notes), _charset(part))
+            content = content.replace("\r\n", "\n").replace("\r", "\n")
             (html_chunks if ctype == "text/html" else text_chunks).append(content)
             continue
         _add_attachment(found, part, ctype, _payload_bytes(part, found.notes), filename)
@@ -208,7 +209,12 @@ def _add_attachment(
 ) -> None:
     disposition = _disposition(part)
     content_id = _content_id(part)
-    name = filename or _filename(part) or _default_name(ctype, len(found.attachments) + 1)
+    name = filename or _filename(part)
+    if name is None:
+        name = _default_name(ctype, len(found.attachments) + 1)
+        if any(existing.filename == name for existing in found.attachments):
+            stem, dot, extension = name.rpartition(".")
+            name = f"{stem}-{len(found.attachments) + 1}{dot}{extension}"
     inline = disposition == "inline" or (disposition is None and content_id is not None)
     found.attachments.append(
         Attachment(
