@@ -52,9 +52,7 @@ class OracleSpec:
     weekly: Mapping[int, Sequence[Span]]
     holiday_country: str | None = None
     holiday_subdivision: str | None = None
-    exceptions: Mapping[date, tuple[Sequence[Span], Sequence[Span]]] = field(
-        default_factory=dict
-    )
+    exceptions: Mapping[date, tuple[Sequence[Span], Sequence[Span]]] = field(default_factory=dict)
 
 
 def _in_spans(today: Sequence[Span], yesterday: Sequence[Span], tod: int) -> bool:

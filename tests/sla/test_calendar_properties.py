@@ -70,9 +70,9 @@ weekly_hours = st.one_of(
     st.just(always),
     st.fixed_dictionaries({d: day_hours for d in range(7)}),
 ).filter(lambda w: _weekly_seconds(w) >= 2 * HOUR)
-closures = st.sampled_from(
-    [((0, DAY),), ((13 * HOUR, DAY),), ((0, 12 * HOUR),), ()]
-) | st.lists(same_day_span, min_size=1, max_size=2).map(tuple)
+closures = st.sampled_from([((0, DAY),), ((13 * HOUR, DAY),), ((0, 12 * HOUR),), ()]) | st.lists(
+    same_day_span, min_size=1, max_size=2
+).map(tuple)
 openings = st.just(()) | st.lists(same_day_span, min_size=1, max_size=2).map(tuple)
 
 

@@ -221,6 +221,10 @@ class Calendar:
 
     def working_intervals(self, a: datetime, b: datetime) -> list[tuple[datetime, datetime]]:
         """The working intervals within ``[a, b)``, as aware datetimes in this zone."""
+        if a.tzinfo is None:
+            raise NaiveDatetimeError("a", a)
+        if b.tzinfo is None:
+            raise NaiveDatetimeError("b", b)
         sa, sb = _dt_us(a), _dt_us(b)
         lay = self._covering(sa)
         lay = self._covering(sb) if sb >= lay.hi_us else lay
