@@ -153,7 +153,9 @@ def send_email(
             return DeliveryResult.failed(codes[0], detail)
         except smtplib.SMTPNotSupportedError:
             return DeliveryResult.failed(detail="the SMTP server does not support STARTTLS/AUTH")
-        except smtplib.SMTPServerDisconnected:
+        except smtplib.SMTPServerDisconnected as exc:
+            if "timed out" in str(exc):  # smtplib wraps a read timeout this way
+                return DeliveryResult.retry(detail=f"timed out after {config.timeout:g} s")
             return DeliveryResult.retry(detail="the SMTP server closed the connection")
         except smtplib.SMTPResponseException as exc:
             return _classify_reply(exc.smtp_code, exc.smtp_error, type(exc).__name__, secrets)
