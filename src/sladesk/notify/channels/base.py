@@ -19,9 +19,10 @@ raised by a channel, or in a log record of this package or of the HTTP libraries
 from __future__ import annotations
 
 import contextlib
-import contextvars
 import logging
 import re
+import threading
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -149,9 +150,11 @@ class Channel(Protocol[ConfigT_contra]):
 
 _URL_RE = re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s'\"<>]+")
 _HOST_KV_RE = re.compile(r"\b(host|local_address)=('[^']*'|\"[^\"]*\"|\S+)")
-_active_secrets: contextvars.ContextVar[tuple[str, ...]] = contextvars.ContextVar(
-    "sladesk_notify_secrets", default=()
-)
+# Secrets of deliveries in progress, in every thread: libraries such as Apprise log from
+# worker threads, which a ContextVar would not reach. Redacting another thread's secret
+# too is harmless, so one process-wide multiset is the simple, safe choice.
+_active_secrets: Counter[str] = Counter()
+_active_lock = threading.Lock()
 
 
 def redact(text: str, secrets: Iterable[str | None] = ()) -> str:
@@ -160,7 +163,9 @@ def redact(text: str, secrets: Iterable[str | None] = ()) -> str:
     Secrets shorter than 4 characters are ignored (they would blank out ordinary words);
     longer secrets are replaced first so a secret containing another is fully removed.
     """
-    words = {s for s in (*secrets, *_active_secrets.get()) if s and len(s) >= 4}
+    with _active_lock:
+        active = tuple(_active_secrets)
+    words = {s for s in (*secrets, *active) if s and len(s) >= 4}
     for secret in sorted(words, key=len, reverse=True):
         text = text.replace(secret, REDACTED)
     text = _URL_RE.sub(REDACTED, text)
@@ -184,13 +189,19 @@ def url_secrets(url: str) -> tuple[str, ...]:
 
 @contextlib.contextmanager
 def redacting(*secrets: str | None) -> Iterator[None]:
-    """Within the block, `redact` (and the log filter) also remove these secrets."""
-    merged = _active_secrets.get() + tuple(s for s in secrets if s)
-    token = _active_secrets.set(merged)
+    """Within the block, `redact` (and so the log filter) also removes these secrets, in
+    records from any thread."""
+    added = [s for s in secrets if s]
+    with _active_lock:
+        _active_secrets.update(added)
     try:
         yield
     finally:
-        _active_secrets.reset(token)
+        with _active_lock:
+            _active_secrets.subtract(added)
+            for secret in added:
+                if _active_secrets[secret] <= 0:
+                    del _active_secrets[secret]
 
 
 class _RedactingFilter(logging.Filter):

@@ -1,0 +1,172 @@
+"""`deliver` dispatch, notification validation, and the redaction promise for logs."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+import pytest
+from notify_receivers import HttpReply, LoopbackHttpReceiver
+
+import sladesk.notify as notify
+from sladesk.notify import (
+    CHANNELS,
+    DeliveryResult,
+    EmailConfig,
+    Notification,
+    Outcome,
+    PagerDutyConfig,
+    SlackConfig,
+    WebhookConfig,
+    deliver,
+)
+from sladesk.notify.channels.base import install_log_redaction, redact, redacting
+
+MakeReceiver = Callable[..., LoopbackHttpReceiver]
+MakeNotification = Callable[..., Notification]
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("idempotency_key", " ", "idempotency_key"),
+        ("channel", "fax", "unknown channel"),
+        ("severity", "sev1", "unknown severity"),
+        ("action", "snooze", "unknown action"),
+        ("summary", "", "summary"),
+    ],
+)
+def test_an_invalid_notification_is_refused(
+    make_notification: MakeNotification, field: str, value: str, message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        make_notification(**{field: value})
+
+
+def test_notifications_are_frozen_values(make_notification: MakeNotification) -> None:
+    notification = make_notification()
+    assert notification == make_notification()
+    with pytest.raises(AttributeError):
+        notification.summary = "changed"  # type: ignore[misc]
+
+
+def test_every_channel_kind_has_a_sender() -> None:
+    assert set(CHANNELS) == {"email", "slack", "pagerduty", "webhook", "apprise"}
+
+
+def test_a_config_of_the_wrong_type_fails_permanently(make_notification: MakeNotification) -> None:
+    result = deliver(make_notification(channel="slack"), PagerDutyConfig("R" * 32))
+    assert result == DeliveryResult.failed(
+        detail="a slack notification needs a SlackConfig, got a PagerDutyConfig"
+    )
+
+
+def test_a_bug_in_a_channel_becomes_a_retry_without_its_message(
+    make_notification: MakeNotification, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given a channel that raises with a secret in the message
+    def broken(notification: Notification, config: WebhookConfig) -> DeliveryResult:
+        raise RuntimeError(f"boom {config.secret}")
+
+    monkeypatch.setitem(CHANNELS, "webhook", (WebhookConfig, broken))
+
+    # when delivered
+    result = deliver(make_notification(), WebhookConfig("http://127.0.0.1:9/", "s3cr3t-value"))
+
+    # then retry, naming only the exception type
+    assert result == DeliveryResult.retry(detail="unexpected RuntimeError in channel")
+
+
+def test_no_log_record_carries_an_endpoint_or_secret(
+    http_receiver: MakeReceiver,
+    make_notification: MakeNotification,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # given every logger at DEBUG (httpx logs each request URL at INFO, httpcore the host)
+    caplog.set_level(logging.DEBUG)
+    receiver = http_receiver(default=HttpReply(202, "ok"))
+    slack_url = receiver.url("/services/T01/B02/slackSecretToken99")
+    hook_url = receiver.url("/in/tenant-secret-path")
+
+    # when each HTTP channel delivers
+    deliver(make_notification(channel="slack"), SlackConfig(slack_url))
+    deliver(
+        make_notification(channel="pagerduty"), PagerDutyConfig("PDroutingKey0123", url=hook_url)
+    )
+    deliver(make_notification(channel="webhook"), WebhookConfig(hook_url, "whsec-abcdef"))
+
+    # then the libraries did log the requests, but nothing identifying the endpoints
+    messages = [record.getMessage() for record in caplog.records]
+    assert any("HTTP Request: POST" in m for m in messages)
+    assert any(m.startswith("notify slack timer-42:gen-3: delivered") for m in messages)
+    for message in messages:
+        for secret in (
+            "slackSecretToken99",
+            "tenant-secret-path",
+            "PDroutingKey0123",
+            "whsec-abcdef",
+            f"127.0.0.1:{receiver.port}",
+            "/services/",
+        ):
+            assert secret not in message
+
+
+def test_configs_hide_secrets_in_repr() -> None:
+    configs = [
+        SlackConfig("https://hooks.slack.com/services/T/B/tok3n"),
+        PagerDutyConfig("routing-key-1234"),
+        WebhookConfig("https://hooks.example.com/x", "whsec-1234", previous_secret="whsec-old1"),
+        EmailConfig(
+            "smtp.example.com",
+            "desk@example.com",
+            ("a@example.com",),
+            username="user-name",
+            password="pass-word",
+        ),
+    ]
+    text = repr(configs)
+    for secret in (
+        "tok3n",
+        "routing-key-1234",
+        "whsec-1234",
+        "whsec-old1",
+        "hooks.",
+        "smtp.example.com",
+        "user-name",
+        "pass-word",
+    ):
+        assert secret not in text
+
+
+@pytest.mark.parametrize(
+    ("text", "secrets", "expected"),
+    [
+        ("see https://hooks.slack.com/services/T/B/x now", (), "see [redacted] now"),
+        (
+            "key ABCDEF123 and ABCDEF123456",
+            ("ABCDEF123", "ABCDEF123456"),
+            "key [redacted] and [redacted]",
+        ),
+        (
+            "connect_tcp.started host='10.0.0.7' port=443",
+            (),
+            "connect_tcp.started host=[redacted] port=443",
+        ),
+        ("short abc stays", ("abc",), "short abc stays"),
+    ],
+)
+def test_redact(text: str, secrets: tuple[str, ...], expected: str) -> None:
+    assert redact(text, secrets) == expected
+
+
+def test_redacting_is_scoped_to_the_block() -> None:
+    with redacting("tenant-secret"):
+        assert redact("x tenant-secret y") == "x [redacted] y"
+    assert redact("x tenant-secret y") == "x tenant-secret y"
+
+
+def test_installing_the_log_filter_twice_adds_it_once() -> None:
+    install_log_redaction()
+    install_log_redaction()
+    assert len(logging.getLogger("httpx").filters) == 1
+    assert notify.Outcome is Outcome
