@@ -52,7 +52,10 @@ def build_parser(prog: str = "sladesk sla") -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``sladesk sla`` with ``argv`` (without the leading ``sla``); returns the exit code."""
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:  # --help, or a usage error already printed on one line
+        return exc.code if isinstance(exc.code, int) else _USAGE_ERROR
     try:
         if args.command == "check":
             return _check(args.policies, sys.stdout)
