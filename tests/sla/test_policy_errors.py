@@ -68,6 +68,13 @@ def test_the_good_example_loads() -> None:
         ('{mon-fri: "09:00-17:00"}', "{mon-fri: 17:00}", 6, "valid string"),
         # default_priority must be one of the priorities
         ("default_priority: P2", "default_priority: P7", 10, "unknown priority 'P7'"),
+        # an unknown key inside a full-form target (not "should be a string")
+        (
+            "{priority: P1, first_response: 1 hour}",
+            "{priority: P1, first_response: {within: 1 hour, bogus: 1}}",
+            12,
+            "targets.0.first_response: unknown key 'bogus'",
+        ),
         # a duplicate key
         ("title: Tiny policy\n", "title: Tiny policy\ntitle: Again\n", 3, "duplicate key 'title'"),
         # a missing required key is reported at its parent

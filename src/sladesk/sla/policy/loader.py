@@ -89,10 +89,13 @@ def _walk(node: yaml.Node, path: Path, lines: Lines) -> None:
 
 def pydantic_error(exc: ValidationError, lines: Lines) -> PolicyError:
     """The first validation error as ``file:line: field: what is wrong``."""
-    err = exc.errors()[0]
+    # For a union (``str | TargetSpec``) pydantic reports every member's complaint; the
+    # "should be a string / a mapping" ones only matter when nothing better is said.
+    errors = exc.errors()
+    err = min(errors, key=lambda e: e["type"] in _WRONG_KIND)
     loc = [str(x) for x in err["loc"]]
-    # Drop pydantic's union-member tags ("str", "TargetSpec") from the shown field path.
-    shown = ".".join(x for x in loc if x not in _UNION_TAGS and "[" not in x)
+    # Drop pydantic's union-member tags ("str", "TargetSpec", ...) from the shown field path.
+    shown = ".".join(x for x in loc if not _is_tag(x))
     msg = str(err["msg"]).removeprefix("Value error, ")
     if err["type"] == "extra_forbidden":
         msg = f"unknown key {loc[-1]!r}"
@@ -105,6 +108,8 @@ def pydantic_error(exc: ValidationError, lines: Lines) -> PolicyError:
     return PolicyError(f"{shown}: {msg}" if shown else msg, lines.source, lines.line(loc))
 
 
-_UNION_TAGS = frozenset(
-    {"str", "TargetSpec", "list[str]", "function-after[_within_or_continuous(), TargetSpec]"}
-)
+_WRONG_KIND = frozenset({"string_type", "list_type", "model_type", "dict_type"})
+
+
+def _is_tag(elem: str) -> bool:
+    return elem in ("str", "list[str]") or elem.endswith("Spec") or "[" in elem
