@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hmac
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from notify_receivers import HttpReply, LoopbackHttpReceiver, free_port
@@ -59,7 +61,7 @@ def test_a_delivered_webhook_is_signed_and_carries_the_idempotency_key(
 def test_the_signature_is_hmac_sha256_over_timestamp_dot_body() -> None:
     # a fixed vector, so receivers in other languages can check their implementation
     assert sign("secret", 1700000000, b'{"a":1}') == (
-        "v1=" + __import__("hmac").new(b"secret", b'1700000000.{"a":1}', "sha256").hexdigest()
+        "v1=" + hmac.new(b"secret", b'1700000000.{"a":1}', "sha256").hexdigest()
     )
 
 
@@ -185,3 +187,32 @@ def test_the_secret_and_url_stay_out_of_details_and_repr(
     for secret in (SECRET, url, "tenant-7f3a9c1d2e", f"127.0.0.1:{receiver.port}"):
         assert secret not in result.detail
         assert secret not in repr(WebhookConfig(url, SECRET))
+
+
+def _doc_snippet() -> Callable[..., bool]:
+    """Execute the copy-paste verification snippet from docs/notifications.md."""
+    doc = (Path(__file__).parents[2] / "docs" / "notifications.md").read_text()
+    section = doc.split("### Verifying a webhook", 1)[1]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    namespace: dict[str, object] = {}
+    exec(compile(code, "docs/notifications.md", "exec"), namespace)
+    verify = namespace["verify_sladesk_webhook"]
+    assert callable(verify)
+    return verify  # type: ignore[return-value]
+
+
+def test_the_documented_snippet_verifies_a_real_request(
+    http_receiver: MakeReceiver, make_notification: MakeNotification
+) -> None:
+    # given the snippet a receiver would paste, and a request sladesk really sent
+    verify = _doc_snippet()
+    receiver = http_receiver(HttpReply(200))
+    send_webhook(make_notification(), WebhookConfig(receiver.url(), SECRET), now=NOW)
+    (request,) = receiver.requests
+
+    # then it accepts the request, and rejects a tampered, stale or foreign one
+    assert verify(SECRET, request.headers, request.body, now=TS + 10)
+    assert not verify(SECRET, request.headers, request.body + b" ", now=TS + 10)
+    assert not verify(SECRET, request.headers, request.body, now=TS + 301)
+    assert not verify("another-secret", request.headers, request.body, now=TS)
+    assert not verify(SECRET, {}, request.body, now=TS)
