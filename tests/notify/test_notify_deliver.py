@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import logging
+import subprocess
+import sys
 from collections.abc import Callable
 
+import httpx
 import pytest
 from notify_receivers import HttpReply, LoopbackHttpReceiver
 
@@ -21,6 +24,7 @@ from sladesk.notify import (
     deliver,
 )
 from sladesk.notify.channels.base import install_log_redaction, redact, redacting
+from sladesk.notify.channels.slack import send_slack
 
 MakeReceiver = Callable[..., LoopbackHttpReceiver]
 MakeNotification = Callable[..., Notification]
@@ -170,3 +174,28 @@ def test_installing_the_log_filter_twice_adds_it_once() -> None:
     install_log_redaction()
     assert len(logging.getLogger("httpx").filters) == 1
     assert notify.Outcome is Outcome
+
+
+def test_the_notify_package_does_not_import_django() -> None:
+    # given a fresh interpreter
+    code = "import sys, sladesk.notify; print(sorted(m for m in sys.modules if m.split('.')[0] in ('django', 'rest_framework')))"
+    # when only sladesk.notify is imported
+    output = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    # then neither Django nor DRF was loaded
+    assert output.stdout.strip() == "[]"
+
+
+def test_a_shared_http_client_is_used_when_given(
+    http_receiver: MakeReceiver, make_notification: MakeNotification
+) -> None:
+    # given one client for many deliveries (what a long-running worker does)
+    receiver = http_receiver(default=HttpReply(200, "ok"))
+    config = SlackConfig(receiver.url("/services/T/B/shared"))
+    with httpx.Client() as client:
+        results = [
+            send_slack(make_notification(channel="slack"), config, client=client) for _ in range(3)
+        ]
+    assert [r.outcome for r in results] == [Outcome.DELIVERED] * 3
+    assert len(receiver.requests) == 3
