@@ -106,3 +106,29 @@ def test_continuous_target_words(seed: Seed) -> None:
     target = seed("esper").targets("Sev1")["next_update"]
     words = explain_target(target, at("2026-11-30T09:00-08:00"))
     assert words == "Continuous work until resolution: no timer (flagged for continuous work)"
+
+
+@pytest.mark.parametrize(
+    "name", ["particle-enterprise", "particle-accelerator", "esper", "houseware", "freistilbox"]
+)
+def test_the_days_explained_add_up_to_the_target(seed: Seed, name: str) -> None:
+    # given random tickets over 2024-2029 (fixed seed) on every plan and region
+    import random
+    from datetime import UTC, timedelta
+
+    rng = random.Random(name)
+    p = seed(name)
+    for _ in range(60):
+        start = datetime(2024, 1, 1, tzinfo=UTC) + timedelta(seconds=rng.randrange(6 * 365 * 86400))
+        plan = rng.choice([*p.plans, None])
+        region = rng.choice([*p.regions, None])
+        for target in p.targets(rng.choice(p.priorities).key, plan, region).values():
+            due = target.due(start)
+            if due is None:
+                continue
+            # then the working time up to the due instant is the target, and the per-day
+            # pieces the explanation is built from sum to it
+            assert target.calendar.elapsed(start, due) == target.work
+            pieces = target.calendar.segments(start, due)
+            if target.business:
+                assert sum((s.worked for s in pieces), timedelta(0)) == target.work
