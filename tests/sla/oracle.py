@@ -64,7 +64,10 @@ def _in_spans(today: Sequence[Span], yesterday: Sequence[Span], tod: int) -> boo
                 return True
         elif tod >= s:  # overnight span, evening part
             return True
-    return any(e <= s and tod < e for s, e in yesterday)
+    for s, e in yesterday:  # noqa: SIM110  (a plain loop: any() on a generator is slower)
+        if e <= s and tod < e:  # overnight span of yesterday, morning tail
+            return True
+    return False
 
 
 class Oracle:
@@ -75,6 +78,7 @@ class Oracle:
         self.zone = ZoneInfo(spec.timezone)
         self.max_minutes = max_minutes
         self._holidays: dict[int, set[date]] = {}
+        self._day_rules: dict[date, tuple[Sequence[Span], ...]] = {}
 
     def _holiday_dates(self, year: int) -> set[date]:
         got = self._holidays.get(year)
@@ -99,19 +103,33 @@ class Oracle:
             return _FULL_DAY, ()
         return (), ()
 
+    def _rules_of(self, day: date) -> tuple[Sequence[Span], ...]:
+        """The six span lists that decide a wall time on ``day`` (cached per date)."""
+        got = self._day_rules.get(day)
+        if got is None:
+            prev = day - _ONE_DAY
+            weekly = self.spec.weekly
+            closed, opened = self._exception(day)
+            prev_closed, prev_opened = self._exception(prev)
+            got = (
+                weekly.get(day.weekday(), ()),
+                weekly.get(prev.weekday(), ()),
+                closed,
+                prev_closed,
+                opened,
+                prev_opened,
+            )
+            self._day_rules[day] = got
+        return got
+
     def is_working(self, t: int) -> bool:
         """Whether the UTC instant ``t`` (epoch seconds) is working time."""
         wall = datetime.fromtimestamp(t, self.zone)
-        day = wall.date()
+        today, yesterday, closed, prev_closed, opened, prev_opened = self._rules_of(wall.date())
         tod = wall.hour * 3600 + wall.minute * 60 + wall.second
-        prev = day - _ONE_DAY
-        weekly = self.spec.weekly
-        in_weekly = _in_spans(weekly.get(day.weekday(), ()), weekly.get(prev.weekday(), ()), tod)
-        closed, opened = self._exception(day)
-        prev_closed, prev_opened = self._exception(prev)
         if _in_spans(opened, prev_opened, tod):
             return True
-        return in_weekly and not _in_spans(closed, prev_closed, tod)
+        return _in_spans(today, yesterday, tod) and not _in_spans(closed, prev_closed, tod)
 
     def add(self, start: int, work: int) -> int:
         """Earliest epoch second at which ``work`` seconds of working time have elapsed."""

@@ -601,3 +601,18 @@ def test_exception_dates_are_local_dates() -> None:
 
     # then only the hours before local midnight count (11:00-24:00, 13 h)
     assert got == 13 * H
+
+
+@pytest.mark.parametrize("year", [2026, 2300, 9000])
+def test_microseconds_are_exact_in_far_years(year: int) -> None:
+    # given a 24x7 calendar and a start with an odd microsecond in a far year
+    # (epoch seconds as a float resolve only ~30 µs by year 9000)
+    cal = Calendar.always()
+    start = datetime(year, 6, 1, 12, 0, 0, 7, tzinfo=UTC)
+
+    # when one microsecond of work is added / measured
+    due = cal.add(start, timedelta(microseconds=1))
+
+    # then the answer is exact
+    assert due == datetime(year, 6, 1, 12, 0, 0, 8, tzinfo=UTC)
+    assert cal.elapsed(start, start + timedelta(microseconds=3)) == timedelta(microseconds=3)

@@ -27,11 +27,13 @@ def _us(x: Any) -> Any:
 
 
 def _arrays(lay: _Layout) -> tuple[Any, Any, Any, Any]:
-    cached = getattr(lay, "_np", None)
+    cached = lay.arrays
     if cached is None:
-        cached = tuple(np.asarray(v, dtype=np.int64) for v in (lay.starts, lay.ends, lay.cum, lay.cum_end))
-        object.__setattr__(lay, "_np", cached)
-    return cached
+        cached = tuple(
+            np.asarray(v, dtype=np.int64) for v in (lay.starts, lay.ends, lay.cum, lay.cum_end)
+        )
+        object.__setattr__(lay, "arrays", cached)
+    return cached  # type: ignore[no-any-return]
 
 
 def _layout_for(cal: Calendar, lo: int, hi: int) -> _Layout:

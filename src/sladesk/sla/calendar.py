@@ -20,7 +20,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -64,8 +64,16 @@ class DaySegment:
     closed_reason: str | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Layout:
+    """Working time of years ``lo_year..hi_year`` as sorted disjoint UTC intervals (µs).
+
+    ``cum[i]`` is the working time before interval ``i``, ``cum_end[i]`` that up to its
+    end, and ``off[i] = starts[i] - cum[i]``: an instant ``t`` inside interval ``i`` has
+    ``t - off[i]`` of working time before it, and working-time position ``c`` inside it
+    is the instant ``off[i] + c``.
+    """
+
     lo_year: int
     hi_year: int
     lo_us: int  # first covered instant
@@ -74,6 +82,8 @@ class _Layout:
     ends: list[int]
     cum: list[int]  # working µs before interval i (since lo_us)
     cum_end: list[int]
+    off: list[int]
+    arrays: Any = None  # numpy copies, made by `sladesk.sla.batch` on first use
 
 
 class Calendar:
@@ -138,42 +148,73 @@ class Calendar:
         exactly on a closing time is that closing time. ``work == 0`` returns ``start``.
         The result is in this calendar's zone. (Hot path: kept flat on purpose.)
         """
-        if start.tzinfo is None:
+        o = start.utcoffset()
+        if o is None:
             raise NaiveDatetimeError("start", start)
         w = (work.days * DAY + work.seconds) * _US + work.microseconds
         if w <= 0:
             if w < 0:
                 raise SlaError(f"work must not be negative, got {work}")
             return start.astimezone(self.zone)
-        s = round(start.timestamp() * _US)
+        # µs since the epoch, exactly (datetime.timestamp() is a float, and slower)
+        s = (
+            (start.toordinal() - _EPOCH_ORDINAL) * DAY
+            + start.hour * 3600
+            + start.minute * 60
+            + start.second
+            - o.days * DAY
+            - o.seconds
+        ) * _US + (start.microsecond - o.microseconds)
         lay = self._layout
         if lay is None or not lay.lo_us <= s < lay.hi_us:
             lay = self._covering(s)
-        starts = lay.starts
-        i = bisect_right(starts, s) - 1
+        i = bisect_right(lay.starts, s) - 1
         if i < 0:
             target = w
+        elif s < lay.ends[i]:
+            target = s - lay.off[i] + w
         else:
-            into, length = s - starts[i], lay.ends[i] - starts[i]
-            target = lay.cum[i] + (into if into < length else length) + w
+            target = lay.cum_end[i] + w
         j = bisect_left(lay.cum_end, target)
-        if j < len(starts):
-            return _fromtimestamp((starts[j] + target - lay.cum[j]) / _US, self.zone)
-        return _fromtimestamp(self._add_us(s, w) / _US, self.zone)
+        due = lay.off[j] + target if j < len(lay.off) else self._add_us(s, w)
+        if due < _FLOAT_EXACT_US:
+            return _fromtimestamp(due / _US, self.zone)
+        return _from_us(due, self.zone)
 
     def elapsed(self, a: datetime, b: datetime) -> timedelta:
-        """Working time in ``[a, b)``; negative when ``b`` is before ``a``."""
-        if a.tzinfo is None:
+        """Working time in ``[a, b)``; negative when ``b`` is before ``a``. (Hot path.)"""
+        oa, ob = a.utcoffset(), b.utcoffset()
+        if oa is None:
             raise NaiveDatetimeError("a", a)
-        if b.tzinfo is None:
+        if ob is None:
             raise NaiveDatetimeError("b", b)
-        sa, sb = round(a.timestamp() * _US), round(b.timestamp() * _US)
+        sa = (
+            (a.toordinal() - _EPOCH_ORDINAL) * DAY
+            + a.hour * 3600
+            + a.minute * 60
+            + a.second
+            - oa.days * DAY
+            - oa.seconds
+        ) * _US + (a.microsecond - oa.microseconds)
+        sb = (
+            (b.toordinal() - _EPOCH_ORDINAL) * DAY
+            + b.hour * 3600
+            + b.minute * 60
+            + b.second
+            - ob.days * DAY
+            - ob.seconds
+        ) * _US + (b.microsecond - ob.microseconds)
         lay = self._layout
         if lay is None or not (lay.lo_us <= sa < lay.hi_us and lay.lo_us <= sb < lay.hi_us):
             lay = self._covering(sa)
             if not lay.lo_us <= sb < lay.hi_us:
                 lay = self._covering(sb)
-        return timedelta(microseconds=self._cum_in(lay, sb) - self._cum_in(lay, sa))
+        starts, ends, off, cum_end = lay.starts, lay.ends, lay.off, lay.cum_end
+        i = bisect_right(starts, sa) - 1
+        j = bisect_right(starts, sb) - 1
+        ca = 0 if i < 0 else sa - off[i] if sa < ends[i] else cum_end[i]
+        cb = 0 if j < 0 else sb - off[j] if sb < ends[j] else cum_end[j]
+        return _ONE_US * (cb - ca)
 
     def is_open(self, at: datetime) -> bool:
         """Whether ``at`` is working time (opening instants are open, closing ones closed)."""
@@ -194,7 +235,7 @@ class Calendar:
         while i >= len(lay.starts):
             lay = self._extend(lay, lay.hi_year + 5)
             i = bisect_right(lay.ends, s)
-        return datetime.fromtimestamp(lay.starts[i] / _US, self.zone)
+        return _to_datetime(lay.starts[i], self.zone)
 
     def holiday_name(self, day: date) -> str | None:
         """Name of the exception or public holiday on ``day`` (local date), if any."""
@@ -235,8 +276,8 @@ class Calendar:
             if hi > lo:
                 out.append(
                     (
-                        datetime.fromtimestamp(lo / _US, self.zone),
-                        datetime.fromtimestamp(hi / _US, self.zone),
+                        _to_datetime(lo, self.zone),
+                        _to_datetime(hi, self.zone),
                     )
                 )
             i += 1
@@ -282,7 +323,7 @@ class Calendar:
         i = bisect_right(lay.starts, s) - 1
         if i < 0:
             return 0
-        return lay.cum[i] + min(s - lay.starts[i], lay.ends[i] - lay.starts[i])
+        return s - lay.off[i] if s < lay.ends[i] else lay.cum_end[i]
 
     def _covering(self, s: int) -> _Layout:
         lay = self._layout
@@ -358,15 +399,32 @@ class Calendar:
             cum.append(total)
             total += b - a
             cum_end.append(total)
-        return _Layout(lo_year, hi_year, lo_s * _US, hi_s * _US, starts, ends, cum, cum_end)
+        off = [a - c for a, c in zip(starts, cum, strict=True)]
+        return _Layout(lo_year, hi_year, lo_s * _US, hi_s * _US, starts, ends, cum, cum_end, off)
 
 
 _fromtimestamp = datetime.fromtimestamp
+_ONE_US = timedelta(microseconds=1)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_EPOCH_ORDINAL = _EPOCH.toordinal()
+# Below 2**33 s (year 2242) a float of epoch seconds resolves microseconds exactly,
+# so datetime.fromtimestamp() (the fast way) returns the exact instant.
+_FLOAT_EXACT_US = 2**33 * _US
 
 
 def _dt_us(dt: datetime) -> int:
-    """Aware datetime -> integer µs since the epoch (exact for years 1971-9998)."""
-    return round(dt.timestamp() * _US)
+    """Aware datetime -> integer µs since the epoch, exactly (integer arithmetic)."""
+    return (dt - _EPOCH) // _ONE_US
+
+
+def _to_datetime(t: int, zone: ZoneInfo) -> datetime:
+    """Integer µs since the epoch -> aware datetime in ``zone`` (fast path when exact)."""
+    return _fromtimestamp(t / _US, zone) if t < _FLOAT_EXACT_US else _from_us(t, zone)
+
+
+def _from_us(t: int, zone: ZoneInfo) -> datetime:
+    """Integer µs since the epoch -> aware datetime in ``zone``, exactly."""
+    return (_EPOCH + _ONE_US * t).astimezone(zone)
 
 
 def _td_us(td: timedelta) -> int:
