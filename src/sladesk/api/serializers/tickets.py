@@ -1,0 +1,318 @@
+"""Ticket shapes: the ticket with its SLA clocks and messages, and the inputs that change it.
+
+Output serializers read batch-loaded rows only (see `sladesk.tickets.selectors`): the
+ticket's foreign keys are ``select_related`` and its tags, clocks and messages prefetched,
+so serializing a page costs no queries.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from sladesk.accounts.models import Contact, Organization, Team
+from sladesk.accounts.roles import Role, role_of
+from sladesk.core import clock as core_clock
+from sladesk.core.policies import get_policy
+from sladesk.sla import PolicyError, UnknownPriorityError
+from sladesk.tickets import selectors
+from sladesk.tickets.models import ClockState, Message, Metric, Status, Ticket
+
+from .fields import SecondsField, ZonedDateTimeField, check_json_value
+
+__all__ = [
+    "ClockSerializer",
+    "MessageSerializer",
+    "ReasonSerializer",
+    "ReplySerializer",
+    "TicketCreateSerializer",
+    "TicketDetailSerializer",
+    "TicketFilterSerializer",
+    "TicketSerializer",
+    "TicketUpdateSerializer",
+]
+
+_BIG = 2**63 - 1
+
+
+# ------------------------------------------------------------------------------ output
+class ClockSerializer(serializers.Serializer):
+    """One SLA clock as of the request's instant (`sladesk.tickets.clocks.ClockStatus`)."""
+
+    metric = serializers.ChoiceField(choices=Metric.choices, read_only=True)
+    state = serializers.ChoiceField(choices=ClockState.choices, read_only=True)
+    due_at = ZonedDateTimeField(help_text="Due instant in the policy's display zone; null when stopped or paused.")
+    warn_at = ZonedDateTimeField()
+    remaining_seconds = serializers.IntegerField(
+        read_only=True, allow_null=True, help_text="Working time left (negative past due); null when stopped."
+    )
+    used_seconds = SecondsField(source="used", help_text="Working time used so far.")
+    target_seconds = SecondsField(source="target_work", help_text="The target, in working time.")
+    calendar = serializers.CharField(source="calendar_name", read_only=True)
+    met_at = ZonedDateTimeField()
+    breached_at = ZonedDateTimeField()
+    cycle = serializers.IntegerField(read_only=True)
+    explanation = serializers.CharField(read_only=True)
+
+
+class TicketSerializer(serializers.ModelSerializer):
+    """A ticket with its live SLA clocks (no messages: see `TicketDetailSerializer`)."""
+
+    number = serializers.IntegerField(source="pk", read_only=True, help_text="The #number customers see.")
+    requester = serializers.EmailField(source="requester.email", read_only=True)
+    requester_id = serializers.IntegerField(read_only=True)
+    policy = serializers.CharField(source="policy_name", read_only=True, help_text="Policy file name.")
+    policy_version = serializers.CharField(source="policy_version.digest", read_only=True)
+    tags = serializers.SlugRelatedField(many=True, read_only=True, slug_field="name")
+    sla = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Ticket
+        fields = [
+            "id",
+            "number",
+            "subject",
+            "status",
+            "priority",
+            "organization",
+            "requester",
+            "requester_id",
+            "team",
+            "assignee",
+            "tags",
+            "channel",
+            "custom_fields",
+            "policy",
+            "policy_version",
+            "plan",
+            "region",
+            "follow_up_of",
+            "created_at",
+            "updated_at",
+            "solved_at",
+            "closed_at",
+            "sla",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(ClockSerializer(many=True))
+    def get_sla(self, ticket: Ticket) -> list[dict[str, Any]]:
+        now = self.context.get("now") or core_clock.now()
+        return ClockSerializer(selectors.clock_statuses(ticket, now), many=True).data  # type: ignore[return-value]
+
+
+class AttachmentSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    filename = serializers.CharField(read_only=True)
+    content_type = serializers.CharField(read_only=True)
+    size = serializers.IntegerField(read_only=True)
+
+
+class MessageSerializer(serializers.ModelSerializer):
+    """A public reply or (agents only) an internal note."""
+
+    author = serializers.SerializerMethodField(help_text="Username of staff, or the contact's email.")
+    internal = serializers.SerializerMethodField()
+    attachments = AttachmentSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Message
+        fields = [
+            "id",
+            "ticket",
+            "public",
+            "internal",
+            "from_customer",
+            "author",
+            "author_user",
+            "author_contact",
+            "body_text",
+            "body_html",
+            "channel",
+            "created_at",
+            "attachments",
+        ]
+        read_only_fields = fields
+
+    def get_author(self, message: Message) -> str:
+        if message.author_contact is not None:
+            return message.author_contact.email
+        if message.author_user is not None:
+            return message.author_user.get_username()
+        return "system"
+
+    def get_internal(self, message: Message) -> bool:
+        return not message.public
+
+
+class TicketDetailSerializer(TicketSerializer):
+    """A ticket with its clocks and the messages the caller may read (no internal notes for
+    contacts)."""
+
+    messages = MessageSerializer(many=True, read_only=True)
+
+    class Meta(TicketSerializer.Meta):
+        fields = [*TicketSerializer.Meta.fields, "messages"]
+        read_only_fields = fields
+
+
+# ------------------------------------------------------------------------------ input
+def _json_object(value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise serializers.ValidationError("must be a JSON object")
+    check_json_value(value)
+    return value
+
+
+def _check_priority(policy_name: str, priority: str) -> str:
+    try:
+        return str(get_policy(policy_name).policy.resolve_priority(priority))
+    except UnknownPriorityError as exc:
+        raise serializers.ValidationError({"priority": [str(exc)]}) from None
+
+
+class TicketCreateSerializer(serializers.Serializer):
+    """``POST /tickets/``. A contact's ticket is always for its own organization, requested by
+    itself (``organization``/``requester`` are ignored); an agent names both."""
+
+    subject = serializers.CharField(max_length=300)
+    description = serializers.CharField(allow_blank=True, default="", max_length=100_000, trim_whitespace=False)
+    priority = serializers.CharField(
+        required=False,
+        allow_null=True,
+        max_length=64,
+        help_text="A key, name or alias of the organization's policy (default: the policy's "
+        "default). The policy's rules apply; Houseware ignores a customer's choice.",
+    )
+    organization = serializers.IntegerField(required=False, min_value=1, max_value=_BIG)
+    requester = serializers.EmailField(required=False, help_text="Email of a contact of the organization.")
+    custom_fields = serializers.JSONField(required=False, default=dict)
+    tags = serializers.ListField(
+        child=serializers.CharField(max_length=100), required=False, default=list, max_length=50
+    )
+
+    def validate_custom_fields(self, value: Any) -> dict[str, Any]:
+        return _json_object(value)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        user = self.context["request"].user
+        if role_of(user) == Role.CONTACT:
+            contact = user.contact
+            organization = contact.organization
+            attrs["tags"] = []  # tags are the desk's vocabulary, not the customer's
+        else:
+            errors: dict[str, list[str]] = {}
+            if attrs.get("organization") is None:
+                errors["organization"] = ["an agent must name the organization (its id)"]
+            if not attrs.get("requester"):
+                errors["requester"] = ["an agent must name the requester (a contact's email)"]
+            if errors:
+                raise serializers.ValidationError(errors)
+            organization = Organization.objects.filter(pk=attrs["organization"]).first()
+            if organization is None:
+                raise serializers.ValidationError({"organization": [f"no organization with id {attrs['organization']}"]})
+            contact = Contact.objects.filter(organization=organization, email__iexact=attrs["requester"]).first()
+            if contact is None:
+                raise serializers.ValidationError(
+                    {"requester": [f"{attrs['requester']} is not a contact of {organization.name}; create the contact first"]}
+                )
+        try:
+            policy = get_policy(organization.policy_name).policy
+        except PolicyError as exc:
+            raise serializers.ValidationError({"organization": [str(exc)]}) from None
+        customer_choice_ignored = role_of(user) == Role.CONTACT and not policy.customer_may_set_priority
+        if attrs.get("priority") and not customer_choice_ignored:
+            attrs["priority"] = _check_priority(organization.policy_name, attrs["priority"])
+        attrs["organization"] = organization
+        attrs["requester"] = contact
+        return attrs
+
+
+class TicketUpdateSerializer(serializers.Serializer):
+    """``PATCH /tickets/{id}/``: each given field goes to its service (see `sladesk.api.commands`).
+
+    A priority change needs a ``reason`` (it is logged and sent to the customer).
+    """
+
+    subject = serializers.CharField(required=False, max_length=300)
+    priority = serializers.CharField(required=False, max_length=64)
+    reason = serializers.CharField(required=False, max_length=1000, help_text="Why the priority changes (required with priority).")
+    status = serializers.ChoiceField(required=False, choices=Status.choices)
+    team = serializers.IntegerField(required=False, min_value=1, max_value=_BIG)
+    assignee = serializers.IntegerField(required=False, min_value=1, max_value=_BIG, help_text="An agent's user id.")
+    tags = serializers.ListField(child=serializers.CharField(max_length=100), required=False, max_length=50)
+    custom_fields = serializers.JSONField(
+        required=False, help_text="Merged into the ticket's fields; a null value removes the key."
+    )
+
+    #: What a contact may change on its own organization's tickets.
+    CONTACT_FIELDS = frozenset({"subject", "custom_fields"})
+
+    def validate_custom_fields(self, value: Any) -> dict[str, Any]:
+        return _json_object(value)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if not attrs:
+            raise serializers.ValidationError("nothing to change: give at least one field")
+        ticket: Ticket = self.context["ticket"]
+        if "priority" in attrs:
+            if not (attrs.get("reason") or "").strip():
+                raise serializers.ValidationError({"reason": ["a priority change needs a reason"]})
+            attrs["priority"] = _check_priority(ticket.policy_name, attrs["priority"])
+        if "team" in attrs:
+            team = Team.objects.filter(pk=attrs["team"]).first()
+            if team is None:
+                raise serializers.ValidationError({"team": [f"no team with id {attrs['team']}"]})
+            attrs["team"] = team
+        if "assignee" in attrs:
+            user = get_user_model().objects.filter(pk=attrs["assignee"]).first()
+            if user is None or role_of(user) not in (Role.ADMIN, Role.AGENT):
+                raise serializers.ValidationError({"assignee": [f"no agent with id {attrs['assignee']}"]})
+            attrs["assignee"] = user
+        return attrs
+
+
+class ReplySerializer(serializers.Serializer):
+    """A public reply or an internal note: plain text, optionally HTML (sanitized on save)."""
+
+    body = serializers.CharField(max_length=100_000, trim_whitespace=False)
+    html = serializers.CharField(required=False, allow_blank=True, max_length=200_000)
+
+    def validate_body(self, value: str) -> str:
+        if not value.strip():
+            raise serializers.ValidationError("the body may not be blank")
+        return value
+
+
+class ReasonSerializer(serializers.Serializer):
+    """An optional reason for a status change (logged in the ticket's history)."""
+
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=1000)
+
+
+class TicketFilterSerializer(serializers.Serializer):
+    """Query parameters of ``GET /tickets/`` (all optional; combined with AND)."""
+
+    status = serializers.ChoiceField(required=False, choices=Status.choices)
+    priority = serializers.CharField(required=False, max_length=64, help_text="Priority key, e.g. P1 or Sev2.")
+    organization = serializers.IntegerField(required=False, min_value=1, max_value=_BIG)
+    team = serializers.IntegerField(required=False, min_value=1, max_value=_BIG)
+    assignee = serializers.IntegerField(required=False, min_value=1, max_value=_BIG)
+    tag = serializers.CharField(required=False, max_length=100)
+    breaching_before = serializers.DateTimeField(
+        required=False,
+        help_text="ISO 8601 instant: tickets with a running clock due before it (half-open).",
+    )
+    ordering = serializers.ChoiceField(
+        required=False,
+        default="-id",
+        choices=[("-id", "newest first"), ("id", "oldest first"), ("due", "soonest running due first")],
+    )
+
+    def filters(self) -> dict[str, Any]:
+        data = dict(self.validated_data)
+        data.pop("ordering", None)
+        return data

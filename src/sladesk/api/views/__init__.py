@@ -1,0 +1,14 @@
+"""API views (thin: parse, check access, call one service, serialize)."""
+
+from .accounts import AgentViewSet, ContactViewSet, OrganizationViewSet, TeamViewSet
+from .auth import TokenView
+from .tickets import TicketViewSet
+
+__all__ = [
+    "AgentViewSet",
+    "ContactViewSet",
+    "OrganizationViewSet",
+    "TeamViewSet",
+    "TicketViewSet",
+    "TokenView",
+]

@@ -1,0 +1,188 @@
+"""Ticket endpoints: list, create, retrieve, update, reply, note, pending, resume, solve.
+
+Each handler parses its input with a serializer, checks access (role permission classes,
+then row visibility through `sladesk.tickets.selectors`, so another organization's
+ticket is 404), calls one write (a `sladesk.tickets.services` function, or
+`sladesk.api.commands.update_ticket` for PATCH) and serializes the re-read ticket.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from sladesk.accounts.roles import Role, role_of
+from sladesk.api import commands
+from sladesk.api.pagination import ORDERINGS, TicketPagination
+from sladesk.api.permissions import IsAgent, IsDeskUser
+from sladesk.api.serializers import (
+    MessageSerializer,
+    ReasonSerializer,
+    ReplySerializer,
+    TicketCreateSerializer,
+    TicketDetailSerializer,
+    TicketFilterSerializer,
+    TicketSerializer,
+    TicketUpdateSerializer,
+)
+from sladesk.core import clock as core_clock
+from sladesk.tickets import selectors, services
+from sladesk.tickets.models import Channel, Ticket
+
+from .base import EnvelopeMixin, errors
+
+__all__ = ["TicketViewSet"]
+
+_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="The ticket number.")
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List tickets",
+        parameters=[TicketFilterSerializer],
+        responses={200: TicketSerializer(many=True), **errors(400, 403)},
+    ),
+    create=extend_schema(
+        summary="Open a ticket",
+        request=TicketCreateSerializer,
+        responses={201: TicketDetailSerializer, **errors(400, 403)},
+    ),
+    retrieve=extend_schema(
+        summary="A ticket with its clocks and messages",
+        parameters=[_ID],
+        responses={200: TicketDetailSerializer, **errors(403, 404)},
+    ),
+    partial_update=extend_schema(
+        summary="Change subject, fields, tags, priority (with reason), assignment or status",
+        parameters=[_ID],
+        request=TicketUpdateSerializer,
+        responses={200: TicketDetailSerializer, **errors(400, 403, 404, 409)},
+    ),
+)
+class TicketViewSet(EnvelopeMixin, viewsets.GenericViewSet):
+    """Tickets the caller may see: agents all, a contact its own organization's."""
+
+    permission_classes = [IsDeskUser]
+    pagination_class = TicketPagination
+    serializer_class = TicketSerializer
+    queryset = Ticket.objects.none()  # rows come from selectors; this only types the schema
+    lookup_value_regex = "[0-9]{1,18}"
+
+    # ----------------------------------------------------------------- helpers
+    def _context(self) -> dict[str, Any]:
+        return {"request": self.request, "now": core_clock.now()}
+
+    def _visible(self, pk: str) -> Ticket:
+        """The ticket if the caller may see it; ``Ticket.DoesNotExist`` (404) otherwise."""
+        return selectors.visible_tickets(self.request.user).select_related("policy_version").get(pk=int(pk))
+
+    def _detail(self, pk: int, code: int = status.HTTP_200_OK) -> Response:
+        ticket = selectors.get_ticket(self.request.user, pk)
+        return Response(TicketDetailSerializer(ticket, context=self._context()).data, status=code)
+
+    @staticmethod
+    def _parse(serializer_class: type, request: Request, **context: Any) -> Any:
+        serializer = serializer_class(data=request.data, context={"request": request, **context})
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+    # ----------------------------------------------------------------- collection
+    def list(self, request: Request) -> Response:
+        params = TicketFilterSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        tickets = selectors.ticket_list(request.user, **params.filters())
+        page = self.paginator.paginate(tickets, request, ORDERINGS[params.validated_data["ordering"]])
+        data = TicketSerializer(page, many=True, context=self._context()).data
+        return self.paginator.get_paginated_response(data)
+
+    def create(self, request: Request) -> Response:
+        data = self._parse(TicketCreateSerializer, request)
+        ticket = services.open_ticket(
+            organization=data["organization"],
+            requester=data["requester"],
+            subject=data["subject"],
+            description=data["description"],
+            priority=data.get("priority"),
+            custom_fields=data["custom_fields"],
+            tags=data["tags"],
+            channel=Channel.API,
+            actor=request.user,
+        )
+        return self._detail(ticket.pk, status.HTTP_201_CREATED)
+
+    # ----------------------------------------------------------------- one ticket
+    def retrieve(self, request: Request, pk: str) -> Response:
+        return self._detail(int(pk))
+
+    def partial_update(self, request: Request, pk: str) -> Response:
+        ticket = self._visible(pk)
+        data = self._parse(TicketUpdateSerializer, request, ticket=ticket)
+        if role_of(request.user) == Role.CONTACT:
+            refused = sorted(set(data) - TicketUpdateSerializer.CONTACT_FIELDS)
+            if refused:
+                raise PermissionDenied(f"a contact may not change {', '.join(refused)}")
+        commands.update_ticket(ticket, actor=request.user, **data)
+        return self._detail(ticket.pk)
+
+    @extend_schema(
+        summary="Post a public reply (agents and the ticket's organization's contacts)",
+        parameters=[_ID],
+        request=ReplySerializer,
+        responses={201: MessageSerializer, **errors(400, 403, 404)},
+    )
+    @action(detail=True, methods=["post"])
+    def reply(self, request: Request, pk: str) -> Response:
+        ticket = self._visible(pk)
+        data = self._parse(ReplySerializer, request)
+        message = services.reply(
+            ticket, author=request.user, body=data["body"], html=data.get("html") or None, channel=Channel.API
+        )
+        return Response(MessageSerializer(message).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Add an internal note (agents only; contacts never see notes)",
+        parameters=[_ID],
+        request=ReplySerializer,
+        responses={201: MessageSerializer, **errors(400, 403, 404)},
+    )
+    @action(detail=True, methods=["post"], permission_classes=[IsAgent])
+    def note(self, request: Request, pk: str) -> Response:
+        ticket = self._visible(pk)
+        data = self._parse(ReplySerializer, request)
+        message = services.add_note(
+            ticket, author=request.user, body=data["body"], html=data.get("html") or None, channel=Channel.API
+        )
+        return Response(MessageSerializer(message).data, status=status.HTTP_201_CREATED)
+
+    def _status_action(self, request: Request, pk: str, service: Any) -> Response:
+        ticket = self._visible(pk)
+        data = self._parse(ReasonSerializer, request)
+        service(ticket, actor=request.user, reason=data["reason"], channel=Channel.API)
+        return self._detail(ticket.pk)
+
+    _STATUS_SCHEMA: dict[str, Any] = {
+        "parameters": [_ID],
+        "request": ReasonSerializer,
+        "responses": {200: TicketDetailSerializer, **errors(400, 403, 404, 409)},
+    }
+
+    @extend_schema(summary="Waiting on the customer: pause the clocks the policy pauses", **_STATUS_SCHEMA)
+    @action(detail=True, methods=["post"], permission_classes=[IsAgent])
+    def pending(self, request: Request, pk: str) -> Response:
+        return self._status_action(request, pk, services.set_pending)
+
+    @extend_schema(summary="Back to open: paused clocks count again, used time kept", **_STATUS_SCHEMA)
+    @action(detail=True, methods=["post"], permission_classes=[IsAgent])
+    def resume(self, request: Request, pk: str) -> Response:
+        return self._status_action(request, pk, services.resume)
+
+    @extend_schema(summary="Solved: resolution met, other open clocks cancelled", **_STATUS_SCHEMA)
+    @action(detail=True, methods=["post"], permission_classes=[IsAgent])
+    def solve(self, request: Request, pk: str) -> Response:
+        return self._status_action(request, pk, services.solve)
