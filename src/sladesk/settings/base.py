@@ -140,7 +140,9 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = VAR_DIR / "static"
+# collectstatic target (production); unset for dev, where WhiteNoise serves from the finders.
+_static_root = os.environ.get("SLADESK_STATIC_ROOT")
+STATIC_ROOT = Path(_static_root) if _static_root else None
 WHITENOISE_USE_FINDERS = True  # serve app static files without collectstatic (dev / demo)
 MEDIA_URL = "media/"
 MEDIA_ROOT = VAR_DIR / "media"
