@@ -1,4 +1,4 @@
-"""Shared fixtures and helpers of the API tests (imported by ``test_api_*``/``test_permissions_*``).
+"""Shared fixtures and helpers of the API tests (a plugin: ``pytest_plugins = ["api_support"]``).
 
 ``world`` builds a small desk: two customer organizations (particle-enterprise and
 houseware) with a login contact each and one ticket each (with a public reply and an
@@ -14,7 +14,6 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from rest_framework.test import APIClient
 
 __all__ = ["T", "client_for", "due_of", "sla_of", "warm_policy_cache", "world"]
 
@@ -35,7 +34,7 @@ def due_of(body: dict[str, Any], metric: str) -> datetime | None:
     return None if raw is None else T(raw)
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture
 def warm_policy_cache() -> None:
     """Parse every policy text before `sladesk.core.policies` first scans the directory.
 
@@ -54,7 +53,10 @@ def warm_policy_cache() -> None:
 
 
 @pytest.fixture
-def client_for() -> Callable[[Any], APIClient]:
+def client_for() -> Callable[[Any], Any]:
+    """``client_for(user)``: a DRF ``APIClient`` authenticated as ``user`` (None: anonymous)."""
+    from rest_framework.test import APIClient
+
     def make(user: Any) -> APIClient:
         client = APIClient()
         if user is not None:
@@ -65,7 +67,9 @@ def client_for() -> Callable[[Any], APIClient]:
 
 
 @pytest.fixture
-def world(db: None, frozen_now: Any, make_org: Any, make_contact: Any, agent: Any, team: Any) -> SimpleNamespace:
+def world(
+    db: None, warm_policy_cache: None, frozen_now: Any, make_org: Any, make_contact: Any, agent: Any, team: Any
+) -> SimpleNamespace:
     from django.contrib.auth.models import User
 
     from sladesk.tickets import services

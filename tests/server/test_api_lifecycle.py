@@ -8,15 +8,16 @@ ISO instant with its offset: PST = -08:00, CET = +01:00, Z = UTC). Time is froze
 from __future__ import annotations
 
 import pytest
-from api_support import T, client_for, due_of, sla_of, warm_policy_cache  # noqa: F401
+from api_support import T, due_of, sla_of
 
+pytest_plugins = ["api_support"]
 pytestmark = pytest.mark.django_db
 
 WED_1630_PST = "2026-11-25T16:30:00-08:00"  # the eve of Thanksgiving = Thu 26 Nov 00:30 UTC
 
 
 @pytest.fixture
-def desk(frozen_now, make_org, make_contact, agent, team, client_for):
+def desk(warm_policy_cache, frozen_now, make_org, make_contact, agent, team, client_for):
     """An agent's API client, and ``org(policy, ...)`` making an organization with a contact."""
 
     def org(policy: str, **kw):
@@ -117,7 +118,7 @@ def test_create_returns_the_sla_due_instants(desk, policy, org_kw, body, priorit
 
 
 def test_houseware_ignores_the_customers_priority(desk, client_for):
-    api, org = desk
+    _, org = desk
     organization, contact = org("houseware")
 
     # when the customer asks for P0 themselves (no organization/requester needed)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from api_support import T, client_for, due_of, warm_policy_cache, world  # noqa: F401
+from api_support import T, due_of
 from rest_framework.test import APIClient
 
+pytest_plugins = ["api_support"]
 pytestmark = pytest.mark.django_db
 
 

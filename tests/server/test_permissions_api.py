@@ -11,8 +11,8 @@ from __future__ import annotations
 import itertools
 
 import pytest
-from api_support import client_for, warm_policy_cache, world  # noqa: F401
 
+pytest_plugins = ["api_support"]
 pytestmark = pytest.mark.django_db
 
 ROLES = ("anonymous", "nobody", "contact", "agent", "admin")

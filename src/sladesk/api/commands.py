@@ -51,7 +51,9 @@ def update_ticket(
                 ticket, priority=priority, actor=actor, reason=reason, channel=channel
             )
         if team is not None or assignee is not None:
-            ticket = services.assign(ticket, team=team, assignee=assignee, actor=actor, channel=channel)
+            ticket = services.assign(
+                ticket, team=team, assignee=assignee, actor=actor, channel=channel
+            )
         if status is not None:
             ticket = services.change_status(
                 ticket, status=status, actor=actor, reason=reason, channel=channel

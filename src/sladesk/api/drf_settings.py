@@ -28,7 +28,7 @@ SPECTACULAR: dict[str, Any] = {
     "DESCRIPTION": (
         "Tickets with live SLA clocks; the support contract is code.\n\n"
         "Authenticate with `Authorization: Token <token>` (from `POST /api/v1/auth/token/`) "
-        "or a browser session. Errors are `{\"error\": {\"code\", \"message\", \"fields\"}}`. "
+        'or a browser session. Errors are `{"error": {"code", "message", "fields"}}`. '
         "Lists are cursor-paginated: follow `next`. See docs/api.md."
     ),
     "VERSION": "1",

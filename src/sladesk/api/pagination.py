@@ -137,7 +137,9 @@ class KeysetPagination(BasePagination):
         raw = json.dumps({"o": ordering.name, "k": key}, separators=(",", ":"))
         return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
-    def paginate(self, qs: QuerySet[Any], request: Any, ordering: Ordering | None = None) -> list[Any]:
+    def paginate(
+        self, qs: QuerySet[Any], request: Any, ordering: Ordering | None = None
+    ) -> list[Any]:
         """One page of ``qs`` in ``ordering``; sets the ``next`` link."""
         ordering = ordering or ORDERINGS[self.default_ordering]
         size = self._page_size(request)

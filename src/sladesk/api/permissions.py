@@ -14,7 +14,7 @@ from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from sladesk.accounts.roles import Role, role_of
 
-__all__ = ["IsAdmin", "IsAgent", "IsDeskUser", "ReadDeskUserWriteAdmin", "ReadAgentWriteAdmin"]
+__all__ = ["IsAdmin", "IsAgent", "IsDeskUser", "ReadAgentWriteAdmin", "ReadDeskUserWriteAdmin"]
 
 
 class IsDeskUser(BasePermission):

@@ -33,7 +33,9 @@ urlpatterns = [
     path("v1/", include(router.urls)),
     path(
         "schema/",
-        SpectacularAPIView.as_view(custom_settings=SPECTACULAR, authentication_classes=[], permission_classes=[]),
+        SpectacularAPIView.as_view(
+            custom_settings=SPECTACULAR, authentication_classes=[], permission_classes=[]
+        ),
         name="schema",
     ),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),

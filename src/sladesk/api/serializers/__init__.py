@@ -26,6 +26,7 @@ __all__ = [
     "AgentSerializer",
     "ClockSerializer",
     "ContactSerializer",
+    "CredentialsSerializer",
     "ErrorSerializer",
     "MessageSerializer",
     "OrganizationSerializer",
@@ -37,6 +38,5 @@ __all__ = [
     "TicketFilterSerializer",
     "TicketSerializer",
     "TicketUpdateSerializer",
-    "CredentialsSerializer",
     "TokenSerializer",
 ]

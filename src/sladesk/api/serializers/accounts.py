@@ -34,9 +34,13 @@ def _check_zone(value: str) -> str:
     try:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError):
-        raise serializers.ValidationError(f"{value!r} is not an IANA time zone (e.g. Europe/Berlin)") from None
+        raise serializers.ValidationError(
+            f"{value!r} is not an IANA time zone (e.g. Europe/Berlin)"
+        ) from None
     if value not in available_timezones() and value != "UTC":
-        raise serializers.ValidationError(f"{value!r} is not an IANA time zone (e.g. Europe/Berlin)")
+        raise serializers.ValidationError(
+            f"{value!r} is not an IANA time zone (e.g. Europe/Berlin)"
+        )
     return value
 
 
@@ -58,12 +62,16 @@ class OrganizationSerializer(serializers.ModelSerializer):
         max_length=100,
         help_text="The policy file's name (e.g. particle-enterprise); default: the desk's default.",
     )
-    email_aliases = serializers.ListField(child=serializers.EmailField(), required=False, max_length=50)
-    account_team = AccountTeamMemberSerializer(source="accountteammember_set", many=True, read_only=True)
+    email_aliases = serializers.ListField(
+        child=serializers.EmailField(), required=False, max_length=50
+    )
+    account_team = AccountTeamMemberSerializer(
+        source="accountteammember_set", many=True, read_only=True
+    )
 
     class Meta:
         model = Organization
-        fields = [
+        fields = (
             "id",
             "name",
             "slug",
@@ -75,8 +83,8 @@ class OrganizationSerializer(serializers.ModelSerializer):
             "allow_unknown_senders",
             "account_team",
             "created_at",
-        ]
-        read_only_fields = ["id", "created_at", "account_team"]
+        )
+        read_only_fields = ("id", "created_at", "account_team")
 
     def validate_timezone(self, value: str) -> str:
         return _check_zone(value)
@@ -110,8 +118,8 @@ class ContactSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Contact
-        fields = ["id", "organization", "email", "name", "timezone", "has_login", "created_at"]
-        read_only_fields = ["id", "created_at", "has_login"]
+        fields = ("id", "organization", "email", "name", "timezone", "has_login", "created_at")
+        read_only_fields = ("id", "created_at", "has_login")
 
     def get_has_login(self, contact: Contact) -> bool:
         return contact.user_id is not None
@@ -130,8 +138,8 @@ class TeamSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Team
-        fields = ["id", "name", "slug", "description", "agents"]
-        read_only_fields = ["id", "agents"]
+        fields = ("id", "name", "slug", "description", "agents")
+        read_only_fields = ("id", "agents")
 
     def get_agents(self, team: Team) -> list[int]:
         """User ids of the team's agents (prefetched)."""
@@ -144,12 +152,20 @@ class AgentSerializer(serializers.Serializer):
     id = serializers.IntegerField(source="user_id", read_only=True)
     username = serializers.RegexField(r"^[\w.@+-]+\Z", source="user.username", max_length=150)
     email = serializers.EmailField(source="user.email", required=False, allow_blank=True)
-    first_name = serializers.CharField(source="user.first_name", required=False, allow_blank=True, max_length=150)
-    last_name = serializers.CharField(source="user.last_name", required=False, allow_blank=True, max_length=150)
+    first_name = serializers.CharField(
+        source="user.first_name", required=False, allow_blank=True, max_length=150
+    )
+    last_name = serializers.CharField(
+        source="user.last_name", required=False, allow_blank=True, max_length=150
+    )
     is_admin = serializers.BooleanField(source="user.is_superuser", read_only=True)
     timezone = serializers.CharField(required=False, max_length=64, default="UTC")
-    teams = serializers.PrimaryKeyRelatedField(many=True, queryset=Team.objects.all(), required=False)
-    password = serializers.CharField(write_only=True, required=False, max_length=128, style={"input_type": "password"})
+    teams = serializers.PrimaryKeyRelatedField(
+        many=True, queryset=Team.objects.all(), required=False
+    )
+    password = serializers.CharField(
+        write_only=True, required=False, max_length=128, style={"input_type": "password"}
+    )
 
     def validate_timezone(self, value: str) -> str:
         return _check_zone(value)
@@ -163,7 +179,9 @@ class AgentSerializer(serializers.Serializer):
             if self.instance is not None:
                 clash = clash.exclude(pk=self.instance.user_id)
             if clash.exists():
-                raise serializers.ValidationError({"username": [f"the username {username!r} is taken"]})
+                raise serializers.ValidationError(
+                    {"username": [f"the username {username!r} is taken"]}
+                )
         if attrs.get("password"):
             try:
                 validate_password(attrs["password"])

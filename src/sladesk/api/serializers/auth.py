@@ -9,8 +9,12 @@ __all__ = ["CredentialsSerializer", "TokenSerializer"]
 
 class CredentialsSerializer(serializers.Serializer):
     username = serializers.CharField(max_length=150)
-    password = serializers.CharField(max_length=128, trim_whitespace=False, style={"input_type": "password"})
+    password = serializers.CharField(
+        max_length=128, trim_whitespace=False, style={"input_type": "password"}
+    )
 
 
 class TokenSerializer(serializers.Serializer):
-    token = serializers.CharField(read_only=True, help_text="Send as `Authorization: Token <token>`.")
+    token = serializers.CharField(
+        read_only=True, help_text="Send as `Authorization: Token <token>`."
+    )

@@ -8,7 +8,9 @@ __all__ = ["ErrorSerializer"]
 
 
 class ErrorDetailSerializer(serializers.Serializer):
-    code = serializers.CharField(help_text="Stable machine word: invalid, not_found, invalid_transition ...")
+    code = serializers.CharField(
+        help_text="Stable machine word: invalid, not_found, invalid_transition ..."
+    )
     message = serializers.CharField(help_text="What went wrong, in words a person can act on.")
     fields = serializers.DictField(
         child=serializers.JSONField(), help_text="400 only: input name -> messages."

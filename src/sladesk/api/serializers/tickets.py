@@ -44,10 +44,14 @@ class ClockSerializer(serializers.Serializer):
 
     metric = serializers.ChoiceField(choices=Metric.choices, read_only=True)
     state = serializers.ChoiceField(choices=ClockState.choices, read_only=True)
-    due_at = ZonedDateTimeField(help_text="Due instant in the policy's display zone; null when stopped or paused.")
+    due_at = ZonedDateTimeField(
+        help_text="Due instant in the policy's display zone; null when stopped or paused."
+    )
     warn_at = ZonedDateTimeField()
     remaining_seconds = serializers.IntegerField(
-        read_only=True, allow_null=True, help_text="Working time left (negative past due); null when stopped."
+        read_only=True,
+        allow_null=True,
+        help_text="Working time left (negative past due); null when stopped.",
     )
     used_seconds = SecondsField(source="used", help_text="Working time used so far.")
     target_seconds = SecondsField(source="target_work", help_text="The target, in working time.")
@@ -61,17 +65,21 @@ class ClockSerializer(serializers.Serializer):
 class TicketSerializer(serializers.ModelSerializer):
     """A ticket with its live SLA clocks (no messages: see `TicketDetailSerializer`)."""
 
-    number = serializers.IntegerField(source="pk", read_only=True, help_text="The #number customers see.")
+    number = serializers.IntegerField(
+        source="pk", read_only=True, help_text="The #number customers see."
+    )
     requester = serializers.EmailField(source="requester.email", read_only=True)
     requester_id = serializers.IntegerField(read_only=True)
-    policy = serializers.CharField(source="policy_name", read_only=True, help_text="Policy file name.")
+    policy = serializers.CharField(
+        source="policy_name", read_only=True, help_text="Policy file name."
+    )
     policy_version = serializers.CharField(source="policy_version.digest", read_only=True)
     tags = serializers.SlugRelatedField(many=True, read_only=True, slug_field="name")
     sla = serializers.SerializerMethodField()
 
     class Meta:
         model = Ticket
-        fields = [
+        fields = (
             "id",
             "number",
             "subject",
@@ -95,7 +103,7 @@ class TicketSerializer(serializers.ModelSerializer):
             "solved_at",
             "closed_at",
             "sla",
-        ]
+        )
         read_only_fields = fields
 
     @extend_schema_field(ClockSerializer(many=True))
@@ -114,13 +122,15 @@ class AttachmentSerializer(serializers.Serializer):
 class MessageSerializer(serializers.ModelSerializer):
     """A public reply or (agents only) an internal note."""
 
-    author = serializers.SerializerMethodField(help_text="Username of staff, or the contact's email.")
+    author = serializers.SerializerMethodField(
+        help_text="Username of staff, or the contact's email."
+    )
     internal = serializers.SerializerMethodField()
     attachments = AttachmentSerializer(many=True, read_only=True)
 
     class Meta:
         model = Message
-        fields = [
+        fields = (
             "id",
             "ticket",
             "public",
@@ -134,7 +144,7 @@ class MessageSerializer(serializers.ModelSerializer):
             "channel",
             "created_at",
             "attachments",
-        ]
+        )
         read_only_fields = fields
 
     def get_author(self, message: Message) -> str:
@@ -155,7 +165,7 @@ class TicketDetailSerializer(TicketSerializer):
     messages = MessageSerializer(many=True, read_only=True)
 
     class Meta(TicketSerializer.Meta):
-        fields = [*TicketSerializer.Meta.fields, "messages"]
+        fields = (*TicketSerializer.Meta.fields, "messages")
         read_only_fields = fields
 
 
@@ -179,7 +189,9 @@ class TicketCreateSerializer(serializers.Serializer):
     itself (``organization``/``requester`` are ignored); an agent names both."""
 
     subject = serializers.CharField(max_length=300)
-    description = serializers.CharField(allow_blank=True, default="", max_length=100_000, trim_whitespace=False)
+    description = serializers.CharField(
+        allow_blank=True, default="", max_length=100_000, trim_whitespace=False
+    )
     priority = serializers.CharField(
         required=False,
         allow_null=True,
@@ -188,7 +200,9 @@ class TicketCreateSerializer(serializers.Serializer):
         "default). The policy's rules apply; Houseware ignores a customer's choice.",
     )
     organization = serializers.IntegerField(required=False, min_value=1, max_value=_BIG)
-    requester = serializers.EmailField(required=False, help_text="Email of a contact of the organization.")
+    requester = serializers.EmailField(
+        required=False, help_text="Email of a contact of the organization."
+    )
     custom_fields = serializers.JSONField(required=False, default=dict)
     tags = serializers.ListField(
         child=serializers.CharField(max_length=100), required=False, default=list, max_length=50
@@ -213,17 +227,27 @@ class TicketCreateSerializer(serializers.Serializer):
                 raise serializers.ValidationError(errors)
             organization = Organization.objects.filter(pk=attrs["organization"]).first()
             if organization is None:
-                raise serializers.ValidationError({"organization": [f"no organization with id {attrs['organization']}"]})
-            contact = Contact.objects.filter(organization=organization, email__iexact=attrs["requester"]).first()
+                raise serializers.ValidationError(
+                    {"organization": [f"no organization with id {attrs['organization']}"]}
+                )
+            contact = Contact.objects.filter(
+                organization=organization, email__iexact=attrs["requester"]
+            ).first()
             if contact is None:
                 raise serializers.ValidationError(
-                    {"requester": [f"{attrs['requester']} is not a contact of {organization.name}; create the contact first"]}
+                    {
+                        "requester": [
+                            f"{attrs['requester']} is not a contact of {organization.name}; create the contact first"
+                        ]
+                    }
                 )
         try:
             policy = get_policy(organization.policy_name).policy
         except PolicyError as exc:
             raise serializers.ValidationError({"organization": [str(exc)]}) from None
-        customer_choice_ignored = role_of(user) == Role.CONTACT and not policy.customer_may_set_priority
+        customer_choice_ignored = (
+            role_of(user) == Role.CONTACT and not policy.customer_may_set_priority
+        )
         if attrs.get("priority") and not customer_choice_ignored:
             attrs["priority"] = _check_priority(organization.policy_name, attrs["priority"])
         attrs["organization"] = organization
@@ -239,11 +263,19 @@ class TicketUpdateSerializer(serializers.Serializer):
 
     subject = serializers.CharField(required=False, max_length=300)
     priority = serializers.CharField(required=False, max_length=64)
-    reason = serializers.CharField(required=False, max_length=1000, help_text="Why the priority changes (required with priority).")
+    reason = serializers.CharField(
+        required=False,
+        max_length=1000,
+        help_text="Why the priority changes (required with priority).",
+    )
     status = serializers.ChoiceField(required=False, choices=Status.choices)
     team = serializers.IntegerField(required=False, min_value=1, max_value=_BIG)
-    assignee = serializers.IntegerField(required=False, min_value=1, max_value=_BIG, help_text="An agent's user id.")
-    tags = serializers.ListField(child=serializers.CharField(max_length=100), required=False, max_length=50)
+    assignee = serializers.IntegerField(
+        required=False, min_value=1, max_value=_BIG, help_text="An agent's user id."
+    )
+    tags = serializers.ListField(
+        child=serializers.CharField(max_length=100), required=False, max_length=50
+    )
     custom_fields = serializers.JSONField(
         required=False, help_text="Merged into the ticket's fields; a null value removes the key."
     )
@@ -270,7 +302,9 @@ class TicketUpdateSerializer(serializers.Serializer):
         if "assignee" in attrs:
             user = get_user_model().objects.filter(pk=attrs["assignee"]).first()
             if user is None or role_of(user) not in (Role.ADMIN, Role.AGENT):
-                raise serializers.ValidationError({"assignee": [f"no agent with id {attrs['assignee']}"]})
+                raise serializers.ValidationError(
+                    {"assignee": [f"no agent with id {attrs['assignee']}"]}
+                )
             attrs["assignee"] = user
         return attrs
 
@@ -297,7 +331,9 @@ class TicketFilterSerializer(serializers.Serializer):
     """Query parameters of ``GET /tickets/`` (all optional; combined with AND)."""
 
     status = serializers.ChoiceField(required=False, choices=Status.choices)
-    priority = serializers.CharField(required=False, max_length=64, help_text="Priority key, e.g. P1 or Sev2.")
+    priority = serializers.CharField(
+        required=False, max_length=64, help_text="Priority key, e.g. P1 or Sev2."
+    )
     organization = serializers.IntegerField(required=False, min_value=1, max_value=_BIG)
     team = serializers.IntegerField(required=False, min_value=1, max_value=_BIG)
     assignee = serializers.IntegerField(required=False, min_value=1, max_value=_BIG)
@@ -309,7 +345,11 @@ class TicketFilterSerializer(serializers.Serializer):
     ordering = serializers.ChoiceField(
         required=False,
         default="-id",
-        choices=[("-id", "newest first"), ("id", "oldest first"), ("due", "soonest running due first")],
+        choices=[
+            ("-id", "newest first"),
+            ("id", "oldest first"),
+            ("due", "soonest running due first"),
+        ],
     )
 
     def filters(self) -> dict[str, Any]:

@@ -72,7 +72,7 @@ class _AccountViewSet(
 ):
     """list / retrieve / create / PATCH (PUT is not offered)."""
 
-    http_method_names = ["get", "post", "patch", "head", "options"]
+    http_method_names = ("get", "post", "patch", "head", "options")
     pagination_class = KeysetPagination
     lookup_value_regex = "[0-9]{1,18}"
 
@@ -108,7 +108,7 @@ def _crud_schema(
 @extend_schema_view(**_crud_schema("organization", OrganizationSerializer))
 class OrganizationViewSet(_AccountViewSet):
     serializer_class = OrganizationSerializer
-    permission_classes = [ReadDeskUserWriteAdmin]
+    permission_classes = (ReadDeskUserWriteAdmin,)
     queryset = Organization.objects.none()
 
     def get_queryset(self) -> QuerySet[Organization]:
@@ -130,7 +130,7 @@ class OrganizationViewSet(_AccountViewSet):
 )
 class ContactViewSet(_AccountViewSet):
     serializer_class = ContactSerializer
-    permission_classes = [ReadDeskUserWriteAdmin]
+    permission_classes = (ReadDeskUserWriteAdmin,)
     queryset = Contact.objects.none()
 
     def get_queryset(self) -> QuerySet[Contact]:
@@ -148,7 +148,7 @@ class ContactViewSet(_AccountViewSet):
 @extend_schema_view(**_crud_schema("team", TeamSerializer))
 class TeamViewSet(_AccountViewSet):
     serializer_class = TeamSerializer
-    permission_classes = [ReadAgentWriteAdmin]
+    permission_classes = (ReadAgentWriteAdmin,)
     queryset = Team.objects.none()
 
     def get_queryset(self) -> QuerySet[Team]:
@@ -158,7 +158,7 @@ class TeamViewSet(_AccountViewSet):
 @extend_schema_view(**_crud_schema("agent", AgentSerializer))
 class AgentViewSet(_AccountViewSet):
     serializer_class = AgentSerializer
-    permission_classes = [ReadAgentWriteAdmin]
+    permission_classes = (ReadAgentWriteAdmin,)
     queryset = AgentProfile.objects.none()
     lookup_field = "user_id"
     lookup_url_kwarg = "pk"

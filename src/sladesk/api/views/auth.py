@@ -17,7 +17,7 @@ __all__ = ["TokenView"]
 class TokenView(EnvelopeMixin, ObtainAuthToken):
     """DRF's token view (one token per user, created on first login) with the error envelope."""
 
-    authentication_classes: list[type] = []
+    authentication_classes = ()
 
     @extend_schema(
         summary="Get an API token",

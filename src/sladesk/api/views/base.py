@@ -28,7 +28,9 @@ _DESCRIPTIONS = {
     409: "The ticket's state does not allow this (e.g. closed → pending).",
 }
 
-ERRORS = {code: OpenApiResponse(ErrorSerializer, description=text) for code, text in _DESCRIPTIONS.items()}
+ERRORS = {
+    code: OpenApiResponse(ErrorSerializer, description=text) for code, text in _DESCRIPTIONS.items()
+}
 
 
 def errors(*codes: int) -> dict[int, OpenApiResponse]:

@@ -42,6 +42,13 @@ __all__ = ["TicketViewSet"]
 _ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="The ticket number.")
 
 
+_STATUS_SCHEMA: dict[str, Any] = {
+    "parameters": [_ID],
+    "request": ReasonSerializer,
+    "responses": {200: TicketDetailSerializer, **errors(400, 403, 404, 409)},
+}
+
+
 @extend_schema_view(
     list=extend_schema(
         summary="List tickets",
@@ -68,7 +75,7 @@ _ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="The ticket
 class TicketViewSet(EnvelopeMixin, viewsets.GenericViewSet):
     """Tickets the caller may see: agents all, a contact its own organization's."""
 
-    permission_classes = [IsDeskUser]
+    permission_classes = (IsDeskUser,)
     pagination_class = TicketPagination
     serializer_class = TicketSerializer
     queryset = Ticket.objects.none()  # rows come from selectors; this only types the schema
@@ -80,7 +87,11 @@ class TicketViewSet(EnvelopeMixin, viewsets.GenericViewSet):
 
     def _visible(self, pk: str) -> Ticket:
         """The ticket if the caller may see it; ``Ticket.DoesNotExist`` (404) otherwise."""
-        return selectors.visible_tickets(self.request.user).select_related("policy_version").get(pk=int(pk))
+        return (
+            selectors.visible_tickets(self.request.user)
+            .select_related("policy_version")
+            .get(pk=int(pk))
+        )
 
     def _detail(self, pk: int, code: int = status.HTTP_200_OK) -> Response:
         ticket = selectors.get_ticket(self.request.user, pk)
@@ -97,7 +108,9 @@ class TicketViewSet(EnvelopeMixin, viewsets.GenericViewSet):
         params = TicketFilterSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         tickets = selectors.ticket_list(request.user, **params.filters())
-        page = self.paginator.paginate(tickets, request, ORDERINGS[params.validated_data["ordering"]])
+        page = self.paginator.paginate(
+            tickets, request, ORDERINGS[params.validated_data["ordering"]]
+        )
         data = TicketSerializer(page, many=True, context=self._context()).data
         return self.paginator.get_paginated_response(data)
 
@@ -141,7 +154,11 @@ class TicketViewSet(EnvelopeMixin, viewsets.GenericViewSet):
         ticket = self._visible(pk)
         data = self._parse(ReplySerializer, request)
         message = services.reply(
-            ticket, author=request.user, body=data["body"], html=data.get("html") or None, channel=Channel.API
+            ticket,
+            author=request.user,
+            body=data["body"],
+            html=data.get("html") or None,
+            channel=Channel.API,
         )
         return Response(MessageSerializer(message).data, status=status.HTTP_201_CREATED)
 
@@ -151,12 +168,16 @@ class TicketViewSet(EnvelopeMixin, viewsets.GenericViewSet):
         request=ReplySerializer,
         responses={201: MessageSerializer, **errors(400, 403, 404)},
     )
-    @action(detail=True, methods=["post"], permission_classes=[IsAgent])
+    @action(detail=True, methods=["post"], permission_classes=(IsAgent,))
     def note(self, request: Request, pk: str) -> Response:
         ticket = self._visible(pk)
         data = self._parse(ReplySerializer, request)
         message = services.add_note(
-            ticket, author=request.user, body=data["body"], html=data.get("html") or None, channel=Channel.API
+            ticket,
+            author=request.user,
+            body=data["body"],
+            html=data.get("html") or None,
+            channel=Channel.API,
         )
         return Response(MessageSerializer(message).data, status=status.HTTP_201_CREATED)
 
@@ -166,23 +187,21 @@ class TicketViewSet(EnvelopeMixin, viewsets.GenericViewSet):
         service(ticket, actor=request.user, reason=data["reason"], channel=Channel.API)
         return self._detail(ticket.pk)
 
-    _STATUS_SCHEMA: dict[str, Any] = {
-        "parameters": [_ID],
-        "request": ReasonSerializer,
-        "responses": {200: TicketDetailSerializer, **errors(400, 403, 404, 409)},
-    }
-
-    @extend_schema(summary="Waiting on the customer: pause the clocks the policy pauses", **_STATUS_SCHEMA)
-    @action(detail=True, methods=["post"], permission_classes=[IsAgent])
+    @extend_schema(
+        summary="Waiting on the customer: pause the clocks the policy pauses", **_STATUS_SCHEMA
+    )
+    @action(detail=True, methods=["post"], permission_classes=(IsAgent,))
     def pending(self, request: Request, pk: str) -> Response:
         return self._status_action(request, pk, services.set_pending)
 
-    @extend_schema(summary="Back to open: paused clocks count again, used time kept", **_STATUS_SCHEMA)
-    @action(detail=True, methods=["post"], permission_classes=[IsAgent])
+    @extend_schema(
+        summary="Back to open: paused clocks count again, used time kept", **_STATUS_SCHEMA
+    )
+    @action(detail=True, methods=["post"], permission_classes=(IsAgent,))
     def resume(self, request: Request, pk: str) -> Response:
         return self._status_action(request, pk, services.resume)
 
     @extend_schema(summary="Solved: resolution met, other open clocks cancelled", **_STATUS_SCHEMA)
-    @action(detail=True, methods=["post"], permission_classes=[IsAgent])
+    @action(detail=True, methods=["post"], permission_classes=(IsAgent,))
     def solve(self, request: Request, pk: str) -> Response:
         return self._status_action(request, pk, services.solve)
