@@ -30,7 +30,7 @@ __all__ = [
     "text_digest",
 ]
 
-_lock = threading.Lock()
+_lock = threading.RLock()  # re-entrant: _scan() parses files through policy_from_text()
 _by_digest: dict[str, object] = {}
 _files: dict[str, PolicyFile] | None = None
 
