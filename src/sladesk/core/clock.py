@@ -8,9 +8,11 @@ fixture in ``tests/server/conftest.py`` does this).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
-__all__ = ["now", "source", "system_now"]
+__all__ = ["now", "source", "system_now", "travel"]
 
 
 def system_now() -> datetime:
@@ -28,3 +30,21 @@ def now() -> datetime:
     if at.tzinfo is None:
         raise ValueError("sladesk.core.clock.source returned a naive datetime")
     return at
+
+
+@contextmanager
+def travel(at: datetime) -> Iterator[datetime]:
+    """Within the block, `now()` returns ``at`` (process-wide; not thread-safe).
+
+    For one-shot, single-threaded jobs that must replay history at given instants, such as
+    the demo data loader before the server starts. Tests use the ``frozen_now`` fixture.
+    """
+    global source
+    if at.tzinfo is None:
+        raise ValueError("travel() needs an aware datetime")
+    saved = source
+    source = lambda: at  # noqa: E731
+    try:
+        yield at
+    finally:
+        source = saved

@@ -1,0 +1,82 @@
+"""The server half of the ``sladesk`` command (``sladesk.cli`` hands every non-``sla``
+subcommand here).
+
+- ``sladesk run [ADDR:PORT]``: migrate, load the demo desk when the database has none,
+  print the URL and the demo logins, serve on ``127.0.0.1:8000`` (``SLADESK_BIND``) with
+  Django's threaded development server (no autoreload). Background work that exists
+  (``sladesk.notify.worker.start_in_thread``) is started in the same process.
+- ``sladesk manage ARGS...``: Django's ``manage.py`` (``sladesk manage createsuperuser`` ...).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from importlib.util import find_spec
+
+__all__ = ["main"]
+
+_USAGE = "usage: sladesk run [ADDR:PORT] | sladesk manage <django command> ..."
+
+
+def _setup() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sladesk.settings")
+    import django
+
+    django.setup()
+
+
+def main(argv: Sequence[str]) -> int:
+    """Dispatch ``run`` / ``manage``; returns the exit status."""
+    args = list(argv)
+    if not args:
+        print(_USAGE)
+        return 2
+    command, rest = args[0], args[1:]
+    if command == "manage":
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sladesk.settings")
+        from django.core.management import execute_from_command_line
+
+        execute_from_command_line(["sladesk manage", *rest])
+        return 0
+    if command == "run":
+        return run(rest)
+    sys.stderr.write(f"unknown command {command!r}\n{_USAGE}\n")
+    return 2
+
+
+def run(rest: Sequence[str]) -> int:
+    """Migrate, load the demo desk if empty, print how to log in, serve."""
+    _setup()
+    from django.conf import settings
+    from django.core.management import call_command
+
+    from sladesk.demo import data
+
+    bind = rest[0] if rest else settings.SLADESK_BIND
+    db = settings.DATABASES["default"]
+    print(f"sladesk: database {db['ENGINE'].rsplit('.', 1)[-1]} {db['NAME']}", flush=True)
+    call_command("migrate", interactive=False, verbosity=0)
+    data.load(stdout=lambda line: print(f"sladesk: {line}", flush=True))
+    _start_background()
+    url = f"http://{bind}/"
+    print(f"\nsladesk is serving on {url}  (admin: {url}admin/, API: {url}api/v1/)")
+    print("demo logins:")
+    for login in data.logins():
+        print(f"  {login.role:<8} {login.username:<11} / {login.password:<6} {login.note}")
+    print("Ctrl-C stops the server.\n", flush=True)
+    call_command("runserver", bind, use_reloader=False, skip_checks=True)
+    return 0
+
+
+def _start_background() -> None:
+    """Start the in-process background worker when the notify layer provides one."""
+    if find_spec("sladesk.notify") is None or find_spec("sladesk.notify.worker") is None:
+        return
+    from importlib import import_module
+
+    worker = import_module("sladesk.notify.worker")
+    start = getattr(worker, "start_in_thread", None)
+    if start is not None:
+        start()
