@@ -56,7 +56,7 @@ class Organization(models.Model):
     created_at = models.DateTimeField(default=now, editable=False)
 
     class Meta:
-        ordering = ["name"]
+        ordering = ("name",)
 
     def __str__(self) -> str:
         return self.name
@@ -77,11 +77,11 @@ class AccountTeamMember(models.Model):
     role = models.CharField(max_length=100, default=TECHNICAL_ACCOUNT_MANAGER)
 
     class Meta:
-        constraints = [
+        constraints = (
             models.UniqueConstraint(
                 fields=["organization", "user", "role"], name="account_team_member_unique"
-            )
-        ]
+            ),
+        )
 
     def __str__(self) -> str:
         return f"{self.user} ({self.role}, {self.organization})"
@@ -110,11 +110,11 @@ class Contact(models.Model):
     created_at = models.DateTimeField(default=now, editable=False)
 
     class Meta:
-        ordering = ["organization_id", "email"]
-        constraints = [
-            models.UniqueConstraint(fields=["organization", "email"], name="contact_email_per_org")
-        ]
-        indexes = [models.Index(fields=["email"], name="contact_email_idx")]
+        ordering = ("organization_id", "email")
+        constraints = (
+            models.UniqueConstraint(fields=["organization", "email"], name="contact_email_per_org"),
+        )
+        indexes = (models.Index(fields=["email"], name="contact_email_idx"),)
 
     def __str__(self) -> str:
         return f"{self.name or self.email} ({self.organization})" if self.organization_id else self.email
@@ -145,7 +145,7 @@ class Team(models.Model):
     )
 
     class Meta:
-        ordering = ["name"]
+        ordering = ("name",)
 
     def __str__(self) -> str:
         return self.name
@@ -161,7 +161,7 @@ class AgentProfile(models.Model):
     timezone = models.CharField(max_length=64, default="UTC")
 
     class Meta:
-        ordering = ["user__username"]
+        ordering = ("user__username",)
 
     def __str__(self) -> str:
         return self.user.get_full_name() or self.user.get_username()

@@ -29,7 +29,6 @@ from pathlib import Path
 import dj_database_url
 
 
-
 def _env_bool(name: str, default: bool) -> bool:
     raw = os.environ.get(name)
     if raw is None:

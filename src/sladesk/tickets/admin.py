@@ -39,65 +39,65 @@ class ReadOnlyInline(admin.TabularInline):
 
 class ClockInline(ReadOnlyInline):
     model = SlaClock
-    fields = ["metric", "state", "due_at", "used", "target_work", "met_at", "breached_at"]
+    fields = ("metric", "state", "due_at", "used", "target_work", "met_at", "breached_at")
     readonly_fields = fields
 
 
 class MessageInline(ReadOnlyInline):
     model = Message
-    fields = ["created_at", "public", "from_customer", "author_user", "author_contact", "body_text"]
+    fields = ("created_at", "public", "from_customer", "author_user", "author_contact", "body_text")
     readonly_fields = fields
 
 
 class EventInline(ReadOnlyInline):
     model = TicketEvent
-    fields = ["at", "kind", "actor_label", "channel", "data"]
+    fields = ("at", "kind", "actor_label", "channel", "data")
     readonly_fields = fields
 
 
 @admin.register(Ticket)
 class TicketAdmin(ReadOnlyAdmin):
-    list_display = ["id", "subject", "organization", "priority", "status", "team", "assignee", "created_at"]
-    list_filter = ["status", "priority", "policy_name", "team", "channel"]
-    search_fields = ["subject", "requester__email", "organization__name"]
-    list_select_related = ["organization", "team", "assignee"]
+    list_display = ("id", "subject", "organization", "priority", "status", "team", "assignee", "created_at")
+    list_filter = ("status", "priority", "policy_name", "team", "channel")
+    search_fields = ("subject", "requester__email", "organization__name")
+    list_select_related = ("organization", "team", "assignee")
     date_hierarchy = "created_at"
-    inlines = [ClockInline, MessageInline, EventInline]
+    inlines = (ClockInline, MessageInline, EventInline)
 
 
 @admin.register(SlaClock)
 class SlaClockAdmin(ReadOnlyAdmin):
-    list_display = ["ticket", "metric", "state", "due_at", "used", "target_work", "cycle"]
-    list_filter = ["metric", "state"]
-    list_select_related = ["ticket"]
-    raw_id_fields = ["ticket"]
+    list_display = ("ticket", "metric", "state", "due_at", "used", "target_work", "cycle")
+    list_filter = ("metric", "state")
+    list_select_related = ("ticket",)
+    raw_id_fields = ("ticket",)
 
 
 @admin.register(TicketEvent)
 class TicketEventAdmin(ReadOnlyAdmin):
-    list_display = ["ticket", "at", "kind", "actor_label", "channel"]
-    list_filter = ["kind", "channel"]
-    list_select_related = ["ticket"]
+    list_display = ("ticket", "at", "kind", "actor_label", "channel")
+    list_filter = ("kind", "channel")
+    list_select_related = ("ticket",)
 
 
 @admin.register(Message)
 class MessageAdmin(ReadOnlyAdmin):
-    list_display = ["ticket", "created_at", "public", "from_customer", "channel"]
-    list_filter = ["public", "from_customer", "channel"]
-    list_select_related = ["ticket"]
+    list_display = ("ticket", "created_at", "public", "from_customer", "channel")
+    list_filter = ("public", "from_customer", "channel")
+    list_select_related = ("ticket",)
 
 
 @admin.register(Attachment)
 class AttachmentAdmin(ReadOnlyAdmin):
-    list_display = ["filename", "message", "content_type", "size"]
+    list_display = ("filename", "message", "content_type", "size")
 
 
 @admin.register(PolicyVersion)
 class PolicyVersionAdmin(ReadOnlyAdmin):
-    list_display = ["name", "digest", "first_seen_at"]
-    list_filter = ["name"]
+    list_display = ("name", "digest", "first_seen_at")
+    list_filter = ("name",)
 
 
 @admin.register(Tag)
 class TagAdmin(admin.ModelAdmin):
-    search_fields = ["name"]
+    search_fields = ("name",)

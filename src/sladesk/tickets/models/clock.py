@@ -69,17 +69,17 @@ class SlaClock(models.Model):
     explanation = models.TextField(blank=True, default="")
 
     class Meta:
-        ordering = ["ticket_id", "metric"]
-        constraints = [
-            models.UniqueConstraint(fields=["ticket", "metric"], name="sla_clock_ticket_metric")
-        ]
-        indexes = [
+        ordering = ("ticket_id", "metric")
+        constraints = (
+            models.UniqueConstraint(fields=["ticket", "metric"], name="sla_clock_ticket_metric"),
+        )
+        indexes = (
             models.Index(
                 fields=["due_at"],
                 name="sla_clock_running_due_idx",
                 condition=models.Q(state="running"),
             ),
-        ]
+        )
 
     def __str__(self) -> str:
         return f"#{self.ticket_id} {self.metric} {self.state}"

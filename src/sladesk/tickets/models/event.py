@@ -59,8 +59,8 @@ class TicketEvent(models.Model):
     data = models.JSONField(default=dict, blank=True)
 
     class Meta:
-        ordering = ["at", "id"]
-        indexes = [models.Index(fields=["ticket", "at"], name="event_ticket_at_idx")]
+        ordering = ("at", "id")
+        indexes = (models.Index(fields=["ticket", "at"], name="event_ticket_at_idx"),)
 
     def __str__(self) -> str:
         return f"#{self.ticket_id} {self.kind} at {self.at:%Y-%m-%d %H:%M:%S}"

@@ -44,8 +44,8 @@ class Message(models.Model):
     created_at = models.DateTimeField(default=now)
 
     class Meta:
-        ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["ticket", "created_at"], name="message_ticket_idx")]
+        ordering = ("created_at", "id")
+        indexes = (models.Index(fields=["ticket", "created_at"], name="message_ticket_idx"),)
 
     def __str__(self) -> str:
         kind = "reply" if self.public else "note"

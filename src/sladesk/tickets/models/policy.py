@@ -26,7 +26,7 @@ class PolicyVersion(models.Model):
     first_seen_at = models.DateTimeField(default=now, editable=False)
 
     class Meta:
-        ordering = ["name", "first_seen_at"]
+        ordering = ("name", "first_seen_at")
 
     def __str__(self) -> str:
         return f"{self.name}@{self.digest[:12]}"

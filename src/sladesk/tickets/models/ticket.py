@@ -46,7 +46,7 @@ class Tag(models.Model):
     name = models.CharField(max_length=100, unique=True)
 
     class Meta:
-        ordering = ["name"]
+        ordering = ("name",)
 
     def __str__(self) -> str:
         return self.name
@@ -102,14 +102,14 @@ class Ticket(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        ordering = ["-created_at", "-id"]
-        indexes = [
+        ordering = ("-created_at", "-id")
+        indexes = (
             models.Index(fields=["status", "priority"], name="ticket_status_priority_idx"),
             models.Index(fields=["organization", "status"], name="ticket_org_status_idx"),
             models.Index(fields=["assignee", "status"], name="ticket_assignee_status_idx"),
             models.Index(fields=["team", "status"], name="ticket_team_status_idx"),
             models.Index(fields=["-created_at", "-id"], name="ticket_created_idx"),
-        ]
+        )
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.subject}"
