@@ -16,7 +16,7 @@ class OrganizationAdmin(admin.ModelAdmin):
     list_display = ("name", "slug", "policy_name", "plan", "region", "timezone")
     list_filter = ("policy_name", "plan", "region")
     search_fields = ("name", "slug")
-    prepopulated_fields = {"slug": ("name",)}  # noqa: RUF012
+    prepopulated_fields = {"slug": ("name",)}
     inlines = (AccountTeamInline,)
 
 
@@ -32,7 +32,7 @@ class ContactAdmin(admin.ModelAdmin):
 @admin.register(Team)
 class TeamAdmin(admin.ModelAdmin):
     list_display = ("name", "slug", "oncall_user")
-    prepopulated_fields = {"slug": ("name",)}  # noqa: RUF012
+    prepopulated_fields = {"slug": ("name",)}
     search_fields = ("name",)
 
 
