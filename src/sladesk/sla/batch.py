@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 if TYPE_CHECKING:
-    from .calendar import Calendar, _Layout
+    from .calendar import Calendar
+    from .layout import _Layout
 
 __all__ = ["add_many", "elapsed_many"]
 
