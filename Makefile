@@ -23,7 +23,7 @@ run: $(STAMP)
 test: lint typecheck test-pure test-sqlite test-postgres
 
 test-pure: $(STAMP)
-	$(PYTEST) -p no:django $(PURE_TESTS)
+	$(PYTEST) -p no:django -W ignore::pytest.PytestConfigWarning $(PURE_TESTS)
 
 # The Django suite runs twice: on SQLite (the embedded default) and on PostgreSQL.
 test-sqlite: $(STAMP)
