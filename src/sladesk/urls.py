@@ -1,24 +1,23 @@
-"""URL map: the admin at ``/admin/``, the REST API under ``/api/`` once `sladesk.api` exists."""
+"""URL map: sign-in at ``/accounts/``, the agent desk at ``/desk/``, the customer portal at
+``/portal/``, the admin at ``/admin/``, the REST API under ``/api/`` once `sladesk.api` exists."""
 
 from __future__ import annotations
 
 from importlib.util import find_spec
 
 from django.contrib import admin
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
 from django.urls import include, path
+
+from sladesk.web import views as web_views
 
 __all__ = ["urlpatterns"]
 
 
-def home(request: HttpRequest) -> HttpResponse:
-    """Until the desk UI exists, the home page is the admin."""
-    return redirect("admin:index")
-
-
 urlpatterns = [
-    path("", home, name="home"),
+    path("", web_views.home, name="home"),  # by role: agents -> /desk/, contacts -> /portal/
+    path("accounts/", include("sladesk.web.urls")),
+    path("desk/", include("sladesk.desk.urls")),
+    path("portal/", include("sladesk.portal.urls")),
     path("admin/", admin.site.urls),
 ]
 

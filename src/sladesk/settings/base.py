@@ -65,6 +65,10 @@ INSTALLED_APPS = [
     "sladesk.accounts",
     "sladesk.tickets",
     "sladesk.demo",
+    "django_htmx",
+    "sladesk.web",
+    "sladesk.desk",
+    "sladesk.portal",
 ]
 # Apps written by other parts of the team join when they exist (no edit here needed).
 INSTALLED_APPS += [
@@ -82,6 +86,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
 ]
 
 ROOT_URLCONF = "sladesk.urls"
@@ -98,6 +103,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "sladesk.web.context_processors.viewer",
             ],
         },
     },
@@ -146,7 +152,9 @@ WHITENOISE_USE_FINDERS = True  # serve app static files without collectstatic (d
 MEDIA_URL = "media/"
 MEDIA_ROOT = VAR_DIR / "media"
 
-LOGIN_URL = "/admin/login/"
+LOGIN_URL = "/accounts/login/"  # one sign-in page for agents and contacts (sladesk.web)
+# Password reset mail: console in development; set SLADESK_EMAIL_BACKEND in production.
+EMAIL_BACKEND = os.environ.get("SLADESK_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 
 # --------------------------------------------------------------------------- REST API
 REST_FRAMEWORK = {

@@ -1,0 +1,1 @@
+"""The agent workspace under ``/desk/``: inbox, ticket page, admin settings pages."""

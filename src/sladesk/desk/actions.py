@@ -1,0 +1,119 @@
+"""The agent ticket page's writes: each view parses one form, checks access and calls one
+ticket service, then redirects back to the ticket (plain POST/redirect/GET; works
+without JavaScript). A `ServiceError` (e.g. an invalid transition) becomes a message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.models import User
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from sladesk.tickets import selectors, services
+from sladesk.tickets.models import Ticket
+from sladesk.tickets.services import ServiceError
+from sladesk.web.access import agent_required
+
+from . import presence
+from .forms import AssignForm, FieldsForm, MessageForm, PriorityForm, StatusForm
+from .views import _ticket
+
+__all__ = ["assign", "fields", "heartbeat", "message", "priority", "status"]
+
+
+def _action(handler: Callable[[HttpRequest, Ticket], str]) -> Callable[..., HttpResponse]:
+    """POST only, agents only, visible ticket only; run ``handler``, flash, redirect back."""
+
+    @wraps(handler)
+    @require_POST
+    @agent_required
+    def view(request: HttpRequest, ticket_id: int) -> HttpResponse:
+        ticket = _ticket(request, ticket_id)
+        try:
+            done = handler(request, ticket)
+        except (ServiceError, ValueError) as exc:
+            messages.error(request, str(exc))
+        else:
+            level = messages.SUCCESS if not done.startswith("!") else messages.ERROR
+            messages.add_message(request, level, done.lstrip("!"))
+        return redirect("desk:ticket", ticket_id=ticket.pk)
+
+    return view
+
+
+def _errors(form: Any) -> str:
+    return "!" + "; ".join(f"{k}: {' '.join(v)}" if k != "__all__" else " ".join(v) for k, v in form.errors.items())
+
+
+@_action
+def message(request: HttpRequest, ticket: Ticket) -> str:
+    form = MessageForm(request.POST)
+    if not form.is_valid():
+        return _errors(form)
+    body = form.cleaned_data["body"]
+    if form.cleaned_data["kind"] == "note":
+        services.add_note(ticket, author=request.user, body=body)
+        return "Internal note added."
+    services.reply(ticket, author=request.user, body=body)
+    return "Reply sent."
+
+
+@_action
+def priority(request: HttpRequest, ticket: Ticket) -> str:
+    form = PriorityForm(request.POST, policy=ticket.policy)
+    if not form.is_valid():
+        return _errors(form)
+    data = form.cleaned_data
+    services.change_priority(ticket, priority=data["priority"], actor=request.user, reason=data["reason"])
+    return f"Priority set to {data['priority']}; the customer is told why."
+
+
+@_action
+def status(request: HttpRequest, ticket: Ticket) -> str:
+    form = StatusForm(request.POST, current=ticket.status)
+    if not form.is_valid():
+        return _errors(form)
+    data = form.cleaned_data
+    services.change_status(ticket, status=data["status"], actor=request.user, reason=data["reason"])
+    return f"Status: {data['status']}."
+
+
+@_action
+def assign(request: HttpRequest, ticket: Ticket) -> str:
+    form = AssignForm(request.POST)
+    if not form.is_valid():
+        return _errors(form)
+    agent_id = form.cleaned_data.get("assignee")
+    agent = get_object_or_404(User, pk=agent_id, agent_profile__isnull=False) if agent_id else None
+    services.assign(ticket, team=form.cleaned_data.get("team"), assignee=agent, actor=request.user)
+    return "Assignment saved."
+
+
+@_action
+def fields(request: HttpRequest, ticket: Ticket) -> str:
+    form = FieldsForm(request.POST)
+    if not form.is_valid():
+        return _errors(form)
+    new = form.cleaned_data["custom_fields"]
+    removed = {k: None for k in ticket.custom_fields if k not in new}
+    services.update_fields(
+        ticket, custom_fields={**removed, **new}, tags=form.cleaned_data["tags"], actor=request.user
+    )
+    return "Tags and fields saved."
+
+
+@require_POST
+@agent_required
+def heartbeat(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    """htmx heartbeat: note this agent's presence, answer with who else is here."""
+    if not selectors.visible_tickets(request.user).filter(pk=ticket_id).exists():
+        raise Http404("no such ticket")
+    name = request.user.get_full_name() or request.user.get_username()
+    presence.beat(ticket_id, request.user.pk, name, replying=request.POST.get("replying") == "1")
+    return render(request, "desk/_presence.html", {"others": presence.others(ticket_id, request.user.pk)})

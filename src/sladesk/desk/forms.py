@@ -1,0 +1,86 @@
+"""Forms of the agent ticket page; each one feeds exactly one ticket service."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+from django import forms
+
+from sladesk.accounts.models import Team
+from sladesk.tickets.models import Status
+from sladesk.tickets.services import TRANSITIONS
+
+__all__ = ["AssignForm", "FieldsForm", "MessageForm", "PriorityForm", "StatusForm"]
+
+
+class MessageForm(forms.Form):
+    """A public reply (``kind=reply``) or an internal note (``kind=note``)."""
+
+    body = forms.CharField(widget=forms.Textarea, strip=True)
+    kind = forms.ChoiceField(choices=(("reply", "Public reply"), ("note", "Internal note")), initial="reply")
+
+
+class PriorityForm(forms.Form):
+    """A new priority from the ticket's policy, and the reason the customer will be told."""
+
+    priority = forms.ChoiceField()
+    reason = forms.CharField(max_length=500, strip=True, help_text="The customer is told this reason.")
+
+    def __init__(self, *args: Any, policy: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["priority"].choices = [(p.key, f"{p.key} {p.name}") for p in policy.priorities]
+
+
+class StatusForm(forms.Form):
+    """A move along the life cycle the ticket's current status allows."""
+
+    status = forms.ChoiceField()
+    reason = forms.CharField(max_length=500, required=False, strip=True)
+
+    def __init__(self, *args: Any, current: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        labels = dict(Status.choices)
+        allowed = sorted(TRANSITIONS.get(current, frozenset()), key=list(labels).index)
+        self.fields["status"].choices = [(s, labels[s]) for s in allowed]
+
+
+class AssignForm(forms.Form):
+    """Dispatch to a team and/or an agent."""
+
+    team = forms.ModelChoiceField(queryset=Team.objects.all(), required=False)
+    assignee = forms.IntegerField(required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("team") and not data.get("assignee"):
+            raise forms.ValidationError("Choose a team or an agent.")
+        return data
+
+
+class FieldsForm(forms.Form):
+    """Tags (comma separated) and custom fields (``name: value`` per line, YAML values)."""
+
+    tags = forms.CharField(required=False)
+    custom_fields = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False)
+
+    def clean_tags(self) -> list[str]:
+        return [t.strip() for t in self.cleaned_data["tags"].split(",") if t.strip()]
+
+    def clean_custom_fields(self) -> dict[str, Any]:
+        text = self.cleaned_data["custom_fields"].strip()
+        if not text:
+            return {}
+        try:
+            value = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise forms.ValidationError(f"not 'name: value' lines: {exc}") from exc
+        if not isinstance(value, dict):
+            raise forms.ValidationError("write one 'name: value' per line")
+        return {str(k): v for k, v in value.items()}
+
+    @staticmethod
+    def initial_for(ticket: Any) -> dict[str, str]:
+        fields = ticket.custom_fields or {}
+        text = yaml.safe_dump(fields, default_flow_style=False, sort_keys=True).strip() if fields else ""
+        return {"tags": ", ".join(t.name for t in ticket.tags.all()), "custom_fields": text}

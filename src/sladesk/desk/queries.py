@@ -1,0 +1,155 @@
+"""Reads for the agent inbox (selectors-style: batch-loaded, no writes).
+
+Inbox views (all but ``all`` cover active tickets only: new, open, pending, on hold):
+
+=============  ==================================================================
+``mine``       assigned to the viewer
+``team``       dispatched to one of the viewer's teams
+``unassigned`` no agent yet
+``breaching``  some running clock is past the policy's warning point (``warn_at <= now``)
+               and not yet due (``now < due_at``): amber
+``breached``   some running clock is due (``due_at <= now``) or a clock is recorded
+               breached and not met since: red
+``all``        every ticket, any status
+=============  ==================================================================
+
+Rows are sorted by the next due instant of a running clock (soonest first, tickets with no
+running clock last, then newest). One page of rows costs a constant number of queries:
+the page, its tags and its clocks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet, Subquery
+
+from sladesk.accounts.models import Organization, Team
+from sladesk.tickets import selectors
+from sladesk.tickets.models import ClockState, SlaClock, Ticket
+from sladesk.tickets.models.ticket import ACTIVE_STATUSES
+from sladesk.web.clocks import ClockBadge, urgent_badge
+
+__all__ = [
+    "VIEWS",
+    "InboxRow",
+    "filter_choices",
+    "inbox_counts",
+    "inbox_rows",
+    "team_ids",
+    "view_q",
+]
+
+#: view key -> label, in the order of the inbox's side bar.
+VIEWS: dict[str, str] = {
+    "mine": "My tickets",
+    "team": "My teams",
+    "unassigned": "Unassigned",
+    "breaching": "Breaching soon",
+    "breached": "Breached",
+    "all": "All tickets",
+}
+PAGE_SIZE = 50
+
+
+def team_ids(user: Any) -> list[int]:
+    """The ids of the teams the agent belongs to (empty for admins without a profile)."""
+    profile = getattr(user, "agent_profile", None)
+    if profile is None:
+        return []
+    return list(profile.teams.values_list("pk", flat=True))
+
+
+def _running(**extra: Any) -> Exists:
+    return Exists(SlaClock.objects.filter(ticket=OuterRef("pk"), state=ClockState.RUNNING, **extra))
+
+
+def view_q(view: str, user: Any, teams: list[int], now: datetime) -> Q:
+    """The condition of an inbox view (see the module table)."""
+    active = Q(status__in=ACTIVE_STATUSES)
+    if view == "mine":
+        return active & Q(assignee_id=user.pk)
+    if view == "team":
+        return active & Q(team_id__in=teams)
+    if view == "unassigned":
+        return active & Q(assignee__isnull=True)
+    if view == "breaching":
+        return active & Q(_running(warn_at__lte=now, due_at__gt=now))
+    if view == "breached":
+        recorded = Exists(
+            SlaClock.objects.filter(ticket=OuterRef("pk"), state=ClockState.BREACHED, met_at__isnull=True)
+        )
+        return active & (Q(_running(due_at__lte=now)) | Q(recorded))
+    return Q()
+
+
+def inbox_counts(user: Any, teams: list[int], now: datetime) -> dict[str, int]:
+    """Tickets per view, in one aggregate query."""
+    qs = selectors.visible_tickets(user)
+    return qs.aggregate(**{v: Count("pk", filter=view_q(v, user, teams, now)) for v in VIEWS})
+
+
+def _filtered(qs: QuerySet[Ticket], filters: Mapping[str, str]) -> QuerySet[Ticket]:
+    org = filters.get("organization") or ""
+    qs = selectors.filter_tickets(
+        qs,
+        status=filters.get("status") or None,
+        priority=filters.get("priority") or None,
+        organization=int(org) if org.isdigit() else None,
+        tag=filters.get("tag") or None,
+    )
+    if filters.get("plan"):
+        qs = qs.filter(plan=filters["plan"])
+    if filters.get("channel"):
+        qs = qs.filter(channel=filters["channel"])
+    q = (filters.get("q") or "").strip().lstrip("#")
+    if q:
+        qs = qs.filter(Q(pk=int(q)) | Q(subject__icontains=q)) if q.isdigit() else qs.filter(subject__icontains=q)
+    return qs
+
+
+@dataclass(frozen=True)
+class InboxRow:
+    """One inbox line: the ticket and its most urgent clock."""
+
+    ticket: Ticket
+    badge: ClockBadge | None
+
+
+def inbox_rows(
+    user: Any, view: str, filters: Mapping[str, str], now: datetime, *, page: int = 1
+) -> tuple[list[InboxRow], bool]:
+    """One page of the view's tickets sorted by next due; returns (rows, has_more)."""
+    teams = team_ids(user) if view == "team" else []
+    qs = selectors.visible_tickets(user).filter(view_q(view, user, teams, now))
+    next_due = (
+        SlaClock.objects.filter(ticket=OuterRef("pk"), state=ClockState.RUNNING)
+        .values("ticket")
+        .annotate(d=Min("due_at"))
+        .values("d")
+    )
+    qs = (
+        _filtered(qs, filters)
+        .annotate(next_due=Subquery(next_due))
+        .select_related("organization", "assignee", "team")
+        .prefetch_related("tags", "clocks")
+        .order_by(F("next_due").asc(nulls_last=True), "-created_at", "-id")
+    )
+    start = (max(page, 1) - 1) * PAGE_SIZE
+    tickets = list(qs[start : start + PAGE_SIZE + 1])
+    more = len(tickets) > PAGE_SIZE
+    return [InboxRow(t, urgent_badge(t, now)) for t in tickets[:PAGE_SIZE]], more
+
+
+def filter_choices() -> dict[str, Any]:
+    """Options for the filter bar: organizations, plans in use, tags in use, priorities."""
+    orgs = list(Organization.objects.only("pk", "name").order_by("name"))
+    plans = sorted({o for o in Organization.objects.exclude(plan="").values_list("plan", flat=True)})
+    return {"organizations": orgs, "plans": plans}
+
+
+def all_teams() -> list[Team]:
+    return list(Team.objects.order_by("name"))

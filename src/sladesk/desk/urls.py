@@ -1,0 +1,30 @@
+"""``/desk/``: the agent workspace."""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from sladesk.web import attachments
+from sladesk.web.access import agent_required
+
+from . import actions, settings_views, views
+
+app_name = "desk"
+
+urlpatterns = [
+    path("", views.inbox, name="inbox"),
+    path("inbox/list/", views.inbox_list, name="inbox_list"),
+    path("tickets/<int:ticket_id>/", views.ticket_detail, name="ticket"),
+    path("tickets/<int:ticket_id>/clocks/", views.clock_panel, name="clock_panel"),
+    path("tickets/<int:ticket_id>/message/", actions.message, name="message"),
+    path("tickets/<int:ticket_id>/priority/", actions.priority, name="priority"),
+    path("tickets/<int:ticket_id>/status/", actions.status, name="status"),
+    path("tickets/<int:ticket_id>/assign/", actions.assign, name="assign"),
+    path("tickets/<int:ticket_id>/fields/", actions.fields, name="fields"),
+    path("tickets/<int:ticket_id>/presence/", actions.heartbeat, name="heartbeat"),
+    path("attachments/<int:attachment_id>/", agent_required(attachments.serve), name="attachment"),
+    path("settings/", settings_views.policies, name="settings"),
+    path("settings/policies/<str:name>/", settings_views.policy_detail, name="policy"),
+    path("settings/teams/", settings_views.teams, name="teams"),
+    path("settings/agents/", settings_views.agents, name="agents"),
+]

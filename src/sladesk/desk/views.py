@@ -1,0 +1,137 @@
+"""Agent workspace pages: the inbox (and its polled list partial) and the ticket page.
+
+Thin views: parse the query, check access (`agent_required`; tickets through
+`selectors.get_ticket`, 404 when not visible), read through the selectors and
+`sladesk.desk.queries`, render. Writes are in `sladesk.desk.actions`.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import User
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from sladesk.core import clock
+from sladesk.core.policies import available_policies
+from sladesk.tickets import selectors
+from sladesk.tickets.models import Channel, Status, Ticket
+from sladesk.web.access import agent_required
+from sladesk.web.clocks import metric_label, status_colour, status_text
+from sladesk.web.timefmt import viewer_zone
+
+from . import presence, queries
+from .forms import AssignForm, FieldsForm, MessageForm, PriorityForm, StatusForm
+from .timeline import describe
+
+__all__ = ["clock_panel", "inbox", "inbox_list", "ticket_detail"]
+
+_FILTERS = ("status", "priority", "organization", "plan", "tag", "channel", "q")
+
+
+def _inbox_context(request: HttpRequest) -> dict[str, object]:
+    view = request.GET.get("view", "all")
+    if view not in queries.VIEWS:
+        view = "all"
+    filters = {k: request.GET.get(k, "") for k in _FILTERS}
+    page = int(request.GET["page"]) if request.GET.get("page", "").isdigit() else 1
+    now = clock.now()
+    teams = queries.team_ids(request.user)
+    rows, more = queries.inbox_rows(request.user, view, filters, now, page=page)
+    counts = queries.inbox_counts(request.user, teams, now)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return {
+        "view": view,
+        "views": [(key, label, counts[key]) for key, label in queries.VIEWS.items()],
+        "filters": filters,
+        "rows": rows,
+        "page": page,
+        "more": more,
+        "query": query.urlencode(),
+        "filter_query": "&".join(f"{k}={v}" for k, v in filters.items() if v),
+    }
+
+
+@agent_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    """The inbox: views with counts, filters, tickets sorted by next due."""
+    context = _inbox_context(request)
+    context.update(
+        queries.filter_choices(),
+        statuses=Status.choices,
+        channels=Channel.choices,
+        priorities=sorted({p.key for f in available_policies().values() for p in f.policy.priorities}),
+    )
+    return render(request, "desk/inbox.html", context)
+
+
+@agent_required
+def inbox_list(request: HttpRequest) -> HttpResponse:
+    """The views and rows only (polled by htmx every 10 s)."""
+    return render(request, "desk/_inbox_list.html", _inbox_context(request))
+
+
+def _ticket(request: HttpRequest, ticket_id: int) -> Ticket:
+    try:
+        return selectors.get_ticket(request.user, ticket_id)
+    except Ticket.DoesNotExist:
+        raise Http404("no such ticket") from None
+
+
+def clock_rows(ticket: Ticket) -> list[dict[str, object]]:
+    """The clock panel: every clock as of now with its colour and label."""
+    now = clock.now()
+    return [
+        {
+            "status": s,
+            "label": metric_label(s.metric),
+            "colour": status_colour(s, now),
+            "text": status_text(s, now),
+        }
+        for s in selectors.clock_statuses(ticket, now)
+    ]
+
+
+def _panel_context(request: HttpRequest, ticket: Ticket) -> dict[str, object]:
+    return {
+        "ticket": ticket,
+        "clocks": clock_rows(ticket),
+        "agent_zone": viewer_zone(request.user),
+        "customer_zone": ticket.requester.display_timezone,
+    }
+
+
+@agent_required
+def ticket_detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    """Conversation, properties, clock panel, timeline, reply/note boxes."""
+    ticket = _ticket(request, ticket_id)
+    policy = ticket.policy
+    context = _panel_context(request, ticket)
+    context.update(
+        messages_list=list(ticket.messages.all()),
+        events=[(e, describe(e)) for e in selectors.ticket_events(ticket)],
+        message_form=MessageForm(),
+        priority_form=PriorityForm(policy=policy, initial={"priority": ticket.priority}),
+        status_form=StatusForm(current=ticket.status),
+        assign_form=AssignForm(initial={"team": ticket.team_id, "assignee": ticket.assignee_id}),
+        fields_form=FieldsForm(initial=FieldsForm.initial_for(ticket)),
+        agents=list(User.objects.filter(agent_profile__isnull=False).order_by("username")),
+        priority_level=_level(policy, ticket.priority),
+        escalation=policy.escalation,
+        others=presence.others(ticket.pk, request.user.pk),
+    )
+    return render(request, "desk/ticket.html", context)
+
+
+def _level(policy: object, key: str) -> object:
+    try:
+        return policy.priority(key)  # type: ignore[attr-defined]
+    except Exception:
+        return None
+
+
+@agent_required
+def clock_panel(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    """The clock panel alone (polled so a breach shows without a reload)."""
+    ticket = _ticket(request, ticket_id)
+    return render(request, "desk/_clocks.html", _panel_context(request, ticket))

@@ -1,0 +1,154 @@
+"""The customer portal: a contact's organization's tickets, a new ticket, reply, escalate.
+
+Plain forms and redirects (no JavaScript needed). Access: contacts only
+(`contact_required`); a ticket of another organization is 404 (`selectors.get_ticket`).
+Times are shown in the contact's zone (else the organization's). Each POST view parses a
+form and calls one ticket service.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from sladesk.core import clock
+from sladesk.core.policies import get_policy
+from sladesk.tickets import selectors, services
+from sladesk.tickets.models import Channel, Ticket
+from sladesk.tickets.services import ServiceError
+from sladesk.web.access import contact_required
+from sladesk.web.attachments import attach_files
+from sladesk.web.clocks import metric_label, status_colour, status_text, urgent_badge
+
+from .forms import EscalateForm, NewTicketForm, ReplyForm
+
+__all__ = ["escalate", "new_ticket", "reply", "ticket_detail", "tickets"]
+
+PAGE_SIZE = 100
+
+
+def _ticket(request: HttpRequest, ticket_id: int) -> Ticket:
+    try:
+        return selectors.get_ticket(request.user, ticket_id)
+    except Ticket.DoesNotExist:
+        raise Http404("no such ticket") from None
+
+
+@contact_required
+def tickets(request: HttpRequest) -> HttpResponse:
+    """The organization's tickets, newest first, with each one's most urgent clock."""
+    now = clock.now()
+    rows = [(t, urgent_badge(t, now)) for t in selectors.ticket_list(request.user)[:PAGE_SIZE]]
+    return render(request, "portal/tickets.html", {"rows": rows, "organization": request.user.contact.organization})
+
+
+def _new_form(request: HttpRequest, data: Any = None, files: Any = None) -> NewTicketForm:
+    org = request.user.contact.organization
+    policy = get_policy(org.policy_name).policy
+    return NewTicketForm(data, files, policy=policy, plan=org.plan or None, region=org.region or None)
+
+
+@contact_required
+def new_ticket(request: HttpRequest) -> HttpResponse:
+    """GET: the form shaped by the organization's policy; POST: `services.open_ticket`."""
+    if request.method != "POST":
+        return render(request, "portal/new.html", {"form": _new_form(request)})
+    form = _new_form(request, request.POST, request.FILES)
+    if not form.is_valid():
+        return render(request, "portal/new.html", {"form": form}, status=400)
+    contact = request.user.contact
+    ticket = services.open_ticket(
+        organization=contact.organization,
+        requester=contact,
+        subject=form.cleaned_data["subject"],
+        description=form.cleaned_data["description"],
+        priority=form.cleaned_data.get("priority") or None,
+        custom_fields=form.custom_values(),
+        channel=Channel.WEB,
+        actor=request.user,
+    )
+    if form.cleaned_data["files"]:
+        attach_files(ticket.messages.get(), form.cleaned_data["files"])
+    messages.success(request, f"Ticket #{ticket.pk} submitted.")
+    return redirect("portal:ticket", ticket_id=ticket.pk)
+
+
+@contact_required
+def ticket_detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    """Public conversation, clocks in the contact's zone, reply and escalate forms."""
+    ticket = _ticket(request, ticket_id)
+    now = clock.now()
+    policy = ticket.policy
+    clocks = [
+        {"status": s, "label": metric_label(s.metric), "colour": status_colour(s, now), "text": status_text(s, now)}
+        for s in selectors.clock_statuses(ticket, now)
+    ]
+    level = int(ticket.custom_fields.get("escalation_level") or 0)
+    context = {
+        "ticket": ticket,
+        "messages_list": list(ticket.messages.all()),
+        "clocks": clocks,
+        "reply_form": ReplyForm(),
+        "escalate_form": EscalateForm(),
+        "ladder": policy.escalation,
+        "escalation_level": level,
+        "next_level": policy.escalation[level] if level < len(policy.escalation) else None,
+        "contract_notes": policy.contract.notes if policy.contract else [],
+    }
+    return render(request, "portal/ticket.html", context)
+
+
+@require_POST
+@contact_required
+def reply(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    """A public reply from the customer (`services.reply`), with attachments."""
+    ticket = _ticket(request, ticket_id)
+    form = ReplyForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, "Write a message before sending.")
+        return redirect("portal:ticket", ticket_id=ticket.pk)
+    try:
+        message = services.reply(ticket, author=request.user, body=form.cleaned_data["body"])
+    except ServiceError as exc:
+        messages.error(request, str(exc))
+        return redirect("portal:ticket", ticket_id=ticket.pk)
+    if form.cleaned_data["files"]:
+        attach_files(message, form.cleaned_data["files"])
+    if message.ticket_id != ticket.pk:
+        messages.success(request, f"This ticket was closed; your message opened follow-up #{message.ticket_id}.")
+        return redirect("portal:ticket", ticket_id=message.ticket_id)
+    messages.success(request, "Reply sent.")
+    return redirect("portal:ticket", ticket_id=ticket.pk)
+
+
+@require_POST
+@contact_required
+def escalate(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    """One step up the policy's escalation ladder, with the customer's reason.
+
+    Recorded through `services.update_fields` (``escalation_level``, ``escalation_role``,
+    ``escalation_reason`` custom fields: a ``fields`` event in the ticket's log).
+    """
+    ticket = _ticket(request, ticket_id)
+    ladder = ticket.policy.escalation
+    level = int(ticket.custom_fields.get("escalation_level") or 0)
+    form = EscalateForm(request.POST)
+    if not ladder or level >= len(ladder) or not form.is_valid():
+        messages.error(request, "This ticket cannot be escalated further." if form.is_valid() else "Tell us why you escalate.")
+        return redirect("portal:ticket", ticket_id=ticket.pk)
+    step = ladder[level]
+    services.update_fields(
+        ticket,
+        custom_fields={
+            "escalation_level": level + 1,
+            "escalation_role": step.role,
+            "escalation_reason": form.cleaned_data["reason"],
+        },
+        actor=request.user,
+    )
+    messages.success(request, f"Escalated to the {step.role}.")
+    return redirect("portal:ticket", ticket_id=ticket.pk)

@@ -1,0 +1,45 @@
+"""Who may open which pages: agents (and admins) the desk, contacts the portal.
+
+Anonymous visitors are sent to the sign-in page with ``?next=``; a signed-in user of the
+wrong role gets 403 (the page exists, it is not theirs). Objects of another organization
+are 404 (see `sladesk.tickets.selectors.get_ticket`), so their existence never leaks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+
+from sladesk.accounts.roles import Role, role_of
+
+__all__ = ["admin_required", "agent_required", "contact_required"]
+
+View = Callable[..., HttpResponse]
+
+
+def _require(*roles: Role) -> Callable[[View], View]:
+    def decorate(view: View) -> View:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if role_of(request.user) not in roles:
+                raise PermissionDenied("this part of sladesk is not for your account")
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorate
+
+
+#: Agents and admins (the desk).
+agent_required = _require(Role.AGENT, Role.ADMIN)
+#: Admins only (the desk's settings pages).
+admin_required = _require(Role.ADMIN)
+#: Contacts with a login (the portal).
+contact_required = _require(Role.CONTACT)
