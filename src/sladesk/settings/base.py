@@ -112,8 +112,8 @@ TEMPLATES = [
 # --------------------------------------------------------------------------- database
 SQLITE_PATH = VAR_DIR / "sladesk.sqlite3"
 DATABASES = {
-    "default": dj_database_url.config(
-        default=f"sqlite:///{SQLITE_PATH}",
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL") or f"sqlite:///{SQLITE_PATH}",  # empty = unset
         conn_max_age=int(os.environ.get("SLADESK_CONN_MAX_AGE", "60")),
         conn_health_checks=True,
     )
