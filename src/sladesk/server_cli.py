@@ -5,6 +5,8 @@ subcommand here).
   print the URL and the demo logins, serve on ``127.0.0.1:8000`` (``SLADESK_BIND``) with
   Django's threaded development server (no autoreload). Background work that exists
   (``sladesk.notify.worker.start_in_thread``) is started in the same process.
+- ``sladesk worker [--once]``: the timer and delivery workers without the web server
+  (`sladesk.notify.worker`); several may run at once on PostgreSQL.
 - ``sladesk manage ARGS...``: Django's ``manage.py`` (``sladesk manage createsuperuser`` ...).
 """
 
@@ -17,7 +19,7 @@ from importlib.util import find_spec
 
 __all__ = ["main"]
 
-_USAGE = "usage: sladesk run [ADDR:PORT] | sladesk manage <django command> ..."
+_USAGE = "usage: sladesk run [ADDR:PORT] | sladesk worker [--once] | sladesk manage <django command> ..."
 
 
 def _setup() -> None:
@@ -42,6 +44,11 @@ def main(argv: Sequence[str]) -> int:
         return 0
     if command == "run":
         return run(rest)
+    if command == "worker":
+        _setup()
+        from sladesk.notify.worker import main as worker_main
+
+        return worker_main(rest)
     sys.stderr.write(f"unknown command {command!r}\n{_USAGE}\n")
     return 2
 

@@ -23,3 +23,6 @@ urlpatterns = [
 
 if find_spec("sladesk.api") is not None and find_spec("sladesk.api.urls") is not None:
     urlpatterns.append(path("api/", include("sladesk.api.urls")))
+
+# Timers and notifications: /health/, /metrics, page acknowledgements (sladesk.notify).
+urlpatterns.append(path("", include("sladesk.notify.urls")))

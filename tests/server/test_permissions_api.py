@@ -51,6 +51,8 @@ CASES = [
     ("resume own", "post", "/api/v1/tickets/{own}/resume/", lambda w: {}, {"contact": 403, "agent": 200, "admin": 200}),
     ("solve own", "post", "/api/v1/tickets/{own}/solve/", lambda w: {}, {"contact": 403, "agent": 200, "admin": 200}),
     ("solve other", "post", "/api/v1/tickets/{other}/solve/", lambda w: {}, {"contact": 403, "agent": 200, "admin": 200}),
+    ("page ack missing", "post", "/api/v1/pages/999999/ack/", lambda w: {},
+     {"contact": 403, "agent": 404, "admin": 404}),
     ("organization list", "get", "/api/v1/organizations/", None, {"contact": 200, "agent": 200, "admin": 200}),
     ("organization own", "get", "/api/v1/organizations/{acme}/", None, {"contact": 200, "agent": 200, "admin": 200}),
     ("organization other", "get", "/api/v1/organizations/{globex}/", None, {"contact": 404, "agent": 200, "admin": 200}),

@@ -47,6 +47,8 @@ from sladesk.accounts.models import Contact, Organization, Team
 from sladesk.accounts.roles import Role, role_of
 from sladesk.core import clock as core_clock
 from sladesk.core.policies import get_policy
+from sladesk.notify.pages import page_oncall
+from sladesk.notify.timers import sync_clock_timers
 
 from . import clocks
 from .clocks import ClockChange
@@ -193,14 +195,15 @@ def _clocks(ticket: Ticket) -> dict[str, SlaClock]:
 
 
 def _save_clocks(changes: Iterable[ClockChange | None], log: _Log) -> None:
+    """Save the changed clocks, log them, and move their timers (same transaction)."""
+    saved = []
     for change in changes:
         if change is None:
             continue
-        if change.clock.pk is None:
-            change.clock.save()
-        else:
-            change.clock.save()
+        change.clock.save()
+        saved.append(change.clock)
         log.clock(change)
+    sync_clock_timers(saved)
 
 
 def _refresh(ticket: Ticket, now: datetime, log: _Log) -> list[ClockChange]:
@@ -221,6 +224,7 @@ def _refresh(ticket: Ticket, now: datetime, log: _Log) -> list[ClockChange]:
                 )
             )
             changes.append(change)
+    sync_clock_timers([c.clock for c in changes])
     return changes
 
 
@@ -319,6 +323,7 @@ def open_ticket(
             updated_at=now,
         )
         log = _Log(ticket, actor, channel, now)
+        pages = policy.pages_on_create(ticket.priority, now, plan or None, region or None)
         all_tags = _add_tags(ticket, [*tags, *outcome.tags])
         message = Message.objects.create(
             ticket=ticket,
@@ -342,7 +347,7 @@ def open_ticket(
             tags=all_tags,
             message_id=message.pk,
             follow_up_of=follow_up_of.pk if follow_up_of else None,
-            pages=policy.pages_on_create(ticket.priority, now, plan or None, region or None),
+            pages=pages,
         )
         if outcome.reasons:
             log.add(EventKind.RULE, priority=outcome.priority, reasons=outcome.reasons)
@@ -355,7 +360,18 @@ def open_ticket(
         for change in changes:
             log.clock(change)
         log.flush()
+        sync_clock_timers([c.clock for c in changes])
+        if pages:
+            _page_on_create(ticket, [c.clock for c in changes], pages, now)
     return ticket
+
+
+def _page_on_create(ticket: Ticket, started: list[SlaClock], reasons: list[str], now: datetime) -> None:
+    """Page on-call for a new ticket (P1 / Urgent, out-of-hours request) in the same
+    transaction; the page is about the first clock that will show someone has it."""
+    order = (Metric.FIRST_RESPONSE, Metric.DISPATCH, Metric.RESOLUTION)
+    about = next((c for m in order for c in started if c.metric == m), None)
+    page_oncall(ticket, "; ".join(reasons), clock=about, now=now, actor="policy")
 
 
 def refresh_clocks(ticket: Ticket, now: datetime | None = None) -> list[SlaClock]:

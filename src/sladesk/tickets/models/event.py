@@ -25,6 +25,8 @@ class EventKind(models.TextChoices):
     CUSTOMER_NOTICE = "customer_notice"
     POLICY = "policy"
     FOLLOW_UP = "follow_up"
+    NOTIFY = "notify"
+    PAGE = "page"
 
 
 class AppendOnlyError(RuntimeError):

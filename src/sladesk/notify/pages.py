@@ -1,0 +1,223 @@
+"""Pages: call on-call, repeat until acknowledged, resolve when the clock is met.
+
+`page_oncall` is the one call every paging decision goes through (P1 created, out-of-hours
+request, ``page_on_breach`` target missed); on-call rotations will plug in behind
+`sladesk.notify.recipients.oncall`. All functions here run inside the caller's
+transaction (services call them) or open their own, and write ``page`` ticket events.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.core import signing
+from django.db import transaction
+from django.urls import reverse
+
+from sladesk.core import clock as core_clock
+from sladesk.tickets.models import EventKind, SlaClock, Ticket
+
+from . import Notification
+from .conf import conf
+from .events import event, write_events
+from .links import absolute, ticket_url
+from .models import OutboxMessage, Page, PageState, Timer, TimerKind, TimerState
+from .outbox import enqueue, message
+from .recipients import Recipient, oncall, oncall_team
+
+__all__ = [
+    "ack_token",
+    "ack_url",
+    "acknowledge_page",
+    "page_for_token",
+    "page_oncall",
+    "repeat_page",
+    "resolve_pages",
+]
+
+_SALT = "sladesk.notify.ack"
+
+
+def ack_token(page: Page) -> str:
+    """A signed, expiring token naming ``page`` (for the acknowledge link)."""
+    return signing.dumps({"page": page.pk, "key": page.key[-12:]}, salt=_SALT)
+
+
+def page_for_token(token: str) -> Page | None:
+    """The page a valid, unexpired token names; None otherwise."""
+    max_age = timedelta(days=conf().ack_link_days)
+    try:
+        data = signing.loads(token, salt=_SALT, max_age=max_age)
+    except signing.BadSignature:
+        return None
+    page = Page.objects.filter(pk=data.get("page")).first()
+    return page if page is not None and page.key.endswith(data.get("key", "-")) else None
+
+
+def ack_url(page: Page) -> str:
+    return absolute(reverse("notify:ack", args=[ack_token(page)]))
+
+
+def _notification(page: Page, r: Recipient, action: str, summary: str, body: str, n: int = 0) -> Notification:
+    # PagerDuty ties trigger/acknowledge/resolve by the page key; other channels get a key
+    # per message so that a repeat is not mistaken for a duplicate (e-mail Message-ID).
+    key = page.key if r.channel == "pagerduty" else f"{page.key}:{action}:{n}"
+    return Notification(
+        idempotency_key=key,
+        channel=r.channel,  # type: ignore[arg-type]
+        summary=summary,
+        body=body,
+        severity="critical" if action == "trigger" else "info",
+        ticket_ref=f"#{page.ticket_id}",
+        ticket_url=ticket_url(page.ticket_id),
+        action=action,  # type: ignore[arg-type]
+        extra={"page": page.pk, "reason": page.reason, "ack_url": ack_url(page)},
+    )
+
+
+def _queue(page: Page, recipients: list[Recipient], action: str, base: str, at: datetime,
+           summary: str, body: str = "", n: int = 0) -> None:
+    enqueue(
+        [
+            message(
+                _notification(page, r, action, summary, body, n),
+                r,
+                key=f"{base}:{r.channel}:{r.destination}",
+                purpose=f"page_{action}" if action != "trigger" else "page",
+                at=at,
+                ticket_id=page.ticket_id,
+                page_id=page.pk,
+            )
+            for r in recipients
+        ]
+    )
+
+
+def _trigger_text(ticket: Ticket, page: Page) -> tuple[str, str]:
+    summary = f"{ticket.priority} ticket #{ticket.pk}: {page.reason}"
+    return summary, f"{ticket.subject}\nAcknowledge: {ack_url(page)}"
+
+
+def page_oncall(ticket: Ticket, reason: str, *, clock: SlaClock | None = None,
+                now: datetime | None = None, actor: Any = None) -> Page:
+    """Page on-call about ``ticket`` (in the caller's transaction) and log it.
+
+    Sends a trigger to every paging target of the on-call team (`recipients.oncall`) and
+    schedules the repeat timer. ``clock`` is the promise the page is about: meeting it
+    resolves the page.
+    """
+    now = now or core_clock.now()
+    team = oncall_team(ticket)
+    page = Page.objects.create(ticket=ticket, clock=clock, team=team, reason=reason, created_at=now)
+    targets = oncall(team)
+    summary, body = _trigger_text(ticket, page)
+    _queue(page, targets, "trigger", f"page:{page.pk}:trigger", now, summary, body)
+    Timer.objects.create(
+        ticket=ticket,
+        page=page,
+        kind=TimerKind.PAGE_REPEAT,
+        fire_at=now + timedelta(minutes=conf().page_repeat_minutes),
+        generation=page.generation,
+        created_at=now,
+        updated_at=now,
+    )
+    write_events(
+        [
+            event(
+                ticket.pk,
+                EventKind.PAGE,
+                now,
+                actor=actor,
+                action="triggered",
+                page=page.pk,
+                reason=reason,
+                team=team.slug if team else None,
+                to=[r.label for r in targets],
+                outcome="queued" if targets else "no paging target configured",
+            )
+        ]
+    )
+    return page
+
+
+def repeat_page(timer: Timer, ticket: Ticket, moment: datetime, late: bool) -> bool:
+    """Fire a page's repeat timer (the timer worker's transaction): page again, re-arm."""
+    page = Page.objects.select_for_update().get(pk=timer.page_id)
+    if page.state != PageState.TRIGGERED or page.generation != timer.generation:
+        Timer.objects.filter(pk=timer.pk).update(state=TimerState.CANCELLED, updated_at=moment)
+        return True
+    page.repeats += 1
+    page.generation += 1
+    page.save(update_fields=["repeats", "generation"])
+    targets = oncall(page.team)
+    summary, body = _trigger_text(ticket, page)
+    base = f"timer:{timer.pk}:{timer.generation}:page_repeat"
+    _queue(page, targets, "trigger", base, moment, f"[repeat {page.repeats}] {summary}", body, page.repeats)
+    Timer.objects.filter(pk=timer.pk).update(
+        fire_at=moment + timedelta(minutes=conf().page_repeat_minutes),
+        generation=page.generation,
+        fired_at=moment,
+        late=late,
+        updated_at=moment,
+    )
+    write_events([event(ticket.pk, EventKind.PAGE, moment, action="repeated", page=page.pk,
+                        repeat=page.repeats, to=[r.label for r in targets])])
+    return True
+
+
+def _pagerduty_targets(page: Page) -> list[Recipient]:
+    """The PagerDuty destinations the page's trigger went to (acknowledge/resolve follow)."""
+    sent = (
+        OutboxMessage.objects.filter(page=page, purpose="page", channel="pagerduty")
+        .values_list("destination", flat=True)
+        .distinct()
+    )
+    return [Recipient("pagerduty", d, f"{d} (pagerduty)") for d in sent]
+
+
+def _close(page: Page, state: str, at: datetime) -> None:
+    page.state = state
+    page.generation += 1
+    Timer.objects.filter(page=page, state=TimerState.PENDING).update(
+        state=TimerState.CANCELLED, updated_at=at
+    )
+
+
+def acknowledge_page(page: Page, actor: Any, *, via: str = "api") -> Page:
+    """Someone has it: stop the repeats, acknowledge the PagerDuty incident. Idempotent."""
+    now = core_clock.now()
+    with transaction.atomic():
+        Ticket.objects.select_for_update().filter(pk=page.ticket_id).first()
+        page = Page.objects.select_for_update().get(pk=page.pk)
+        if page.state != PageState.TRIGGERED:
+            return page
+        _close(page, PageState.ACKNOWLEDGED, now)
+        page.acknowledged_at = now
+        page.acknowledged_by = actor if getattr(actor, "pk", None) and not isinstance(actor, str) else None
+        page.acknowledged_via = via
+        page.save()
+        summary = f"page about ticket #{page.ticket_id} acknowledged"
+        _queue(page, _pagerduty_targets(page), "acknowledge", f"page:{page.pk}:acknowledge", now, summary)
+        write_events([event(page.ticket_id, EventKind.PAGE, now, actor=actor, action="acknowledged",
+                            page=page.pk, via=via)])
+    return page
+
+
+def resolve_pages(clock_ids: list[int], now: datetime, reason: str = "the clock was met") -> int:
+    """Resolve the open pages about these clocks (met or cancelled), in the caller's
+    transaction: repeats stop and PagerDuty gets ``resolve`` with the page key."""
+    open_pages = list(
+        Page.objects.select_for_update()
+        .filter(clock_id__in=clock_ids)
+        .exclude(state=PageState.RESOLVED)
+    )
+    for page in open_pages:
+        _close(page, PageState.RESOLVED, now)
+        page.resolved_at = now
+        page.save(update_fields=["state", "generation", "resolved_at"])
+        summary = f"page about ticket #{page.ticket_id} resolved: {reason}"
+        _queue(page, _pagerduty_targets(page), "resolve", f"page:{page.pk}:resolve", now, summary)
+    write_events([event(p.ticket_id, EventKind.PAGE, now, action="resolved", page=p.pk, reason=reason)
+                  for p in open_pages])
+    return len(open_pages)

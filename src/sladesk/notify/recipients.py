@@ -1,0 +1,135 @@
+"""Who is told: the assignee, the team, the account team, on-call — and how to reach them.
+
+A `Recipient` is a reference (``team:<id>``, ``user:<id>``) plus its channel; the secret
+that reaches it (a webhook URL, a routing key, an SMTP password) is looked up only when
+the outbox sends (`channel_config`), so it is never copied into the outbox.
+
+"On-call" is, for now, the paging targets configured on the ticket's team (or the default
+team ``SLADESK_NOTIFY["oncall_team"]``): its PagerDuty routing key, its Slack webhook and
+its on-call person's e-mail. Rotations and schedules will plug in behind `oncall`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+
+from sladesk.accounts.models import AccountTeamMember, Team
+from sladesk.tickets.models import Ticket
+
+from . import ChannelConfig, EmailConfig, PagerDutyConfig, SlackConfig
+from .conf import conf
+
+__all__ = [
+    "Recipient",
+    "account_team",
+    "assignee",
+    "channel_config",
+    "oncall",
+    "oncall_team",
+    "team",
+]
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """One destination: ``channel`` (``email``/``slack``/``pagerduty``) and a reference."""
+
+    channel: str
+    destination: str
+    label: str
+
+
+def _user_email(user: Any, role: str) -> list[Recipient]:
+    if user is None or not user.email:
+        return []
+    return [Recipient("email", f"user:{user.pk}", f"{role} {user.get_username()}")]
+
+
+def assignee(ticket: Ticket) -> list[Recipient]:
+    """The assigned agent, by e-mail (none when unassigned or without an address)."""
+    return _user_email(ticket.assignee, "assignee")
+
+
+def team(ticket: Ticket) -> list[Recipient]:
+    """The ticket's team, on its Slack channel (none without a team or a webhook)."""
+    if ticket.team is None or not ticket.team.slack_webhook_url:
+        return []
+    return [Recipient("slack", f"team:{ticket.team.pk}", f"team {ticket.team.slug} (slack)")]
+
+
+def account_team(ticket: Ticket) -> list[Recipient]:
+    """The organization's account team (TAMs, CSMs), each by e-mail."""
+    members = AccountTeamMember.objects.filter(organization_id=ticket.organization_id)
+    out: list[Recipient] = []
+    for member in members.select_related("user").order_by("id"):
+        out += _user_email(member.user, member.role)
+    return out
+
+
+def oncall_team(ticket: Ticket) -> Team | None:
+    """Whose paging targets a page of ``ticket`` uses: its team, else the default team."""
+    if ticket.team is not None:
+        return ticket.team
+    slug = conf().oncall_team
+    return Team.objects.filter(slug=slug).first() if slug else None
+
+
+def oncall(team: Team | None) -> list[Recipient]:
+    """Every paging target configured on ``team``: PagerDuty, Slack, the on-call person."""
+    if team is None:
+        return []
+    out: list[Recipient] = []
+    if team.pagerduty_routing_key:
+        out.append(Recipient("pagerduty", f"team:{team.pk}", f"team {team.slug} (pagerduty)"))
+    if team.slack_webhook_url:
+        out.append(Recipient("slack", f"team:{team.pk}", f"team {team.slug} (slack)"))
+    if team.oncall_user_id:
+        out += _user_email(team.oncall_user, "on-call")
+    return out
+
+
+def _email(to: str) -> EmailConfig:
+    if settings.EMAIL_USE_SSL:
+        security = "ssl"
+    elif settings.EMAIL_USE_TLS:
+        security = "starttls"
+    else:
+        security = "none"
+    return EmailConfig(
+        host=settings.EMAIL_HOST,
+        from_addr=settings.DEFAULT_FROM_EMAIL,
+        to_addrs=(to,),
+        port=int(settings.EMAIL_PORT),
+        security=security,  # type: ignore[arg-type]
+        username=settings.EMAIL_HOST_USER or None,
+        password=settings.EMAIL_HOST_PASSWORD or None,
+    )
+
+
+def channel_config(channel: str, destination: str) -> ChannelConfig | None:
+    """The channel configuration for a destination reference, read now (None: gone)."""
+    kind, _, ident = destination.partition(":")
+    if kind == "team":
+        found = Team.objects.filter(pk=int(ident)).first()
+        if found is None:
+            return None
+        if channel == "pagerduty" and found.pagerduty_routing_key:
+            cfg = conf()
+            return PagerDutyConfig(
+                routing_key=found.pagerduty_routing_key,
+                source=cfg.pagerduty_source,
+                url=cfg.pagerduty_url,
+            )
+        if channel == "slack" and found.slack_webhook_url:
+            return SlackConfig(webhook_url=found.slack_webhook_url)
+        return None
+    if kind == "user" and channel == "email":
+        user = get_user_model().objects.filter(pk=int(ident)).first()
+        return _email(user.email) if user is not None and user.email else None
+    if kind == "email" and channel == "email":
+        return _email(ident)
+    return None

@@ -1,0 +1,17 @@
+"""Helpers for the timer and outbox tests (plain functions; fixtures are in timer_support)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+__all__ = ["T", "drain"]
+
+T = datetime.fromisoformat
+
+
+def drain(at: datetime) -> tuple[int, int]:
+    """Run the worker once (timers, then deliveries, until nothing is due) as if the
+    database clock read ``at``."""
+    from sladesk.notify.worker import drain as worker_drain
+
+    return worker_drain(now=at)
