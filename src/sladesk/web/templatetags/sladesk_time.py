@@ -17,6 +17,7 @@ from typing import Any
 from django import template
 from django.utils import formats
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from sladesk.core import clock
 from sladesk.sla.durations import format_timedelta
@@ -38,7 +39,7 @@ def _absolute(at: datetime, zone_name: str | None) -> tuple[datetime, str]:
 def when(at: datetime | None, zone_name: str | None = None, relative: bool = True) -> str:
     """The instant in ``zone_name`` with the zone named, plus the relative time."""
     if at is None:
-        return format_html('<span class="muted">—</span>')
+        return mark_safe('<span class="muted">—</span>')
     _local, text = _absolute(at, zone_name)
     iso = at.isoformat()
     title = f"{timefmt.zone(zone_name).key}"
@@ -55,7 +56,7 @@ def when(at: datetime | None, zone_name: str | None = None, relative: bool = Tru
 def countdown(badge: Any) -> str:
     """The coloured countdown of a `ClockBadge` (or a dash when no clock is open)."""
     if badge is None:
-        return format_html('<span class="clock clock-none">no open clock</span>')
+        return mark_safe('<span class="clock clock-none">no open clock</span>')
     due = badge.due_at.isoformat() if badge.due_at else ""
     warn = badge.warn_at.isoformat() if badge.warn_at else ""
     return format_html(
@@ -74,4 +75,8 @@ def span(delta: timedelta | None) -> str:
 @register.filter
 def worktime(delta: timedelta | None) -> str:
     """Working time as the SLA engine words it (``3 h 30 min``; negative when overdue)."""
-    return "—" if delta is None else format_timedelta(delta)
+    if delta is None:
+        return "—"
+    seconds = int(delta.total_seconds())
+    rounded = abs(seconds) // 60 * 60  # whole minutes: the seconds are noise on a page
+    return format_timedelta(timedelta(seconds=rounded if seconds >= 0 else -rounded))
