@@ -34,7 +34,7 @@ test-pure: $(STAMP)
 
 # The Django suite runs twice: on SQLite (the embedded default) and on PostgreSQL.
 test-sqlite: $(STAMP)
-	@if [ -d tests/server ]; then env -u DATABASE_URL $(PYTEST) tests/server; fi
+	@if [ -d tests/server ]; then env -u DATABASE_URL $(PYTEST) tests/server $(wildcard tests/browser); fi
 
 test-postgres: $(STAMP)
 	@if [ ! -d tests/server ]; then exit 0; fi; \
