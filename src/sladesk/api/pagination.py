@@ -19,7 +19,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -63,12 +63,18 @@ class Ordering:
             condition |= equal & Q(**{f"{field}__{op}": values[i]})
         return qs.filter(condition)
 
+    @property
+    def fields(self) -> tuple[str, ...]:
+        """The key's fields, in order (the last is always ``id``)."""
+        return tuple(field for field, _ in self.keys)
+
     def key_of(self, row: Any) -> list[Any]:
-        out = []
-        for field, is_datetime in self.keys:
-            value = getattr(row, field)
-            out.append(value.isoformat() if is_datetime else value)
-        return out
+        """The cursor key of ``row``: a model instance, or a tuple of `fields` values."""
+        values = row if isinstance(row, tuple) else [getattr(row, f) for f in self.fields]
+        return [
+            value.isoformat() if is_datetime else value
+            for value, (_, is_datetime) in zip(values, self.keys, strict=True)
+        ]
 
     def parse_key(self, raw: Any) -> list[Any]:
         if not isinstance(raw, list) or len(raw) != len(self.keys):
@@ -138,22 +144,40 @@ class KeysetPagination(BasePagination):
         return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
     def paginate(
-        self, qs: QuerySet[Any], request: Any, ordering: Ordering | None = None
+        self,
+        qs: QuerySet[Any],
+        request: Any,
+        ordering: Ordering | None = None,
+        load: Callable[[list[Any]], list[Any]] | None = None,
     ) -> list[Any]:
-        """One page of ``qs`` in ``ordering``; sets the ``next`` link."""
+        """One page of ``qs`` in ``ordering``; sets the ``next`` link.
+
+        With ``load``, the page's ids are selected first (only the sort key, ``LIMIT`` before
+        any join) and ``load(ids)`` returns the page's rows in that order: the database then
+        joins and the caller reads the 50 rows of the page, not every row that matches.
+        Without it, the rows of ``qs`` (model instances) are returned.
+        """
         ordering = ordering or ORDERINGS[self.default_ordering]
         size = self._page_size(request)
         qs = ordering.prepare(qs)
         token = request.query_params.get(self.cursor_query_param)
         if token:
             qs = ordering.after(qs, self._decode(token, ordering))
-        rows = list(qs[: size + 1])
-        self.next_url = None
-        if len(rows) > size:
+        if load is None:
+            rows: list[Any] = list(qs[: size + 1])
+            more = len(rows) > size
+            last = rows[size - 1] if more else None
             rows = rows[:size]
+        else:
+            keys = list(qs.values_list(*ordering.fields)[: size + 1])
+            more = len(keys) > size
+            last = keys[size - 1] if more else None
+            rows = load([key[-1] for key in keys[:size]])
+        self.next_url = None
+        if last is not None:
             url = request.build_absolute_uri()
             self.next_url = replace_query_param(
-                url, self.cursor_query_param, self._encode(ordering, ordering.key_of(rows[-1]))
+                url, self.cursor_query_param, self._encode(ordering, ordering.key_of(last))
             )
         return rows
 

@@ -2,24 +2,26 @@
 
 Every list is batch-loaded (``select_related`` for the ticket's foreign keys,
 ``prefetch_related`` for tags and clocks) so a page of tickets costs a constant number of
-queries. Visibility (`visible_tickets`): agents and admins see every ticket; a contact sees
+queries. `ticket_summaries` is the lean read behind the API: plain rows of only the columns
+the API shows (three queries for any page, no model instances, no policy texts). Visibility (`visible_tickets`): agents and admins see every ticket; a contact sees
 only its own organization's tickets and never internal notes; anyone else sees nothing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet, prefetch_related_objects
 
 from sladesk.accounts.roles import Role, role_of
 from sladesk.core import clock as core_clock
+from sladesk.core.policies import policy_for_digest, targets_for
 
 from . import clocks
 from .clocks import ClockStatus
-from .models import ClockState, Message, SlaClock, Ticket, TicketEvent
+from .models import Attachment, ClockState, Message, PolicyVersion, SlaClock, Ticket, TicketEvent
 
 __all__ = [
     "clock_statuses",
@@ -27,11 +29,60 @@ __all__ = [
     "get_ticket",
     "ticket_events",
     "ticket_list",
+    "ticket_summaries",
     "visible_messages",
     "visible_tickets",
+    "with_attachments",
 ]
 
 _LIST_RELATED = ("organization", "requester", "team", "assignee", "policy_version")
+
+#: Clock order in every answer.
+_METRIC_ORDER = {
+    m: i for i, m in enumerate(("first_response", "next_update", "resolution", "dispatch"))
+}
+
+#: The ticket columns `ticket_summaries` reads (plus the requester's email, the snapshot's
+#: digest, the tag names and the clocks).
+SUMMARY_FIELDS = (
+    "id",
+    "subject",
+    "status",
+    "priority",
+    "organization_id",
+    "requester_id",
+    "team_id",
+    "assignee_id",
+    "channel",
+    "custom_fields",
+    "policy_version_id",
+    "policy_name",
+    "plan",
+    "region",
+    "follow_up_of_id",
+    "created_at",
+    "updated_at",
+    "solved_at",
+    "closed_at",
+)
+
+#: The clock columns `clocks.status_of` reads.
+_CLOCK_FIELDS = (
+    "ticket_id",
+    "metric",
+    "state",
+    "running_since",
+    "used",
+    "target_work",
+    "calendar_name",
+    "due_at",
+    "warn_at",
+    "met_at",
+    "breached_at",
+    "cycle",
+    "explanation",
+    "pauses",
+)
 
 
 def visible_tickets(user: Any) -> QuerySet[Ticket]:
@@ -59,7 +110,11 @@ def filter_tickets(
     """Apply the list filters. ``breaching_before``: some *running* clock is due before it
     (half-open: ``due_at < breaching_before``; uses the partial index on running clocks)."""
     if status:
-        qs = qs.filter(status=status) if isinstance(status, str) else qs.filter(status__in=list(status))
+        qs = (
+            qs.filter(status=status)
+            if isinstance(status, str)
+            else qs.filter(status__in=list(status))
+        )
     if priority:
         qs = qs.filter(priority=priority)
     if organization:
@@ -99,6 +154,91 @@ def get_ticket(user: Any, ticket_id: int) -> Ticket:
     )
 
 
+def ticket_summaries(
+    tickets: Sequence[int] | Sequence[Ticket] | QuerySet[Ticket], now: datetime | None = None
+) -> list[dict[str, Any]]:
+    """Tickets as plain rows, with their tags and their clocks as of ``now``. Three queries.
+
+    ``tickets`` is a sequence of ids (the rows come back in that order; missing ids are
+    skipped), a queryset (its order), or `Ticket` instances just written (their fields are
+    used as they are, with the ``requester`` and ``policy_version`` they hold: two queries,
+    tags and clocks). No visibility check here: callers pass visible tickets. Each row holds `SUMMARY_FIELDS` plus
+    ``requester_email``, ``policy_digest``, ``tags`` (names, sorted) and ``clocks`` (a
+    `ClockStatus` per clock, first_response / next_update / resolution / dispatch),
+    computed exactly as `clock_statuses` does but from the snapshot's digest: the policy
+    text is never loaded once its version is in the process cache
+    (`sladesk.core.policies.policy_for_digest`).
+    """
+    now = now or core_clock.now()
+    columns = (*SUMMARY_FIELDS, "requester__email", "policy_version__digest")
+    if isinstance(tickets, QuerySet):
+        rows = list(tickets.values(*columns))
+    elif tickets and isinstance(tickets[0], Ticket):
+        rows = [_row_of(t) for t in tickets]  # type: ignore[arg-type]
+    else:
+        found = {r["id"]: r for r in Ticket.objects.filter(pk__in=list(tickets)).values(*columns)}
+        rows = [found[pk] for pk in tickets if pk in found]
+    if not rows:
+        return []
+    ids = [r["id"] for r in rows]
+    tags: dict[int, list[str]] = {pk: [] for pk in ids}
+    through = Ticket.tags.through.objects.filter(ticket_id__in=ids)
+    for ticket_id, name in through.order_by("tag__name").values_list("ticket_id", "tag__name"):
+        tags[ticket_id].append(name)
+    clock_rows: dict[int, list[Any]] = {pk: [] for pk in ids}
+    for clock in (
+        SlaClock.objects.filter(ticket_id__in=ids)
+        .order_by()
+        .values_list(*_CLOCK_FIELDS, named=True)
+    ):
+        clock_rows[clock.ticket_id].append(clock)
+    for row in rows:
+        row["requester_email"] = row.pop("requester__email")
+        row["policy_digest"] = row.pop("policy_version__digest")
+        row["tags"] = tags[row["id"]]
+        targets = _targets(row)
+        row["clocks"] = [
+            clocks.status_of(c, targets.get(c.metric), now)
+            for c in sorted(clock_rows[row["id"]], key=lambda c: _METRIC_ORDER.get(c.metric, 9))
+        ]
+    return rows
+
+
+def _row_of(ticket: Ticket) -> dict[str, Any]:
+    row = {field: getattr(ticket, field) for field in SUMMARY_FIELDS}
+    row["requester__email"] = ticket.requester.email
+    row["policy_version__digest"] = ticket.policy_version.digest
+    return row
+
+
+def _targets(row: dict[str, Any]) -> dict[str, Any]:
+    """Metric -> Target of a summary row (as `clocks.targets_of` of its ticket)."""
+    version_id = row["policy_version_id"]
+    policy = policy_for_digest(
+        row["policy_digest"],
+        lambda: PolicyVersion.objects.values_list("text", flat=True).get(pk=version_id),
+        source=f"{row['policy_name']}.yaml",
+    )
+    return targets_for(policy, row["priority"], row["plan"], row["region"])
+
+
+def with_attachments(messages: QuerySet[Message]) -> list[Message]:
+    """``messages`` with their attachments (``message.attachments.all()`` costs no query).
+
+    Like ``prefetch_related("attachments")``, but the attachments are only asked for when
+    some message has one (an ``EXISTS`` in the messages query): most tickets have none,
+    and then this is one query, not two.
+    """
+    has_files = Exists(Attachment.objects.filter(message=OuterRef("pk")))
+    rows = list(messages.annotate(has_attachments=has_files))
+    with_files = [m for m in rows if m.has_attachments]
+    if with_files:
+        prefetch_related_objects(with_files, "attachments")
+    none = Prefetch("attachments", queryset=Attachment.objects.none())  # no query
+    prefetch_related_objects([m for m in rows if not m.has_attachments], none)
+    return rows
+
+
 def visible_messages(user: Any, qs: QuerySet[Message] | None = None) -> QuerySet[Message]:
     """Messages ``user`` may read: contacts never see internal notes."""
     qs = Message.objects.all() if qs is None else qs
@@ -121,6 +261,8 @@ def clock_statuses(ticket: Ticket, now: datetime | None = None) -> list[ClockSta
     """
     now = now or core_clock.now()
     targets = clocks.targets_of(ticket)
-    order = {m: i for i, m in enumerate(("first_response", "next_update", "resolution", "dispatch"))}
+    order = {
+        m: i for i, m in enumerate(("first_response", "next_update", "resolution", "dispatch"))
+    }
     rows = sorted(ticket.clocks.all(), key=lambda c: order.get(c.metric, 9))
     return [clocks.status_of(c, targets.get(c.metric), now) for c in rows]

@@ -225,14 +225,19 @@ class TicketCreateSerializer(serializers.Serializer):
                 errors["requester"] = ["an agent must name the requester (a contact's email)"]
             if errors:
                 raise serializers.ValidationError(errors)
-            organization = Organization.objects.filter(pk=attrs["organization"]).first()
+            # One query when both are right: the contact with its organization.
+            contact = (
+                Contact.objects.select_related("organization")
+                .filter(organization_id=attrs["organization"], email__iexact=attrs["requester"])
+                .first()
+            )
+            organization = contact.organization if contact is not None else None
+            if organization is None:
+                organization = Organization.objects.filter(pk=attrs["organization"]).first()
             if organization is None:
                 raise serializers.ValidationError(
                     {"organization": [f"no organization with id {attrs['organization']}"]}
                 )
-            contact = Contact.objects.filter(
-                organization=organization, email__iexact=attrs["requester"]
-            ).first()
             if contact is None:
                 raise serializers.ValidationError(
                     {

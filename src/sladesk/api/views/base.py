@@ -1,4 +1,4 @@
-"""What every API view shares: the error envelope and the standard error responses."""
+"""What every API view shares: authentication, the error envelope and the standard error responses."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Any
 
 from drf_spectacular.utils import OpenApiResponse
 
+from sladesk.api.authentication import AUTHENTICATION_CLASSES
 from sladesk.api.errors import exception_handler
 from sladesk.api.serializers import ErrorSerializer
 
@@ -14,7 +15,11 @@ __all__ = ["ERRORS", "EnvelopeMixin", "errors"]
 
 
 class EnvelopeMixin:
-    """Use `sladesk.api.errors.exception_handler` whatever ``REST_FRAMEWORK`` says."""
+    """Use `sladesk.api.errors.exception_handler` whatever ``REST_FRAMEWORK`` says, and the
+    API's authentication (`sladesk.api.authentication`: the token's user with its role rows
+    in one query)."""
+
+    authentication_classes = AUTHENTICATION_CLASSES
 
     def get_exception_handler(self) -> Callable[..., Any]:
         return exception_handler

@@ -3,7 +3,11 @@
 Each handler parses its input with a serializer, checks access (role permission classes,
 then row visibility through `sladesk.tickets.selectors`, so another organization's
 ticket is 404), calls one write (a `sladesk.tickets.services` function, or
-`sladesk.api.commands.update_ticket` for PATCH) and serializes the re-read ticket.
+`sladesk.api.commands.update_ticket` for PATCH) and serializes the re-read ticket (create
+serializes the ticket the service returned: no re-read).
+
+Tickets are written out by `sladesk.api.serializers.output` from the plain rows of
+`sladesk.tickets.selectors.ticket_summaries`; the DRF serializers document the shapes.
 """
 
 from __future__ import annotations
@@ -30,10 +34,11 @@ from sladesk.api.serializers import (
     TicketFilterSerializer,
     TicketSerializer,
     TicketUpdateSerializer,
+    output,
 )
 from sladesk.core import clock as core_clock
 from sladesk.tickets import selectors, services
-from sladesk.tickets.models import Channel, Ticket
+from sladesk.tickets.models import Channel, Message, Ticket
 
 from .base import EnvelopeMixin, errors
 
@@ -82,9 +87,6 @@ class TicketViewSet(EnvelopeMixin, viewsets.GenericViewSet):
     lookup_value_regex = "[0-9]{1,18}"
 
     # ----------------------------------------------------------------- helpers
-    def _context(self) -> dict[str, Any]:
-        return {"request": self.request, "now": core_clock.now()}
-
     def _visible(self, pk: str) -> Ticket:
         """The ticket if the caller may see it; ``Ticket.DoesNotExist`` (404) otherwise."""
         return (
@@ -93,9 +95,20 @@ class TicketViewSet(EnvelopeMixin, viewsets.GenericViewSet):
             .get(pk=int(pk))
         )
 
-    def _detail(self, pk: int, code: int = status.HTTP_200_OK) -> Response:
-        ticket = selectors.get_ticket(self.request.user, pk)
-        return Response(TicketDetailSerializer(ticket, context=self._context()).data, status=code)
+    def _detail(
+        self, pk: int, code: int = status.HTTP_200_OK, written: Ticket | None = None
+    ) -> Response:
+        """The ticket ``pk`` with its clocks and the messages the caller may read; 404 when
+        not visible. ``written``: the instance a service just returned (used as it is)."""
+        user, now = self.request.user, core_clock.now()
+        source = [written] if written is not None else selectors.visible_tickets(user).filter(pk=pk)
+        rows = selectors.ticket_summaries(source, now)
+        if not rows:
+            raise Ticket.DoesNotExist(pk)
+        messages = selectors.visible_messages(user, Message.objects.filter(ticket_id=pk))
+        return Response(
+            output.ticket_data(rows[0], selectors.with_attachments(messages)), status=code
+        )
 
     @staticmethod
     def _parse(serializer_class: type, request: Request, **context: Any) -> Any:
@@ -107,12 +120,17 @@ class TicketViewSet(EnvelopeMixin, viewsets.GenericViewSet):
     def list(self, request: Request) -> Response:
         params = TicketFilterSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
-        tickets = selectors.ticket_list(request.user, **params.filters())
-        page = self.paginator.paginate(
-            tickets, request, ORDERINGS[params.validated_data["ordering"]]
+        tickets = selectors.filter_tickets(
+            selectors.visible_tickets(request.user), **params.filters()
         )
-        data = TicketSerializer(page, many=True, context=self._context()).data
-        return self.paginator.get_paginated_response(data)
+        now = core_clock.now()
+        page = self.paginator.paginate(
+            tickets,
+            request,
+            ORDERINGS[params.validated_data["ordering"]],
+            load=lambda ids: selectors.ticket_summaries(ids, now),
+        )
+        return self.paginator.get_paginated_response([output.ticket_data(row) for row in page])
 
     def create(self, request: Request) -> Response:
         data = self._parse(TicketCreateSerializer, request)
@@ -127,7 +145,7 @@ class TicketViewSet(EnvelopeMixin, viewsets.GenericViewSet):
             channel=Channel.API,
             actor=request.user,
         )
-        return self._detail(ticket.pk, status.HTTP_201_CREATED)
+        return self._detail(ticket.pk, status.HTTP_201_CREATED, written=ticket)
 
     # ----------------------------------------------------------------- one ticket
     def retrieve(self, request: Request, pk: str) -> Response:
