@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from timer_helpers import drain
+from timer_helpers import HttpReply, drain
 
 from sladesk.notify import outbox
 from sladesk.notify.models import OutboxMessage, Page
@@ -22,7 +22,6 @@ def _p1(desk):
 
 
 def test_slack_429_then_500_then_ok_is_delivered_on_the_third_attempt(desk):
-    from timer_support import HttpReply
 
     # given Slack answers 429 (Retry-After 30), then 500, then 200 ok
     desk.slack.replies.extend([HttpReply(429, "rate_limited", {"Retry-After": "30"}),
@@ -53,7 +52,6 @@ def test_slack_429_then_500_then_ok_is_delivered_on_the_third_attempt(desk):
 
 
 def test_pagerduty_500_then_202_retries_with_the_same_dedup_key(desk):
-    from timer_support import HttpReply
 
     desk.pagerduty.replies.append(HttpReply(500, "{}"))
     ticket = _p1(desk)
@@ -66,7 +64,6 @@ def test_pagerduty_500_then_202_retries_with_the_same_dedup_key(desk):
 
 
 def test_pagerduty_400_is_dead_at_once_and_the_admin_can_retry_it(desk, admin_client):
-    from timer_support import HttpReply
 
     desk.pagerduty.replies.append(HttpReply(400, '{"status":"invalid event","message":"Event object is invalid"}'))
     ticket = _p1(desk)
@@ -89,7 +86,6 @@ def test_pagerduty_400_is_dead_at_once_and_the_admin_can_retry_it(desk, admin_cl
 
 
 def test_a_transient_failure_is_dead_after_max_attempts(desk, settings):
-    from timer_support import HttpReply
 
     settings.SLADESK_NOTIFY = {**settings.SLADESK_NOTIFY, "max_attempts": 3}
     desk.slack.default = HttpReply(503, "busy")

@@ -67,7 +67,15 @@ _REAL_IDS = {
     "/api/v1/contacts/": lambda w: w.acme_other.pk,
     "/api/v1/teams/": lambda w: w.team.pk,
     "/api/v1/agents/": lambda w: w.agent.pk,
+    "/api/v1/pages/": lambda w: _page_of(w.acme_ticket).pk,
 }
+
+
+def _page_of(ticket):
+    """A page about ``ticket`` (the world has none: P2 tickets do not page)."""
+    from sladesk.notify.pages import page_oncall
+
+    return page_oncall(ticket, "schema test")
 
 
 @pytest.fixture

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import datetime
+from pathlib import Path
 
-__all__ = ["T", "drain"]
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "notify"))
+
+from notify_receivers import HttpReply
+
+__all__ = ["HttpReply", "T", "drain"]
 
 T = datetime.fromisoformat
 

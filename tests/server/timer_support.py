@@ -6,17 +6,12 @@ Loopback receivers come from ``tests/notify/notify_receivers.py``: real HTTP ser
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "notify"))
-
-from notify_receivers import HttpReply, LoopbackHttpReceiver, SmtpCapture
+from timer_helpers import HttpReply, LoopbackHttpReceiver, SmtpCapture
 
 __all__ = ["HttpReply", "desk", "http_receiver", "smtp_capture"]
 

@@ -144,7 +144,8 @@ def _fire(timer: Timer, moment: datetime, late_after: float) -> bool:
 
     from . import actions, pages
 
-    tickets = Ticket.objects.select_for_update(skip_locked=skip_locked())
+    tickets = Ticket.objects.select_for_update(skip_locked=skip_locked(), of=("self",))
+    tickets = tickets.select_related("policy_version", "team", "assignee")
     ticket = tickets.filter(pk=timer.ticket_id).first()
     if ticket is None:  # another transaction is changing this ticket: next pass
         return False
@@ -161,8 +162,8 @@ def _fire(timer: Timer, moment: datetime, late_after: float) -> bool:
         sync_clock_timers([clock])
         return True
     if timer.kind == TimerKind.BREACH and clock.state == ClockState.RUNNING:
-        services.refresh_clocks(ticket, moment)
-        clock.refresh_from_db()
+        breached = {c.pk: c for c in services.refresh_clocks(ticket, moment)}
+        clock = breached.get(clock.pk, clock)
     due = (
         clock.state == ClockState.BREACHED and clock.met_at is None
         if timer.kind == TimerKind.BREACH
