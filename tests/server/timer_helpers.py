@@ -8,9 +8,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "notify"))
 
-from notify_receivers import HttpReply
+from notify_receivers import HttpReply, LoopbackHttpReceiver, SmtpCapture
 
-__all__ = ["HttpReply", "T", "drain"]
+__all__ = ["HttpReply", "LoopbackHttpReceiver", "SmtpCapture", "T", "drain"]
 
 T = datetime.fromisoformat
 
