@@ -1,0 +1,95 @@
+"""Admin for the email channel: routes and mailboxes (editable), received mail (read-only
+apart from its organization) with "retry" and "create ticket" actions."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.html import format_html
+
+from .models import EmailMessageId, ImapMailbox, InboundAddress, InboundMessage, InboundState
+from .pipeline import process, requeue
+
+__all__: list[str] = []
+
+
+@admin.register(InboundAddress)
+class InboundAddressAdmin(admin.ModelAdmin):
+    list_display = ("address", "organization", "team", "default_priority", "kind", "enabled")
+    list_filter = ("kind", "enabled", "team")
+    search_fields = ("address", "organization__name")
+
+
+@admin.register(ImapMailbox)
+class ImapMailboxAdmin(admin.ModelAdmin):
+    list_display = ("name", "host", "port", "username", "folder", "processed_folder", "enabled", "last_polled_at", "last_error")
+    readonly_fields = ("last_polled_at", "last_error")
+
+
+@admin.register(InboundMessage)
+class InboundMessageAdmin(admin.ModelAdmin):
+    list_display = ("id", "received_at", "state", "from_address", "subject", "ticket_link", "reason_short", "source")
+    list_filter = ("state", "source")
+    search_fields = ("message_id", "from_address", "subject", "=ticket__id")
+    date_hierarchy = "received_at"
+    actions = ("retry", "create_ticket")
+    fields = (
+        "state", "reason", "organization", "ticket", "ticket_message", "route", "from_address", "subject", "message_id",
+        "envelope_from", "envelope_to", "source", "received_at", "processed_at", "attempts", "size", "quoted_text",
+        "raw_text",
+    )
+    readonly_fields = tuple(f for f in fields if f != "organization")
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    @admin.display(description="ticket")
+    def ticket_link(self, obj: InboundMessage) -> str:
+        return format_html("#{}", obj.ticket_id) if obj.ticket_id else ""
+
+    @admin.display(description="reason")
+    def reason_short(self, obj: InboundMessage) -> str:
+        return obj.reason[:120]
+
+    @admin.display(description="raw message (first 64 KB)")
+    def raw_text(self, obj: InboundMessage) -> str:
+        return bytes(obj.raw[:65536]).decode("utf-8", "replace")
+
+    @admin.action(description="Retry processing (after fixing routes or contacts)")
+    def retry(self, request: HttpRequest, queryset: QuerySet[InboundMessage]) -> None:
+        ids = list(queryset.values_list("id", flat=True))
+        requeue(ids)
+        results = [process(i) for i in ids]
+        self._report(request, results)
+
+    @admin.action(description="Create ticket (accept the sender; skip loop checks)")
+    def create_ticket(self, request: HttpRequest, queryset: QuerySet[InboundMessage]) -> None:
+        ids = list(queryset.values_list("id", flat=True))
+        requeue(ids)
+        results = [process(i, accept=True) for i in ids]
+        self._report(request, results)
+
+    def _report(self, request: HttpRequest, results: list[InboundMessage]) -> None:
+        done = [r for r in results if r.state in (InboundState.TICKET, InboundState.REPLY, InboundState.DUPLICATE)]
+        messages.info(request, f"{len(done)} of {len(results)} message(s) now on a ticket.")
+        for r in results:
+            if r.state == InboundState.QUARANTINED:
+                messages.warning(request, f"#{r.pk} still quarantined: {r.reason}")
+
+
+@admin.register(EmailMessageId)
+class EmailMessageIdAdmin(admin.ModelAdmin):
+    list_display = ("message_id", "direction", "ticket", "created_at")
+    list_filter = ("direction",)
+    search_fields = ("message_id", "=ticket__id")
+    raw_id_fields = ("ticket", "ticket_message")
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False

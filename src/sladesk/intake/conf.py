@@ -1,0 +1,81 @@
+"""Settings of the email channel, read in one place.
+
+Each value comes from ``settings.SLADESK_EMAIL[<name>]`` if set, else the environment
+variable ``SLADESK_EMAIL_<NAME>``, else the default below (``smtp_bind`` also reads
+``settings.SLADESK_SMTP_BIND``). Read on every call (cheap), so tests can override
+``settings.SLADESK_EMAIL``. Outbound SMTP uses Django's ``EMAIL_HOST``/``EMAIL_PORT``/
+``EMAIL_USE_TLS``/``EMAIL_USE_SSL``/``EMAIL_HOST_USER``/``EMAIL_HOST_PASSWORD`` (read by
+`sladesk.notify.recipients` when the outbox sends).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+from dataclasses import dataclass, fields
+from typing import Any
+
+from django.conf import settings
+
+__all__ = ["EmailConf", "conf"]
+
+
+@dataclass(frozen=True)
+class EmailConf:
+    """Email channel settings (bytes and seconds unless the name says otherwise)."""
+
+    #: Where ``sladesk run`` listens for SMTP ("" = no SMTP server).
+    smtp_bind: str = "127.0.0.1:2525"
+    #: Domains the SMTP server accepts RCPT for (comma separated); the domains of
+    #: `InboundAddress` rows are accepted too.
+    domains: str = "support.example.com"
+    #: Largest message accepted (SMTP answers 552 above it).
+    max_message_bytes: int = 25 * 1024 * 1024
+    #: Largest attachment stored as a file; larger ones stay in the raw message only.
+    max_attachment_bytes: int = 10 * 1024 * 1024
+    #: Per-sender fence against loops: at most this many tickets/replies per window.
+    rate_limit: int = 30
+    rate_window: float = 3600.0
+    #: Secret of signed reply addresses ("" = derived from SECRET_KEY).
+    reply_secret: str = ""
+    #: A second secret still accepted while mail signed with it drains (rotation).
+    previous_reply_secret: str = ""
+    #: From address of outbound mail when the ticket did not arrive on a routed address.
+    from_address: str = "support@support.example.com"
+    #: YAML file of routes (addresses, IMAP mailboxes) loaded by ``sladesk run``.
+    routes_file: str = ""
+    #: IMAP polling interval of the background loop.
+    imap_interval: float = 60.0
+    #: How often the background loop looks for stored, unprocessed messages.
+    process_interval: float = 1.0
+
+    @property
+    def domain_set(self) -> frozenset[str]:
+        return frozenset(d.strip().lower() for d in self.domains.split(",") if d.strip())
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """Signing secret first, then the previous one (verification tries both)."""
+        own = self.reply_secret or hmac.new(
+            settings.SECRET_KEY.encode(), b"sladesk-reply-address", hashlib.sha256
+        ).hexdigest()
+        return (own, self.previous_reply_secret) if self.previous_reply_secret else (own,)
+
+
+def conf() -> EmailConf:
+    """The current settings (``settings.SLADESK_EMAIL`` > environment > defaults)."""
+    overrides: dict[str, Any] = dict(getattr(settings, "SLADESK_EMAIL", {}) or {})
+    bind = getattr(settings, "SLADESK_SMTP_BIND", None)
+    if bind is not None:
+        overrides.setdefault("smtp_bind", bind)
+    values: dict[str, Any] = {}
+    for f in fields(EmailConf):
+        raw = overrides.get(f.name, os.environ.get(f"SLADESK_EMAIL_{f.name.upper()}"))
+        if raw is None:
+            continue
+        if f.name == "domains" and not isinstance(raw, str):
+            raw = ",".join(raw)
+        kind = type(f.default)
+        values[f.name] = kind(raw) if kind in (int, float) else str(raw)
+    return EmailConf(**values)

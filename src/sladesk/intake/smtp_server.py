@@ -1,0 +1,144 @@
+"""The built-in SMTP server (aiosmtpd): accept mail for our domains, store it, then say 250.
+
+Conversation rules:
+
+* ``RCPT TO`` for an address outside the configured domains (``SLADESK_EMAIL["domains"]``
+  and the domains of `InboundAddress` rows) → ``550 5.7.1`` (we are no open relay);
+* a message larger than ``max_message_bytes`` → ``552 5.3.4`` naming the limit (also
+  advertised as ``SIZE`` in EHLO, and refused at ``MAIL FROM ... SIZE=``);
+* after ``DATA`` the raw bytes and the envelope are committed (`store_raw`) *before* the
+  server answers ``250 2.0.0 Stored as <id>``; if storing fails the answer is ``451`` and
+  the sender retries. Processing happens afterwards (`sladesk.intake.worker` wakes up at
+  once; after a crash it finds the stored row on the next start).
+
+Database work runs in a small thread pool, never on the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Envelope, Session
+from django.db import close_old_connections, connection
+
+from .conf import conf
+from .routing import accepts_domain
+from .store import store_raw
+
+__all__ = ["SmtpHandler", "start_smtp"]
+
+logger = logging.getLogger(__name__)
+
+
+def _db(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    close_old_connections()
+    return fn(*args, **kwargs)
+
+
+class SmtpHandler:
+    """aiosmtpd handler: domain check at RCPT, durable store at DATA."""
+
+    def __init__(self, on_stored: Callable[[int], None] | None = None, threads: int = 4) -> None:
+        self.on_stored = on_stored
+        self.threads = threads
+        self.pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="sladesk-smtp-db")
+
+    def close(self) -> None:
+        """Close every pool thread's database connection, then the pool."""
+        barrier = threading.Barrier(self.threads, timeout=5)
+
+        def close_one() -> None:
+            connection.close()
+            with contextlib.suppress(threading.BrokenBarrierError):
+                barrier.wait()  # each thread takes exactly one of these tasks
+
+        for _ in range(self.threads):
+            self.pool.submit(close_one)
+        self.pool.shutdown(wait=True)
+
+    async def handle_RCPT(
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, rcpt_options: list[str]
+    ) -> str:
+        loop = asyncio.get_running_loop()
+        try:
+            ok = await loop.run_in_executor(self.pool, _db, accepts_domain, address)
+        except Exception:
+            logger.exception("smtp: RCPT check failed")
+            return "451 4.3.0 Temporary failure; try again later"
+        if not ok:
+            return f"550 5.7.1 <{address}>: sladesk does not accept mail for this domain"
+        envelope.rcpt_tos.append(address)
+        return "250 2.1.5 OK"
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        raw = envelope.original_content or b""
+        if isinstance(raw, str):  # pragma: no cover - decode_data is off
+            raw = raw.encode("utf-8", "surrogateescape")
+        loop = asyncio.get_running_loop()
+        try:
+            row = await loop.run_in_executor(
+                self.pool,
+                lambda: _db(
+                    store_raw,
+                    bytes(raw),
+                    envelope_from=str(envelope.mail_from or ""),
+                    envelope_to=list(envelope.rcpt_tos),
+                    source="smtp",
+                ),
+            )
+        except Exception:
+            logger.exception("smtp: storing a message failed")
+            return "451 4.3.0 Could not store the message; try again later"
+        if self.on_stored is not None:
+            self.on_stored(row.pk)
+        return f"250 2.0.0 Stored as {row.pk}"
+
+
+class _SMTP(SMTP):
+    """aiosmtpd's server with size refusals that say what the limit is."""
+
+    async def push(self, status: str) -> None:
+        if status.startswith("552 Error"):
+            limit = self.data_size_limit or 0
+            status = f"552 5.3.4 Message too big: sladesk accepts messages up to {limit} bytes"
+        await super().push(status)
+
+
+class _Controller(Controller):
+    def stop(self, *args: Any, **kwargs: Any) -> None:
+        super().stop(*args, **kwargs)
+        self.handler.close()
+
+    def factory(self) -> SMTP:
+        return _SMTP(self.handler, **self.SMTP_kwargs)
+
+    def _trigger_server(self) -> None:
+        if not self.port and self.server is not None:  # port 0: learn the ephemeral port
+            self.port = self.server.sockets[0].getsockname()[1]
+        super()._trigger_server()
+
+
+def start_smtp(bind: str | None = None, *, on_stored: Callable[[int], None] | None = None) -> Controller:
+    """Start the SMTP server in a thread on ``bind`` (``host:port``; port 0 = ephemeral).
+
+    Returns the started controller (``.port`` is the bound port; ``.stop()`` stops it).
+    """
+    host, _, port = (bind or conf().smtp_bind).rpartition(":")
+    controller = _Controller(
+        SmtpHandler(on_stored),
+        hostname=host or "127.0.0.1",
+        port=int(port),
+        data_size_limit=conf().max_message_bytes,
+        server_hostname="sladesk",
+        ident="sladesk ESMTP",
+    )
+    controller.start()
+    logger.info("smtp: listening on %s:%s", controller.hostname, controller.port)
+    return controller

@@ -1,0 +1,85 @@
+"""The email channel's background work: process stored mail, poll IMAP, serve SMTP.
+
+``sladesk run`` starts it in-process (`start_in_thread`); ``sladesk manage smtp_server``
+runs it alone. Two loops in daemon threads:
+
+* **processing** — `process_pending` whenever the SMTP server stored a message (woken at
+  once) and at least every ``process_interval`` seconds, which also picks up mail stored
+  before a crash;
+* **IMAP** — `poll_all` every ``imap_interval`` seconds (a plain sleep loop: the notify
+  worker has no periodic-jobs table to hang it on).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from django.db import close_old_connections, connection
+
+from .conf import conf
+from .imap import poll_all
+from .pipeline import process_pending
+
+__all__ = ["IntakeWorker", "start_in_thread"]
+
+logger = logging.getLogger(__name__)
+
+_BATCH = 100
+
+
+class IntakeWorker:
+    """The loops and, optionally, the SMTP server; `stop` ends them."""
+
+    def __init__(self) -> None:
+        self.stopping = threading.Event()
+        self.wake = threading.Event()
+        self.smtp: Any = None
+
+    def stored(self, inbound_id: int) -> None:
+        """Called by the SMTP handler after a commit: process without waiting."""
+        self.wake.set()
+
+    def _loop(self, name: str, work: Callable[[], int], pause: Callable[[int], float], wakeable: bool) -> None:
+        try:
+            while not self.stopping.is_set():
+                close_old_connections()
+                if wakeable:
+                    self.wake.clear()
+                try:
+                    done = work()
+                except Exception:
+                    logger.exception("intake %s loop: pass failed; retrying", name)
+                    done = 0
+                wait = pause(done)
+                if wait > 0:
+                    (self.wake if wakeable else self.stopping).wait(wait)
+        finally:
+            connection.close()
+
+    def start(self, *, smtp_bind: str | None = None, imap: bool = True) -> IntakeWorker:
+        from .smtp_server import start_smtp
+
+        loops = [("process", process_pending, lambda n: 0 if n >= _BATCH else conf().process_interval, True)]
+        if imap:
+            loops.append(("imap", poll_all, lambda n: conf().imap_interval, False))
+        for name, work, pause, wakeable in loops:
+            threading.Thread(
+                target=self._loop, args=(name, work, pause, wakeable), name=f"sladesk-intake-{name}", daemon=True
+            ).start()
+        if smtp_bind:
+            self.smtp = start_smtp(smtp_bind, on_stored=self.stored)
+        return self
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.wake.set()
+        if self.smtp is not None:
+            self.smtp.stop()
+
+
+def start_in_thread() -> IntakeWorker:
+    """Start processing, IMAP polling and (when ``smtp_bind`` is set) the SMTP server."""
+    return IntakeWorker().start(smtp_bind=conf().smtp_bind or None)

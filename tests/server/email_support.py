@@ -1,0 +1,51 @@
+"""Fixtures for the email channel tests: a routed customer, the SMTP server on an ephemeral
+loopback port, and a capturing SMTP receiver for outbound mail."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from aiosmtpd.controller import Controller
+from email_helpers import DOMAIN, Captured
+
+from sladesk.intake.models import InboundAddress
+
+__all__: list[str] = []
+
+
+@pytest.fixture
+def acme(make_org, make_contact):
+    """A Particle enterprise customer with an alias and a known contact."""
+    org = make_org("particle-enterprise", region="na", name="Acme", allow_unknown_senders=True,
+                   timezone="America/Los_Angeles")
+    make_contact(org, "jane@acme.example")
+    InboundAddress.objects.create(address=f"acme@{DOMAIN}", organization=org, kind="customer")
+    return org
+
+
+@pytest.fixture
+def smtp_server(settings) -> Iterator[Controller]:
+    """The sladesk SMTP server on 127.0.0.1:<ephemeral>, without the processing loop
+    (tests call `process_pending` themselves, so only one thread writes at a time)."""
+    from sladesk.intake.smtp_server import start_smtp
+
+    settings.SLADESK_EMAIL = {**getattr(settings, "SLADESK_EMAIL", {}), "domains": DOMAIN, "max_message_bytes": 200_000}
+    controller = start_smtp("127.0.0.1:0")
+    yield controller
+    controller.stop()
+
+
+@pytest.fixture
+def capture(settings) -> Iterator[Captured]:
+    """A capturing SMTP receiver; Django's EMAIL_* settings point the outbox at it."""
+    captured = Captured()
+    controller = Controller(captured, hostname="127.0.0.1", port=0)
+    controller._trigger_server = lambda: None  # type: ignore[method-assign]  # port 0: no self-connect
+    controller.start()
+    port = controller.server.sockets[0].getsockname()[1]
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    yield captured
+    controller.stop()
