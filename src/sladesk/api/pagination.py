@@ -69,8 +69,11 @@ class Ordering:
         return tuple(field for field, _ in self.keys)
 
     def key_of(self, row: Any) -> list[Any]:
-        """The cursor key of ``row``: a model instance, or a tuple of `fields` values."""
-        values = row if isinstance(row, tuple) else [getattr(row, f) for f in self.fields]
+        """The cursor key of ``row``: a model instance or a dict holding the key `fields`."""
+        if isinstance(row, dict):
+            values = [row[f] for f in self.fields]
+        else:
+            values = [getattr(row, f) for f in self.fields]
         return [
             value.isoformat() if is_datetime else value
             for value, (_, is_datetime) in zip(values, self.keys, strict=True)
@@ -148,13 +151,15 @@ class KeysetPagination(BasePagination):
         qs: QuerySet[Any],
         request: Any,
         ordering: Ordering | None = None,
-        load: Callable[[list[Any]], list[Any]] | None = None,
+        load: Callable[[QuerySet[Any], tuple[str, ...]], list[dict[str, Any]]] | None = None,
     ) -> list[Any]:
         """One page of ``qs`` in ``ordering``; sets the ``next`` link.
 
-        With ``load``, the page's ids are selected first (only the sort key, ``LIMIT`` before
-        any join) and ``load(ids)`` returns the page's rows in that order: the database then
-        joins and the caller reads the 50 rows of the page, not every row that matches.
+        With ``load``, the page is selected by id first: ``load(page, key_fields)`` gets a
+        queryset of the rows whose ids are the page's (``WHERE id IN (SELECT id ... ORDER
+        BY key LIMIT size + 1)``, ordered) and returns them as dicts holding at least
+        ``key_fields``. The database then sorts and limits on the key alone and joins only
+        the page's rows, not every row that matches, in one round trip.
         Without it, the rows of ``qs`` (model instances) are returned.
         """
         ordering = ordering or ORDERINGS[self.default_ordering]
@@ -165,14 +170,13 @@ class KeysetPagination(BasePagination):
             qs = ordering.after(qs, self._decode(token, ordering))
         if load is None:
             rows: list[Any] = list(qs[: size + 1])
-            more = len(rows) > size
-            last = rows[size - 1] if more else None
-            rows = rows[:size]
         else:
-            keys = list(qs.values_list(*ordering.fields)[: size + 1])
-            more = len(keys) > size
-            last = keys[size - 1] if more else None
-            rows = load([key[-1] for key in keys[:size]])
+            ids = qs.values("pk")[: size + 1]
+            rows = load(
+                ordering.prepare(qs.model._default_manager.filter(pk__in=ids)), ordering.fields
+            )
+        last = rows[size - 1] if len(rows) > size else None
+        rows = rows[:size]
         self.next_url = None
         if last is not None:
             url = request.build_absolute_uri()

@@ -155,14 +155,17 @@ def get_ticket(user: Any, ticket_id: int) -> Ticket:
 
 
 def ticket_summaries(
-    tickets: Sequence[int] | Sequence[Ticket] | QuerySet[Ticket], now: datetime | None = None
+    tickets: Sequence[int] | Sequence[Ticket] | QuerySet[Ticket],
+    now: datetime | None = None,
+    extra: Sequence[str] = (),
 ) -> list[dict[str, Any]]:
     """Tickets as plain rows, with their tags and their clocks as of ``now``. Three queries.
 
     ``tickets`` is a sequence of ids (the rows come back in that order; missing ids are
     skipped), a queryset (its order), or `Ticket` instances just written (their fields are
     used as they are, with the ``requester`` and ``policy_version`` they hold: two queries,
-    tags and clocks). No visibility check here: callers pass visible tickets. Each row holds `SUMMARY_FIELDS` plus
+    tags and clocks). No visibility check here: callers pass visible tickets. ``extra``:
+    more columns or annotations of the queryset to read (e.g. a pagination key). Each row holds `SUMMARY_FIELDS` plus
     ``requester_email``, ``policy_digest``, ``tags`` (names, sorted) and ``clocks`` (a
     `ClockStatus` per clock, first_response / next_update / resolution / dispatch),
     computed exactly as `clock_statuses` does but from the snapshot's digest: the policy
@@ -172,7 +175,7 @@ def ticket_summaries(
     now = now or core_clock.now()
     columns = (*SUMMARY_FIELDS, "requester__email", "policy_version__digest")
     if isinstance(tickets, QuerySet):
-        rows = list(tickets.values(*columns))
+        rows = list(tickets.values(*columns, *(c for c in extra if c not in columns)))
     elif tickets and isinstance(tickets[0], Ticket):
         rows = [_row_of(t) for t in tickets]  # type: ignore[arg-type]
     else:

@@ -128,7 +128,7 @@ class TicketViewSet(EnvelopeMixin, viewsets.GenericViewSet):
             tickets,
             request,
             ORDERINGS[params.validated_data["ordering"]],
-            load=lambda ids: selectors.ticket_summaries(ids, now),
+            load=lambda page, key: selectors.ticket_summaries(page, now, extra=key),
         )
         return self.paginator.get_paginated_response([output.ticket_data(row) for row in page])
 
