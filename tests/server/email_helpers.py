@@ -9,7 +9,9 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import make_msgid
 
-__all__ = ["DOMAIN", "Captured", "build_mail", "wait_for"]
+from aiosmtpd.controller import Controller
+
+__all__ = ["DOMAIN", "Captured", "EphemeralController", "build_mail", "wait_for"]
 
 DOMAIN = "support.example.com"
 
@@ -69,3 +71,12 @@ class Captured:
         return "250 OK captured"
 
 
+
+
+class EphemeralController(Controller):
+    """aiosmtpd's threaded controller on port 0: learns its port before the self-check."""
+
+    def _trigger_server(self) -> None:
+        if not self.port and self.server is not None:
+            self.port = self.server.sockets[0].getsockname()[1]
+        super()._trigger_server()

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 from aiosmtpd.controller import Controller
-from email_helpers import DOMAIN, Captured
+from email_helpers import DOMAIN, Captured, EphemeralController
 
 from sladesk.intake.models import InboundAddress
 
@@ -40,11 +40,9 @@ def smtp_server(settings) -> Iterator[Controller]:
 def capture(settings) -> Iterator[Captured]:
     """A capturing SMTP receiver; Django's EMAIL_* settings point the outbox at it."""
     captured = Captured()
-    controller = Controller(captured, hostname="127.0.0.1", port=0)
-    controller._trigger_server = lambda: None  # type: ignore[method-assign]  # port 0: no self-connect
+    controller = EphemeralController(captured, hostname="127.0.0.1", port=0)
     controller.start()
-    port = controller.server.sockets[0].getsockname()[1]
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
     settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
     settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
     yield captured

@@ -83,8 +83,8 @@ def _enqueue(ticket: Ticket, to: str, purpose: str, key: str, subject: str, body
     )
 
 
-def _mail(ticket: Ticket, kind: str, number: int, *, auto: bool) -> dict[str, Any]:
-    sender = _sender(ticket)
+def _mail(ticket: Ticket, kind: str, number: int, *, auto: bool, sender: str | None = None) -> dict[str, Any]:
+    sender = sender or _sender(ticket)
     local, _, domain = sender.rpartition("@")
     in_reply_to, references = thread_headers(ticket)
     return {
@@ -129,7 +129,8 @@ def acknowledge(ticket: Ticket, parsed: ParsedMessage, row: InboundMessage) -> N
     elif pages:
         lines += ["", "The on-call engineer has been told."]
     lines += ["", f"Reply to this mail to add to the ticket (keep [#{ticket.pk}] in the subject).", ""]
-    mail = _mail(ticket, "ack", ticket.pk, auto=True)
+    routed = row.route.address if row.route is not None else None
+    mail = _mail(ticket, "ack", ticket.pk, auto=True, sender=routed)
     mail["in_reply_to"] = parsed.message_id
     mail["references"] = [*parsed.references[-(_MAX_REFERENCES - 1):], parsed.message_id]
     to = row.from_address or ticket.requester.email

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from typing import Any
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
@@ -150,14 +149,17 @@ def _process(row: InboundMessage, accept: bool) -> None:
                 _log_ignored(ticket, row)
             return
     if ticket is not None:
-        _reply(row, parsed, ticket, how, accept)
+        opened = _reply(row, parsed, ticket, how, accept)
     else:
-        _open(row, parsed, recipients, accept)
-    assert row.ticket_message is not None
+        opened = _open(row, parsed, recipients, accept)
+    message = row.ticket_message
+    assert message is not None
     EmailMessageId.objects.create(
-        message_id=row.message_id, direction=EmailMessageId.IN, ticket_id=row.ticket_message.ticket_id, ticket_message=row.ticket_message
+        message_id=row.message_id, direction=EmailMessageId.IN, ticket_id=message.ticket_id, ticket_message=message
     )
-    _store_attachments(row, parsed, row.ticket_message)
+    _store_attachments(row, parsed, message)
+    if opened:  # a new ticket (or a follow-up) is acknowledged; a reply is not
+        outbound.acknowledge(message.ticket, parsed, row)
 
 
 def _loop_reason(parsed: ParsedMessage, row: InboundMessage) -> str:
@@ -200,7 +202,7 @@ def _thread(parsed: ParsedMessage, recipients: list[str]) -> tuple[Ticket | None
     return None, ""
 
 
-def _reply(row: InboundMessage, parsed: ParsedMessage, ticket: Ticket, how: str, accept: bool) -> None:
+def _reply(row: InboundMessage, parsed: ParsedMessage, ticket: Ticket, how: str, accept: bool) -> bool:
     org = ticket.organization
     contact, why = find_contact(row.from_address, parsed.from_name or "", org, create=accept)
     row.organization = org
@@ -214,10 +216,11 @@ def _reply(row: InboundMessage, parsed: ParsedMessage, ticket: Ticket, how: str,
     row.reason = f"threaded by {how}"
     if message.ticket_id != ticket.pk:  # a follow-up ticket: it gets its own acknowledgement
         row.reason += f"; follow-up #{message.ticket_id} of #{ticket.pk}"
-        outbound.acknowledge(message.ticket, parsed, row)
+        return True
+    return False
 
 
-def _open(row: InboundMessage, parsed: ParsedMessage, recipients: list[str], accept: bool) -> None:
+def _open(row: InboundMessage, parsed: ParsedMessage, recipients: list[str], accept: bool) -> bool:
     route = route_for(recipients)
     if route is not None:
         row.route = route.inbound
@@ -242,20 +245,10 @@ def _open(row: InboundMessage, parsed: ParsedMessage, recipients: list[str], acc
         channel=Channel.EMAIL,
         actor=contact,
         set_by=set_by,
-        **_team(route),
+        team=route.team if route is not None else None,
     )
     row.state, row.ticket, row.ticket_message = InboundState.TICKET, ticket, ticket.messages.get()
-    outbound.acknowledge(ticket, parsed, row)
-
-
-def _team(route: Route | None) -> dict[str, Any]:
-    import inspect
-
-    if route is None or route.team is None:
-        return {}
-    if "team" in inspect.signature(services.open_ticket).parameters:
-        return {"team": route.team}
-    return {}
+    return True
 
 
 def _priority(policy_name: str, subject: str, route: Route | None) -> tuple[str | None, str, str]:

@@ -280,6 +280,7 @@ def open_ticket(
     tags: Sequence[str] = (),
     description_html: str | None = None,
     follow_up_of: Ticket | None = None,
+    team: Team | None = None,
 ) -> Ticket:
     """Open a ticket under the organization's *current* policy file and start its clocks.
 
@@ -290,7 +291,8 @@ def open_ticket(
     caps unsupported Device OS at P2; Esper raises 500+ devices to Sev2). The description
     becomes the first public message, written by the requester. Clocks started: every
     target of the priority except ``next_update`` (which starts with the first public
-    agent reply) and continuous ones (no timer). Raises `UnknownPriorityError` for a
+    agent reply) and continuous ones (no timer). ``team`` is where the ticket is routed
+    (an inbound address's team); it is not an assignment, so dispatch stays open. Raises `UnknownPriorityError` for a
     priority the policy does not know and `ServiceError` when the requester belongs to
     another organization.
     """
@@ -315,6 +317,7 @@ def open_ticket(
             channel=channel,
             custom_fields=fields,
             follow_up_of=follow_up_of,
+            team=team,
             policy_version=version,
             policy_name=policy.name,
             plan=plan,
@@ -450,7 +453,17 @@ def reply(
             _agent_replied(ticket, now, log)
         _touch(ticket, now, "status", "solved_at")
         log.flush()
+        if customer is None:
+            _mail_agent_reply(message)
     return message
+
+
+def _mail_agent_reply(message: Message) -> None:
+    """Queue the e-mail of a public agent reply (same transaction) when the ticket came in
+    by e-mail; `sladesk.intake.outbound` decides and writes the outbox row."""
+    from sladesk.intake.outbound import agent_replied
+
+    agent_replied(message)
 
 
 def _needs_follow_up(ticket: Ticket, now: datetime) -> bool:

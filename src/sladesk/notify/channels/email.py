@@ -4,7 +4,9 @@ Message: ``Subject: [<SEVERITY>] <ref> <summary>``, a plain-text body (body, the
 ticket URL), ``Auto-Submitted: auto-generated`` (RFC 3834, so well-behaved auto-responders
 stay quiet) and a ``Message-ID`` derived from the idempotency key: a resend of the same
 notification carries the same Message-ID, so mail systems and people recognise it as a
-duplicate. ``X-Sladesk-Idempotency-Key`` carries the key itself.
+duplicate. ``X-Sladesk-Idempotency-Key`` carries the key itself. A notification with
+``extra["mail"]`` is a mail to a customer (`sladesk.intake.outbound`): its subject, threading
+headers, From/Reply-To and body are taken from there as they are.
 
 Connection: ``security="starttls"`` (default; port 587) upgrades with STARTTLS and fails
 permanently if the server does not offer it; ``"ssl"`` is implicit TLS (port 465);
@@ -29,7 +31,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
-from typing import Literal
+from typing import Any, Literal
 
 from ..retry import classify_smtp_code
 from .base import DeliveryResult, Notification, Outcome, redact, redacting
@@ -77,6 +79,9 @@ def render_email(
     notification: Notification, config: EmailConfig, *, now: datetime | None = None
 ) -> EmailMessage:
     """The message for ``notification`` (pure apart from ``now``, default the clock)."""
+    mail = notification.extra.get("mail")
+    if isinstance(mail, dict):
+        return _render_customer_mail(notification, config, mail, now)
     domain = config.message_id_domain or config.from_addr.rpartition("@")[2] or "sladesk.invalid"
     label = notification.severity.upper()
     if notification.action != "trigger":
@@ -94,6 +99,32 @@ def render_email(
     if notification.ticket_url:
         text += f"\n\n{notification.ticket_ref or 'Ticket'}: {notification.ticket_url}"
     message.set_content(text + "\n")
+    return message
+
+
+def _render_customer_mail(
+    notification: Notification, config: EmailConfig, mail: dict[str, Any], now: datetime | None
+) -> EmailMessage:
+    """A mail to a customer written by the email channel (`sladesk.intake.outbound`):
+    ``extra["mail"]`` gives ``subject``, ``message_id``, ``in_reply_to``, ``references``,
+    ``from``, ``reply_to`` and ``auto_submitted`` (None for a human's reply); the body is
+    the notification body as is."""
+    message = EmailMessage()
+    message["Subject"] = str(mail.get("subject") or notification.summary)
+    message["From"] = str(mail.get("from") or config.from_addr)
+    message["To"] = ", ".join(config.to_addrs)
+    if mail.get("reply_to"):
+        message["Reply-To"] = str(mail["reply_to"])
+    message["Date"] = format_datetime(now or datetime.now(UTC))
+    message["Message-ID"] = str(mail["message_id"])
+    if mail.get("in_reply_to"):
+        message["In-Reply-To"] = str(mail["in_reply_to"])
+    if mail.get("references"):
+        message["References"] = " ".join(str(r) for r in mail["references"])
+    if mail.get("auto_submitted"):
+        message["Auto-Submitted"] = str(mail["auto_submitted"])
+    message["X-Sladesk-Idempotency-Key"] = notification.idempotency_key
+    message.set_content((notification.body or notification.summary) + "\n")
     return message
 
 
