@@ -3,15 +3,18 @@
     .venv/bin/python benchmarks/api_load.py            # 1,000,000 tickets, 30 s runs (~10 min)
     .venv/bin/python benchmarks/api_load.py --quick    # 50,000 tickets, 5 s runs (< 2 min)
     .venv/bin/python benchmarks/api_load.py --tickets 200000 --duration 10
+    .venv/bin/python benchmarks/api_load.py --reuse-db --db-name mine   # fill once, reuse
 
 One command, end to end:
 
 1. creates the PostgreSQL database ``sladesk_bench`` (dropped first if it exists, and
-   dropped again at exit), migrates it and fills it with ``--tickets`` tickets, their first
+   dropped again at exit; ``--keep-db`` keeps it, ``--reuse-db`` uses a kept one as it
+   is, which is for iterating on the server, not for published figures), migrates it and fills it with ``--tickets`` tickets, their first
    messages, ``created`` events and SLA clock rows with COPY (`_bulkdata.py`: due
    instants from the seed policies' own business calendars, most tickets closed, a few
    percent still running), then ANALYZE;
-2. serves the real app with gunicorn (``sladesk.wsgi``, DEBUG off, persistent database
+2. serves the real app with gunicorn (``sladesk.wsgi``, gthread workers for keep-alive,
+   2 processes x 2 threads by default on 2 cores, DEBUG off, persistent database
    connections) on an ephemeral 127.0.0.1 port, on a socket this script binds and hands
    over (no port race);
 3. loads it from a separate process (`_loadgen.py`, an asyncio HTTP/1.1 client) with the
@@ -84,6 +87,12 @@ def create_database(host: str, port: int, name: str) -> None:
         conn.execute(f'CREATE DATABASE "{name}"')
 
 
+def database_exists(host: str, port: int, name: str) -> bool:
+    with admin_conn(host, port) as conn:
+        row = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+    return row is not None
+
+
 def drop_database(host: str, port: int, name: str) -> None:
     with admin_conn(host, port) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -118,7 +127,7 @@ def start_server(env: dict[str, str], workers: int, threads: int, logfile: Path)
         "sladesk.wsgi:application",
         "--bind", f"fd://{sock.fileno()}",
         "--workers", str(workers),
-        "--worker-class", "gthread" if threads > 1 else "sync",
+        "--worker-class", "gthread",  # keep-alive (the sync worker closes every connection)
         "--threads", str(threads),
         "--keep-alive", "30",
         "--backlog", "1024",
@@ -405,12 +414,15 @@ def run(args: argparse.Namespace) -> int:
     )
     with contextlib.ExitStack() as stack, signals_as_exit():
         workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="sladesk-bench-")))
-        log(
-            f"database {args.db_name} on {args.pg_host}:{args.pg_port} (created now, dropped at exit)"
-        )
-        create_database(args.pg_host, args.pg_port, args.db_name)
-        if not args.keep_db:
-            stack.callback(drop_database, args.pg_host, args.pg_port, args.db_name)
+        reuse = args.reuse_db and database_exists(args.pg_host, args.pg_port, args.db_name)
+        if reuse:
+            log(f"database {args.db_name} on {args.pg_host}:{args.pg_port} (reused, kept)")
+        else:
+            kept = "kept" if args.keep_db else "dropped at exit"
+            log(f"database {args.db_name} on {args.pg_host}:{args.pg_port} (created now, {kept})")
+            create_database(args.pg_host, args.pg_port, args.db_name)
+            if not args.keep_db:
+                stack.callback(drop_database, args.pg_host, args.pg_port, args.db_name)
 
         import django
         from django.core.management import call_command
@@ -422,7 +434,10 @@ def run(args: argparse.Namespace) -> int:
         log(f"  migrate: {time.perf_counter() - t0:.1f} s")
         import _bulkdata
 
-        data = _bulkdata.generate(n=args.tickets, now=datetime.now(UTC), log=log)
+        if reuse:
+            data = _bulkdata.describe(log=log)
+        else:
+            data = _bulkdata.generate(n=args.tickets, now=datetime.now(UTC), log=log)
         connections.close_all()
 
         logfile = workdir / "gunicorn.log"
@@ -475,22 +490,33 @@ def main(argv: list[str] | None = None) -> int:
         "--concurrency", type=int, default=16, help="closed-loop clients of the capacity run"
     )
     p.add_argument("--max-connections", type=int, default=64, help="open-loop connection limit")
-    p.add_argument("--workers", type=int, default=3, help="gunicorn worker processes")
-    p.add_argument("--threads", type=int, default=2, help="threads per worker (>1: gthread)")
+    p.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
+    p.add_argument("--threads", type=int, default=2, help="threads per worker (gthread)")
     p.add_argument("--endpoints", nargs="+", default=["list", "create"], choices=["list", "create"])
     p.add_argument("--db-name", default="sladesk_bench")
     p.add_argument("--pg-host", default="127.0.0.1")
     p.add_argument("--pg-port", type=int, default=5432)
     p.add_argument("--keep-db", action="store_true", help="leave the database for inspection")
+    p.add_argument(
+        "--reuse-db",
+        action="store_true",
+        help="use the database left by an earlier --keep-db run as it is (migrated, not "
+        "refilled; --tickets is ignored); created if absent, and then kept",
+    )
     args = p.parse_args(argv)
     if args.quick:
         args.duration, args.step_duration, args.steps = 5.0, 2.0, 4
+    if args.reuse_db:
+        args.keep_db = True
     if args.tickets is None:
         args.tickets = 50_000 if args.quick else 1_000_000
     try:
         return run(args)
     except KeyboardInterrupt as exc:
-        log(f"interrupted ({exc}); server stopped and database dropped")
+        log(
+            f"interrupted ({exc}); server stopped"
+            + ("" if args.keep_db else " and database dropped")
+        )
         return 130
 
 
