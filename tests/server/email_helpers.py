@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.message import EmailMessage
+from email.policy import SMTP
 from email.utils import make_msgid
 
 from aiosmtpd.controller import Controller
@@ -55,7 +56,7 @@ def build_mail(
     for filename, ctype, payload in attachments:
         maintype, subtype = ctype.split("/", 1)
         msg.add_attachment(payload, maintype=maintype, subtype=subtype, filename=filename)
-    return msg.as_bytes()
+    return msg.as_bytes(policy=SMTP)  # CRLF line ends, as mail travels (smtplib sends bytes as is)
 
 
 @dataclass

@@ -47,3 +47,14 @@ def capture(settings) -> Iterator[Captured]:
     settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
     yield captured
     controller.stop()
+
+
+@pytest.fixture
+def corpus_dir():
+    """The shared real-world email corpus beside the repository."""
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[3] / "shared" / "email-corpus"
+    if not path.is_dir():
+        pytest.fail(f"email corpus not found at {path}")
+    return path

@@ -37,6 +37,7 @@ class IntakeWorker:
         self.stopping = threading.Event()
         self.wake = threading.Event()
         self.smtp: Any = None
+        self.threads: list[threading.Thread] = []
 
     def stored(self, inbound_id: int) -> None:
         """Called by the SMTP handler after a commit: process without waiting."""
@@ -66,9 +67,11 @@ class IntakeWorker:
         if imap:
             loops.append(("imap", poll_all, lambda n: conf().imap_interval, False))
         for name, work, pause, wakeable in loops:
-            threading.Thread(
+            thread = threading.Thread(
                 target=self._loop, args=(name, work, pause, wakeable), name=f"sladesk-intake-{name}", daemon=True
-            ).start()
+            )
+            thread.start()
+            self.threads.append(thread)
         if smtp_bind:
             self.smtp = start_smtp(smtp_bind, on_stored=self.stored)
         return self
@@ -78,6 +81,8 @@ class IntakeWorker:
         self.wake.set()
         if self.smtp is not None:
             self.smtp.stop()
+        for thread in self.threads:
+            thread.join(timeout=10)
 
 
 def start_in_thread() -> IntakeWorker:
