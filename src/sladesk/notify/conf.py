@@ -50,8 +50,6 @@ class NotifyConf:
     #: Health thresholds: ``degraded`` beyond these ages.
     timer_overdue_degraded: float = 30.0
     outbox_age_degraded: float = 300.0
-    #: Optional dead-man's-switch URL the auditor pings (GET) while healthy ("" = off).
-    deadman_url: str = ""
 
 
 def conf() -> NotifyConf:
