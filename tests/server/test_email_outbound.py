@@ -41,7 +41,7 @@ def test_acknowledgement_and_agent_reply_thread_in_the_customers_client(smtp_ser
     drain(timers_on=False)
     # then it threads under the customer's mail and says how the ticket will be handled
     assert len(capture.messages) == 1
-    envelope_from, rcpts, raw = capture.messages[0]
+    _sender, rcpts, raw = capture.messages[0]
     ack = _parsed(raw)
     assert rcpts == ["jane@acme.example"]
     assert ack["Subject"] == f"Re: [#{ticket.pk}] Boron units drop off"
