@@ -4,7 +4,8 @@ subcommand here).
 - ``sladesk run [ADDR:PORT]``: migrate, load the demo desk when the database has none,
   print the URL and the demo logins, serve on ``127.0.0.1:8000`` (``SLADESK_BIND``) with
   Django's threaded development server (no autoreload). Background work that exists
-  (``sladesk.notify.worker.start_in_thread``) is started in the same process.
+  (``sladesk.notify.worker.start_in_thread``) is started in the same process, and the email
+  channel: SMTP on ``127.0.0.1:2525`` (``SLADESK_SMTP_BIND``), IMAP polling, processing.
 - ``sladesk worker [--once]``: the timer and delivery workers without the web server
   (`sladesk.notify.worker`); several may run at once on PostgreSQL.
 - ``sladesk manage ARGS...``: Django's ``manage.py`` (``sladesk manage createsuperuser`` ...).
@@ -87,3 +88,20 @@ def _start_background() -> None:
     start = getattr(worker, "start_in_thread", None)
     if start is not None:
         start()
+    _start_email()
+
+
+def _start_email() -> None:
+    """The email channel: load ``SLADESK_EMAIL["routes_file"]`` if set, then process stored
+    mail, poll IMAP and serve SMTP on ``SLADESK_SMTP_BIND`` (``sladesk.intake.worker``)."""
+    from sladesk.intake.conf import conf
+    from sladesk.intake.routing import load_routes
+    from sladesk.intake.worker import start_in_thread
+
+    cfg = conf()
+    if cfg.routes_file:
+        addresses, mailboxes = load_routes(cfg.routes_file)
+        print(f"sladesk: email routes: {addresses} address(es), {mailboxes} IMAP mailbox(es)", flush=True)
+    worker = start_in_thread()
+    if worker.smtp is not None:
+        print(f"sladesk: SMTP on {worker.smtp.hostname}:{worker.smtp.port} for {cfg.domains}", flush=True)

@@ -160,6 +160,7 @@ def load(*, now: datetime | None = None, stdout: Callable[[str], None] = lambda 
                 timezone=spec["timezone"],
             )
             orgs[spec["slug"]] = org
+        _email_routes(orgs, teams)
         count = 0
         for i, (slug, subject, priority, hours_ago, fields, tags, then) in enumerate(_TICKETS):
             _demo_ticket(
@@ -169,6 +170,28 @@ def load(*, now: datetime | None = None, stdout: Callable[[str], None] = lambda 
             count += 1
         stdout(f"demo data: {len(orgs)} organizations, {len(agents)} agents, {count} tickets (admin {admin})")
     return True
+
+
+#: Email routes (sladesk.intake): a per-customer alias for each Particle organization, and
+#: freistilbox's four shared addresses (organization from the sender): address, org, team, kind.
+EMAIL_ROUTES: list[tuple[str, str | None, str | None, str]] = [
+    ("acme@support.example.com", "acme-robotics", None, "customer"),
+    ("nordlicht@support.example.com", "nordlicht-iot", None, "customer"),
+    ("fieldsense@support.example.com", "fieldsense", None, "customer"),
+    ("info@freistilbox.example", None, None, "info"),
+    ("support@freistilbox.example", None, "cloud-support", "support"),
+    ("backoffice@freistilbox.example", None, "billing", "billing"),
+    ("hosting@freistilbox.example", None, "devops", "hosting"),
+]
+
+
+def _email_routes(orgs: dict[str, Organization], teams: dict[str, Team]) -> None:
+    from sladesk.intake.models import InboundAddress
+
+    for address, org, team, kind in EMAIL_ROUTES:
+        InboundAddress.objects.create(
+            address=address, organization=orgs[org] if org else None, team=teams[team] if team else None, kind=kind
+        )
 
 
 def _demo_ticket(

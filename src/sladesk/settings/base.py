@@ -177,6 +177,17 @@ SLADESK_POLICY_DIR = Path(os.environ.get("SLADESK_POLICY_DIR", BASE_DIR / "polic
 SLADESK_DEFAULT_POLICY = os.environ.get("SLADESK_DEFAULT_POLICY", "particle-enterprise")
 SLADESK_REOPEN_WINDOW = timedelta(days=float(os.environ.get("SLADESK_REOPEN_WINDOW_DAYS", "7")))
 SLADESK_BIND = os.environ.get("SLADESK_BIND", "127.0.0.1:8000")
+# Email channel (sladesk.intake; more in SLADESK_EMAIL / SLADESK_EMAIL_* — docs/email.md).
+# Inbound SMTP for `sladesk run` ("" = off); outbound mail goes to EMAIL_HOST:EMAIL_PORT.
+SLADESK_SMTP_BIND = os.environ.get("SLADESK_SMTP_BIND", "127.0.0.1:2525")
+SLADESK_EMAIL: dict[str, object] = {}
+EMAIL_HOST = os.environ.get("SLADESK_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("SLADESK_EMAIL_PORT", "25"))
+EMAIL_USE_TLS = _env_bool("SLADESK_EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = _env_bool("SLADESK_EMAIL_USE_SSL", False)
+EMAIL_HOST_USER = os.environ.get("SLADESK_EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("SLADESK_EMAIL_HOST_PASSWORD", "")
+DEFAULT_FROM_EMAIL = os.environ.get("SLADESK_DEFAULT_FROM_EMAIL", "support@support.example.com")
 
 LOGGING = {
     "version": 1,
