@@ -26,6 +26,7 @@ from .conf import conf
 __all__ = [
     "Recipient",
     "account_team",
+    "account_teams",
     "assignee",
     "channel_config",
     "oncall",
@@ -67,6 +68,17 @@ def account_team(ticket: Ticket) -> list[Recipient]:
     out: list[Recipient] = []
     for member in members.select_related("user").order_by("id"):
         out += _user_email(member.user, member.role)
+    return out
+
+
+def account_teams(organization_ids: set[int]) -> dict[int, list[Recipient]]:
+    """`account_team` of many organizations in one query: organization id -> recipients."""
+    out: dict[int, list[Recipient]] = {}
+    if not organization_ids:
+        return out
+    members = AccountTeamMember.objects.filter(organization_id__in=organization_ids)
+    for member in members.select_related("user").order_by("id"):
+        out.setdefault(member.organization_id, []).extend(_user_email(member.user, member.role))
     return out
 
 

@@ -17,18 +17,20 @@ met / cancelled        pending timers cancelled; the clock's open pages are reso
 Every scheduled timer carries the clock's ``generation`` and ``cycle``.
 
 **Firing** (`fire_due`, the timer worker). One transaction per batch: due timers
-(``state = pending AND fire_at <= now``, the database's clock) in ``fire_at`` order,
-``FOR UPDATE SKIP LOCKED`` on PostgreSQL (SQLite: ``BEGIN IMMEDIATE``, one worker). Each
-timer fires in a savepoint: its ticket is locked with ``SKIP LOCKED`` (a ticket another
-transaction is changing is left for the next pass, so a service waiting for the timer row
-cannot deadlock with us), the timer row is re-read, its generation compared with the
-clock's (stale: cancelled and re-planned from the clock), a due breach is recorded through
-`sladesk.tickets.services.refresh_clocks`, the timer is marked fired (``late`` when more
-than ``late_after`` seconds behind) and the actions of `sladesk.notify.actions` insert
-their outbox rows and ticket events. Nothing leaves the database here; a timer fired
-twice (it cannot be: it is pending, locked, and fired in one transaction) would still
-insert no outbox row twice, because their keys are ``timer:<id>:<generation>:<kind>:...``.
-A timer whose firing raises stays pending and is retried on the next pass (logged).
+(``state = pending AND fire_at <= now``, the database's clock) in ``fire_at`` order, claimed
+in one query, ``FOR UPDATE SKIP LOCKED`` on PostgreSQL (SQLite: ``BEGIN IMMEDIATE``, one
+worker). `_fire_batch` fires the clock timers of the batch together in one savepoint: their
+tickets locked with ``SKIP LOCKED`` in one query (a ticket another transaction is changing
+is left for the next pass, so a service waiting for a timer row cannot deadlock with us),
+their clocks loaded in one query, each timer's generation compared with its clock's
+(stale: cancelled and re-planned from the clock), a due breach recorded as the ticket
+service records it, the timer marked fired (``late`` when more than ``late_after`` seconds
+behind) and the actions of `sladesk.notify.actions` queued — every write one statement
+for the batch. Page repeats, and every timer of a batch whose firing raised, go through
+`_fire`, one savepoint per timer: a timer whose firing raises stays pending and is retried
+on the next pass (logged). Nothing leaves the database here; a timer fired twice (it
+cannot be: it is pending, locked, and fired in one transaction) would still insert no
+outbox row twice, because their keys are ``timer:<id>:<generation>:<kind>:...``.
 """
 
 from __future__ import annotations
@@ -42,7 +44,8 @@ from django.db import transaction
 from django.db.models.functions import Now
 
 from sladesk.core import clock as core_clock
-from sladesk.tickets.models import ClockState, SlaClock, Ticket
+from sladesk.tickets import clocks
+from sladesk.tickets.models import Channel, ClockState, EventKind, SlaClock, Ticket, TicketEvent
 
 from .conf import conf
 from .dbclock import db_now, skip_locked
@@ -54,6 +57,7 @@ logger = logging.getLogger(__name__)
 
 _KEEP = object()
 _FIELDS = ["state", "fire_at", "generation", "cycle", "late", "fired_at", "updated_at"]
+_CLOCK_FIELDS = [f.name for f in SlaClock._meta.concrete_fields if not f.primary_key]
 
 
 def _fired_this_cycle(clock: SlaClock, timer: Timer | None) -> bool:
@@ -157,7 +161,12 @@ def _fire(timer: Timer, moment: datetime, late_after: float) -> bool:
         return pages.repeat_page(timer, ticket, moment, late)
     clock = SlaClock.objects.get(pk=timer.clock_id)
     if clock.generation != timer.generation:
-        logger.info("timer %s is stale (generation %s, clock %s)", timer.pk, timer.generation, clock.generation)
+        logger.info(
+            "timer %s is stale (generation %s, clock %s)",
+            timer.pk,
+            timer.generation,
+            clock.generation,
+        )
         _cancel(timer, moment)
         sync_clock_timers([clock])
         return True
@@ -167,7 +176,9 @@ def _fire(timer: Timer, moment: datetime, late_after: float) -> bool:
     due = (
         clock.state == ClockState.BREACHED and clock.met_at is None
         if timer.kind == TimerKind.BREACH
-        else clock.state == ClockState.RUNNING and clock.warn_at is not None and clock.warn_at <= moment
+        else clock.state == ClockState.RUNNING
+        and clock.warn_at is not None
+        and clock.warn_at <= moment
     )
     if not due:
         _cancel(timer, moment)
@@ -185,27 +196,155 @@ def _fire(timer: Timer, moment: datetime, late_after: float) -> bool:
     return True
 
 
+def _lock_tickets(ids: set[int]) -> dict[int, Ticket]:
+    """The tickets of a batch, locked (``SKIP LOCKED``: one being changed is left out)."""
+    tickets = Ticket.objects.select_for_update(skip_locked=skip_locked(), of=("self",))
+    tickets = tickets.select_related("policy_version", "team", "assignee")
+    return {t.pk: t for t in tickets.filter(pk__in=ids)}
+
+
+def _fire_batch(
+    claimed: list[Timer], moment: datetime, late_after: float
+) -> tuple[int, list[Timer]]:
+    """Fire claimed clock timers together, inside the caller's transaction.
+
+    Same decisions as `_fire`, one timer after another in ``fire_at`` order on in-memory
+    rows, but every read and write is one query for the whole batch: tickets locked and
+    loaded together, clocks loaded together, breached clocks, fired timers, outbox rows
+    (``ON CONFLICT DO NOTHING`` on the idempotency key) and ticket events written in bulk.
+    A breach is recorded as `sladesk.tickets.services.refresh_clocks` records it
+    (`sladesk.tickets.clocks.breach_due`: breached at the due instant, a ``clock`` event),
+    for the timer's clock only — the ticket's other clocks have their own breach timers.
+
+    Returns (timers handled, timers to fire one by one: page repeats).
+    """
+    from . import actions
+
+    one_by_one = [t for t in claimed if t.kind == TimerKind.PAGE_REPEAT or t.clock_id is None]
+    timers = [t for t in claimed if t not in one_by_one]
+    if not timers:
+        return 0, one_by_one
+    tickets = _lock_tickets({t.ticket_id for t in timers})
+    timers = [t for t in timers if t.ticket_id in tickets]  # the rest: next pass
+    clock_by_id = {c.pk: c for c in SlaClock.objects.filter(pk__in={t.clock_id for t in timers})}
+    cancelled: list[Timer] = []
+    replan: dict[int, SlaClock] = {}
+    breached: dict[int, tuple[SlaClock, TicketEvent]] = {}
+    fired: list[tuple[Timer, SlaClock, bool]] = []
+    for timer in timers:
+        clock = clock_by_id[timer.clock_id]  # type: ignore[index]
+        if clock.generation != timer.generation and clock.pk not in breached:
+            logger.info(
+                "timer %s is stale (generation %s, clock %s)",
+                timer.pk,
+                timer.generation,
+                clock.generation,
+            )
+            cancelled.append(timer)
+            replan[clock.pk] = clock
+            continue
+        if timer.kind == TimerKind.BREACH and clock.state == ClockState.RUNNING:
+            change = clocks.breach_due(clock, moment)
+            if change is not None:
+                breached[clock.pk] = (clock, _clock_event(clock, change, moment))
+        due = (
+            clock.state == ClockState.BREACHED and clock.met_at is None
+            if timer.kind == TimerKind.BREACH
+            else clock.state == ClockState.RUNNING
+            and clock.warn_at is not None
+            and clock.warn_at <= moment
+        )
+        if not due:
+            cancelled.append(timer)
+            replan[clock.pk] = clock
+            continue
+        fired.append((timer, clock, (moment - timer.fire_at).total_seconds() > late_after))
+    if breached:
+        SlaClock.objects.bulk_update([c for c, _ in breached.values()], _CLOCK_FIELDS)
+    if cancelled:
+        Timer.objects.filter(pk__in=[t.pk for t in cancelled]).update(
+            state=TimerState.CANCELLED, updated_at=moment
+        )
+    updates = []
+    for timer, clock, late in fired:
+        update = Timer(
+            pk=timer.pk,
+            state=TimerState.FIRED,
+            fired_at=moment,
+            late=late,
+            generation=clock.generation,
+            cycle=clock.cycle,
+            updated_at=moment,
+        )
+        updates.append(update)
+    if updates:
+        Timer.objects.bulk_update(
+            updates, ["state", "fired_at", "late", "generation", "cycle", "updated_at"]
+        )
+    # Breached clocks: their warnings cancelled, breach timers kept (fired this cycle).
+    sync_clock_timers([*replan.values(), *(c for c, _ in breached.values() if c.pk not in replan)])
+    actions.clock_moments(
+        [(tickets[t.ticket_id], c, t, late) for t, c, late in fired],
+        moment,
+        clock_events=[e for _, e in breached.values()],
+    )
+    return len(cancelled) + len(fired), one_by_one
+
+
+def _clock_event(clock: SlaClock, change: clocks.ClockChange, moment: datetime) -> TicketEvent:
+    """The ``clock`` event `sladesk.tickets.services` writes for a breach (at the due instant)."""
+    return TicketEvent(
+        ticket_id=clock.ticket_id,
+        at=clock.breached_at or moment,
+        actor_label="system",
+        channel=Channel.SYSTEM,
+        kind=EventKind.CLOCK,
+        data=change.event_data(),
+    )
+
+
+def _claim(limit: int, now: datetime | None) -> list[Timer]:
+    """Due timers, oldest first, locked (``SKIP LOCKED``: other workers take the others)."""
+    query = Timer.objects.filter(state=TimerState.PENDING, fire_at__lte=now or Now())
+    query = query.order_by("fire_at", "id")
+    if skip_locked():
+        query = query.select_for_update(skip_locked=True)
+    return list(query[:limit])
+
+
+def _one_by_one(timers: list[Timer], moment: datetime, late_after: float) -> int:
+    handled = 0
+    for timer in timers:
+        try:
+            with transaction.atomic():
+                handled += _fire(timer, moment, late_after)
+        except Exception:
+            logger.exception("timer %s could not fire; it stays pending", timer.pk)
+    return handled
+
+
 def fire_due(*, limit: int | None = None, now: datetime | None = None) -> int:
     """Fire the due timers, oldest first, at most ``limit``; returns how many were handled
     (fired or cancelled as stale; not those skipped or failed, which stay pending).
 
+    One transaction: claim (one query), fire the clock timers as a batch (`_fire_batch`);
+    if the batch raises, its savepoint rolls back and each timer is fired alone in its own
+    savepoint (`_fire`), so one bad timer stays pending and the others still fire.
     ``now`` replaces the database clock (tests with a frozen clock only).
     """
     cfg = conf()
     with transaction.atomic():
         moment = now or db_now()
-        query = Timer.objects.filter(state=TimerState.PENDING, fire_at__lte=now or Now())
-        query = query.order_by("fire_at", "id")
-        if skip_locked():
-            query = query.select_for_update(skip_locked=True)
-        handled = 0
-        for timer in query[: limit or cfg.timer_batch]:
-            try:
-                with transaction.atomic():
-                    handled += _fire(timer, moment, cfg.late_after)
-            except Exception:
-                logger.exception("timer %s could not fire; it stays pending", timer.pk)
-    return handled
+        claimed = _claim(limit or cfg.timer_batch, now)
+        if not claimed:
+            return 0
+        try:
+            with transaction.atomic():
+                handled, rest = _fire_batch(claimed, moment, cfg.late_after)
+        except Exception:
+            logger.exception("a batch of %s timers failed; firing them one by one", len(claimed))
+            return _one_by_one(claimed, moment, cfg.late_after)
+        return handled + _one_by_one(rest, moment, cfg.late_after)
 
 
 def next_due_in(now: datetime | None = None) -> float | None:
