@@ -9,10 +9,11 @@ One command, end to end:
 
 1. creates the PostgreSQL database ``sladesk_bench`` (dropped first if it exists, and
    dropped again at exit; ``--keep-db`` keeps it, ``--reuse-db`` uses a kept one as it
-   is, which is for iterating on the server, not for published figures), migrates it and fills it with ``--tickets`` tickets, their first
-   messages, ``created`` events and SLA clock rows with COPY (`_bulkdata.py`: due
-   instants from the seed policies' own business calendars, most tickets closed, a few
-   percent still running), then ANALYZE;
+   is, which is for iterating on the server, not for published figures), migrates it
+   and fills it with ``--tickets`` tickets, their first messages, ``created`` events and
+   SLA clock rows with COPY (`_bulkdata.py`: due instants from the seed policies' own
+   business calendars, most tickets closed, a few percent still running), then
+   VACUUM (ANALYZE);
 2. serves the real app with gunicorn (``sladesk.wsgi``, gthread workers for keep-alive,
    2 processes x 2 threads by default on 2 cores, DEBUG off, persistent database
    connections) on an ephemeral 127.0.0.1 port, on a socket this script binds and hands
