@@ -47,6 +47,17 @@ class NotifyConf:
     keep_days: float = 30.0
     #: How long an acknowledge link stays valid.
     ack_link_days: float = 7.0
+    #: Threads running periodic jobs in each worker (apart from the timer loop).
+    periodic_threads: int = 2
+    #: After downtime at most this many missed slots of a periodic job run; older: skipped.
+    periodic_catch_up: int = 3
+    #: How often the auditor looks (and pings the dead-man's switch while healthy).
+    audit_every: float = 60.0
+    #: How often old timers and delivered outbox rows are pruned.
+    prune_every: float = 3600.0
+    #: Dead-man's-switch URL the auditor GETs while healthy ("" = off; also read from
+    #: ``SLADESK_DEADMAN_URL``). A secret: never logged.
+    deadman_url: str = ""
     #: Health thresholds: ``degraded`` beyond these ages.
     timer_overdue_degraded: float = 30.0
     outbox_age_degraded: float = 300.0

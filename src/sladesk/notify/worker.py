@@ -8,7 +8,10 @@
 The timer loop fires due timers (`sladesk.notify.timers.fire_due`) and, when a pass
 found less than a full batch, sleeps until the earliest ``fire_at`` — at most 1 second,
 so a timer created meanwhile by another process waits at most that long. The delivery
-loop does the same with outbox rows (`sladesk.notify.outbox.deliver_due`). Each loop
+loop does the same with outbox rows (`sladesk.notify.outbox.deliver_due`). The periodic
+loop claims due slots of the registered periodic jobs once a second and runs them in its
+own thread pool (`sladesk.notify.periodic.PeriodicRunner`), so a long job never delays
+a timer. Each loop
 survives database errors (logged, retried after a second) and closes its connection
 when it stops.
 """
@@ -24,7 +27,7 @@ from datetime import datetime
 
 from django.db import close_old_connections, connection
 
-from . import outbox, timers
+from . import outbox, periodic, timers
 from .conf import conf
 
 __all__ = ["drain", "main", "run_loops", "start_in_thread"]
@@ -59,16 +62,38 @@ def _loop(
         logger.info("worker %s loop stopped", name)
 
 
-def _threads(stop: threading.Event, *, timers_on: bool = True, delivery_on: bool = True) -> list[threading.Thread]:
+def _threads(
+    stop: threading.Event,
+    *,
+    timers_on: bool = True,
+    delivery_on: bool = True,
+    periodic_on: bool = True,
+) -> list[threading.Thread]:
     loops = []
     if timers_on:
         loops.append(
-            ("timers", lambda: timers.fire_due(), lambda: conf().timer_batch, lambda: timers.next_due_in())
+            (
+                "timers",
+                lambda: timers.fire_due(),
+                lambda: conf().timer_batch,
+                lambda: timers.next_due_in(),
+            )
         )
     if delivery_on:
         loops.append(
-            ("delivery", lambda: outbox.deliver_due(), lambda: conf().outbox_batch, lambda: outbox.next_due_in())
+            (
+                "delivery",
+                lambda: outbox.deliver_due(),
+                lambda: conf().outbox_batch,
+                lambda: outbox.next_due_in(),
+            )
         )
+    if periodic_on:
+        periodic.discover()
+        runner = periodic.PeriodicRunner()
+        stop_runner = threading.Thread(target=lambda: (stop.wait(), runner.shutdown()), daemon=True)
+        stop_runner.start()
+        loops.append(("periodic", runner.tick, lambda: 1 << 30, lambda: MAX_SLEEP))
     return [
         threading.Thread(target=_loop, args=(name, stop, *fns), name=f"sladesk-{name}", daemon=True)
         for name, *fns in loops
@@ -83,12 +108,14 @@ def start_in_thread() -> threading.Event:
     return stop
 
 
-def run_loops(*, timers_on: bool = True, delivery_on: bool = True) -> None:
+def run_loops(
+    *, timers_on: bool = True, delivery_on: bool = True, periodic_on: bool = True
+) -> None:
     """Run the loops in this process until SIGINT/SIGTERM."""
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    threads = _threads(stop, timers_on=timers_on, delivery_on=delivery_on)
+    threads = _threads(stop, timers_on=timers_on, delivery_on=delivery_on, periodic_on=periodic_on)
     for thread in threads:
         thread.start()
     while any(t.is_alive() for t in threads):
@@ -96,7 +123,9 @@ def run_loops(*, timers_on: bool = True, delivery_on: bool = True) -> None:
             thread.join(timeout=0.5)
 
 
-def drain(*, now: datetime | None = None, timers_on: bool = True, delivery_on: bool = True) -> tuple[int, int]:
+def drain(
+    *, now: datetime | None = None, timers_on: bool = True, delivery_on: bool = True
+) -> tuple[int, int]:
     """Fire every timer and attempt every outbox row due now, then return the counts.
 
     For ``sladesk worker --once``, cron-style deployments and tests (``now`` replaces the
@@ -112,16 +141,25 @@ def drain(*, now: datetime | None = None, timers_on: bool = True, delivery_on: b
 
 
 def main(argv: Sequence[str]) -> int:
-    """``sladesk worker [--once] [--no-timers] [--no-delivery]``."""
+    """``sladesk worker [--once] [--no-timers] [--no-delivery] [--no-periodic]``."""
     parser = argparse.ArgumentParser(prog="sladesk worker", description=__doc__.splitlines()[0])
     parser.add_argument("--once", action="store_true", help="drain what is due now and exit")
     parser.add_argument("--no-timers", action="store_true", help="do not fire timers")
     parser.add_argument("--no-delivery", action="store_true", help="do not deliver the outbox")
+    parser.add_argument("--no-periodic", action="store_true", help="do not run periodic jobs")
     args = parser.parse_args(list(argv))
     if args.once:
         fired, sent = drain(timers_on=not args.no_timers, delivery_on=not args.no_delivery)
-        print(f"sladesk worker: {fired} timers taken, {sent} deliveries attempted", flush=True)
+        ran = [] if args.no_periodic else periodic.run_due(jobs=periodic.discover())
+        print(
+            f"sladesk worker: {fired} timers taken, {sent} deliveries attempted, {len(ran)} periodic slots run",
+            flush=True,
+        )
         return 0
     print("sladesk worker: running (Ctrl-C stops)", flush=True)
-    run_loops(timers_on=not args.no_timers, delivery_on=not args.no_delivery)
+    run_loops(
+        timers_on=not args.no_timers,
+        delivery_on=not args.no_delivery,
+        periodic_on=not args.no_periodic,
+    )
     return 0

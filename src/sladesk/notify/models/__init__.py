@@ -2,6 +2,7 @@
 
 from .outbox import CLAIMABLE, OutboxMessage, OutboxState
 from .page import Page, PageState
+from .periodic import PeriodicRun, PeriodicRunState
 from .timer import Timer, TimerKind, TimerState
 
 __all__ = [
@@ -10,6 +11,8 @@ __all__ = [
     "OutboxState",
     "Page",
     "PageState",
+    "PeriodicRun",
+    "PeriodicRunState",
     "Timer",
     "TimerKind",
     "TimerState",

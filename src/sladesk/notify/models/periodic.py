@@ -1,0 +1,47 @@
+"""Periodic jobs: one row per (job, slot) a worker took, so each slot runs once."""
+
+from __future__ import annotations
+
+from django.db import models
+
+__all__ = ["PeriodicRun", "PeriodicRunState"]
+
+
+class PeriodicRunState(models.TextChoices):
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+    SKIPPED = "skipped", "Skipped (beyond the catch-up bound)"
+
+
+class PeriodicRun(models.Model):
+    """One slot of a periodic job (`sladesk.notify.periodic`), claimed by one worker.
+
+    ``slot`` is the start of the job's interval, an aware UTC instant aligned on the
+    ``every`` of the job since the Unix epoch: slot *s* covers ``[s, s + every)``. The
+    unique (``job``, ``slot``) constraint is the claim: the worker whose insert succeeds
+    runs the slot; every other worker's insert conflicts and it moves on. Slots missed
+    during downtime beyond the job's catch-up bound are inserted as ``skipped`` (so they
+    are visible, and no worker runs them later); a ``running`` row whose worker died stays
+    ``running`` (at-most-once per slot: jobs must tolerate a missed slot, which the next
+    one covers).
+    """
+
+    job = models.CharField(max_length=64)
+    slot = models.DateTimeField()
+    state = models.CharField(
+        max_length=16, choices=PeriodicRunState.choices, default=PeriodicRunState.RUNNING
+    )
+    worker = models.CharField(max_length=100, blank=True, default="")
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True, default="")
+
+    class Meta:
+        ordering = ("job", "-slot")
+        constraints = (
+            models.UniqueConstraint(fields=["job", "slot"], name="notify_periodic_job_slot"),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.job} {self.slot:%Y-%m-%d %H:%M:%S} ({self.state})"

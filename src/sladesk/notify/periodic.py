@@ -1,0 +1,234 @@
+"""Periodic jobs (issue 4, item 6): each slot runs once, whatever the number of workers.
+
+A job is a function registered with `periodic`::
+
+    @periodic("notify.prune", every=timedelta(hours=1))
+    def prune_old_rows() -> None: ...
+
+Registrations live in a ``jobs`` module of any installed app (``sladesk/notify/jobs.py``;
+IMAP polling or report snapshots add their own), imported by `discover`.
+
+**Slots.** Time is cut into half-open intervals ``[s, s + every)`` aligned on ``every``
+since the Unix epoch (UTC); the slot is named by its start ``s`` and becomes due at ``s``,
+read on the *database's* clock. A worker claims a slot by inserting the
+`~sladesk.notify.models.PeriodicRun` row (``job``, ``slot``): the unique constraint lets
+exactly one insert succeed, so with any number of workers each slot runs once.
+
+**Catch-up.** A worker looks at the newest recorded slot of each job and claims every slot
+since, oldest first — so none is skipped while some worker runs — but after downtime at
+most the job's ``catch_up`` newest ones (default ``SLADESK_NOTIFY["periodic_catch_up"]``,
+3): the older missed slots are recorded ``skipped``. A job never seen before starts at the
+current slot (no back-fill of history).
+
+**Isolation.** Jobs run in their own thread pool (`PeriodicRunner`,
+``periodic_threads`` threads), never in the timer or delivery loops, so a long job cannot
+delay a due timer; a job whose previous slot is still running in this process is not
+claimed again until it finishes (its missed slots are then caught up within the bound).
+A job's outcome (``done``/``failed`` with the error) is recorded on its row.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from django.db import IntegrityError, close_old_connections, connection, transaction
+from django.utils.module_loading import autodiscover_modules
+
+from .conf import conf
+from .dbclock import db_now
+from .models import PeriodicRun, PeriodicRunState
+
+__all__ = [
+    "REGISTRY",
+    "PeriodicJob",
+    "PeriodicRunner",
+    "claim_due",
+    "discover",
+    "periodic",
+    "run_due",
+    "slot_of",
+]
+
+logger = logging.getLogger(__name__)
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+WORKER_NAME = f"{socket.gethostname()}:{os.getpid()}"
+
+
+@dataclass(frozen=True)
+class PeriodicJob:
+    """A registered job: ``run`` once per ``every``; at most ``catch_up`` missed slots
+    are run after downtime (None: the ``periodic_catch_up`` setting)."""
+
+    name: str
+    every: timedelta
+    run: Callable[[], object]
+    catch_up: int | None = None
+
+    def bound(self) -> int:
+        return max(1, conf().periodic_catch_up if self.catch_up is None else self.catch_up)
+
+
+#: Job name -> job. Filled by `periodic` when the ``jobs`` modules are imported.
+REGISTRY: dict[str, PeriodicJob] = {}
+
+
+def periodic(
+    name: str, *, every: timedelta, catch_up: int | None = None
+) -> Callable[[Callable[[], object]], Callable[[], object]]:
+    """Register the decorated function as the periodic job ``name`` (re-registering a name
+    replaces it: module reloads and tests)."""
+    if every <= timedelta(0):
+        raise ValueError("a periodic job needs a positive interval")
+
+    def register(func: Callable[[], object]) -> Callable[[], object]:
+        REGISTRY[name] = PeriodicJob(name, every, func, catch_up)
+        return func
+
+    return register
+
+
+def discover() -> dict[str, PeriodicJob]:
+    """Import the ``jobs`` module of every installed app; the registry they fill."""
+    autodiscover_modules("jobs")
+    return REGISTRY
+
+
+def slot_of(every: timedelta, at: datetime) -> datetime:
+    """The start of the slot containing ``at``: ``s <= at < s + every``, ``s`` a whole
+    number of ``every`` since the Unix epoch (UTC)."""
+    return _EPOCH + every * ((at - _EPOCH) // every)
+
+
+def _claim(job: PeriodicJob, slot: datetime, moment: datetime) -> bool:
+    try:
+        with transaction.atomic():
+            PeriodicRun.objects.create(
+                job=job.name, slot=slot, worker=WORKER_NAME[:100], started_at=moment
+            )
+    except IntegrityError:  # another worker has this slot
+        return False
+    return True
+
+
+def claim_due(job: PeriodicJob, now: datetime | None = None) -> list[datetime]:
+    """Claim this job's due slots not yet taken; returns the slots this worker must run,
+    oldest first. Missed slots beyond the catch-up bound are recorded ``skipped``."""
+    moment = now or db_now()
+    current = slot_of(job.every, moment)
+    last = (
+        PeriodicRun.objects.filter(job=job.name)
+        .order_by("-slot")
+        .values_list("slot", flat=True)
+        .first()
+    )
+    if last is not None and last >= current:
+        return []
+    first = current if last is None else last + job.every
+    missed = int((current - first) // job.every) + 1
+    keep = job.bound()
+    if missed > keep:
+        start = current - job.every * (keep - 1)
+        skipped = [first + job.every * i for i in range(missed - keep)]
+        PeriodicRun.objects.bulk_create(
+            [
+                PeriodicRun(
+                    job=job.name,
+                    slot=s,
+                    state=PeriodicRunState.SKIPPED,
+                    worker=WORKER_NAME[:100],
+                    finished_at=moment,
+                )
+                for s in skipped
+            ],
+            ignore_conflicts=True,
+        )
+        logger.warning(
+            "periodic %s: %s missed slots skipped (catch-up bound %s)", job.name, len(skipped), keep
+        )
+        first = start
+    slots = [first + job.every * i for i in range(int((current - first) // job.every) + 1)]
+    return [s for s in slots if _claim(job, s, moment)]
+
+
+def _run(job: PeriodicJob, slot: datetime) -> bool:
+    """Run one claimed slot and record its outcome; True when it succeeded."""
+    error = ""
+    try:
+        job.run()
+    except Exception as exc:  # recorded on the row and logged; the next slot runs anyway
+        logger.exception("periodic %s (slot %s) failed", job.name, slot.isoformat())
+        error = f"{type(exc).__name__}: {exc}"[:2000]
+    PeriodicRun.objects.filter(job=job.name, slot=slot).update(
+        state=PeriodicRunState.FAILED if error else PeriodicRunState.DONE,
+        finished_at=db_now(),
+        error=error,
+    )
+    return not error
+
+
+def run_due(
+    now: datetime | None = None, *, jobs: dict[str, PeriodicJob] | None = None
+) -> list[tuple[str, datetime]]:
+    """Claim and run every due slot here, one after another (``sladesk worker --once``,
+    cron-style deployments and tests); returns the (job, slot) pairs this call ran."""
+    done = []
+    for job in list((REGISTRY if jobs is None else jobs).values()):
+        for slot in claim_due(job, now):
+            _run(job, slot)
+            done.append((job.name, slot))
+    return done
+
+
+class PeriodicRunner:
+    """The periodic loop of a worker: claims due slots about once a second and runs them
+    in its own thread pool, so jobs never share a thread with the timer loop."""
+
+    def __init__(
+        self, jobs: dict[str, PeriodicJob] | None = None, threads: int | None = None
+    ) -> None:
+        self.jobs = REGISTRY if jobs is None else jobs
+        self.pool = ThreadPoolExecutor(
+            max_workers=threads or conf().periodic_threads, thread_name_prefix="sladesk-periodic"
+        )
+        self.running: dict[str, Future[None]] = {}
+        self.next_at: dict[str, datetime] = {}  # no slot of the job is due before this
+        self.lock = threading.Lock()
+
+    def _job_thread(self, job: PeriodicJob, slots: list[datetime]) -> None:
+        try:
+            for slot in slots:
+                _run(job, slot)
+        finally:
+            close_old_connections()
+            connection.close()
+
+    def tick(self) -> int:
+        """Claim the due slots of every job not running here; returns how many were claimed."""
+        with self.lock:
+            self.running = {n: f for n, f in self.running.items() if not f.done()}
+            idle = [job for name, job in list(self.jobs.items()) if name not in self.running]
+        if not idle:
+            return 0
+        moment = db_now()
+        claimed = 0
+        for job in idle:
+            if moment < self.next_at.get(job.name, moment):
+                continue
+            self.next_at[job.name] = slot_of(job.every, moment) + job.every
+            slots = claim_due(job, moment)
+            if slots:
+                claimed += len(slots)
+                with self.lock:
+                    self.running[job.name] = self.pool.submit(self._job_thread, job, slots)
+        return claimed
+
+    def shutdown(self, wait: bool = False) -> None:
+        self.pool.shutdown(wait=wait, cancel_futures=True)
