@@ -7,8 +7,8 @@ Message-ID, and only then marks the mail processed on the server: moved to
 flagged ``\\Seen`` (only ``UNSEEN`` mail is fetched then). A crash between the two steps
 makes the next poll find the mail again and skip storing it: idempotent by Message-ID.
 
-Run by the background loop (`sladesk.intake.worker`, every ``imap_interval`` seconds) or
-``sladesk manage poll_imap``. Errors are kept in ``ImapMailbox.last_error``.
+Run as the periodic job ``intake.imap`` (`sladesk.intake.jobs`, every ``imap_interval``
+seconds, once per slot across workers) or by ``sladesk manage poll_imap``. Errors are kept in ``ImapMailbox.last_error``.
 """
 
 from __future__ import annotations

@@ -50,6 +50,7 @@ from sladesk.tickets.models import Attachment, Channel, EventKind, Message, Tick
 
 from . import outbound
 from .conf import conf
+from .dblock import sqlite_writer
 from .models import EmailMessageId, InboundAddress, InboundMessage, InboundState
 from .routing import Route, find_contact, route_for
 from .store import id_key
@@ -80,7 +81,7 @@ def process(inbound_id: int, *, accept: bool = False) -> InboundMessage:
     """
     for attempt in (1, 2):
         try:
-            with transaction.atomic():
+            with sqlite_writer(), transaction.atomic():
                 row = InboundMessage.objects.select_for_update().get(pk=inbound_id)
                 if row.state != InboundState.RECEIVED:
                     return row

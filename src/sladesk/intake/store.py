@@ -18,6 +18,7 @@ from sladesk.core.clock import now
 from sladesk.intake.email.headers import normalize_message_id
 from sladesk.intake.email.parse import synthetic_message_id
 
+from .dblock import sqlite_writer
 from .models import InboundMessage
 
 __all__ = ["id_key", "quick_message_id", "store_raw"]
@@ -47,7 +48,7 @@ def store_raw(
     raw: bytes, *, envelope_from: str = "", envelope_to: Sequence[str] = (), source: str = "smtp"
 ) -> InboundMessage:
     """Insert and commit the raw message; returns the row (state ``received``)."""
-    with transaction.atomic():
+    with sqlite_writer(), transaction.atomic():
         row = InboundMessage.objects.create(
             raw=raw,
             size=len(raw),

@@ -1,13 +1,13 @@
-"""The email channel's background work: process stored mail, poll IMAP, serve SMTP.
+"""The email channel's background work: process stored mail, serve SMTP (, poll IMAP).
 
 ``sladesk run`` starts it in-process (`start_in_thread`); ``sladesk manage smtp_server``
-runs it alone. Two loops in daemon threads:
+runs it alone. The **processing** loop (a daemon thread) runs `process_pending` whenever
+the SMTP server stored a message (woken at once) and at least every ``process_interval``
+seconds, which also picks up mail stored before a crash.
 
-* **processing** — `process_pending` whenever the SMTP server stored a message (woken at
-  once) and at least every ``process_interval`` seconds, which also picks up mail stored
-  before a crash;
-* **IMAP** — `poll_all` every ``imap_interval`` seconds (a plain sleep loop: the notify
-  worker has no periodic-jobs table to hang it on).
+IMAP polling is the periodic job ``intake.imap`` (`sladesk.intake.jobs`), run by the notify
+worker once per slot across all workers; ``imap=True`` adds a plain polling loop here for
+``sladesk manage smtp_server`` deployments without a notify worker.
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ class IntakeWorker:
         finally:
             connection.close()
 
-    def start(self, *, smtp_bind: str | None = None, imap: bool = True) -> IntakeWorker:
+    def start(self, *, smtp_bind: str | None = None, imap: bool = False) -> IntakeWorker:
         from .smtp_server import start_smtp
 
         loops = [("process", process_pending, lambda n: 0 if n >= _BATCH else conf().process_interval, True)]
@@ -86,5 +86,6 @@ class IntakeWorker:
 
 
 def start_in_thread() -> IntakeWorker:
-    """Start processing, IMAP polling and (when ``smtp_bind`` is set) the SMTP server."""
+    """Start processing and (when ``smtp_bind`` is set) the SMTP server; IMAP is a periodic
+    job of the notify worker that ``sladesk run`` starts too."""
     return IntakeWorker().start(smtp_bind=conf().smtp_bind or None)

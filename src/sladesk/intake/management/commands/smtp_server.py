@@ -18,7 +18,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--bind", default=None, help="HOST:PORT (default SLADESK_SMTP_BIND)")
-        parser.add_argument("--no-imap", action="store_true", help="do not poll IMAP mailboxes")
+        parser.add_argument("--no-imap", action="store_true", help="do not poll IMAP mailboxes here")
 
     def handle(self, *args: Any, **options: Any) -> None:
         done = threading.Event()
