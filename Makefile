@@ -9,7 +9,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/sladesk
 PURE_TESTS := $(wildcard tests/sla tests/intake tests/notify)
 PYTEST := $(PY) -m pytest -p no:cacheprovider -q
 
-.PHONY: run test chromium test-pure test-sqlite test-postgres lint typecheck bench clean
+.PHONY: run test system-deps test-pure test-sqlite test-postgres lint typecheck bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -20,13 +20,16 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(VENV)/bin/sladesk run
 
-test: lint typecheck test-pure chromium test-sqlite test-postgres
+test: lint typecheck test-pure system-deps test-sqlite test-postgres
 
-# Browser tests drive Debian's Chromium (never a downloaded browser build).
-chromium:
-	@if [ ! -x /usr/bin/chromium ]; then \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-	  else echo "NOTE: /usr/bin/chromium missing; run: sudo apt-get install chromium (browser tests skip outside CI)"; fi; \
+# System packages real-component tests start: Debian's Chromium (browser tests; never a
+# downloaded browser build) and Dovecot (the IMAP server the email tests poll).
+system-deps:
+	@missing=""; [ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	[ -x /usr/sbin/dovecot ] || missing="$$missing dovecot-imapd"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "NOTE: missing Debian packages:$$missing (tests that need them skip outside CI)"; fi; \
 	fi
 
 test-pure: $(STAMP)
