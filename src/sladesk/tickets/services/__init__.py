@@ -1,0 +1,71 @@
+"""The only writers of ticket state. Each service runs in one transaction and logs events.
+
+Conventions shared by every function here:
+
+- ``actor`` is who acts: a ``User`` (agent, admin, or a contact's login), a `Contact`, or
+  None for the system. It is written to every `TicketEvent` the call produces.
+- The current instant is `sladesk.core.clock.now()`, read once per call.
+- An existing ticket is locked (``SELECT ... FOR UPDATE``; SQLite serialises writers with
+  ``BEGIN IMMEDIATE``) and its clocks are refreshed first, so a breach that happened before
+  this action is recorded at its real instant before the action changes anything.
+- Every clock change is a ``clock`` event with ``{"metric", "from", "to", "due_at",
+  "reason", "used_seconds", ...}`` (see `sladesk.tickets.clocks`).
+
+Which clocks what moves (``next_update`` starts with the first public agent reply):
+
+=====================  ===========================================================
+first public agent     first_response met; next_update (re)starts
+reply
+later public agent     next_update restarts (the customer waits for the next one)
+reply
+customer reply         pending → open (clocks resume); on solved within
+                       ``SLADESK_REOPEN_WINDOW`` → reopened; later, or on closed →
+                       a follow-up ticket is opened and the message goes there
+set_pending            clocks whose target ``pauses_when_pending`` pause
+resume                 paused clocks resume, used time kept
+assign (team/agent)    dispatch met; new → open
+change_priority        open clocks re-targeted (same used time); a resolution
+                       with ``met_by_downgrade_to`` is met by a downgrade that far
+                       and restarts under the new priority's target
+solve                  resolution met; other open clocks cancelled
+reopen                 resolution counts again (used kept); next_update restarts
+=====================  ===========================================================
+"""
+
+from __future__ import annotations
+
+from ._base import TRANSITIONS, InvalidTransition, ServiceError
+from .conversation import add_note, reply
+from .fields import assign, retarget_policy, update_fields
+from .lifecycle import (
+    change_priority,
+    change_status,
+    close,
+    reopen,
+    resume,
+    set_on_hold,
+    set_pending,
+    solve,
+)
+from .opening import open_ticket, refresh_clocks
+
+__all__ = [
+    "TRANSITIONS",
+    "InvalidTransition",
+    "ServiceError",
+    "add_note",
+    "assign",
+    "change_priority",
+    "change_status",
+    "close",
+    "open_ticket",
+    "refresh_clocks",
+    "reopen",
+    "reply",
+    "resume",
+    "retarget_policy",
+    "set_on_hold",
+    "set_pending",
+    "solve",
+    "update_fields",
+]

@@ -1,0 +1,191 @@
+"""Replies and notes: what a public reply, a customer reply and a note do to a ticket.
+
+See `sladesk.tickets.services` for the conventions every service follows.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+
+from sladesk.accounts.models import Contact
+from sladesk.core import clock as core_clock
+
+from .. import clocks
+from ..clocks import ClockChange
+from ..models import (
+    Channel,
+    EventKind,
+    Message,
+    Metric,
+    Status,
+    Ticket,
+)
+from ._base import (
+    ServiceError,
+    _clocks,
+    _customer_side,
+    _lock,
+    _Log,
+    _refresh,
+    _sanitize,
+    _save_clocks,
+    _set_status,
+    _touch,
+)
+from .lifecycle import _reopen, _resume
+from .opening import open_ticket
+
+__all__ = ["add_note", "reply"]
+
+
+def reply(
+    ticket: Ticket,
+    *,
+    author: Any,
+    body: str,
+    public: bool = True,
+    channel: str = Channel.WEB,
+    html: str | None = None,
+) -> Message:
+    """Add a message from an agent or the customer and move the clocks (see module table).
+
+    ``public=False`` is an internal note (`add_note`). A customer reply to a solved ticket
+    reopens it when it comes within ``settings.SLADESK_REOPEN_WINDOW`` of ``solved_at``;
+    later, or on a closed ticket, it opens a follow-up ticket (``follow_up_of``) and the
+    returned message belongs to that new ticket.
+    """
+    if not public:
+        return add_note(ticket, author=author, body=body, channel=channel, html=html)
+    now = core_clock.now()
+    customer = _customer_side(author)
+    with transaction.atomic():
+        ticket = _lock(ticket)
+        if customer is not None and customer.organization_id != ticket.organization_id:
+            raise ServiceError("a contact can only reply on its own organization's tickets")
+        if customer is not None and _needs_follow_up(ticket, now):
+            follow = open_ticket(
+                organization=ticket.organization,
+                requester=customer,
+                subject=ticket.subject
+                if ticket.subject.startswith("Re:")
+                else f"Re: {ticket.subject}",
+                description=body,
+                description_html=html,
+                priority=ticket.priority,
+                channel=channel,
+                custom_fields=ticket.custom_fields,
+                actor=author,
+                follow_up_of=ticket,
+            )
+            log = _Log(ticket, author, channel, now)
+            log.add(EventKind.FOLLOW_UP, follow_up=follow.pk)
+            log.flush()
+            return follow.messages.get()
+        log = _Log(ticket, author, channel, now)
+        _refresh(ticket, now, log)
+        message = Message.objects.create(
+            ticket=ticket,
+            author_user=None if isinstance(author, Contact) else author,
+            author_contact=customer,
+            from_customer=customer is not None,
+            public=True,
+            body_text=body,
+            body_html=_sanitize(body, html),
+            channel=channel,
+            created_at=now,
+        )
+        log.add(
+            EventKind.MESSAGE,
+            message_id=message.pk,
+            public=True,
+            from_customer=customer is not None,
+        )
+        if customer is not None:
+            _customer_replied(ticket, now, log)
+        else:
+            _agent_replied(ticket, now, log)
+        _touch(ticket, now, "status", "solved_at")
+        log.flush()
+        if customer is None:
+            _mail_agent_reply(message)
+    return message
+
+
+def _mail_agent_reply(message: Message) -> None:
+    """Queue the e-mail of a public agent reply (same transaction) when the ticket came in
+    by e-mail; `sladesk.intake.outbound` decides and writes the outbox row."""
+    from sladesk.intake.outbound import agent_replied
+
+    agent_replied(message)
+
+
+def _needs_follow_up(ticket: Ticket, now: datetime) -> bool:
+    if ticket.status == Status.CLOSED:
+        return True
+    if ticket.status == Status.SOLVED:
+        solved = ticket.solved_at or ticket.updated_at
+        return bool(now - solved > settings.SLADESK_REOPEN_WINDOW)
+    return False
+
+
+def _customer_replied(ticket: Ticket, now: datetime, log: _Log) -> None:
+    if ticket.status == Status.PENDING:
+        _resume(ticket, now, log, "customer replied")
+    elif ticket.status == Status.SOLVED:
+        _reopen(ticket, now, log, "customer replied within the reopen window")
+
+
+def _agent_replied(ticket: Ticket, now: datetime, log: _Log) -> None:
+    targets = clocks.targets_of(ticket)
+    current = _clocks(ticket)
+    changes: list[ClockChange | None] = []
+    first = current.get(Metric.FIRST_RESPONSE)
+    if first is not None:
+        changes.append(
+            clocks.meet(first, targets.get(Metric.FIRST_RESPONSE), now, "first public agent reply")
+        )
+    target = targets.get(Metric.NEXT_UPDATE)
+    if (
+        target is not None
+        and not target.continuous
+        and ticket.status not in (Status.SOLVED, Status.CLOSED)
+    ):
+        nxt = current.get(Metric.NEXT_UPDATE)
+        if nxt is None:
+            changes.append(clocks.new_clock(ticket, target, now))
+        else:
+            changes.append(clocks.restart(nxt, target, now, "public agent update"))
+        if ticket.status == Status.PENDING and target.pauses_when_pending:
+            changes.append(clocks.pause(changes[-1].clock, target, now, "pending"))  # type: ignore[union-attr]
+    _save_clocks(changes, log)
+    if ticket.status == Status.NEW:
+        _set_status(ticket, Status.OPEN, log, "first public agent reply")
+
+
+def add_note(
+    ticket: Ticket, *, author: Any, body: str, channel: str = Channel.WEB, html: str | None = None
+) -> Message:
+    """An internal note (agents only; never shown to contacts; no effect on SLA clocks)."""
+    if _customer_side(author) is not None:
+        raise ServiceError("contacts cannot write internal notes")
+    now = core_clock.now()
+    with transaction.atomic():
+        ticket = _lock(ticket)
+        log = _Log(ticket, author, channel, now)
+        message = Message.objects.create(
+            ticket=ticket,
+            author_user=author,
+            public=False,
+            body_text=body,
+            body_html=_sanitize(body, html),
+            channel=channel,
+            created_at=now,
+        )
+        log.add(EventKind.NOTE, message_id=message.pk)
+        _touch(ticket, now)
+        log.flush()
+    return message
