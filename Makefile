@@ -37,12 +37,12 @@ test-pure: $(STAMP)
 
 # The Django suite runs twice: on SQLite (the embedded default) and on PostgreSQL.
 test-sqlite: $(STAMP)
-	@if [ -d tests/server ]; then env -u DATABASE_URL $(PYTEST) tests/server $(wildcard tests/browser); fi
+	@if [ -d tests/server ]; then env -u DATABASE_URL $(PYTEST) -n 2 tests/server $(wildcard tests/browser); fi
 
 test-postgres: $(STAMP)
 	@if [ ! -d tests/server ]; then exit 0; fi; \
 	if $(PY) -c "import psycopg,sys; psycopg.connect('$(PG_URL)'.rsplit('/',1)[0]+'/postgres', connect_timeout=3).close()" 2>/dev/null; then \
-	  DATABASE_URL=$(PG_URL) SLADESK_REQUIRE_POSTGRES=1 $(PYTEST) tests/server; \
+	  DATABASE_URL=$(PG_URL) SLADESK_REQUIRE_POSTGRES=1 $(PYTEST) -n 2 tests/server; \
 	elif [ "$${CI:-}" = "true" ]; then \
 	  echo "FAIL: PostgreSQL at $(PG_URL) is not reachable; CI must run the PostgreSQL tests"; exit 1; \
 	else \
