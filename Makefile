@@ -56,8 +56,12 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy
 
+# Every benchmark, full size (about 20 minutes; each script also takes --quick or size flags).
 bench: $(STAMP)
 	$(PY) benchmarks/sla_add.py
+	$(PY) benchmarks/api_load.py
+	$(PY) benchmarks/pages.py
+	$(PY) benchmarks/email_ingest.py
 
 clean:
 	rm -rf $(VENV) var
