@@ -67,6 +67,7 @@ def run(rest: Sequence[str]) -> int:
     print(f"sladesk: database {db['ENGINE'].rsplit('.', 1)[-1]} {db['NAME']}", flush=True)
     call_command("migrate", interactive=False, verbosity=0)
     data.load(stdout=lambda line: print(f"sladesk: {line}", flush=True))
+    _start_mail_sink(settings)
     _start_background()
     url = f"http://{bind}/"
     print(f"\nsladesk is serving on {url}  (admin: {url}admin/, API: {url}api/v1/)")
@@ -76,6 +77,17 @@ def run(rest: Sequence[str]) -> int:
     print("Ctrl-C stops the server.\n", flush=True)
     call_command("runserver", bind, use_reloader=False, skip_checks=True)
     return 0
+
+
+def _start_mail_sink(settings: object) -> None:
+    """Without an outbound SMTP server configured, deliver the demo's mail to ``var/sent-mail/``."""
+    if os.environ.get("SLADESK_EMAIL_HOST"):
+        return
+    from sladesk.demo.mailsink import start_mail_sink
+
+    sink = start_mail_sink(settings.VAR_DIR / "sent-mail")  # type: ignore[attr-defined]
+    settings.EMAIL_HOST, settings.EMAIL_PORT = sink.hostname, sink.port  # type: ignore[attr-defined]
+    print(f"sladesk: outbound mail is written to {sink.directory}/ (set SLADESK_EMAIL_HOST to send)", flush=True)
 
 
 def _start_background() -> None:
