@@ -46,8 +46,8 @@ def test_slack_429_then_500_then_ok_is_delivered_on_the_third_attempt(desk):
     bodies = [r.json() for r in desk.slack.requests]
     assert len(bodies) == 3 and bodies[0] == bodies[1] == bodies[2]
     assert bodies[0]["text"] == (f"[CRITICAL] P1 ticket #{ticket.pk}: P1 pages on-call on creation "
-                                 f"https://desk.example.com/admin/tickets/ticket/{ticket.pk}/change/")
-    assert bodies[0]["blocks"][1]["elements"][0]["url"].endswith(f"/tickets/ticket/{ticket.pk}/change/")
+                                 f"https://desk.example.com/desk/tickets/{ticket.pk}/")
+    assert bodies[0]["blocks"][1]["elements"][0]["url"].endswith(f"/desk/tickets/{ticket.pk}/")
     assert ticket.events.filter(kind="notify", data__outcome="delivered", data__channel="slack").count() == 1
 
 

@@ -14,8 +14,10 @@ def absolute(path: str) -> str:
 
 
 def ticket_url(ticket_id: int) -> str:
-    """The link to the ticket shown in notifications."""
-    try:
-        return absolute(reverse("admin:tickets_ticket_change", args=[ticket_id]))
-    except NoReverseMatch:
-        return absolute(f"/tickets/{ticket_id}/")
+    """The link to the ticket shown in notifications: the agent desk's ticket page."""
+    for name in ("desk:ticket", "admin:tickets_ticket_change"):
+        try:
+            return absolute(reverse(name, args=[ticket_id]))
+        except NoReverseMatch:
+            continue
+    return absolute(f"/desk/tickets/{ticket_id}/")
