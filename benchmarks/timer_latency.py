@@ -1,7 +1,7 @@
 """Timer latency: from a breach's ``fire_at`` to the Slack webhook arriving (issue 4).
 
     .venv/bin/python benchmarks/timer_latency.py           # PG 1,000,000 clocks + SQLite 100,000
-    .venv/bin/python benchmarks/timer_latency.py --quick   # PG 50,000 + SQLite 20,000, 20 s window
+    .venv/bin/python benchmarks/timer_latency.py --quick   # PG 50,000 + SQLite 20,000, 667 timers in 20 s
     .venv/bin/python benchmarks/timer_latency.py --backends sqlite --sqlite-clocks 100000
 
 For each backend, end to end:
@@ -420,12 +420,13 @@ def report(results: list[Result], args, total_s: float, busy_before: float) -> s
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true",
-                        help="PG 50,000 / SQLite 20,000 clocks, 20 s window")  # fmt: skip
+                        help="PG 50,000 / SQLite 20,000 clocks, 667 timers over 20 s")  # fmt: skip
     parser.add_argument("--backends", default="postgresql,sqlite")
     parser.add_argument("--pg-clocks", type=int, default=None)
     parser.add_argument("--sqlite-clocks", type=int, default=None)
     parser.add_argument("--pg-workers", type=int, default=2)
-    parser.add_argument("--hot", type=int, default=2000, help="timers in the window")
+    parser.add_argument("--hot", type=int, default=None,
+                        help="timers in the window (default 2,000 per 60 s of window)")  # fmt: skip
     parser.add_argument("--window", type=float, default=None, help="seconds (default 60)")
     parser.add_argument("--timeout", type=float, default=60.0,
                         help="extra seconds to wait after the window")  # fmt: skip
@@ -434,6 +435,7 @@ def main() -> int:
     args.pg_clocks = args.pg_clocks or (50_000 if args.quick else 1_000_000)
     args.sqlite_clocks = args.sqlite_clocks or (20_000 if args.quick else 100_000)
     args.window = args.window or (20.0 if args.quick else 60.0)
+    args.hot = args.hot or round(2000 * args.window / 60)  # the issue's rate: 33 timers/s
 
     def on_term(*_: object) -> None:
         raise KeyboardInterrupt
