@@ -62,6 +62,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/api_load.py
 	$(PY) benchmarks/pages.py
 	$(PY) benchmarks/email_ingest.py
+	$(PY) benchmarks/timer_latency.py
 
 clean:
 	rm -rf $(VENV) var
