@@ -83,10 +83,18 @@ def _enqueue(ticket: Ticket, to: str, purpose: str, key: str, subject: str, body
     )
 
 
-def _mail(ticket: Ticket, kind: str, number: int, *, auto: bool, sender: str | None = None) -> dict[str, Any]:
+def _mail(
+    ticket: Ticket,
+    kind: str,
+    number: int,
+    *,
+    auto: bool,
+    sender: str | None = None,
+    thread: tuple[str | None, list[str]] | None = None,
+) -> dict[str, Any]:
     sender = sender or _sender(ticket)
     local, _, domain = sender.rpartition("@")
-    in_reply_to, references = thread_headers(ticket)
+    in_reply_to, references = thread if thread is not None else thread_headers(ticket)
     return {
         "from": sender,
         "reply_to": signed_reply_address(local, domain, ticket.pk, conf().secrets[0]),
@@ -130,9 +138,8 @@ def acknowledge(ticket: Ticket, parsed: ParsedMessage, row: InboundMessage) -> N
         lines += ["", "The on-call engineer has been told."]
     lines += ["", f"Reply to this mail to add to the ticket (keep [#{ticket.pk}] in the subject).", ""]
     routed = row.route.address if row.route is not None else None
-    mail = _mail(ticket, "ack", ticket.pk, auto=True, sender=routed)
-    mail["in_reply_to"] = parsed.message_id
-    mail["references"] = [*parsed.references[-(_MAX_REFERENCES - 1):], parsed.message_id]
+    references = [*parsed.references[-(_MAX_REFERENCES - 1):], parsed.message_id]
+    mail = _mail(ticket, "ack", ticket.pk, auto=True, sender=routed, thread=(parsed.message_id, references))
     to = row.from_address or ticket.requester.email
     _enqueue(ticket, to, "acknowledgement", f"mail:ack:{ticket.pk}", mail["subject"], "\n".join(lines), mail, None)
 

@@ -51,8 +51,8 @@ from sladesk.tickets.models import Attachment, Channel, EventKind, Message, Tick
 from . import outbound
 from .conf import conf
 from .dblock import sqlite_writer
-from .models import EmailMessageId, InboundAddress, InboundMessage, InboundState
-from .routing import Route, find_contact, route_for
+from .models import EmailMessageId, InboundMessage, InboundState
+from .routing import Route, find_contact, own_addresses, route_for, routing_snapshot
 from .store import id_key
 
 __all__ = ["process", "process_pending", "requeue"]
@@ -65,12 +65,24 @@ class _Quarantine(Exception):
 
 
 class _OwnIds:
-    """``in`` tells whether sladesk sent a Message-ID (one indexed query per test)."""
+    """``in`` tells whether sladesk sent a Message-ID; the message's own id is answered
+    from the row `_process` already read (``sent``), any other id by one indexed query."""
+
+    def __init__(self, own_key: str, sent: bool) -> None:
+        self.own_key, self.sent = own_key, sent
 
     def __contains__(self, message_id: object) -> bool:
-        return EmailMessageId.objects.filter(
-            message_id=id_key(str(message_id)), direction=EmailMessageId.OUT
-        ).exists()
+        key = id_key(str(message_id))
+        if key == self.own_key:
+            return self.sent
+        return EmailMessageId.objects.filter(message_id=key, direction=EmailMessageId.OUT).exists()
+
+
+#: What `process` writes back (never ``raw``: rewriting the bytes cost a blob write per message).
+_SAVED_FIELDS = [
+    "state", "reason", "attempts", "processed_at", "from_address", "subject", "message_id", "ticket",
+    "ticket_message", "organization", "route", "quoted_text",
+]
 
 
 def process(inbound_id: int, *, accept: bool = False) -> InboundMessage:
@@ -91,7 +103,7 @@ def process(inbound_id: int, *, accept: bool = False) -> InboundMessage:
                 except _Quarantine as stop:
                     row.state, row.reason = InboundState.QUARANTINED, str(stop)[:4000]
                 row.processed_at = now()
-                row.save()
+                row.save(update_fields=_SAVED_FIELDS)
             return row
         except IntegrityError:
             if attempt == 1:  # the same Message-ID committed meanwhile: now a duplicate
@@ -115,8 +127,9 @@ def process_pending(limit: int = 100) -> int:
     ids = list(
         InboundMessage.objects.filter(state=InboundState.RECEIVED).order_by("id").values_list("id", flat=True)[:limit]
     )
-    for inbound_id in ids:
-        process(inbound_id)
+    with routing_snapshot():  # addresses and aliases read once per batch
+        for inbound_id in ids:
+            process(inbound_id)
     return len(ids)
 
 
@@ -135,14 +148,23 @@ def _process(row: InboundMessage, accept: bool) -> None:
     row.message_id = id_key(parsed.message_id)
     if parsed.parse_error:
         raise _Quarantine(f"could not be parsed: {parsed.parse_error}")
-    seen = EmailMessageId.objects.filter(message_id=row.message_id).first()
-    if seen is not None and seen.direction == EmailMessageId.IN:
-        row.state, row.ticket_id, row.reason = InboundState.DUPLICATE, seen.ticket_id, "Message-ID received before"
+    keys = [id_key(k) for k in thread_keys(parsed)]
+    # one query answers "seen before?", "sent by us?" and the Message-ID threading
+    known = {
+        m: (d, t)
+        for m, d, t in EmailMessageId.objects.filter(message_id__in=[row.message_id, *keys]).values_list(
+            "message_id", "direction", "ticket_id"
+        )
+    }
+    seen = known.get(row.message_id)
+    if seen is not None and seen[0] == EmailMessageId.IN:
+        row.state, row.ticket_id, row.reason = InboundState.DUPLICATE, seen[1], "Message-ID received before"
         return
     recipients = [*row.envelope_to, *parsed.recipients]
-    ticket, how = _thread(parsed, recipients)
+    ticket, how = _thread(parsed, recipients, keys, known)
     if not accept:
-        refused = _loop_reason(parsed, row)
+        sent = seen is not None and seen[0] == EmailMessageId.OUT
+        refused = _loop_reason(parsed, row, _OwnIds(row.message_id, sent))
         if refused:
             row.state, row.reason = InboundState.IGNORED, refused
             if ticket is not None:
@@ -163,10 +185,10 @@ def _process(row: InboundMessage, accept: bool) -> None:
         outbound.acknowledge(message.ticket, parsed, row)
 
 
-def _loop_reason(parsed: ParsedMessage, row: InboundMessage) -> str:
+def _loop_reason(parsed: ParsedMessage, row: InboundMessage, own_ids: _OwnIds) -> str:
     cfg = conf()
-    own = {a.address for a in InboundAddress.objects.only("address")} | {cfg.from_address.lower()}
-    ok, reason = should_create_ticket(parsed, own_message_ids=_OwnIds(), own_addresses=own)
+    own = own_addresses() | {cfg.from_address.lower()}
+    ok, reason = should_create_ticket(parsed, own_message_ids=own_ids, own_addresses=own)
     if not ok:
         return reason
     if row.from_address:
@@ -181,13 +203,12 @@ def _loop_reason(parsed: ParsedMessage, row: InboundMessage) -> str:
     return ""
 
 
-def _thread(parsed: ParsedMessage, recipients: list[str]) -> tuple[Ticket | None, str]:
-    keys = [id_key(k) for k in thread_keys(parsed)]
-    if keys:
-        known = dict(EmailMessageId.objects.filter(message_id__in=keys).values_list("message_id", "ticket_id"))
-        for key in keys:
-            if key in known:
-                return Ticket.objects.get(pk=known[key]), f"Message-ID {key}"
+def _thread(
+    parsed: ParsedMessage, recipients: list[str], keys: list[str], known: dict[str, tuple[str, int | None]]
+) -> tuple[Ticket | None, str]:
+    for key in keys:
+        if key in known:
+            return Ticket.objects.get(pk=known[key][1]), f"Message-ID {key}"
     ref = find_ticket_ref(parsed.subject)
     if ref is not None:
         ticket = Ticket.objects.filter(pk=ref).first()

@@ -26,20 +26,32 @@ server accepts the domains of these addresses besides ``SLADESK_EMAIL["domains"]
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 from django.db import IntegrityError, transaction
+from django.db.models.signals import post_delete, post_save
 
 from sladesk.accounts.models import Contact, Organization, Team
 
 from .conf import conf
 from .models import ImapMailbox, InboundAddress
 
-__all__ = ["Route", "accepts_domain", "find_contact", "load_routes", "organization_domains", "route_for"]
+__all__ = [
+    "Route",
+    "accepts_domain",
+    "find_contact",
+    "load_routes",
+    "organization_domains",
+    "own_addresses",
+    "route_for",
+    "routing_snapshot",
+]
 
 
 @dataclass(frozen=True)
@@ -76,24 +88,98 @@ def _alias_map() -> dict[str, Organization]:
     return found
 
 
+class _Snapshot:
+    """The routing tables read once for a batch of messages (see `routing_snapshot`)."""
+
+    def __init__(self) -> None:
+        self.generation = _generation
+        self.routes: dict[str, InboundAddress] | None = None
+        self.aliases: dict[str, Organization] | None = None
+        self.own: frozenset[str] | None = None
+
+
+_local = threading.local()
+_generation = 0
+
+
+def _changed(**_: Any) -> None:
+    """An address, organization or team was saved or deleted here: snapshots reload."""
+    global _generation
+    _generation += 1
+
+
+for _model in (InboundAddress, Organization, Team):
+    post_save.connect(_changed, sender=_model, dispatch_uid=f"sladesk.intake.routing.{_model.__name__}.save")
+    post_delete.connect(_changed, sender=_model, dispatch_uid=f"sladesk.intake.routing.{_model.__name__}.delete")
+
+
+def _snapshot() -> _Snapshot | None:
+    snap: _Snapshot | None = getattr(_local, "snapshot", None)
+    if snap is not None and snap.generation != _generation:
+        snap = _local.snapshot = _Snapshot()
+    return snap
+
+
+@contextmanager
+def routing_snapshot() -> Iterator[None]:
+    """Within the block (one thread), read addresses and aliases once, not per message.
+
+    The processing loop wraps each batch in it: the tables are at most one batch old, and
+    a change saved in this process (admin, `load_routes`) is seen at the next message.
+    Outside the block every call reads the database.
+    """
+    outer = getattr(_local, "snapshot", None)
+    _local.snapshot = outer or _Snapshot()
+    try:
+        yield
+    finally:
+        _local.snapshot = outer
+
+
+def own_addresses() -> frozenset[str]:
+    """Every `InboundAddress` (enabled or not), lower-case: mail from them is a loop."""
+    snap = _snapshot()
+    if snap is not None and snap.own is not None:
+        return snap.own
+    own = frozenset(InboundAddress.objects.values_list("address", flat=True))
+    if snap is not None:
+        snap.own = own
+    return own
+
+
+def _routes(candidates: list[str]) -> dict[str, InboundAddress]:
+    snap = _snapshot()
+    if snap is None:
+        query = InboundAddress.objects.filter(address__in=candidates, enabled=True)
+        return {r.address: r for r in query.select_related("organization", "team")}
+    if snap.routes is None:
+        query = InboundAddress.objects.filter(enabled=True).select_related("organization", "team")
+        snap.routes = {r.address: r for r in query}
+    return snap.routes
+
+
+def _aliases() -> dict[str, Organization]:
+    snap = _snapshot()
+    if snap is None:
+        return _alias_map()
+    if snap.aliases is None:
+        snap.aliases = _alias_map()
+    return snap.aliases
+
+
 def route_for(recipients: Iterable[str]) -> Route | None:
     """The route of the first recipient that is one of our addresses, or None."""
     candidates = list(dict.fromkeys(_base(r) for r in recipients if r and "@" in r))
     if not candidates:
         return None
-    rows = {
-        r.address: r
-        for r in InboundAddress.objects.filter(address__in=candidates, enabled=True).select_related(
-            "organization", "team"
-        )
-    }
+    rows = _routes(candidates)
     aliases: dict[str, Organization] | None = None
     for address in candidates:
         row = rows.get(address)
         if row is not None:
             return Route(address, row, row.organization, row.team, row.default_priority)
         if aliases is None:
-            aliases = _alias_map()
+            aliases = _aliases()
         if address in aliases:
             return Route(address, None, aliases[address], None, "")
     return None
@@ -101,7 +187,7 @@ def route_for(recipients: Iterable[str]) -> Route | None:
 
 def organization_domains(org: Organization) -> set[str]:
     """The organization's own mail domains (its contacts' and its non-desk aliases')."""
-    own = conf().domain_set | {a.domain for a in InboundAddress.objects.only("address")}
+    own = conf().domain_set | {a.rpartition("@")[2] for a in own_addresses()}
     domains = {e.rpartition("@")[2].lower() for e in org.contacts.values_list("email", flat=True)}
     domains |= {str(a).rpartition("@")[2].lower() for a in org.email_aliases or []}
     return {d for d in domains if d and d not in own}
