@@ -6,7 +6,11 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import pytest
-from notify_receivers import HttpReply, LoopbackHttpReceiver, SilentTcpServer, SmtpCapture
+from notify_receivers import (
+    SilentTcpServer,
+    SmtpCapture,
+    http_receiver,  # noqa: F401  (shared fixture)
+)
 
 from sladesk.notify import Notification
 
@@ -31,21 +35,6 @@ def make_notification() -> Callable[..., Notification]:
         return Notification(**values)
 
     return make
-
-
-@pytest.fixture
-def http_receiver() -> Iterator[Callable[..., LoopbackHttpReceiver]]:
-    """Start loopback HTTP receivers answering ``replies`` in order, then ``default``."""
-    started: list[LoopbackHttpReceiver] = []
-
-    def start(*replies: HttpReply, default: HttpReply | None = None) -> LoopbackHttpReceiver:
-        receiver = LoopbackHttpReceiver(replies, default).start()
-        started.append(receiver)
-        return receiver
-
-    yield start
-    for receiver in started:
-        receiver.stop()
 
 
 @pytest.fixture

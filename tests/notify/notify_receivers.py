@@ -20,6 +20,7 @@ from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword, Session
 
@@ -31,6 +32,7 @@ __all__ = [
     "SmtpCapture",
     "SmtpMessage",
     "free_port",
+    "http_receiver",
 ]
 
 
@@ -243,3 +245,19 @@ def running(server: Any) -> Iterator[Any]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture
+def http_receiver() -> Iterator[Any]:
+    """Start loopback HTTP receivers answering ``replies`` in order, then ``default``;
+    all are stopped after the test. Shared by tests/notify and the server timer tests."""
+    started: list[LoopbackHttpReceiver] = []
+
+    def start(*replies: HttpReply, default: HttpReply | None = None) -> LoopbackHttpReceiver:
+        receiver = LoopbackHttpReceiver(replies, default).start()
+        started.append(receiver)
+        return receiver
+
+    yield start
+    for receiver in started:
+        receiver.stop()

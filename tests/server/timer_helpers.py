@@ -8,9 +8,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "notify"))
 
-from notify_receivers import HttpReply, LoopbackHttpReceiver, SmtpCapture
+from notify_receivers import HttpReply, LoopbackHttpReceiver, SmtpCapture, http_receiver
 
-__all__ = ["HttpReply", "LoopbackHttpReceiver", "SmtpCapture", "T", "drain"]
+__all__ = ["HttpReply", "LoopbackHttpReceiver", "SmtpCapture", "T", "drain", "http_receiver"]
 
 T = datetime.fromisoformat
 

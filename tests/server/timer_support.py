@@ -6,28 +6,18 @@ Loopback receivers come from ``tests/notify/notify_receivers.py``: real HTTP ser
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from timer_helpers import HttpReply, LoopbackHttpReceiver, SmtpCapture
+from timer_helpers import (
+    HttpReply,
+    SmtpCapture,
+    http_receiver,
+)
 
 __all__ = ["HttpReply", "desk", "http_receiver", "smtp_capture"]
-
-
-@pytest.fixture
-def http_receiver() -> Iterator[Callable[..., LoopbackHttpReceiver]]:
-    started: list[LoopbackHttpReceiver] = []
-
-    def start(*replies: HttpReply, default: HttpReply | None = None) -> LoopbackHttpReceiver:
-        receiver = LoopbackHttpReceiver(replies, default).start()
-        started.append(receiver)
-        return receiver
-
-    yield start
-    for receiver in started:
-        receiver.stop()
 
 
 @pytest.fixture
