@@ -243,3 +243,24 @@ def test_team_targets_webhook_and_apprise_get_warnings_secrets_never_stored(desk
     stored += str(list(ticket.events.values_list("data", flat=True))) + caplog.text
     for secret in ("SECRETSLACK", "SECRETPATH", "s3cret-signing-key", "SECRETAPPRISE"):
         assert secret not in stored
+
+
+def test_the_team_admin_never_shows_secrets_and_a_blank_field_keeps_them(admin_client):
+    team = Team.objects.create(name="Cloud", slug="cloud", pagerduty_routing_key="R0UTINGKEY-SECRET",
+                               webhook_url="https://hooks.example/x", webhook_secret="s3cret-signing-key")
+    url = f"/admin/accounts/team/{team.pk}/change/"
+    html = admin_client.get(url).content.decode()
+    assert "R0UTINGKEY-SECRET" not in html and "s3cret-signing-key" not in html
+    assert "leave blank to keep it" in html
+    form = {"name": "Cloud team", "slug": "cloud", "description": "", "slack_webhook_url": "",
+            "webhook_url": "https://hooks.example/x", "webhook_secret": "", "apprise_urls": "",
+            "pagerduty_routing_key": "", "oncall_user": ""}
+    assert admin_client.post(url, form).status_code == 302
+    team.refresh_from_db()
+    assert (team.name, team.pagerduty_routing_key, team.webhook_secret) == (
+        "Cloud team", "R0UTINGKEY-SECRET", "s3cret-signing-key")
+    admin_client.post(url, {**form, "webhook_secret": "rotated"})
+    assert Team.objects.get(pk=team.pk).webhook_secret == "rotated"
+    admin_client.post(url, {**form, "clear_secrets": "on"})
+    team.refresh_from_db()
+    assert (team.pagerduty_routing_key, team.webhook_secret) == ("", "")
