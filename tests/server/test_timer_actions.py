@@ -188,6 +188,22 @@ actions:
     assert len(_actions(ticket)) == 1 and ticket.events.filter(kind="priority").count() == 1
 
 
+def test_freistilbox_dispatch_page_is_one_page_however_often_the_breach_fires(desk):
+    # given a freistilbox ticket not dispatched within its office hour (seed 004)
+    desk.clock.set(T("2026-11-25T10:00:00+01:00"))
+    org = desk.make_org("freistilbox")
+    ticket = services.open_ticket(organization=org, requester=desk.make_contact(org), subject="s",
+                                  description="d", priority="normal")
+    breach = _timer(ticket, "dispatch", "breach")
+    drain(T("2026-11-25T11:00:01+01:00"))
+    [paged] = _actions(ticket)
+    assert paged["action"] == "page" and paged["reason"] == "the target pages on breach"
+    # when the breach timer fires again, no second page
+    _refire(breach)
+    drain(T("2026-11-25T11:00:05+01:00"))
+    assert Page.objects.filter(ticket=ticket).count() == 1 and len(_actions(ticket)) == 1
+
+
 def test_the_same_moment_run_twice_in_process_acts_once(desk, policy_with):
     # given a Houseware breach row that raises to at least P1 and tags
     policy_with("houseware", """\
