@@ -182,3 +182,21 @@ def test_escalate_without_a_ladder_is_an_error() -> None:
     with pytest.raises(PolicyError) as err:
         load_policy_text(text, source="tiny.yaml")
     assert str(err.value).startswith("tiny.yaml:19:") and "escalation ladder" in str(err.value)
+
+
+def test_the_documented_example_is_a_valid_actions_block() -> None:
+    # given the YAML example of docs/policy.md's actions section on Houseware (P0-P3, a ladder)
+    docs = (POLICIES.parent / "docs" / "policy.md").read_text(encoding="utf-8")
+    section = docs.split("## `actions`", 1)[1]
+    example = section.split("```yaml\n", 1)[1].split("```", 1)[0]
+    seed = (POLICIES / "houseware.yaml").read_text(encoding="utf-8").split("\nactions:", 1)[0]
+    policy = load_policy_text(seed + "\n" + example, source="example.yaml")
+    # then a P1 first-response breach does what the comments say, once each
+    assert _words(policy.actions_at("breach", "first_response", "P1")) == [
+        "notify assignee, team, account team",
+        "page on-call",
+        "raise priority by 1 level",
+        "raise priority to at least P1",
+        "add tag sla-breached",
+        "start the next step of the escalation ladder",
+    ]
