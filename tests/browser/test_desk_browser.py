@@ -67,6 +67,28 @@ def test_agent_finds_a_breaching_ticket_replies_and_reprioritises(page, live_ser
     shot(page, "ticket")
 
 
+def test_agent_acknowledges_the_page_of_a_p1_from_the_ticket_page(page, live_server, demo):
+    from sladesk.notify.models import Page, Timer
+
+    # given a P1 just opened: on-call is paged and the page repeats until acknowledged
+    ticket = _p1_ticket_near_breach("Browser test: paged", minutes_ago=1)
+    paged = Page.objects.get(ticket=ticket)
+    sign_in(page, live_server, "alice")
+    page.goto(f"{live_server.url}/desk/tickets/{ticket.pk}/")
+    panel = page.locator("[data-open-pages]")
+    assert "P1 pages on-call on creation" in panel.inner_text()
+    assert axe_violations(page) == []
+    # when the agent acknowledges it
+    panel.get_by_role("button", name="Acknowledge").click()
+    page.wait_for_selector("text=acknowledged: its repeats stop")
+    # then the panel is gone, the timeline says so and no repeat is pending
+    assert page.locator("[data-open-pages]").count() == 0
+    assert "page acknowledged" in page.locator(".timeline").inner_text()
+    paged.refresh_from_db()
+    assert (paged.state, paged.acknowledged_via) == ("acknowledged", "desk")
+    assert not Timer.objects.filter(page=paged, state="pending").exists()
+
+
 def test_a_clock_turns_red_at_its_breach_while_the_page_is_open(page, live_server, demo):
     from sladesk.core import clock
     from sladesk.tickets.models import SlaClock

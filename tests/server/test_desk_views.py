@@ -256,3 +256,49 @@ def test_clock_panel_partial_turns_red_after_the_due_instant(client, ui):
     assert b'data-state="ok"' in client.get(url).content
     ui.now.set(T("2026-11-27T12:30:00-08:00") + timedelta(seconds=1))
     assert b'data-state="breached"' in client.get(url).content
+
+
+# ------------------------------------------------------------------ pages
+def test_an_open_page_is_acknowledged_from_the_ticket_page(client, ui):
+    from django.test import Client
+
+    from sladesk.notify.models import Page, Timer
+
+    # given a P1 (Particle pages on-call on creation) with its repeat timer pending
+    ticket = services.open_ticket(organization=ui.acme, requester=ui.acme_contact, subject="Fleet down",
+                                  description="d", priority="P1")
+    page = Page.objects.get(ticket=ticket)
+    url = f"/desk/tickets/{ticket.pk}/pages/{page.pk}/ack/"
+    # then the ticket page shows it with an Acknowledge button posting to its URL
+    client.force_login(ui.agent)
+    html = client.get(f"/desk/tickets/{ticket.pk}/").content.decode()
+    assert "On-call paged" in html and f'action="{url}"' in html and ">Acknowledge</button>" in html
+    # and only an agent's POST with the CSRF token acknowledges
+    assert client.get(url).status_code == 405
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(ui.agent)
+    assert strict.post(url).status_code == 403
+    customer = Client()
+    customer.force_login(ui.acme_contact.user)
+    customer.post(url)
+    assert Page.objects.get(pk=page.pk).state == "triggered"
+    # when the agent acknowledges
+    done = client.post(url, follow=True)
+    # then the page is acknowledged by them from the desk, its repeats stop, the log says so
+    page.refresh_from_db()
+    assert (page.state, page.acknowledged_by, page.acknowledged_via) == ("acknowledged", ui.agent, "desk")
+    assert not Timer.objects.filter(page=page, state="pending").exists()
+    assert ticket.events.get(kind="page", data__action="acknowledged").actor_user == ui.agent
+    assert b"acknowledged: its repeats stop" in done.content and b"On-call paged" not in done.content
+    # and a second POST changes nothing
+    again = client.post(url, follow=True)
+    assert b"already acknowledged" in again.content
+    assert ticket.events.filter(kind="page", data__action="acknowledged").count() == 1
+
+
+def test_a_page_of_another_ticket_is_404(client, ui):
+    from sladesk.notify.pages import page_oncall
+
+    page = page_oncall(ui.bright_ticket, "test")
+    client.force_login(ui.agent)
+    assert client.post(f"/desk/tickets/{ui.acme_ticket.pk}/pages/{page.pk}/ack/").status_code == 404

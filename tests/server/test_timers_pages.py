@@ -112,6 +112,7 @@ def test_health_and_metrics_report_overdue_timers_and_queued_outbox(desk, client
     from sladesk.notify.dbclock import db_now
 
     assert client.get("/health/").json()["status"] == "ok"
+    desk.clock.set(db_now())  # the ticket's own timers are not overdue on the database clock
     org = desk.make_org("particle-enterprise", region="na")
     ticket = services.open_ticket(organization=org, requester=desk.make_contact(org), subject="s",
                                   description="d", priority="P1")

@@ -1,3 +1,6 @@
+from typing import Any
+
+from django import forms
 from django.contrib import admin
 
 from .models import AccountTeamMember, AgentProfile, Contact, Organization, Team
@@ -29,8 +32,41 @@ class ContactAdmin(admin.ModelAdmin):
     raw_id_fields = ("user",)
 
 
+_SECRETS = ("pagerduty_routing_key", "webhook_secret")
+
+
+class TeamAdminForm(forms.ModelForm):
+    """Team targets; the routing key and webhook secret are never rendered back into the
+    page (a blank field keeps the stored value; tick "clear" to remove it)."""
+
+    clear_secrets = forms.BooleanField(
+        required=False, label="Clear the routing key and webhook secret"
+    )
+
+    class Meta:
+        model = Team
+        fields = "__all__"
+        widgets = {name: forms.PasswordInput(render_value=False) for name in _SECRETS}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in _SECRETS:
+            if getattr(self.instance, name, ""):
+                self.fields[name].help_text = "set (leave blank to keep it)"
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        for name in _SECRETS:
+            if self.cleaned_data.get("clear_secrets"):
+                data[name] = ""
+            elif not data.get(name) and self.instance.pk:
+                data[name] = getattr(self.instance, name)
+        return data
+
+
 @admin.register(Team)
 class TeamAdmin(admin.ModelAdmin):
+    form = TeamAdminForm
     list_display = ("name", "slug", "oncall_user")
     prepopulated_fields = {"slug": ("name",)}
     search_fields = ("name",)

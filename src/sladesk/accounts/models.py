@@ -128,7 +128,11 @@ class Contact(models.Model):
 class Team(models.Model):
     """A group of agents tickets are dispatched to (Product support, Cloud support, DevOps ...).
 
-    The paging targets are plain settings for now; the notify/on-call work uses them.
+    Its targets (`sladesk.notify.recipients`): the team is told of warnings and breaches on
+    its Slack webhook, its signed webhook and its Apprise URLs; a page ("on-call", for now)
+    goes to all of those plus the PagerDuty routing key and the on-call person's e-mail.
+    URLs, keys and the webhook secret are secrets: read only when sending, never logged,
+    never copied into the outbox.
     """
 
     name = models.CharField(max_length=100)
@@ -136,6 +140,13 @@ class Team(models.Model):
     description = models.TextField(blank=True, default="")
     pagerduty_routing_key = models.CharField(max_length=200, blank=True, default="")
     slack_webhook_url = models.URLField(blank=True, default="")
+    webhook_url = models.URLField(
+        blank=True, default="", help_text="generic webhook, signed with HMAC-SHA256 (docs/notifications.md)"
+    )
+    webhook_secret = models.CharField(max_length=200, blank=True, default="")
+    apprise_urls = models.TextField(
+        blank=True, default="", help_text="Apprise URLs (Teams, Discord, Matrix ...), one a line"
+    )
     oncall_user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -149,6 +160,11 @@ class Team(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def apprise_url_list(self) -> list[str]:
+        """The Apprise URLs, one per non-blank line, in order."""
+        return [u.strip() for u in self.apprise_urls.splitlines() if u.strip()]
 
 
 class AgentProfile(models.Model):

@@ -151,6 +151,10 @@ def load(*, now: datetime | None = None, stdout: Callable[[str], None] = lambda 
                 AccountTeamMember.objects.create(organization=org, user=agents["alice"], role=spec["role"])
                 if spec["policy"] == "particle-accelerator":  # "more than a single individual"
                     AccountTeamMember.objects.create(organization=org, user=agents["bob"], role=spec["role"])
+                if spec["policy"] == "houseware":  # the first rung of its escalation ladder
+                    AccountTeamMember.objects.create(
+                        organization=org, user=agents["carol"], role="Customer Happiness Manager"
+                    )
             user = User.objects.create_user(
                 spec["login"], f"{spec['login']}@{spec['slug']}.example", DEMO_PASSWORD,
                 first_name=spec["name"].split()[0],

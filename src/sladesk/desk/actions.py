@@ -15,6 +15,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from sladesk.notify import pages
+from sladesk.notify.models import Page, PageState
 from sladesk.tickets import selectors, services
 from sladesk.tickets.models import Ticket
 from sladesk.tickets.services import ServiceError
@@ -24,7 +26,7 @@ from . import presence
 from .forms import AssignForm, FieldsForm, MessageForm, PriorityForm, StatusForm
 from .views import _ticket
 
-__all__ = ["assign", "fields", "heartbeat", "message", "priority", "status"]
+__all__ = ["acknowledge_page", "assign", "fields", "heartbeat", "message", "priority", "status"]
 
 
 def _action(handler: Callable[[HttpRequest, Ticket], str]) -> Callable[..., HttpResponse]:
@@ -106,6 +108,21 @@ def fields(request: HttpRequest, ticket: Ticket) -> str:
         ticket, custom_fields={**removed, **new}, tags=form.cleaned_data["tags"], actor=request.user
     )
     return "Tags and fields saved."
+
+
+@require_POST
+@agent_required
+def acknowledge_page(request: HttpRequest, ticket_id: int, page_id: int) -> HttpResponse:
+    """"I have it": acknowledge an open page of this ticket (`pages.acknowledge_page`,
+    ``via="desk"``) — its repeats stop and PagerDuty gets ``acknowledge``."""
+    ticket = _ticket(request, ticket_id)
+    page = get_object_or_404(Page, pk=page_id, ticket=ticket)
+    if page.state != PageState.TRIGGERED:
+        messages.info(request, f"Page #{page.pk} was already {page.state}.")
+    else:
+        pages.acknowledge_page(page, request.user, via="desk")
+        messages.success(request, f"Page #{page.pk} acknowledged: its repeats stop.")
+    return redirect("desk:ticket", ticket_id=ticket.pk)
 
 
 @require_POST

@@ -43,4 +43,9 @@ def describe(event: Any) -> str:
         return f"policy re-targeted to {d.get('policy')}: {d.get('reason', '')}"
     if kind == "follow_up":
         return f"follow-up ticket #{d.get('follow_up')}"
+    if kind == "action":
+        metric = metric_label(str(d.get("metric", "")))
+        return f"policy action at {metric} {d.get('moment', '')}: {d.get('does', '')} — {d.get('outcome', '')}"
+    if kind == "page":
+        return f"page {d.get('action', '')}" + (f": {d['reason']}" if d.get("reason") else "")
     return kind

@@ -21,6 +21,11 @@ urlpatterns = [
     path("tickets/<int:ticket_id>/status/", actions.status, name="status"),
     path("tickets/<int:ticket_id>/assign/", actions.assign, name="assign"),
     path("tickets/<int:ticket_id>/fields/", actions.fields, name="fields"),
+    path(
+        "tickets/<int:ticket_id>/pages/<int:page_id>/ack/",
+        actions.acknowledge_page,
+        name="acknowledge_page",
+    ),
     path("tickets/<int:ticket_id>/presence/", actions.heartbeat, name="heartbeat"),
     path("attachments/<int:attachment_id>/", agent_required(attachments.serve), name="attachment"),
     path("settings/", settings_views.policies, name="settings"),

@@ -13,6 +13,7 @@ from django.shortcuts import render
 
 from sladesk.core import clock
 from sladesk.core.policies import available_policies
+from sladesk.notify.models import Page, PageState
 from sladesk.tickets import selectors
 from sladesk.tickets.models import Channel, Status, Ticket
 from sladesk.web.access import agent_required
@@ -118,6 +119,11 @@ def ticket_detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
         agents=list(User.objects.filter(agent_profile__isnull=False).order_by("username")),
         priority_level=_level(policy, ticket.priority),
         escalation=policy.escalation,
+        open_pages=list(
+            Page.objects.filter(ticket=ticket, state=PageState.TRIGGERED)
+            .select_related("team")
+            .order_by("created_at", "id")
+        ),
         others=presence.others(ticket.pk, request.user.pk),
     )
     return render(request, "desk/ticket.html", context)

@@ -1,23 +1,33 @@
 """What happens at a clock's moment, from the ticket's policy (issue 4, item 2).
 
+The ticket's policy snapshot decides (`sladesk.sla.Policy.actions_at`, docs/policy.md
+``actions:``); by default, for every policy that says nothing else:
+
 =========  ===============================================================================
 moment     actions
 =========  ===============================================================================
-warning    notify the assignee (e-mail) and the team (Slack) — at ``policy.warn_at`` of the
-           target (default 75 %)
+warning    notify the assignee (e-mail) and the team (Slack, signed webhook, Apprise) — at
+           ``policy.warn_at`` of the target (default 75 %)
 breach     notify the assignee, the team and the organization's account team (TAM / CSM);
            a target with ``page_on_breach`` (freistilbox dispatch) also pages on-call
 =========  ===============================================================================
 
-Each action writes its outbox rows (key ``timer:<id>:<generation>:<kind>:<channel>:<to>``)
+A policy adds: ``page`` on-call, ``raise_priority``, ``add_tag``, ``escalate`` (the next
+rung of its ladder: Houseware at a missed response), or other audiences to notify.
+
+``notify`` writes its outbox rows (key ``timer:<id>:<generation>:<kind>:<channel>:<to>``)
 and one ``notify`` ticket event naming the recipients, or saying that none is configured.
+The other actions change the ticket through its services (`sladesk.notify.moment_actions`)
+and each writes an ``action`` event with its outcome; each runs once per timer generation.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
+from sladesk.core.policies import targets_for
 from sladesk.tickets import clocks
 from sladesk.tickets.models import EventKind, SlaClock, Ticket, TicketEvent
 
@@ -25,11 +35,11 @@ from . import Notification
 from .events import event, write_events
 from .links import ticket_url
 from .models import OutboxMessage, Timer, TimerKind
+from .moment_actions import PendingAction, run_actions
 from .outbox import enqueue, message
-from .pages import page_oncall
 from .recipients import Recipient, account_teams, assignee, team
 
-__all__ = ["clock_moment", "clock_moments", "unique"]
+__all__ = ["clock_moment", "clock_moments", "moment_actions", "unique"]
 
 
 def unique(recipients: list[Recipient]) -> list[Recipient]:
@@ -57,6 +67,24 @@ def clock_moment(
     clock_moments([(ticket, clock, timer, late)], moment)
 
 
+def moment_actions(ticket: Ticket, clock: SlaClock, kind: str) -> tuple[Any, ...]:
+    """The policy's actions (`sladesk.sla.MomentAction`) at ``kind`` of ``clock``."""
+    policy = clocks.policy_of(ticket)
+    page_on_breach = False
+    if kind == TimerKind.BREACH:
+        plan, region = ticket.plan or None, ticket.region or None
+        target = targets_for(policy, ticket.priority, plan, region).get(clock.metric)
+        page_on_breach = target is not None and target.page_on_breach
+    return policy.actions_at(  # type: ignore[no-any-return]
+        kind,
+        clock.metric,
+        ticket.priority,
+        ticket.plan or None,
+        ticket.region or None,
+        page_on_breach=page_on_breach,
+    )
+
+
 def clock_moments(
     fired: Sequence[tuple[Ticket, SlaClock, Timer, bool]],
     moment: datetime,
@@ -65,21 +93,37 @@ def clock_moments(
 ) -> None:
     """`clock_moment` for a batch of fired timers (ticket, clock, timer, late): the account
     teams are read in one query, the outbox rows and the events (``clock_events`` first,
-    e.g. the breaches just recorded) written in one insert each; pages one by one."""
-    orgs = {t.organization_id for t, _, timer, _ in fired if timer.kind == TimerKind.BREACH}
+    e.g. the breaches just recorded) written in one insert each; the other actions (page,
+    raise priority, add tag, escalate) then run one by one through the ticket services."""
+    planned = [
+        (ticket, clock, timer, late, moment_actions(ticket, clock, timer.kind))
+        for ticket, clock, timer, late in fired
+    ]
+    orgs = {
+        t.organization_id
+        for t, _, _, _, acts in planned
+        if any("account_team" in a.audience for a in acts)
+    }
     accounts = account_teams(orgs)
     rows: list[OutboxMessage] = []
     events = list(clock_events)
-    to_page = []
-    for ticket, clock, timer, late in fired:
-        breach = timer.kind == TimerKind.BREACH
-        recipients = assignee(ticket) + team(ticket)
-        if breach:
+    later: list[PendingAction] = []
+    for ticket, clock, timer, late, acts in planned:
+        later += [PendingAction(ticket, clock, timer, late, a) for a in acts if a.kind != "notify"]
+        audience = next((a.audience for a in acts if a.kind == "notify"), ())
+        if not audience:
+            continue
+        recipients: list[Recipient] = []
+        if "assignee" in audience:
+            recipients += assignee(ticket)
+        if "team" in audience:
+            recipients += team(ticket)
+        if "account_team" in audience:
             recipients += accounts.get(ticket.organization_id, [])
         recipients = unique(recipients)
+        breach = timer.kind == TimerKind.BREACH
         summary, body = _texts(ticket, clock, timer.kind)
         base = f"timer:{timer.pk}:{timer.generation}:{timer.kind}"
-        queued = 0
         for r in recipients:
             key = f"{base}:{r.channel}:{r.destination}"
             notification = Notification(
@@ -103,7 +147,6 @@ def clock_moments(
                     notification, r, key=key, purpose=timer.kind, at=moment, ticket_id=ticket.pk
                 )
             )
-            queued += 1
         events.append(
             event(
                 ticket.pk,
@@ -113,19 +156,11 @@ def clock_moments(
                 metric=clock.metric,
                 timer=timer.pk,
                 late=late,
-                outcome="queued" if queued else "no recipient configured",
+                outcome="queued" if recipients else "no recipient configured",
                 to=[r.label for r in recipients],
             )
         )
-        target = clocks.targets_of(ticket).get(clock.metric) if breach else None
-        if target is not None and target.page_on_breach:
-            to_page.append((ticket, clock, target))
     enqueue(rows)
     write_events(events)
-    for ticket, clock, target in to_page:
-        page_oncall(
-            ticket,
-            f"{clock.metric.replace('_', ' ')} target missed ({target.text})",
-            clock=clock,
-            now=moment,
-        )
+    if later:
+        run_actions(later, moment)

@@ -64,6 +64,6 @@ class OutboxMessageAdmin(_ReadOnly):
 
 @admin.register(PeriodicRun)
 class PeriodicRunAdmin(_ReadOnly):
-    list_display = ("job", "slot", "state", "worker", "started_at", "finished_at")
+    list_display = ("job", "slot", "state", "attempt", "worker", "started_at", "lease_until", "finished_at")
     list_filter = ("state", "job")
     search_fields = ("job", "error")

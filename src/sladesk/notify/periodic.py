@@ -20,6 +20,15 @@ most the job's ``catch_up`` newest ones (default ``SLADESK_NOTIFY["periodic_catc
 3): the older missed slots are recorded ``skipped``. A job never seen before starts at the
 current slot (no back-fill of history).
 
+**Leases.** A claim holds for ``periodic_lease`` seconds (default 120) and is renewed every
+third of that by a heartbeat while the job runs. If the worker dies mid-run its row stays
+``running`` and its lease lapses; the next worker to look (`reclaim_expired`, part of every
+`run_due` / `PeriodicRunner.tick`) takes the slot over with a conditional update that bumps
+``attempt`` and runs it again — once per slot: a slot whose second attempt also lapses is
+recorded ``failed`` ("abandoned"). ``attempt`` fences the outcome: a worker that was only
+slow, not dead, records nothing once its slot was taken over. So a slot runs at least once
+and at most twice; jobs must be safe to run twice (IMAP polling and pruning are).
+
 **Isolation.** Jobs run in their own thread pool (`PeriodicRunner`,
 ``periodic_threads`` threads), never in the timer or delivery loops, so a long job cannot
 delay a due timer; a job whose previous slot is still running in this process is not
@@ -33,6 +42,7 @@ import logging
 import os
 import socket
 import threading
+import uuid
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -52,6 +62,7 @@ __all__ = [
     "claim_due",
     "discover",
     "periodic",
+    "reclaim_expired",
     "run_due",
     "slot_of",
 ]
@@ -59,7 +70,10 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-WORKER_NAME = f"{socket.gethostname()}:{os.getpid()}"
+# Unique per process (host and pid repeat across container restarts).
+WORKER_NAME = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+#: Attempts per slot: the first, and one re-run after the first worker died.
+MAX_ATTEMPTS = 2
 
 
 @dataclass(frozen=True)
@@ -107,11 +121,19 @@ def slot_of(every: timedelta, at: datetime) -> datetime:
     return _EPOCH + every * ((at - _EPOCH) // every)
 
 
+def _lease() -> timedelta:
+    return timedelta(seconds=conf().periodic_lease)
+
+
 def _claim(job: PeriodicJob, slot: datetime, moment: datetime) -> bool:
     try:
         with transaction.atomic():
             PeriodicRun.objects.create(
-                job=job.name, slot=slot, worker=WORKER_NAME[:100], started_at=moment
+                job=job.name,
+                slot=slot,
+                worker=WORKER_NAME[:100],
+                started_at=moment,
+                lease_until=moment + _lease(),
             )
     except IntegrityError:  # another worker has this slot
         return False
@@ -158,31 +180,122 @@ def claim_due(job: PeriodicJob, now: datetime | None = None) -> list[datetime]:
     return [s for s in slots if _claim(job, s, moment)]
 
 
-def _run(job: PeriodicJob, slot: datetime) -> bool:
-    """Run one claimed slot and record its outcome; True when it succeeded."""
+def reclaim_expired(job: PeriodicJob, now: datetime | None = None) -> list[tuple[datetime, int]]:
+    """Take over this job's ``running`` slots whose lease has lapsed (their worker died):
+    returns the (slot, attempt) pairs this worker must run again, oldest first. A slot
+    already on its last attempt is recorded ``failed`` instead. Each takeover is one
+    conditional update, so of many workers looking at once exactly one wins."""
+    moment = now or db_now()
+    lapsed = list(
+        PeriodicRun.objects.filter(
+            job=job.name, state=PeriodicRunState.RUNNING, lease_until__lt=moment
+        )
+        .order_by("slot")
+        .values_list("pk", "slot", "attempt", "worker")
+    )
+    taken: list[tuple[datetime, int]] = []
+    for pk, slot, attempt, worker in lapsed:
+        mine = PeriodicRun.objects.filter(pk=pk, state=PeriodicRunState.RUNNING, attempt=attempt)
+        if attempt >= MAX_ATTEMPTS:
+            mine.update(
+                state=PeriodicRunState.FAILED,
+                finished_at=moment,
+                error=f"abandoned: the worker died during attempt {attempt} of {MAX_ATTEMPTS}",
+            )
+            logger.error(
+                "periodic %s (slot %s) abandoned after %s attempts",
+                job.name,
+                slot.isoformat(),
+                attempt,
+            )
+            continue
+        won = mine.update(
+            attempt=attempt + 1,
+            worker=WORKER_NAME[:100],
+            started_at=moment,
+            lease_until=moment + _lease(),
+        )
+        if won:
+            logger.warning(
+                "periodic %s (slot %s): lease of %s lapsed; running it again",
+                job.name,
+                slot.isoformat(),
+                worker,
+            )
+            taken.append((slot, attempt + 1))
+    return taken
+
+
+class _Heartbeat:
+    """Renews a running slot's lease every third of the lease while its job runs
+    (its own thread and database connection)."""
+
+    def __init__(self, job: PeriodicJob, slot: datetime, attempt: int) -> None:
+        self.row = PeriodicRun.objects.filter(
+            job=job.name, slot=slot, attempt=attempt, state=PeriodicRunState.RUNNING
+        )
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._beat, daemon=True, name="sladesk-lease")
+
+    def _beat(self) -> None:
+        lease = _lease()
+        try:
+            while not self.stop.wait(lease.total_seconds() / 3):
+                try:
+                    self.row.update(lease_until=db_now() + lease)
+                except Exception:  # a missed renewal only shortens the lease
+                    logger.exception("periodic lease renewal failed")
+        finally:
+            connection.close()
+
+    def __enter__(self) -> _Heartbeat:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        self.thread.join()
+
+
+def _run(job: PeriodicJob, slot: datetime, attempt: int = 1) -> bool:
+    """Run one claimed slot and record its outcome — only if this worker still holds
+    ``attempt`` (it was not taken over meanwhile); True when it succeeded."""
     error = ""
-    try:
-        job.run()
-    except Exception as exc:  # recorded on the row and logged; the next slot runs anyway
-        logger.exception("periodic %s (slot %s) failed", job.name, slot.isoformat())
-        error = f"{type(exc).__name__}: {exc}"[:2000]
-    PeriodicRun.objects.filter(job=job.name, slot=slot).update(
+    with _Heartbeat(job, slot, attempt):
+        try:
+            job.run()
+        except Exception as exc:  # recorded on the row and logged; the next slot runs anyway
+            logger.exception("periodic %s (slot %s) failed", job.name, slot.isoformat())
+            error = f"{type(exc).__name__}: {exc}"[:2000]
+    recorded = PeriodicRun.objects.filter(job=job.name, slot=slot, attempt=attempt).update(
         state=PeriodicRunState.FAILED if error else PeriodicRunState.DONE,
         finished_at=db_now(),
         error=error,
     )
+    if not recorded:
+        logger.warning(
+            "periodic %s (slot %s): taken over by another worker; outcome dropped",
+            job.name,
+            slot.isoformat(),
+        )
     return not error
+
+
+def _due(job: PeriodicJob, moment: datetime | None) -> list[tuple[datetime, int]]:
+    """Slots to run now: lapsed ones taken over (oldest first), then new ones."""
+    return [*reclaim_expired(job, moment), *((s, 1) for s in claim_due(job, moment))]
 
 
 def run_due(
     now: datetime | None = None, *, jobs: dict[str, PeriodicJob] | None = None
 ) -> list[tuple[str, datetime]]:
     """Claim and run every due slot here, one after another (``sladesk worker --once``,
-    cron-style deployments and tests); returns the (job, slot) pairs this call ran."""
+    cron-style deployments and tests), including slots whose worker died (`reclaim_expired`);
+    returns the (job, slot) pairs this call ran."""
     done = []
     for job in list((REGISTRY if jobs is None else jobs).values()):
-        for slot in claim_due(job, now):
-            _run(job, slot)
+        for slot, attempt in _due(job, now):
+            _run(job, slot, attempt)
             done.append((job.name, slot))
     return done
 
@@ -202,10 +315,10 @@ class PeriodicRunner:
         self.next_at: dict[str, datetime] = {}  # no slot of the job is due before this
         self.lock = threading.Lock()
 
-    def _job_thread(self, job: PeriodicJob, slots: list[datetime]) -> None:
+    def _job_thread(self, job: PeriodicJob, slots: list[tuple[datetime, int]]) -> None:
         try:
-            for slot in slots:
-                _run(job, slot)
+            for slot, attempt in slots:
+                _run(job, slot, attempt)
         finally:
             close_old_connections()
             connection.close()
@@ -222,8 +335,10 @@ class PeriodicRunner:
         for job in idle:
             if moment < self.next_at.get(job.name, moment):
                 continue
-            self.next_at[job.name] = slot_of(job.every, moment) + job.every
-            slots = claim_due(job, moment)
+            # Look again at the next slot, or sooner to take over a lapsed lease.
+            recheck = moment + min(job.every, _lease())
+            self.next_at[job.name] = min(slot_of(job.every, moment) + job.every, recheck)
+            slots = _due(job, moment)
             if slots:
                 claimed += len(slots)
                 with self.lock:

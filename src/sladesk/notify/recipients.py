@@ -4,9 +4,13 @@ A `Recipient` is a reference (``team:<id>``, ``user:<id>``) plus its channel; th
 that reaches it (a webhook URL, a routing key, an SMTP password) is looked up only when
 the outbox sends (`channel_config`), so it is never copied into the outbox.
 
-"On-call" is, for now, the paging targets configured on the ticket's team (or the default
-team ``SLADESK_NOTIFY["oncall_team"]``): its PagerDuty routing key, its Slack webhook and
-its on-call person's e-mail. Rotations and schedules will plug in behind `oncall`.
+Per team (`sladesk.accounts.models.Team`): *notifications* (warnings, breaches) go to its
+Slack webhook, its signed webhook and each of its Apprise URLs (`team`); "on-call" — a
+page — is, for now, those same targets plus its PagerDuty routing key and its on-call
+person's e-mail (`oncall`), on the ticket's team or the default team
+``SLADESK_NOTIFY["oncall_team"]``. Rotations and schedules will plug in behind `oncall`.
+Destinations: ``team:<id>`` (``team:<id>/<n>`` for the n-th Apprise URL), ``user:<id>``,
+``email:<address>``.
 """
 
 from __future__ import annotations
@@ -20,7 +24,14 @@ from django.contrib.auth import get_user_model
 from sladesk.accounts.models import AccountTeamMember, Team
 from sladesk.tickets.models import Ticket
 
-from . import ChannelConfig, EmailConfig, PagerDutyConfig, SlackConfig
+from . import (
+    AppriseConfig,
+    ChannelConfig,
+    EmailConfig,
+    PagerDutyConfig,
+    SlackConfig,
+    WebhookConfig,
+)
 from .conf import conf
 
 __all__ = [
@@ -28,6 +39,7 @@ __all__ = [
     "account_team",
     "account_teams",
     "assignee",
+    "by_role",
     "channel_config",
     "oncall",
     "oncall_team",
@@ -55,11 +67,23 @@ def assignee(ticket: Ticket) -> list[Recipient]:
     return _user_email(ticket.assignee, "assignee")
 
 
+def _team_channels(team: Team) -> list[Recipient]:
+    """A team's notification targets: Slack, signed webhook, Apprise URLs (those set)."""
+    out: list[Recipient] = []
+    if team.slack_webhook_url:
+        out.append(Recipient("slack", f"team:{team.pk}", f"team {team.slug} (slack)"))
+    if team.webhook_url and team.webhook_secret:
+        out.append(Recipient("webhook", f"team:{team.pk}", f"team {team.slug} (webhook)"))
+    for n, _ in enumerate(team.apprise_url_list):
+        out.append(
+            Recipient("apprise", f"team:{team.pk}/{n}", f"team {team.slug} (apprise {n + 1})")
+        )
+    return out
+
+
 def team(ticket: Ticket) -> list[Recipient]:
-    """The ticket's team, on its Slack channel (none without a team or a webhook)."""
-    if ticket.team is None or not ticket.team.slack_webhook_url:
-        return []
-    return [Recipient("slack", f"team:{ticket.team.pk}", f"team {ticket.team.slug} (slack)")]
+    """The ticket's team on its Slack, signed webhook and Apprise targets (none set: [])."""
+    return [] if ticket.team is None else _team_channels(ticket.team)
 
 
 def account_team(ticket: Ticket) -> list[Recipient]:
@@ -82,6 +106,18 @@ def account_teams(organization_ids: set[int]) -> dict[int, list[Recipient]]:
     return out
 
 
+def by_role(organization_id: int, role: str) -> list[Recipient]:
+    """The organization's account-team members with ``role`` (case-insensitive), by e-mail:
+    who an escalation rung such as Houseware's "Customer Happiness Manager" reaches."""
+    members = AccountTeamMember.objects.filter(
+        organization_id=organization_id, role__iexact=role.strip()
+    )
+    out: list[Recipient] = []
+    for member in members.select_related("user").order_by("id"):
+        out += _user_email(member.user, member.role)
+    return out
+
+
 def oncall_team(ticket: Ticket) -> Team | None:
     """Whose paging targets a page of ``ticket`` uses: its team, else the default team."""
     if ticket.team is not None:
@@ -91,14 +127,14 @@ def oncall_team(ticket: Ticket) -> Team | None:
 
 
 def oncall(team: Team | None) -> list[Recipient]:
-    """Every paging target configured on ``team``: PagerDuty, Slack, the on-call person."""
+    """Every paging target configured on ``team``: PagerDuty, Slack, signed webhook, Apprise
+    URLs, the on-call person."""
     if team is None:
         return []
     out: list[Recipient] = []
     if team.pagerduty_routing_key:
         out.append(Recipient("pagerduty", f"team:{team.pk}", f"team {team.slug} (pagerduty)"))
-    if team.slack_webhook_url:
-        out.append(Recipient("slack", f"team:{team.pk}", f"team {team.slug} (slack)"))
+    out += _team_channels(team)
     if team.oncall_user_id:
         out += _user_email(team.oncall_user, "on-call")
     return out
@@ -126,6 +162,7 @@ def channel_config(channel: str, destination: str) -> ChannelConfig | None:
     """The channel configuration for a destination reference, read now (None: gone)."""
     kind, _, ident = destination.partition(":")
     if kind == "team":
+        ident, _, index = ident.partition("/")
         found = Team.objects.filter(pk=int(ident)).first()
         if found is None:
             return None
@@ -138,6 +175,11 @@ def channel_config(channel: str, destination: str) -> ChannelConfig | None:
             )
         if channel == "slack" and found.slack_webhook_url:
             return SlackConfig(webhook_url=found.slack_webhook_url)
+        if channel == "webhook" and found.webhook_url and found.webhook_secret:
+            return WebhookConfig(url=found.webhook_url, secret=found.webhook_secret)
+        urls = found.apprise_url_list
+        if channel == "apprise" and index.isdigit() and int(index) < len(urls):
+            return AppriseConfig(url=urls[int(index)])
         return None
     if kind == "user" and channel == "email":
         user = get_user_model().objects.filter(pk=int(ident)).first()

@@ -15,6 +15,7 @@ from .errors import (
 )
 from .policy import (
     EscalationLevel,
+    MomentAction,
     OutOfHours,
     Paging,
     Plan,
@@ -36,6 +37,7 @@ __all__ = [
     "DaySegment",
     "Duration",
     "EscalationLevel",
+    "MomentAction",
     "NaiveDatetimeError",
     "NoWorkingTimeError",
     "OutOfHours",

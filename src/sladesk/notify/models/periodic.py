@@ -22,9 +22,13 @@ class PeriodicRun(models.Model):
     unique (``job``, ``slot``) constraint is the claim: the worker whose insert succeeds
     runs the slot; every other worker's insert conflicts and it moves on. Slots missed
     during downtime beyond the job's catch-up bound are inserted as ``skipped`` (so they
-    are visible, and no worker runs them later); a ``running`` row whose worker died stays
-    ``running`` (at-most-once per slot: jobs must tolerate a missed slot, which the next
-    one covers).
+    are visible, and no worker runs them later).
+
+    ``lease_until`` is how long the claim holds: the running worker renews it while the
+    job runs. A ``running`` row whose lease has lapsed (its worker died mid-run) is taken
+    over by another worker, which bumps ``attempt`` (the fencing token: only the holder of
+    the current attempt records the outcome) and runs the slot again — once: a slot whose
+    second attempt also dies is recorded ``failed``.
     """
 
     job = models.CharField(max_length=64)
@@ -34,6 +38,8 @@ class PeriodicRun(models.Model):
     )
     worker = models.CharField(max_length=100, blank=True, default="")
     started_at = models.DateTimeField(null=True, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    attempt = models.PositiveSmallIntegerField(default=1)
     finished_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True, default="")
 
@@ -41,6 +47,13 @@ class PeriodicRun(models.Model):
         ordering = ("job", "-slot")
         constraints = (
             models.UniqueConstraint(fields=["job", "slot"], name="notify_periodic_job_slot"),
+        )
+        indexes = (
+            models.Index(
+                fields=["lease_until"],
+                name="notify_periodic_lease_idx",
+                condition=models.Q(state="running"),
+            ),
         )
 
     def __str__(self) -> str:

@@ -12,6 +12,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from ..errors import PolicyError
+from .actions import ActionRow, MomentAction
 from .build import build_policy
 from .loader import pydantic_error, read_yaml
 from .model import (
@@ -30,7 +31,9 @@ from .rules import RuleOutcome
 from .schema import PolicySpec
 
 __all__ = [
+    "ActionRow",
     "EscalationLevel",
+    "MomentAction",
     "OutOfHours",
     "Paging",
     "Plan",

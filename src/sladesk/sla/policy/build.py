@@ -16,6 +16,7 @@ from ..calendar import Calendar, DayException
 from ..durations import Duration, parse_duration
 from ..errors import SlaError
 from ..spans import DAY, FULL_DAY, Span, parse_clock, parse_spans
+from .actions import build_actions
 from .loader import Lines
 from .model import (
     EscalationLevel,
@@ -206,6 +207,14 @@ def build_policy(spec: PolicySpec, text: str, lines: Lines) -> Policy:
         )
         for i, e in enumerate(spec.escalation)
     ]
+    actions = build_actions(
+        spec.actions,
+        lines,
+        need_priority=need_priority,
+        need_plan=lambda v, p: need("plan", plans, v, p),
+        need_region=lambda v, p: need("region", regions, v, p),
+        ladder=len(escalation),
+    )
     return Policy(
         name=spec.name,
         title=spec.title,
@@ -231,6 +240,8 @@ def build_policy(spec: PolicySpec, text: str, lines: Lines) -> Policy:
         ),
         escalation=escalation,
         uptime_target=spec.uptime_target,
+        actions=actions,
+        default_actions=spec.default_actions,
         contract=spec.contract,
     )
 

@@ -112,4 +112,9 @@ _WRONG_KIND = frozenset({"string_type", "list_type", "model_type", "dict_type"})
 
 
 def _is_tag(elem: str) -> bool:
-    return elem in ("str", "list[str]") or elem.endswith("Spec") or "[" in elem
+    return (
+        elem in ("str", "list[str]", "int", "bool")
+        or elem.endswith("Spec")
+        or "[" in elem
+        or elem.startswith(("constrained-", "function-"))
+    )

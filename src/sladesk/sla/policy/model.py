@@ -15,6 +15,7 @@ from typing import Any
 from ..calendar import Calendar
 from ..durations import Duration
 from ..errors import NaiveDatetimeError, SlaError, UnknownPriorityError
+from .actions import ActionRow, MomentAction, actions_at
 from .rules import Rule, RuleOutcome, apply_rules
 from .schema import METRICS, ContractSpec
 
@@ -205,6 +206,8 @@ class Policy:
     uptime_target: float | None
     contract: ContractSpec | None
     always: Calendar = field(default_factory=Calendar.always)
+    actions: tuple[ActionRow, ...] = ()
+    default_actions: bool = True
 
     # ---------------------------------------------------------------- priorities
     def rank(self, key: str) -> int:
@@ -365,6 +368,21 @@ class Policy:
         ):
             why.append(f"created outside {ooh.calendar} hours: forwarded to on-call")
         return why
+
+    def actions_at(
+        self,
+        moment: str,
+        metric: str,
+        priority: str,
+        plan: str | None = None,
+        region: str | None = None,
+        *,
+        page_on_breach: bool | None = None,
+    ) -> tuple[MomentAction, ...]:
+        """What happens at a clock's ``warning`` or ``breach`` (`actions.actions_at`)."""
+        return actions_at(
+            self, moment, metric, priority, plan, region, page_on_breach=page_on_breach
+        )
 
     def __repr__(self) -> str:
         return f"Policy({self.name!r}, digest={self.digest[:12]!r})"

@@ -9,18 +9,24 @@ documents every field with an example.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 __all__ = [
+    "AUDIENCES",
     "METRICS",
+    "MOMENTS",
+    "ActionRowSpec",
+    "ActionSpec",
+    "Audience",
     "CalendarSpec",
     "ContractSpec",
     "EscalationSpec",
     "ExceptionSpec",
     "HolidaysSpec",
     "Metric",
+    "Moment",
     "OutOfHoursSpec",
     "PagingSpec",
     "PlanSpec",
@@ -34,6 +40,10 @@ __all__ = [
 
 Metric = Literal["first_response", "next_update", "resolution", "dispatch"]
 METRICS: tuple[Metric, ...] = ("first_response", "next_update", "resolution", "dispatch")
+Moment = Literal["warning", "breach"]
+MOMENTS: tuple[Moment, ...] = ("warning", "breach")
+Audience = Literal["assignee", "team", "account_team"]
+AUDIENCES: tuple[Audience, ...] = ("assignee", "team", "account_team")
 
 
 class _Spec(BaseModel):
@@ -173,6 +183,52 @@ class EscalationSpec(_Spec):
     contact: str | None = None
 
 
+class ActionSpec(_Spec):
+    """One action at a clock's moment; exactly one key. ``page`` and ``escalate`` may be
+    written bare (``- page``, ``- escalate``)."""
+
+    notify: Audience | list[Audience] | None = None
+    page: Literal[True] | None = None
+    raise_priority: Annotated[int, Field(ge=1, strict=True)] | str | None = None
+    add_tag: str | None = Field(default=None, min_length=1, max_length=100)
+    escalate: Literal["next"] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _bare(cls, data: Any) -> Any:
+        if data == "page":
+            return {"page": True}
+        if data == "escalate":
+            return {"escalate": "next"}
+        if isinstance(data, str):
+            raise ValueError(
+                f"unknown action {data!r}; write page, escalate, or one of notify:, "
+                "raise_priority:, add_tag:"
+            )
+        return data
+
+    @model_validator(mode="after")
+    def _one_action(self) -> ActionSpec:
+        given = [self.notify, self.page, self.raise_priority, self.add_tag, self.escalate]
+        if sum(v is not None for v in given) != 1:
+            raise ValueError(
+                "give exactly one of notify, page, raise_priority, add_tag, escalate per item"
+            )
+        return self
+
+
+class ActionRowSpec(_Spec):
+    """What happens ``at`` a moment (warning / breach) of the clocks the selectors match."""
+
+    at: Moment
+    metric: Metric | list[Metric] | None = None
+    priority: str | list[str] | None = None
+    plan: str | list[str] | None = None
+    region: str | list[str] | None = None
+    do: list[ActionSpec] = Field(min_length=1)
+    reason: str | None = None
+
+
 class ContractSpec(_Spec):
     """Contract terms kept for reference (shown to agents; no timers)."""
 
@@ -205,5 +261,7 @@ class PolicySpec(_Spec):
     rules: list[RuleSpec] = []
     paging: PagingSpec = PagingSpec()
     escalation: list[EscalationSpec] = []
+    actions: list[ActionRowSpec] = []
+    default_actions: bool = True
     uptime_target: float | None = Field(default=None, gt=0, le=100)
     contract: ContractSpec | None = None

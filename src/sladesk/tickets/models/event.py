@@ -27,6 +27,7 @@ class EventKind(models.TextChoices):
     FOLLOW_UP = "follow_up"
     NOTIFY = "notify"
     PAGE = "page"
+    ACTION = "action"
 
 
 class AppendOnlyError(RuntimeError):

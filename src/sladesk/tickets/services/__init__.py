@@ -24,6 +24,7 @@ customer reply         pending → open (clocks resume); on solved within
 set_pending            clocks whose target ``pauses_when_pending`` pause
 resume                 paused clocks resume, used time kept
 assign (team/agent)    dispatch met; new → open
+add_tags               no clock moves (tags added, e.g. by a policy action)
 change_priority        open clocks re-targeted (same used time); a resolution
                        with ``met_by_downgrade_to`` is met by a downgrade that far
                        and restarts under the new priority's target
@@ -36,7 +37,7 @@ from __future__ import annotations
 
 from ._base import TRANSITIONS, InvalidTransition, ServiceError
 from .conversation import add_note, reply
-from .fields import assign, retarget_policy, update_fields
+from .fields import add_tags, assign, retarget_policy, update_fields
 from .lifecycle import (
     change_priority,
     change_status,
@@ -54,6 +55,7 @@ __all__ = [
     "InvalidTransition",
     "ServiceError",
     "add_note",
+    "add_tags",
     "assign",
     "change_priority",
     "change_status",

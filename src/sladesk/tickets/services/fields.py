@@ -37,7 +37,7 @@ from ._base import (
 )
 from .lifecycle import _change_priority
 
-__all__ = ["assign", "retarget_policy", "update_fields"]
+__all__ = ["add_tags", "assign", "retarget_policy", "update_fields"]
 
 
 def assign(
@@ -132,6 +132,35 @@ def update_fields(
             _change_priority(ticket, outcome.priority, now, log, " ".join(outcome.reasons))
         log.flush()
     return ticket
+
+
+def add_tags(
+    ticket: Ticket,
+    *,
+    tags: Sequence[str],
+    actor: Any,
+    reason: str = "",
+    channel: str = Channel.WEB,
+) -> list[str]:
+    """Add ``tags`` to the ticket, keeping the ones it has; returns the tags newly added.
+
+    Logged as a ``fields`` event (``tags`` from/to, ``reason``) only when something was
+    added; adding a tag the ticket already has changes nothing and logs nothing.
+    """
+    now = core_clock.now()
+    with transaction.atomic():
+        ticket = _lock(ticket)
+        before = sorted(ticket.tags.values_list("name", flat=True))
+        wanted = [t.strip() for t in tags if t and t.strip() and t.strip() not in before]
+        if not wanted:
+            return []
+        log = _Log(ticket, actor, channel, now)
+        _add_tags(ticket, wanted)
+        after = sorted(ticket.tags.values_list("name", flat=True))
+        log.add(EventKind.FIELDS, tags={"from": before, "to": after}, reason=reason)
+        _touch(ticket, now)
+        log.flush()
+    return [t for t in after if t not in before]
 
 
 def retarget_policy(

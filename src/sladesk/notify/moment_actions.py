@@ -1,0 +1,243 @@
+"""The ticket-changing actions of a clock's moment: page, raise priority, add tag, escalate.
+
+Run by `sladesk.notify.actions.clock_moments` in the timer worker's firing transaction,
+after the moment's notifications are queued. Every change goes through the ticket
+services with the actor ``policy`` (``channel = system``) and the reason the policy gives:
+
+=================  ============================================================================
+action             effect
+=================  ============================================================================
+page               `pages.page_oncall` about the clock (repeats until acknowledged; resolved
+                   when the clock is met)
+raise_priority     `services.change_priority` — ``levels`` steps more urgent, capped at the most
+                   urgent, or at least ``to_priority``; the open clocks are re-targeted and their
+                   timers moved in the same transaction, logged with the reason
+add_tag            `services.add_tags`
+escalate           the next rung of the policy's ladder: `services.update_fields` sets the
+                   ``escalation_level`` / ``escalation_role`` / ``escalation_reason`` custom
+                   fields (as the portal's customer escalation does), and the rung is told by
+                   e-mail — its ``contact`` address, else the organization's account-team
+                   members whose role is the rung's role
+=================  ============================================================================
+
+**Once per timer generation.** Each action has a key
+``timer:<id>:<generation>:<kind>:<action>`` written into its ``action`` ticket event; an
+action whose key is already in the ticket's log is skipped, so a timer fired again (its
+transaction retried, a row restored) never raises a priority twice. A new generation (the
+clock re-targeted and its timer re-armed) is a new moment and acts again.
+
+**Outcomes** go into the ``action`` event (``outcome``: e.g. ``raised P2 → P1``, ``already
+P0``, ``tagged sla-breached``, ``escalated to level 1 (Customer Happiness Manager)``, ``at
+the top of the escalation ladder``). An action the life cycle refuses (a `ServiceError`,
+an unknown priority) is rolled back alone and logged ``failed: <why>``; the others still run.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+
+from sladesk.sla import SlaError
+from sladesk.tickets import clocks
+from sladesk.tickets.models import Channel, EventKind, SlaClock, Ticket, TicketEvent
+
+from . import Notification
+from .events import event, write_events
+from .links import ticket_url
+from .models import Timer, TimerKind
+from .outbox import enqueue, message
+from .recipients import Recipient, by_role
+
+__all__ = ["ACTOR", "PendingAction", "action_key", "run_actions"]
+
+logger = logging.getLogger(__name__)
+
+#: The actor label of every change an action makes (``actor_label`` of its events).
+ACTOR = "policy"
+_SYSTEM = str(Channel.SYSTEM)  # the channel of those events: "system"
+
+
+@dataclass
+class PendingAction:
+    """One non-notify action (a `sladesk.sla.MomentAction`) owed for a fired timer."""
+
+    ticket: Ticket
+    clock: SlaClock
+    timer: Timer
+    late: bool
+    action: Any
+
+
+def action_key(timer: Timer, clock: SlaClock, action: Any) -> str:
+    """``timer:<id>:<generation>:<kind>:<action key>``: the action's once-only identity.
+
+    The generation is the one the timer fired at — its clock's, after a breach was
+    recorded (recording a breach bumps the clock's generation, and the fired timer takes it).
+    """
+    return f"timer:{timer.pk}:{clock.generation}:{timer.kind}:{action.key}"
+
+
+def _done(keys: set[str], ticket_ids: set[int]) -> set[str]:
+    """The keys already in the tickets' logs (one query)."""
+    found = TicketEvent.objects.filter(
+        ticket_id__in=ticket_ids, kind=EventKind.ACTION, data__key__in=sorted(keys)
+    ).values_list("data", flat=True)
+    return {d.get("key") for d in found}
+
+
+def run_actions(pending: Sequence[PendingAction], moment: datetime) -> None:
+    """Run each action not yet run for its timer generation, logging its outcome."""
+    keys = {action_key(p.timer, p.clock, p.action) for p in pending}
+    done = _done(keys, {p.ticket.pk for p in pending})
+    events: list[TicketEvent] = []
+    for p in pending:
+        key = action_key(p.timer, p.clock, p.action)
+        if key in done:
+            logger.info("action %s already ran; skipped", key)
+            continue
+        done.add(key)
+        try:
+            with transaction.atomic():
+                outcome = _run(p, key, moment)
+        except (SlaError, ValueError) as exc:  # ServiceError is a ValueError
+            outcome = {"outcome": f"failed: {exc}"}
+        events.append(
+            event(
+                p.ticket.pk,
+                EventKind.ACTION,
+                moment,
+                actor=ACTOR,
+                key=key,
+                action=p.action.kind,
+                does=p.action.describe(),
+                moment=p.timer.kind,
+                metric=p.clock.metric,
+                timer=p.timer.pk,
+                late=p.late,
+                reason=p.action.reason,
+                **outcome,
+            )
+        )
+    write_events(events)
+
+
+def _why(p: PendingAction) -> str:
+    happened = "breached" if p.timer.kind == TimerKind.BREACH else "reached its warning point"
+    what = f"{p.clock.metric.replace('_', ' ')} {happened}"
+    return f"{what}: {p.action.reason}" if p.action.reason else what
+
+
+def _run(p: PendingAction, key: str, moment: datetime) -> dict[str, Any]:
+    kind = p.action.kind
+    if kind == "page":
+        return _page(p, moment)
+    if kind == "raise_priority":
+        return _raise(p)
+    if kind == "add_tag":
+        return _tag(p)
+    if kind == "escalate":
+        return _escalate(p, key, moment)
+    raise ValueError(f"unknown action {kind!r}")
+
+
+def _page(p: PendingAction, moment: datetime) -> dict[str, Any]:
+    from .pages import page_oncall
+
+    target = clocks.targets_of(p.ticket).get(p.clock.metric)
+    text = target.text if target is not None else p.clock.metric
+    metric = p.clock.metric.replace("_", " ")
+    if p.timer.kind == TimerKind.BREACH:
+        reason = f"{metric} target missed ({text})"
+    else:
+        reason = f"{metric} target at risk ({text})"
+    page = page_oncall(p.ticket, reason, clock=p.clock, now=moment)
+    return {"outcome": "paged", "page": page.pk}
+
+
+def _raise(p: PendingAction) -> dict[str, Any]:
+    from sladesk.tickets import services
+
+    policy = clocks.policy_of(p.ticket)
+    current = Ticket.objects.values_list("priority", flat=True).get(pk=p.ticket.pk)
+    rank = policy.rank(current)
+    if p.action.to_priority:
+        wanted = min(rank, policy.rank(p.action.to_priority))
+    else:
+        wanted = max(0, rank - p.action.levels)
+    new = policy.priorities[wanted].key
+    if new == current:
+        return {"outcome": f"already {current}", "priority": current}
+    services.change_priority(p.ticket, priority=new, actor=ACTOR, reason=_why(p), channel=_SYSTEM)
+    p.ticket.priority = new  # later actions of this batch see the raised priority
+    return {"outcome": f"raised {current} → {new}", "from": current, "to": new}
+
+
+def _tag(p: PendingAction) -> dict[str, Any]:
+    from sladesk.tickets import services
+
+    tag = p.action.tag
+    added = services.add_tags(p.ticket, tags=[tag], actor=ACTOR, reason=_why(p), channel=_SYSTEM)
+    return {"outcome": f"tagged {tag}" if added else f"already tagged {tag}", "tag": tag}
+
+
+def _escalate(p: PendingAction, key: str, moment: datetime) -> dict[str, Any]:
+    from sladesk.tickets import services
+
+    ladder = clocks.policy_of(p.ticket).escalation
+    fields = Ticket.objects.values_list("custom_fields", flat=True).get(pk=p.ticket.pk)
+    level = int((fields or {}).get("escalation_level") or 0)
+    if level >= len(ladder):
+        return {"outcome": "at the top of the escalation ladder", "level": level}
+    rung = ladder[level]
+    services.update_fields(
+        p.ticket,
+        custom_fields={
+            "escalation_level": level + 1,
+            "escalation_role": rung.role,
+            "escalation_reason": _why(p),
+        },
+        actor=ACTOR,
+        channel=_SYSTEM,
+    )
+    if rung.contact and "@" in rung.contact:
+        to = [Recipient("email", f"email:{rung.contact}", f"{rung.role} {rung.contact}")]
+    else:
+        to = by_role(p.ticket.organization_id, rung.role)
+    summary = f"{p.ticket.priority} ticket #{p.ticket.pk} escalated to the {rung.role} (level {rung.level})"
+    body = f"{p.ticket.subject}\n{_why(p)}"
+    rows = []
+    for r in to:
+        row_key = f"{key}:{r.channel}:{r.destination}"
+        notification = Notification(
+            idempotency_key=row_key,
+            channel=r.channel,  # type: ignore[arg-type]
+            summary=summary,
+            body=body,
+            severity="error",
+            ticket_ref=f"#{p.ticket.pk}",
+            ticket_url=ticket_url(p.ticket.pk),
+            extra={
+                "policy": p.ticket.policy_name,
+                "escalation_level": rung.level,
+                "role": rung.role,
+                "clock": p.clock.metric,
+            },
+        )
+        rows.append(
+            message(
+                notification, r, key=row_key, purpose="escalation", at=moment, ticket_id=p.ticket.pk
+            )
+        )
+    enqueue(rows)
+    return {
+        "outcome": f"escalated to level {rung.level} ({rung.role})",
+        "level": rung.level,
+        "role": rung.role,
+        "to": [r.label for r in to],
+        "notified": "queued" if to else f"no contact configured for the {rung.role}",
+    }

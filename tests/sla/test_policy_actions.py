@@ -1,0 +1,202 @@
+"""Policy-driven actions at a clock's moments (`Policy.actions_at`) and their file errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sladesk.sla import PolicyError, load_policy, load_policy_text
+
+POLICIES = Path(__file__).resolve().parents[2] / "policies"
+
+TINY = """\
+name: tiny
+title: Tiny policy
+calendars:
+  office:
+    timezone: Europe/Berlin
+    hours: {mon-fri: "09:00-17:00"}
+plans:
+  basic: {name: Basic}
+  gold: {name: Gold}
+priorities:
+  - {key: P1, name: Urgent}
+  - {key: P2, name: High}
+  - {key: P3, name: Normal}
+default_priority: P3
+targets:
+  - {first_response: 1 business day, resolution: 5 business days}
+escalation:
+  - {role: Team lead}
+  - {role: Head of support}
+"""
+
+
+def _tiny(extra: str) -> object:
+    return load_policy_text(TINY + extra, source="tiny.yaml")
+
+
+def _words(actions: tuple[object, ...]) -> list[str]:
+    return [a.describe() for a in actions]  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("name", "metric", "priority", "plan"),
+    [
+        ("particle-enterprise", "first_response", "P1", None),
+        ("particle-accelerator", "resolution", "P2", None),
+        ("esper", "next_update", "Sev2", "premium"),
+        ("freistilbox", "first_response", "urgent", "standard"),
+    ],
+)
+def test_seeds_without_actions_keep_the_default_notifications(
+    name: str, metric: str, priority: str, plan: str | None
+) -> None:
+    # given a seed policy that says nothing about actions
+    policy = load_policy(POLICIES / f"{name}.yaml")
+    # then a warning tells the assignee and the team, a breach also the account team
+    assert _words(policy.actions_at("warning", metric, priority, plan)) == ["notify assignee, team"]
+    assert _words(policy.actions_at("breach", metric, priority, plan)) == [
+        "notify assignee, team, account team"
+    ]
+
+
+def test_freistilbox_dispatch_breach_pages_on_call() -> None:
+    policy = load_policy(POLICIES / "freistilbox.yaml")
+    assert _words(policy.actions_at("breach", "dispatch", "normal")) == [
+        "notify assignee, team, account team",
+        "page on-call",
+    ]
+    assert _words(policy.actions_at("warning", "dispatch", "normal")) == ["notify assignee, team"]
+
+
+def test_houseware_first_response_breach_starts_the_next_step_of_the_ladder() -> None:
+    # given Houseware (seed 003): a three-level escalation ladder
+    policy = load_policy(POLICIES / "houseware.yaml")
+    assert [e.role for e in policy.escalation] == [
+        "Customer Happiness Manager",
+        "Head of Customer Experience",
+        "Chief Executive Officer",
+    ]
+    # when a first response breaches, then the account team hears and the ladder starts
+    actions = policy.actions_at("breach", "first_response", "P1")
+    assert _words(actions) == [
+        "notify assignee, team, account team",
+        "start the next step of the escalation ladder",
+    ]
+    assert "seed 003" in actions[1].reason
+    # and a warning does not escalate
+    assert _words(policy.actions_at("warning", "first_response", "P1")) == ["notify assignee, team"]
+
+
+def test_rows_add_to_the_defaults_and_match_their_selectors() -> None:
+    policy = _tiny(
+        """\
+actions:
+  - at: warning
+    metric: resolution
+    do: [{add_tag: resolution-at-risk}]
+  - at: breach
+    priority: [P1, P2]
+    plan: gold
+    do:
+      - raise_priority: 1
+      - page
+      - notify: account_team
+    reason: gold customers' breaches are raised
+  - at: breach
+    do: [{raise_priority: 1}, {add_tag: breached}, escalate]
+"""
+    )
+    assert _words(policy.actions_at("warning", "resolution", "P3")) == [  # type: ignore[attr-defined]
+        "notify assignee, team",
+        "add tag resolution-at-risk",
+    ]
+    assert _words(policy.actions_at("warning", "first_response", "P3")) == [  # type: ignore[attr-defined]
+        "notify assignee, team"
+    ]
+    gold = policy.actions_at("breach", "first_response", "High", "gold")  # type: ignore[attr-defined]
+    assert _words(gold) == [
+        "notify assignee, team, account team",
+        "raise priority by 1 level",
+        "page on-call",
+        "add tag breached",
+        "start the next step of the escalation ladder",
+    ]
+    assert gold[1].reason == "gold customers' breaches are raised"  # the first one wins
+    basic = policy.actions_at("breach", "first_response", "P2", "basic")  # type: ignore[attr-defined]
+    assert _words(basic) == [
+        "notify assignee, team, account team",
+        "raise priority by 1 level",
+        "add tag breached",
+        "start the next step of the escalation ladder",
+    ]
+
+
+def test_default_actions_false_leaves_only_the_rows() -> None:
+    policy = _tiny(
+        """\
+default_actions: false
+actions:
+  - {at: breach, do: [{notify: [team]}, {raise_priority: Urgent}]}
+"""
+    )
+    assert _words(policy.actions_at("warning", "first_response", "P3")) == []  # type: ignore[attr-defined]
+    actions = policy.actions_at("breach", "first_response", "P3")  # type: ignore[attr-defined]
+    assert _words(actions) == ["notify team", "raise priority to at least P1"]
+    assert actions[1].key == "raise_priority:P1"
+
+
+@pytest.mark.parametrize(
+    ("extra", "line", "words"),
+    [
+        ("actions:\n  - {at: breach, do: [page, reboot]}\n", 21, "unknown action 'reboot'"),
+        ("actions:\n  - {at: expiry, do: [page]}\n", 21, "'warning' or 'breach'"),
+        ("actions:\n  - at: breach\n    do: [{raise_priority: P9}]\n", 22, "unknown priority 'P9'"),
+        (
+            "actions:\n  - at: breach\n    do: [{raise_priority: 0}]\n",
+            22,
+            "greater than or equal to 1",
+        ),
+        ("actions:\n  - at: breach\n    do: [{page: true, add_tag: x}]\n", 22, "exactly one of"),
+        (
+            "actions:\n  - at: breach\n    plan: platinum\n    do: [page]\n",
+            22,
+            "unknown plan 'platinum'",
+        ),
+        ("actions:\n  - at: breach\n    do: [{notify: [boss]}]\n", 22, "notify"),
+        ("actions:\n  - at: breach\n    metric: uptime\n    do: [page]\n", 22, "metric"),
+        ("actions:\n  - {at: breach, do: []}\n", 21, "at least 1 item"),
+    ],
+)
+def test_bad_actions_name_file_line_and_problem(extra: str, line: int, words: str) -> None:
+    with pytest.raises(PolicyError) as err:
+        _tiny(extra)
+    assert str(err.value).startswith(f"tiny.yaml:{line}:")
+    assert words in str(err.value)
+
+
+def test_escalate_without_a_ladder_is_an_error() -> None:
+    text = TINY.split("escalation:")[0] + "actions:\n  - at: breach\n    do: [escalate]\n"
+    with pytest.raises(PolicyError) as err:
+        load_policy_text(text, source="tiny.yaml")
+    assert str(err.value).startswith("tiny.yaml:19:") and "escalation ladder" in str(err.value)
+
+
+def test_the_documented_example_is_a_valid_actions_block() -> None:
+    # given the YAML example of docs/policy.md's actions section on Houseware (P0-P3, a ladder)
+    docs = (POLICIES.parent / "docs" / "policy.md").read_text(encoding="utf-8")
+    section = docs.split("## `actions`", 1)[1]
+    example = section.split("```yaml\n", 1)[1].split("```", 1)[0]
+    seed = (POLICIES / "houseware.yaml").read_text(encoding="utf-8").split("\nactions:", 1)[0]
+    policy = load_policy_text(seed + "\n" + example, source="example.yaml")
+    # then a P1 first-response breach does what the comments say, once each
+    assert _words(policy.actions_at("breach", "first_response", "P1")) == [
+        "notify assignee, team, account team",
+        "page on-call",
+        "raise priority by 1 level",
+        "raise priority to at least P1",
+        "add tag sla-breached",
+        "start the next step of the escalation ladder",
+    ]
