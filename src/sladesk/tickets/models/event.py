@@ -27,6 +27,11 @@ class EventKind(models.TextChoices):
     FOLLOW_UP = "follow_up"
     NOTIFY = "notify"
     PAGE = "page"
+    MERGE = "merge"
+    SPLIT = "split"
+    LINK = "link"
+    ATTACHMENT = "attachment"
+    ESCALATION = "escalation"
 
 
 class AppendOnlyError(RuntimeError):

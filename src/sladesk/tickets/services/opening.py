@@ -27,6 +27,7 @@ from ..models import (
     Ticket,
 )
 from ._base import ServiceError, _add_tags, _lock, _Log, _refresh, _sanitize, _set_by, _snapshot
+from .attachments import _store, check_uploads
 
 __all__ = ["open_ticket", "refresh_clocks"]
 
@@ -46,6 +47,7 @@ def open_ticket(
     description_html: str | None = None,
     follow_up_of: Ticket | None = None,
     team: Team | None = None,
+    attachments: Sequence[Any] = (),
 ) -> Ticket:
     """Open a ticket under the organization's *current* policy file and start its clocks.
 
@@ -59,10 +61,11 @@ def open_ticket(
     agent reply) and continuous ones (no timer). ``team`` is where the ticket is routed
     (an inbound address's team); it is not an assignment, so dispatch stays open. Raises `UnknownPriorityError` for a
     priority the policy does not know and `ServiceError` when the requester belongs to
-    another organization.
+    another organization. ``attachments`` go on the first message (`add_attachments`).
     """
     if requester.organization_id != organization.pk:
         raise ServiceError("the requester is not a contact of this organization")
+    check_uploads(attachments)
     now = core_clock.now()
     fields = dict(custom_fields or {})
     actor = requester if actor is None else actor
@@ -117,6 +120,7 @@ def open_ticket(
             follow_up_of=follow_up_of.pk if follow_up_of else None,
             pages=pages,
         )
+        _store(message, attachments, log)
         if outcome.reasons:
             log.add(EventKind.RULE, priority=outcome.priority, reasons=outcome.reasons)
         changes = [
