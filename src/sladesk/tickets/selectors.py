@@ -303,23 +303,19 @@ _RELATION = {
     (LinkKind.MERGED, False): "merged from",
     (LinkKind.SPLIT, True): "split from",
     (LinkKind.SPLIT, False): "split off",
+    (LinkKind.FOLLOW_UP, True): "follow-up of",
+    (LinkKind.FOLLOW_UP, False): "follow-up",
 }
 
 
 def related_tickets(ticket: Ticket) -> list[RelatedTicket]:
     """Every ticket linked to ``ticket`` (links, merges, splits, follow-ups), oldest link
-    first, follow-ups after. Two queries; agents only (it may name other organizations)."""
-    out: list[RelatedTicket] = []
+    first. One query; agents only (it may name other organizations' tickets)."""
     links = TicketLink.objects.filter(Q(source=ticket) | Q(target=ticket)).select_related(
         "source__organization", "target__organization"
     )
+    out = []
     for row in links:
         mine = row.source_id == ticket.pk
         out.append(RelatedTicket(row.target if mine else row.source, _RELATION[(row.kind, mine)]))
-    follow = Q(follow_up_of_id=ticket.pk)
-    if ticket.follow_up_of_id is not None:
-        follow |= Q(pk=ticket.follow_up_of_id)
-    for other in Ticket.objects.filter(follow).select_related("organization").order_by("created_at", "id"):
-        relation = "follow-up of" if other.pk == ticket.follow_up_of_id else "follow-up"
-        out.append(RelatedTicket(other, relation))
     return out

@@ -22,13 +22,14 @@ class LinkKind(models.TextChoices):
     RELATED = "related", "Related"
     MERGED = "merged", "Merged into"
     SPLIT = "split", "Split from"
+    FOLLOW_UP = "follow_up", "Follow-up of"
 
 
 class TicketLink(models.Model):
     """One relation between two tickets, written only by the link/merge/split services.
 
-    Follow-up tickets (a customer's reply on a closed ticket) keep their own
-    ``Ticket.follow_up_of`` and are listed with the links by `selectors.related_tickets`.
+    Follow-up tickets also keep ``Ticket.follow_up_of`` (the API shows it); `open_ticket`
+    writes both. Listed by `selectors.related_tickets`.
     """
 
     source = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="links_out")

@@ -20,11 +20,13 @@ from .. import clocks
 from ..models import (
     Channel,
     EventKind,
+    LinkKind,
     Message,
     Metric,
     SlaClock,
     Status,
     Ticket,
+    TicketLink,
 )
 from ._base import ServiceError, _add_tags, _lock, _Log, _refresh, _sanitize, _set_by, _snapshot
 from .attachments import _store, check_uploads
@@ -94,6 +96,8 @@ def open_ticket(
             updated_at=now,
         )
         log = _Log(ticket, actor, channel, now)
+        if follow_up_of is not None:
+            TicketLink.objects.create(source=ticket, target=follow_up_of, kind=LinkKind.FOLLOW_UP, created_at=now)
         pages = policy.pages_on_create(ticket.priority, now, plan or None, region or None)
         all_tags = _add_tags(ticket, [*tags, *outcome.tags])
         message = Message.objects.create(
