@@ -27,7 +27,7 @@ def escalation_level(ticket: Ticket) -> int:
 
 def escalate(ticket: Ticket, *, actor: Any, reason: str, channel: str = Channel.WEB) -> Ticket:
     """Climb one rung of the ticket's escalation ladder (Houseware: Customer Happiness
-    Manager → Head of Customer Success → Chief Executive Officer) and say why.
+    Manager → Head of Customer Experience → Chief Executive Officer) and say why.
 
     The customer or an agent may escalate; ``reason`` is required. The level, the rung's
     role and the reason are kept in the ticket's ``custom_fields`` (``escalation_level``,
