@@ -51,8 +51,11 @@ def test_merge_form_merges_and_lands_on_the_target(client, ui, second):
     assert "Merged into" in source and 'id="merge-form"' not in source
     # its requester sees the public note in the portal; Bright's contact cannot see either ticket
     client.force_login(ui.acme_contact.user)
-    assert b"has been merged into" in client.get(f"/portal/tickets/{second.pk}/").content
-    assert b"since Monday" in client.get(f"/portal/tickets/{ui.acme_ticket.pk}/").content
+    portal_source = client.get(f"/portal/tickets/{second.pk}/").content.decode()
+    assert "has been merged into" in portal_source
+    assert f'merged into <a href="/portal/tickets/{ui.acme_ticket.pk}/">' in portal_source
+    portal_target = client.get(f"/portal/tickets/{ui.acme_ticket.pk}/").content.decode()
+    assert "since Monday" in portal_target and f"from #{second.pk}" in portal_target
     client.force_login(ui.bright_contact.user)
     for pk in (second.pk, ui.acme_ticket.pk):
         assert client.get(f"/portal/tickets/{pk}/").status_code == 404

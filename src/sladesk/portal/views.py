@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from sladesk.core import clock
 from sladesk.core.policies import get_policy
 from sladesk.tickets import selectors, services
-from sladesk.tickets.models import Channel, Ticket
+from sladesk.tickets.models import Channel, Status, Ticket
 from sladesk.tickets.services import ServiceError
 from sladesk.web.access import contact_required
 from sladesk.web.clocks import metric_label, status_colour, status_text, urgent_badge
@@ -92,6 +92,7 @@ def ticket_detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
     level = services.escalation_level(ticket)
     context = {
         "ticket": ticket,
+        "merged_into": services.merge_target(ticket) if ticket.status == Status.CLOSED else None,
         "messages_list": list(ticket.messages.all()),
         "clocks": clocks,
         "reply_form": ReplyForm(),
