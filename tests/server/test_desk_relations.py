@@ -212,3 +212,18 @@ def test_timeline_words_for_merge_split_link_files_and_escalation(client, ui, se
     assert f"merged into #{ui.acme_ticket.pk} (1 message(s) moved, requester told)" in source
     bright = [text for _, text in client.get(f"/desk/tickets/{ui.bright_ticket.pk}/").context["events"]]
     assert "escalated to level 1 (Customer Happiness Manager): slow" in bright
+
+
+def test_telling_the_requester_of_a_mailed_ticket_queues_the_mail(client, ui, mailed):
+    from sladesk.notify.models import OutboxMessage
+
+    ticket, message, _ = mailed
+    before = set(OutboxMessage.objects.values_list("pk", flat=True))
+    services.merge(ticket, into=ui.acme_ticket, actor=ui.agent, notify_requester=True)
+    (mail,) = OutboxMessage.objects.exclude(pk__in=before)
+    assert (mail.purpose, mail.ticket_id) == ("customer_reply", ticket.pk)
+    assert mail.destination == f"email:{ui.acme_contact.email}"
+    assert f"merged into #{ui.acme_ticket.pk}" in str(mail.payload)
+    # and the original email of the moved message is still one click away on the target
+    client.force_login(ui.agent)
+    assert f'href="/desk/messages/{message.pk}/email/"' in _page(client, ui.acme_ticket).content.decode()

@@ -80,7 +80,7 @@ def _agent_only(actor: Any, what: str) -> None:
 def _lock_pair(a: Ticket, b: Ticket) -> tuple[Ticket, Ticket]:
     """Both tickets locked, always in ticket-number order (two merges never deadlock)."""
     if a.pk == b.pk:
-        raise ServiceError(f"#{a.pk} cannot be related to itself")
+        raise ServiceError(f"#{a.pk} cannot be merged into or linked to itself")
     first, second = sorted((a, b), key=lambda t: t.pk)
     locked = {t.pk: t for t in (_lock(first), _lock(second))}
     return locked[a.pk], locked[b.pk]
