@@ -123,10 +123,12 @@ def test_escalation_climbs_houseware_ladder_with_a_reason(client, ui):
     ticket = Ticket.objects.get(pk=ui.bright_ticket.pk)
     assert ticket.custom_fields["escalation_level"] == 1
     assert ticket.custom_fields["escalation_role"] == "Customer Happiness Manager"
-    event = TicketEvent.objects.filter(ticket=ticket, kind=EventKind.FIELDS).get()
+    event = TicketEvent.objects.filter(ticket=ticket, kind=EventKind.ESCALATION).get()
     assert event.actor_user == ui.bright_contact.user
+    assert event.data == {"level": 1, "role": "Customer Happiness Manager", "reason": "no answer for a day"}
     for _ in range(3):
-        client.post(url, {"reason": "still nothing"})
+        page = client.post(url, {"reason": "still nothing"}, follow=True)
+    assert b"top of the escalation ladder" in page.content
     ticket.refresh_from_db()
     assert ticket.custom_fields["escalation_level"] == 3  # the ladder has three steps
     assert ticket.custom_fields["escalation_role"] == "Chief Executive Officer"

@@ -23,28 +23,53 @@ from sladesk.tickets.services import ServiceError
 from sladesk.web.access import agent_required
 
 from . import presence
-from .forms import AssignForm, FieldsForm, MessageForm, PriorityForm, StatusForm
+from .forms import (
+    AssignForm,
+    FieldsForm,
+    LinkForm,
+    MergeForm,
+    MessageForm,
+    PriorityForm,
+    SplitForm,
+    StatusForm,
+)
 from .views import _ticket
 
-__all__ = ["acknowledge_page", "assign", "fields", "heartbeat", "message", "priority", "status"]
+__all__ = [
+    "acknowledge_page",
+    "assign",
+    "fields",
+    "heartbeat",
+    "link",
+    "merge",
+    "message",
+    "priority",
+    "split",
+    "status",
+    "unlink",
+]
 
 
-def _action(handler: Callable[[HttpRequest, Ticket], str]) -> Callable[..., HttpResponse]:
-    """POST only, agents only, visible ticket only; run ``handler``, flash, redirect back."""
+def _action(handler: Callable[[HttpRequest, Ticket], str | tuple[str, int]]) -> Callable[..., HttpResponse]:
+    """POST only, agents only, visible ticket only; run ``handler``, flash, redirect back
+    (or to the ticket whose number the handler returns with its message)."""
 
     @wraps(handler)
     @require_POST
     @agent_required
     def view(request: HttpRequest, ticket_id: int) -> HttpResponse:
         ticket = _ticket(request, ticket_id)
+        goto = ticket.pk
         try:
             done = handler(request, ticket)
         except (ServiceError, ValueError) as exc:
             messages.error(request, str(exc))
         else:
+            if isinstance(done, tuple):
+                done, goto = done
             level = messages.SUCCESS if not done.startswith("!") else messages.ERROR
             messages.add_message(request, level, done.lstrip("!"))
-        return redirect("desk:ticket", ticket_id=ticket.pk)
+        return redirect("desk:ticket", ticket_id=goto)
 
     return view
 
@@ -55,15 +80,74 @@ def _errors(form: Any) -> str:
 
 @_action
 def message(request: HttpRequest, ticket: Ticket) -> str:
-    form = MessageForm(request.POST)
+    form = MessageForm(request.POST, request.FILES)
     if not form.is_valid():
         return _errors(form)
-    body = form.cleaned_data["body"]
+    body, files = form.cleaned_data["body"], form.cleaned_data["files"]
     if form.cleaned_data["kind"] == "note":
-        services.add_note(ticket, author=request.user, body=body)
+        services.add_note(ticket, author=request.user, body=body, attachments=files)
         return "Internal note added."
-    services.reply(ticket, author=request.user, body=body)
+    services.reply(ticket, author=request.user, body=body, attachments=files)
     return "Reply sent."
+
+
+def _other(request: HttpRequest, number: int) -> Ticket:
+    other = selectors.visible_tickets(request.user).filter(pk=number).first()
+    if other is None:
+        raise ServiceError(f"there is no ticket #{number}")
+    return other
+
+
+@_action
+def merge(request: HttpRequest, ticket: Ticket) -> str | tuple[str, int]:
+    """Merge this ticket into another (`services.merge`); lands on the target."""
+    form = MergeForm(request.POST)
+    if not form.is_valid():
+        return _errors(form)
+    data = form.cleaned_data
+    target = services.merge(
+        ticket,
+        into=_other(request, data["into"]),
+        actor=request.user,
+        notify_requester=data["notify_requester"],
+        note=data["note"],
+    )
+    told = " The requester was told." if data["notify_requester"] else ""
+    return f"#{ticket.pk} merged into #{target.pk}.{told}", target.pk
+
+
+@_action
+def split(request: HttpRequest, ticket: Ticket) -> str | tuple[str, int]:
+    """Split the ticked messages off into a new ticket (`services.split`); lands on it."""
+    ids = list(ticket.messages.values_list("pk", flat=True))
+    form = SplitForm(request.POST, message_ids=ids)
+    if not form.is_valid():
+        return _errors(form)
+    new = services.split(
+        ticket, messages=form.cleaned_data["messages"], actor=request.user, subject=form.cleaned_data["subject"]
+    )
+    return f"Split off into #{new.pk}.", new.pk
+
+
+@_action
+def link(request: HttpRequest, ticket: Ticket) -> str:
+    form = LinkForm(request.POST)
+    if not form.is_valid():
+        return _errors(form)
+    other = _other(request, form.cleaned_data["other"])
+    services.link(ticket, other, actor=request.user)
+    return f"Linked to #{other.pk}."
+
+
+@_action
+def unlink(request: HttpRequest, ticket: Ticket) -> str:
+    form = LinkForm(request.POST)
+    if not form.is_valid():
+        return _errors(form)
+    other = _other(request, form.cleaned_data["other"])
+    if not services.unlink(ticket, other, actor=request.user):
+        return f"!#{ticket.pk} and #{other.pk} were not linked."
+    return f"Unlinked #{other.pk}."
 
 
 @_action

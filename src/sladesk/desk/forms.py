@@ -8,17 +8,68 @@ import yaml
 from django import forms
 
 from sladesk.accounts.models import Team
+from sladesk.portal.forms import MultipleFileField
 from sladesk.tickets.models import Status
 from sladesk.tickets.services import TRANSITIONS
 
-__all__ = ["AssignForm", "FieldsForm", "MessageForm", "PriorityForm", "StatusForm"]
+__all__ = [
+    "AssignForm",
+    "FieldsForm",
+    "LinkForm",
+    "MergeForm",
+    "MessageForm",
+    "PriorityForm",
+    "SplitForm",
+    "StatusForm",
+]
 
 
 class MessageForm(forms.Form):
-    """A public reply (``kind=reply``) or an internal note (``kind=note``)."""
+    """A public reply (``kind=reply``) or an internal note (``kind=note``), with files."""
 
     body = forms.CharField(widget=forms.Textarea, strip=True)
     kind = forms.ChoiceField(choices=(("reply", "Public reply"), ("note", "Internal note")), initial="reply")
+    files = MultipleFileField(label="Attachments")
+
+
+class MergeForm(forms.Form):
+    """Merge this ticket into ticket ``into`` (its number, ``#`` allowed)."""
+
+    into = forms.CharField(max_length=20, strip=True, label="Merge into ticket #")
+    notify_requester = forms.BooleanField(required=False, label="Tell the requester (public note)")
+    note = forms.CharField(max_length=2000, required=False, strip=True)
+
+    def clean_into(self) -> int:
+        return _ticket_number(self.cleaned_data["into"])
+
+
+class SplitForm(forms.Form):
+    """Split the checked messages off into a new ticket."""
+
+    messages = forms.TypedMultipleChoiceField(coerce=int, choices=(), error_messages={
+        "required": "Tick the messages to split off."
+    })
+    subject = forms.CharField(max_length=300, required=False, strip=True)
+
+    def __init__(self, *args: Any, message_ids: list[int], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["messages"].choices = [(pk, pk) for pk in message_ids]
+
+
+class LinkForm(forms.Form):
+    """Relate this ticket to ticket ``other`` (its number)."""
+
+    other = forms.CharField(max_length=20, strip=True, label="Related ticket #")
+
+    def clean_other(self) -> int:
+        return _ticket_number(self.cleaned_data["other"])
+
+
+def _ticket_number(text: str) -> int:
+    number = text.strip().lstrip("#")
+    if not number.isdigit() or len(number) > 18:
+        raise forms.ValidationError(f"{text!r} is not a ticket number")
+    return int(number)
 
 
 class PriorityForm(forms.Form):

@@ -48,4 +48,24 @@ def describe(event: Any) -> str:
         return f"policy action at {metric} {d.get('moment', '')}: {d.get('does', '')} — {d.get('outcome', '')}"
     if kind == "page":
         return f"page {d.get('action', '')}" + (f": {d['reason']}" if d.get("reason") else "")
+    return _relations(kind, d)
+
+
+def _relations(kind: str, d: dict[str, Any]) -> str:
+    """Merge, split, link, attachment and escalation events."""
+    if kind == "merge":
+        n = len(d.get("messages") or [])
+        if d.get("into"):
+            told = ", requester told" if d.get("notified") else ""
+            return f"merged into #{d['into']} ({n} message(s) moved{told})"
+        return f"#{d.get('from')} merged into this ticket ({n} message(s) moved here)"
+    if kind == "split":
+        n = len(d.get("messages") or [])
+        return f"{n} message(s) split off into #{d['to']}" if d.get("to") else f"split from #{d.get('from')}"
+    if kind == "link":
+        return f"{d.get('action', 'linked')} #{d.get('ticket')}"
+    if kind == "attachment":
+        return "attached " + ", ".join(str(f.get("filename")) for f in d.get("files") or [])
+    if kind == "escalation":
+        return f"escalated to level {d.get('level')} ({d.get('role')}): {d.get('reason', '')}"
     return kind

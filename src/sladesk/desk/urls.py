@@ -7,7 +7,7 @@ from django.urls import path
 from sladesk.web import attachments
 from sladesk.web.access import agent_required
 
-from . import actions, settings_views, views
+from . import actions, originals, settings_views, views
 
 app_name = "desk"
 
@@ -27,6 +27,12 @@ urlpatterns = [
         name="acknowledge_page",
     ),
     path("tickets/<int:ticket_id>/presence/", actions.heartbeat, name="heartbeat"),
+    path("tickets/<int:ticket_id>/merge/", actions.merge, name="merge"),
+    path("tickets/<int:ticket_id>/split/", actions.split, name="split"),
+    path("tickets/<int:ticket_id>/link/", actions.link, name="link"),
+    path("tickets/<int:ticket_id>/unlink/", actions.unlink, name="unlink"),
+    path("messages/<int:message_id>/email/", originals.original_email, name="original_email"),
+    path("messages/<int:message_id>/email.eml", originals.original_email_download, name="original_email_download"),
     path("attachments/<int:attachment_id>/", agent_required(attachments.serve), name="attachment"),
     path("settings/", settings_views.policies, name="settings"),
     path("settings/policies/<str:name>/", settings_views.policy_detail, name="policy"),

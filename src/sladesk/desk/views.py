@@ -14,6 +14,7 @@ from django.shortcuts import render
 from sladesk.core import clock
 from sladesk.core.policies import available_policies
 from sladesk.notify.models import Page, PageState
+from sladesk.intake.originals import originals_of
 from sladesk.tickets import selectors
 from sladesk.tickets.models import Channel, Status, Ticket
 from sladesk.web.access import agent_required
@@ -108,8 +109,11 @@ def ticket_detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
     ticket = _ticket(request, ticket_id)
     policy = ticket.policy
     context = _panel_context(request, ticket)
+    messages_list = list(ticket.messages.all())
     context.update(
-        messages_list=list(ticket.messages.all()),
+        messages_list=messages_list,
+        original_ids=set(originals_of(m.pk for m in messages_list if m.channel == Channel.EMAIL)),
+        related=selectors.related_tickets(ticket),
         events=[(e, describe(e)) for e in selectors.ticket_events(ticket)],
         message_form=MessageForm(),
         priority_form=PriorityForm(policy=policy, initial={"priority": ticket.priority}),

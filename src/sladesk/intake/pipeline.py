@@ -29,7 +29,6 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
@@ -46,7 +45,7 @@ from sladesk.intake.email import (
     verify_reply_address,
 )
 from sladesk.tickets import services
-from sladesk.tickets.models import Attachment, Channel, EventKind, Message, Ticket, TicketEvent
+from sladesk.tickets.models import Channel, EventKind, Message, Ticket, TicketEvent
 
 from . import outbound
 from .conf import conf
@@ -286,17 +285,18 @@ def _priority(policy_name: str, subject: str, route: Route | None) -> tuple[str 
 
 
 def _store_attachments(row: InboundMessage, parsed: ParsedMessage, message: Message) -> None:
+    """Parts up to ``max_attachment_bytes`` become attachments (`services.add_attachments`,
+    an ``attachment`` event by the sender); larger ones stay in the raw mail, noted in ``reason``."""
     limit = conf().max_attachment_bytes
-    notes = []
+    notes, uploads = [], []
     for part in parsed.attachments:
         if part.size > limit:
             notes.append(f"{part.filename} ({part.size} bytes) kept in the raw message only: over {limit} bytes")
             continue
-        att = Attachment(
-            message=message, filename=part.filename[:255], content_type=part.content_type[:200], size=part.size
-        )
-        att.file.save(part.filename[:100] or "attachment", ContentFile(part.payload), save=False)
-        att.save()
+        uploads.append((part.filename[:255] or "attachment", part.payload, part.content_type[:200]))
+    if uploads:
+        author = message.author_contact or row.from_address or None
+        services.add_attachments(message, uploads, actor=author, channel=Channel.EMAIL)
     if notes:
         row.reason = "; ".join([row.reason, *notes]).strip("; ")
 

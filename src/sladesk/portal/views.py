@@ -18,10 +18,9 @@ from django.views.decorators.http import require_POST
 from sladesk.core import clock
 from sladesk.core.policies import get_policy
 from sladesk.tickets import selectors, services
-from sladesk.tickets.models import Channel, Ticket
+from sladesk.tickets.models import Channel, Status, Ticket
 from sladesk.tickets.services import ServiceError
 from sladesk.web.access import contact_required
-from sladesk.web.attachments import attach_files
 from sladesk.web.clocks import metric_label, status_colour, status_text, urgent_badge
 
 from .forms import EscalateForm, NewTicketForm, ReplyForm
@@ -61,18 +60,21 @@ def new_ticket(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return render(request, "portal/new.html", {"form": form}, status=400)
     contact = request.user.contact
-    ticket = services.open_ticket(
-        organization=contact.organization,
-        requester=contact,
-        subject=form.cleaned_data["subject"],
-        description=form.cleaned_data["description"],
-        priority=form.cleaned_data.get("priority") or None,
-        custom_fields=form.custom_values(),
-        channel=Channel.WEB,
-        actor=request.user,
-    )
-    if form.cleaned_data["files"]:
-        attach_files(ticket.messages.get(), form.cleaned_data["files"])
+    try:
+        ticket = services.open_ticket(
+            organization=contact.organization,
+            requester=contact,
+            subject=form.cleaned_data["subject"],
+            description=form.cleaned_data["description"],
+            priority=form.cleaned_data.get("priority") or None,
+            custom_fields=form.custom_values(),
+            channel=Channel.WEB,
+            actor=request.user,
+            attachments=form.cleaned_data["files"],
+        )
+    except ServiceError as exc:
+        form.add_error("files", str(exc))
+        return render(request, "portal/new.html", {"form": form}, status=400)
     messages.success(request, f"Ticket #{ticket.pk} submitted.")
     return redirect("portal:ticket", ticket_id=ticket.pk)
 
@@ -87,9 +89,10 @@ def ticket_detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
         {"status": s, "label": metric_label(s.metric), "colour": status_colour(s, now), "text": status_text(s, now)}
         for s in selectors.clock_statuses(ticket, now)
     ]
-    level = int(ticket.custom_fields.get("escalation_level") or 0)
+    level = services.escalation_level(ticket)
     context = {
         "ticket": ticket,
+        "merged_into": services.merge_target(ticket) if ticket.status == Status.CLOSED else None,
         "messages_list": list(ticket.messages.all()),
         "clocks": clocks,
         "reply_form": ReplyForm(),
@@ -112,12 +115,12 @@ def reply(request: HttpRequest, ticket_id: int) -> HttpResponse:
         messages.error(request, "Write a message before sending.")
         return redirect("portal:ticket", ticket_id=ticket.pk)
     try:
-        message = services.reply(ticket, author=request.user, body=form.cleaned_data["body"])
+        message = services.reply(
+            ticket, author=request.user, body=form.cleaned_data["body"], attachments=form.cleaned_data["files"]
+        )
     except ServiceError as exc:
         messages.error(request, str(exc))
         return redirect("portal:ticket", ticket_id=ticket.pk)
-    if form.cleaned_data["files"]:
-        attach_files(message, form.cleaned_data["files"])
     if message.ticket_id != ticket.pk:
         messages.success(request, f"This ticket was closed; your message opened follow-up #{message.ticket_id}.")
         return redirect("portal:ticket", ticket_id=message.ticket_id)
@@ -128,27 +131,16 @@ def reply(request: HttpRequest, ticket_id: int) -> HttpResponse:
 @require_POST
 @contact_required
 def escalate(request: HttpRequest, ticket_id: int) -> HttpResponse:
-    """One step up the policy's escalation ladder, with the customer's reason.
-
-    Recorded through `services.update_fields` (``escalation_level``, ``escalation_role``,
-    ``escalation_reason`` custom fields: a ``fields`` event in the ticket's log).
-    """
+    """One step up the policy's escalation ladder, with the customer's reason (`services.escalate`)."""
     ticket = _ticket(request, ticket_id)
-    ladder = ticket.policy.escalation
-    level = int(ticket.custom_fields.get("escalation_level") or 0)
     form = EscalateForm(request.POST)
-    if not ladder or level >= len(ladder) or not form.is_valid():
-        messages.error(request, "This ticket cannot be escalated further." if form.is_valid() else "Tell us why you escalate.")
+    if not form.is_valid():
+        messages.error(request, "Tell us why you escalate.")
         return redirect("portal:ticket", ticket_id=ticket.pk)
-    step = ladder[level]
-    services.update_fields(
-        ticket,
-        custom_fields={
-            "escalation_level": level + 1,
-            "escalation_role": step.role,
-            "escalation_reason": form.cleaned_data["reason"],
-        },
-        actor=request.user,
-    )
-    messages.success(request, f"Escalated to the {step.role}.")
+    try:
+        ticket = services.escalate(ticket, actor=request.user, reason=form.cleaned_data["reason"])
+    except ServiceError as exc:
+        messages.error(request, str(exc))
+        return redirect("portal:ticket", ticket_id=ticket.pk)
+    messages.success(request, f"Escalated to the {ticket.custom_fields['escalation_role']}.")
     return redirect("portal:ticket", ticket_id=ticket.pk)

@@ -9,7 +9,16 @@ from __future__ import annotations
 from django.contrib import admin
 from django.http import HttpRequest
 
-from .models import Attachment, Message, PolicyVersion, SlaClock, Tag, Ticket, TicketEvent
+from .models import (
+    Attachment,
+    Message,
+    PolicyVersion,
+    SlaClock,
+    Tag,
+    Ticket,
+    TicketEvent,
+    TicketLink,
+)
 
 __all__: list[str] = []
 
@@ -45,6 +54,7 @@ class ClockInline(ReadOnlyInline):
 
 class MessageInline(ReadOnlyInline):
     model = Message
+    fk_name = "ticket"
     fields = ("created_at", "public", "from_customer", "author_user", "author_contact", "body_text")
     readonly_fields = fields
 
@@ -85,6 +95,13 @@ class MessageAdmin(ReadOnlyAdmin):
     list_display = ("ticket", "created_at", "public", "from_customer", "channel")
     list_filter = ("public", "from_customer", "channel")
     list_select_related = ("ticket",)
+
+
+@admin.register(TicketLink)
+class TicketLinkAdmin(ReadOnlyAdmin):
+    list_display = ("source", "kind", "target", "created_at", "created_by")
+    list_filter = ("kind",)
+    list_select_related = ("source", "target", "created_by")
 
 
 @admin.register(Attachment)

@@ -10,10 +10,11 @@ only its own organization's tickets and never internal notes; anyone else sees n
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet, prefetch_related_objects
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
 
 from sladesk.accounts.roles import Role, role_of
 from sladesk.core import clock as core_clock
@@ -21,12 +22,23 @@ from sladesk.core.policies import policy_for_digest, targets_for
 
 from . import clocks
 from .clocks import ClockStatus
-from .models import Attachment, ClockState, Message, PolicyVersion, SlaClock, Ticket, TicketEvent
+from .models import (
+    Attachment,
+    ClockState,
+    LinkKind,
+    Message,
+    PolicyVersion,
+    SlaClock,
+    Ticket,
+    TicketEvent,
+    TicketLink,
+)
 
 __all__ = [
     "clock_statuses",
     "filter_tickets",
     "get_ticket",
+    "related_tickets",
     "ticket_events",
     "ticket_list",
     "ticket_summaries",
@@ -269,3 +281,41 @@ def clock_statuses(ticket: Ticket, now: datetime | None = None) -> list[ClockSta
     }
     rows = sorted(ticket.clocks.all(), key=lambda c: order.get(c.metric, 9))
     return [clocks.status_of(c, targets.get(c.metric), now) for c in rows]
+
+
+@dataclass(frozen=True)
+class RelatedTicket:
+    """Another ticket and how it relates to the one being viewed.
+
+    ``relation``: ``related``, ``merged into`` / ``merged from``, ``split from`` /
+    ``split off``, ``follow-up of`` / ``follow-up`` (a customer's reply on a closed
+    ticket, `Ticket.follow_up_of`).
+    """
+
+    ticket: Ticket
+    relation: str
+
+
+_RELATION = {
+    (LinkKind.RELATED, True): "related",
+    (LinkKind.RELATED, False): "related",
+    (LinkKind.MERGED, True): "merged into",
+    (LinkKind.MERGED, False): "merged from",
+    (LinkKind.SPLIT, True): "split from",
+    (LinkKind.SPLIT, False): "split off",
+    (LinkKind.FOLLOW_UP, True): "follow-up of",
+    (LinkKind.FOLLOW_UP, False): "follow-up",
+}
+
+
+def related_tickets(ticket: Ticket) -> list[RelatedTicket]:
+    """Every ticket linked to ``ticket`` (links, merges, splits, follow-ups), oldest link
+    first. One query; agents only (it may name other organizations' tickets)."""
+    links = TicketLink.objects.filter(Q(source=ticket) | Q(target=ticket)).select_related(
+        "source__organization", "target__organization"
+    )
+    out = []
+    for row in links:
+        mine = row.source_id == ticket.pk
+        out.append(RelatedTicket(row.target if mine else row.source, _RELATION[(row.kind, mine)]))
+    return out

@@ -1,35 +1,17 @@
-"""Files on messages: storing uploads and serving them to those who may read the message.
+"""Serving files on messages to those who may read the message.
 
-`attach_files` is the one writer of `Attachment` rows from the web UI. It runs after the
-message's service call (``services.reply`` takes no files yet); it belongs in
-`sladesk.tickets.services` once a service for attachments exists.
+Files are written by the ticket services (``attachments=`` of ``services.reply`` and
+``services.open_ticket``, or ``services.add_attachments``), never here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
-from django.core.files.uploadedfile import UploadedFile
 from django.http import FileResponse, Http404, HttpRequest
 
 from sladesk.tickets import selectors
-from sladesk.tickets.models import Attachment, Message
+from sladesk.tickets.models import Attachment
 
-__all__ = ["MAX_BYTES", "attach_files", "serve"]
-
-MAX_BYTES = 20 * 1024 * 1024  # per file
-
-
-def attach_files(message: Message, files: Iterable[UploadedFile]) -> list[Attachment]:
-    """Store ``files`` under ``MEDIA_ROOT/attachments/`` as attachments of ``message``."""
-    out = []
-    for f in files:
-        name = (f.name or "file").rsplit("/", 1)[-1][:255]
-        att = Attachment(message=message, filename=name, content_type=f.content_type or "", size=f.size or 0)
-        att.file.save(name, f, save=False)
-        att.save()
-        out.append(att)
-    return out
+__all__ = ["serve"]
 
 
 def serve(request: HttpRequest, attachment_id: int) -> FileResponse:

@@ -1,4 +1,5 @@
-"""Ticket endpoints: list, create, retrieve, update, reply, note, pending, resume, solve.
+"""Ticket endpoints: list, create, retrieve, update, reply, note, pending, resume, solve
+(merge, split, links, escalate, original email: `sladesk.api.views.relations`).
 
 Each handler parses its input with a serializer, checks access (role permission classes,
 then row visibility through `sladesk.tickets.selectors`, so another organization's
@@ -41,6 +42,7 @@ from sladesk.tickets import selectors, services
 from sladesk.tickets.models import Channel, Message, Ticket
 
 from .base import EnvelopeMixin, errors
+from .relations import TicketRelationsMixin
 
 __all__ = ["TicketViewSet"]
 
@@ -77,8 +79,10 @@ _STATUS_SCHEMA: dict[str, Any] = {
         responses={200: TicketDetailSerializer, **errors(400, 403, 404, 409)},
     ),
 )
-class TicketViewSet(EnvelopeMixin, viewsets.GenericViewSet):
-    """Tickets the caller may see: agents all, a contact its own organization's."""
+class TicketViewSet(TicketRelationsMixin, EnvelopeMixin, viewsets.GenericViewSet):
+    """Tickets the caller may see: agents all, a contact its own organization's.
+
+    Merge, split, links, escalation and original emails: `TicketRelationsMixin`."""
 
     permission_classes = (IsDeskUser,)
     pagination_class = TicketPagination

@@ -2,6 +2,7 @@
 
 from .clock import ClockState, Metric, SlaClock
 from .event import EventKind, TicketEvent
+from .link import LinkKind, TicketLink
 from .message import Attachment, Message
 from .policy import PolicyVersion
 from .ticket import Channel, Status, Tag, Ticket
@@ -11,6 +12,7 @@ __all__ = [
     "Channel",
     "ClockState",
     "EventKind",
+    "LinkKind",
     "Message",
     "Metric",
     "PolicyVersion",
@@ -19,4 +21,5 @@ __all__ = [
     "Tag",
     "Ticket",
     "TicketEvent",
+    "TicketLink",
 ]

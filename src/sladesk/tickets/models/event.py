@@ -28,6 +28,11 @@ class EventKind(models.TextChoices):
     NOTIFY = "notify"
     PAGE = "page"
     ACTION = "action"
+    MERGE = "merge"
+    SPLIT = "split"
+    LINK = "link"
+    ATTACHMENT = "attachment"
+    ESCALATION = "escalation"
 
 
 class AppendOnlyError(RuntimeError):

@@ -18,7 +18,8 @@ class Message(models.Model):
     Exactly one author is set: ``author_user`` for staff (or a contact acting through a
     login) or ``author_contact`` for the customer person. ``from_customer`` says which side
     wrote it (it drives the SLA clocks). ``body_html`` is sanitized with ``nh3`` before
-    storage; ``body_text`` is the plain text.
+    storage; ``body_text`` is the plain text. ``origin_ticket`` is set when a merge or a
+    split moved the message here from another ticket (null: written on this ticket).
     """
 
     ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="messages")
@@ -42,6 +43,15 @@ class Message(models.Model):
     body_html = models.TextField(blank=True, default="")
     channel = models.CharField(max_length=16, choices=Channel.choices, default=Channel.WEB)
     created_at = models.DateTimeField(default=now)
+    origin_ticket = models.ForeignKey(
+        "tickets.Ticket",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        db_index=False,
+        related_name="+",
+        help_text="the ticket it was written on, when a merge or split moved it here",
+    )
 
     class Meta:
         ordering = ("created_at", "id")

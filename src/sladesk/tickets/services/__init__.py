@@ -30,13 +30,22 @@ change_priority        open clocks re-targeted (same used time); a resolution
                        and restarts under the new priority's target
 solve                  resolution met; other open clocks cancelled
 reopen                 resolution counts again (used kept); next_update restarts
+merge A into B         A's open clocks cancelled (timers too), A closed; B's kept
+split                  the new ticket's clocks start at the first moved message
+escalate               no clock moves (the ladder names people, not targets)
 =====================  ===========================================================
+
+Merge, split and link: `sladesk.tickets.services.relations`; files on messages:
+`sladesk.tickets.services.attachments`; the escalation ladder:
+`sladesk.tickets.services.escalation`.
 """
 
 from __future__ import annotations
 
 from ._base import TRANSITIONS, InvalidTransition, ServiceError
+from .attachments import MAX_ATTACHMENT_BYTES, add_attachments
 from .conversation import add_note, reply
+from .escalation import escalate, escalation_level
 from .fields import add_tags, assign, retarget_policy, update_fields
 from .lifecycle import (
     change_priority,
@@ -49,17 +58,25 @@ from .lifecycle import (
     solve,
 )
 from .opening import open_ticket, refresh_clocks
+from .relations import link, merge, merge_target, split, unlink
 
 __all__ = [
+    "MAX_ATTACHMENT_BYTES",
     "TRANSITIONS",
     "InvalidTransition",
     "ServiceError",
+    "add_attachments",
     "add_note",
     "add_tags",
     "assign",
     "change_priority",
     "change_status",
     "close",
+    "escalate",
+    "escalation_level",
+    "link",
+    "merge",
+    "merge_target",
     "open_ticket",
     "refresh_clocks",
     "reopen",
@@ -69,5 +86,7 @@ __all__ = [
     "set_on_hold",
     "set_pending",
     "solve",
+    "split",
+    "unlink",
     "update_fields",
 ]

@@ -5,6 +5,7 @@ See `sladesk.tickets.services` for the conventions every service follows.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -36,8 +37,10 @@ from ._base import (
     _set_status,
     _touch,
 )
+from .attachments import Upload, _store, check_uploads
 from .lifecycle import _reopen, _resume
 from .opening import open_ticket
+from .relations import merge_target
 
 __all__ = ["add_note", "reply"]
 
@@ -50,22 +53,29 @@ def reply(
     public: bool = True,
     channel: str = Channel.WEB,
     html: str | None = None,
+    attachments: Sequence[Upload] = (),
 ) -> Message:
     """Add a message from an agent or the customer and move the clocks (see module table).
 
     ``public=False`` is an internal note (`add_note`). A customer reply to a solved ticket
     reopens it when it comes within ``settings.SLADESK_REOPEN_WINDOW`` of ``solved_at``;
     later, or on a closed ticket, it opens a follow-up ticket (``follow_up_of``) and the
-    returned message belongs to that new ticket.
+    returned message belongs to that new ticket. A customer reply to a ticket that was
+    merged goes to the ticket it was merged into (`merge_target`). ``attachments`` are
+    stored on the message in the same transaction (`add_attachments`).
     """
     if not public:
-        return add_note(ticket, author=author, body=body, channel=channel, html=html)
+        return add_note(ticket, author=author, body=body, channel=channel, html=html, attachments=attachments)
+    check_uploads(attachments)
     now = core_clock.now()
     customer = _customer_side(author)
     with transaction.atomic():
         ticket = _lock(ticket)
         if customer is not None and customer.organization_id != ticket.organization_id:
             raise ServiceError("a contact can only reply on its own organization's tickets")
+        merged = merge_target(ticket) if ticket.status == Status.CLOSED else None
+        if customer is not None and merged is not None:
+            return reply(merged, author=author, body=body, channel=channel, html=html, attachments=attachments)
         if customer is not None and _needs_follow_up(ticket, now):
             follow = open_ticket(
                 organization=ticket.organization,
@@ -80,6 +90,7 @@ def reply(
                 custom_fields=ticket.custom_fields,
                 actor=author,
                 follow_up_of=ticket,
+                attachments=attachments,
             )
             log = _Log(ticket, author, channel, now)
             log.add(EventKind.FOLLOW_UP, follow_up=follow.pk)
@@ -104,6 +115,7 @@ def reply(
             public=True,
             from_customer=customer is not None,
         )
+        _store(message, attachments, log)
         if customer is not None:
             _customer_replied(ticket, now, log)
         else:
@@ -167,11 +179,18 @@ def _agent_replied(ticket: Ticket, now: datetime, log: _Log) -> None:
 
 
 def add_note(
-    ticket: Ticket, *, author: Any, body: str, channel: str = Channel.WEB, html: str | None = None
+    ticket: Ticket,
+    *,
+    author: Any,
+    body: str,
+    channel: str = Channel.WEB,
+    html: str | None = None,
+    attachments: Sequence[Upload] = (),
 ) -> Message:
     """An internal note (agents only; never shown to contacts; no effect on SLA clocks)."""
     if _customer_side(author) is not None:
         raise ServiceError("contacts cannot write internal notes")
+    check_uploads(attachments)
     now = core_clock.now()
     with transaction.atomic():
         ticket = _lock(ticket)
@@ -186,6 +205,7 @@ def add_note(
             created_at=now,
         )
         log.add(EventKind.NOTE, message_id=message.pk)
+        _store(message, attachments, log)
         _touch(ticket, now)
         log.flush()
     return message

@@ -20,13 +20,16 @@ from .. import clocks
 from ..models import (
     Channel,
     EventKind,
+    LinkKind,
     Message,
     Metric,
     SlaClock,
     Status,
     Ticket,
+    TicketLink,
 )
 from ._base import ServiceError, _add_tags, _lock, _Log, _refresh, _sanitize, _set_by, _snapshot
+from .attachments import _store, check_uploads
 
 __all__ = ["open_ticket", "refresh_clocks"]
 
@@ -46,6 +49,7 @@ def open_ticket(
     description_html: str | None = None,
     follow_up_of: Ticket | None = None,
     team: Team | None = None,
+    attachments: Sequence[Any] = (),
 ) -> Ticket:
     """Open a ticket under the organization's *current* policy file and start its clocks.
 
@@ -59,10 +63,11 @@ def open_ticket(
     agent reply) and continuous ones (no timer). ``team`` is where the ticket is routed
     (an inbound address's team); it is not an assignment, so dispatch stays open. Raises `UnknownPriorityError` for a
     priority the policy does not know and `ServiceError` when the requester belongs to
-    another organization.
+    another organization. ``attachments`` go on the first message (`add_attachments`).
     """
     if requester.organization_id != organization.pk:
         raise ServiceError("the requester is not a contact of this organization")
+    check_uploads(attachments)
     now = core_clock.now()
     fields = dict(custom_fields or {})
     actor = requester if actor is None else actor
@@ -91,6 +96,8 @@ def open_ticket(
             updated_at=now,
         )
         log = _Log(ticket, actor, channel, now)
+        if follow_up_of is not None:
+            TicketLink.objects.create(source=ticket, target=follow_up_of, kind=LinkKind.FOLLOW_UP, created_at=now)
         pages = policy.pages_on_create(ticket.priority, now, plan or None, region or None)
         all_tags = _add_tags(ticket, [*tags, *outcome.tags])
         message = Message.objects.create(
@@ -117,6 +124,7 @@ def open_ticket(
             follow_up_of=follow_up_of.pk if follow_up_of else None,
             pages=pages,
         )
+        _store(message, attachments, log)
         if outcome.reasons:
             log.add(EventKind.RULE, priority=outcome.priority, reasons=outcome.reasons)
         changes = [

@@ -1,0 +1,66 @@
+"""The original email behind a message: its stored headers and the raw ``.eml``.
+
+Agents only. Anyone else — contacts included, whatever their organization — gets 404,
+never 403, so the page does not even confirm that a message came by email; anonymous
+visitors are sent to sign in first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from sladesk.accounts.roles import Role, role_of
+from sladesk.intake.models import InboundMessage
+from sladesk.intake.originals import header_lines, original_of
+from sladesk.web.timefmt import viewer_zone
+
+__all__ = ["original_email", "original_email_download"]
+
+
+def _agents_else_404(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if role_of(request.user) not in (Role.AGENT, Role.ADMIN):
+            raise Http404("no such message")
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def _original(message_id: int) -> InboundMessage:
+    row = original_of(message_id)
+    if row is None:
+        raise Http404("this message did not come by email")
+    return row
+
+
+@_agents_else_404
+def original_email(request: HttpRequest, message_id: int) -> HttpResponse:
+    """The stored mail's envelope and header fields, with a link to download it."""
+    row = _original(message_id)
+    context = {
+        "row": row,
+        "message_id": message_id,
+        "ticket_id": row.ticket_message.ticket_id if row.ticket_message else row.ticket_id,
+        "headers": header_lines(bytes(row.raw)),
+        "agent_zone": viewer_zone(request.user),
+    }
+    return render(request, "desk/original_email.html", context)
+
+
+@_agents_else_404
+def original_email_download(request: HttpRequest, message_id: int) -> HttpResponse:
+    """The raw message exactly as received (``message/rfc822``, ``message-<id>.eml``)."""
+    row = _original(message_id)
+    response = HttpResponse(bytes(row.raw), content_type="message/rfc822")
+    response["Content-Disposition"] = f'attachment; filename="message-{message_id}.eml"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -1,0 +1,64 @@
+"""Escalation: one step up the policy's escalation ladder, with a reason.
+
+See `sladesk.tickets.services` for the conventions every service follows.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+
+from sladesk.core import clock as core_clock
+
+from ..models import Channel, EventKind, Ticket
+from ._base import ServiceError, _customer_side, _lock, _Log, _touch
+
+__all__ = ["escalate", "escalation_level"]
+
+
+def escalation_level(ticket: Ticket) -> int:
+    """How many rungs of its policy's ladder the ticket has climbed (0: not escalated)."""
+    try:
+        return int(ticket.custom_fields.get("escalation_level") or 0)
+    except (TypeError, ValueError):
+        return 0
+
+
+def escalate(ticket: Ticket, *, actor: Any, reason: str, channel: str = Channel.WEB) -> Ticket:
+    """Climb one rung of the ticket's escalation ladder (Houseware: Customer Happiness
+    Manager → Head of Customer Experience → Chief Executive Officer) and say why.
+
+    The customer or an agent may escalate; ``reason`` is required. The level, the rung's
+    role and the reason are kept in the ticket's ``custom_fields`` (``escalation_level``,
+    ``escalation_role``, ``escalation_reason``, where the pages read them) and logged as an
+    ``escalation`` event. SLA clocks do not move (the ladder names people, not targets).
+    Raises `ServiceError` when the policy has no ladder, the top is reached, or a contact
+    escalates another organization's ticket.
+    """
+    if not reason or not reason.strip():
+        raise ServiceError("an escalation needs a reason")
+    customer = _customer_side(actor) if actor is not None and not isinstance(actor, str) else None
+    now = core_clock.now()
+    with transaction.atomic():
+        ticket = _lock(ticket)
+        if customer is not None and customer.organization_id != ticket.organization_id:
+            raise ServiceError("a contact can only escalate its own organization's tickets")
+        ladder = ticket.policy.escalation
+        if not ladder:
+            raise ServiceError(f"the {ticket.policy_name} policy has no escalation ladder")
+        level = escalation_level(ticket)
+        if level >= len(ladder):
+            raise ServiceError(f"already at the top of the escalation ladder ({ladder[-1].role})")
+        step = ladder[level]
+        ticket.custom_fields = {
+            **ticket.custom_fields,
+            "escalation_level": level + 1,
+            "escalation_role": step.role,
+            "escalation_reason": reason.strip(),
+        }
+        log = _Log(ticket, actor, channel, now)
+        log.add(EventKind.ESCALATION, level=level + 1, role=step.role, reason=reason.strip())
+        _touch(ticket, now, "custom_fields")
+        log.flush()
+    return ticket
