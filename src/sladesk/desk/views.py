@@ -13,8 +13,8 @@ from django.shortcuts import render
 
 from sladesk.core import clock
 from sladesk.core.policies import available_policies
-from sladesk.notify.models import Page, PageState
 from sladesk.intake.originals import originals_of
+from sladesk.notify.models import Page, PageState
 from sladesk.tickets import selectors
 from sladesk.tickets.models import Channel, Status, Ticket
 from sladesk.web.access import agent_required
