@@ -16,6 +16,7 @@ organization with the most tickets for the portal pages.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import statistics
 import sys
@@ -30,29 +31,47 @@ sys.path.insert(0, str(Path(__file__).parent))
 BUDGET_MS = 200.0
 
 
-def _measure(client, path: str, repeat: int) -> tuple[float, float, int]:
-    client.get(path)  # warm caches (policy parse, templates)
-    times = []
-    status = 0
-    for _ in range(repeat):
-        t0 = time.perf_counter()
+def _measure(client, path: str, repeat: int) -> dict:
+    """Median / p95 wall time and median CPU time (ms) of ``repeat`` GETs, after one warm-up
+    GET (policy parse, templates, session) that also counts the page's queries."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
         response = client.get(path)
-        times.append((time.perf_counter() - t0) * 1000)
-        status = response.status_code
-    times.sort()
-    return statistics.median(times), times[max(0, int(len(times) * 0.95) - 1)], status
+    queries = len(captured.captured_queries)
+    wall, cpu = [], []
+    status = response.status_code
+    for _ in range(repeat):
+        t0, c0 = time.perf_counter(), time.process_time()
+        response = client.get(path)
+        wall.append((time.perf_counter() - t0) * 1000)
+        cpu.append((time.process_time() - c0) * 1000)
+        status = response.status_code if status == 200 else status
+    wall.sort()
+    return {
+        "median": statistics.median(wall),
+        "p95": wall[max(0, math.ceil(len(wall) * 0.95) - 1)],
+        "cpu": statistics.median(cpu),
+        "queries": queries,
+        "status": status,
+    }
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--tickets", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--quick", action="store_true", help="20,000 tickets, 8 requests per page")
+    parser.add_argument("--only", default="", help="measure only the pages whose path contains this")
     parser.add_argument("--pg-host", default="127.0.0.1")
     parser.add_argument("--pg-port", type=int, default=5432)
     parser.add_argument("--db-name", default="sladesk_pages_bench")
     parser.add_argument("--keep-db", action="store_true")
     parser.add_argument("--reuse-db", action="store_true", help="measure a database kept by --keep-db")
     args = parser.parse_args()
+    if args.quick:
+        args.tickets, args.repeat = min(args.tickets, 20_000), min(args.repeat, 8)
 
     import api_load
 
@@ -73,7 +92,7 @@ def main() -> int:
 
         say = lambda m: print(m, file=sys.stderr)  # noqa: E731
         data = _bulkdata.describe(log=say) if reuse else _bulkdata.generate(n=args.tickets, now=datetime.now(UTC), log=say)
-        return _run(data, args.repeat)
+        return _run(data, args.repeat, args.only)
     finally:
         from django.db import connections
 
@@ -82,7 +101,41 @@ def main() -> int:
             api_load.drop_database(args.pg_host, args.pg_port, args.db_name)
 
 
-def _run(data, repeat: int) -> int:
+LONG_SUBJECT = "Long conversation (pages benchmark)"
+BENCH_TAG = "cluster:c42"
+
+
+def _prepare(org, contact_user, agent_user, messages: int) -> int:
+    """Once per database: a login contact's ticket with ``messages`` messages (customer
+    replies, agent replies, internal notes, through the services) and the tag
+    ``cluster:c42`` on every 97th ticket (the bulk data has no tags). Returns the long
+    ticket's id."""
+    from sladesk.tickets import services
+    from sladesk.tickets.models import Tag, Ticket
+
+    long = Ticket.objects.filter(subject=LONG_SUBJECT).first()
+    if long is None:
+        contact = contact_user.contact
+        long = services.open_ticket(
+            organization=org, requester=contact, subject=LONG_SUBJECT, description="It started on Monday.",
+            actor=contact_user,
+        )
+        for i in range(messages - 1):
+            if i % 3 == 0:
+                services.reply(long, author=contact_user, body=f"Customer update {i}: still failing on 3 devices.")
+            elif i % 3 == 1:
+                services.reply(long, author=agent_user, body=f"Agent answer {i}: please try the new firmware.")
+            else:
+                services.add_note(long, author=agent_user, body=f"Note {i}: checked the gateway logs.")
+    if not Tag.objects.filter(name=BENCH_TAG).exists():
+        tag = Tag.objects.create(name=BENCH_TAG)
+        through = Ticket.tags.through
+        ids = Ticket.objects.order_by("id").values_list("id", flat=True)[::97]
+        through.objects.bulk_create([through(ticket_id=i, tag_id=tag.pk) for i in ids], batch_size=5000)
+    return long.pk
+
+
+def _run(data, repeat: int, only: str) -> int:
     from django.contrib.auth.models import User
     from django.db.models import Count
     from django.test import Client
@@ -95,40 +148,68 @@ def _run(data, repeat: int) -> int:
         contact = Contact.objects.filter(organization=org, user__isnull=True).first()
         contact.user = User.objects.create_user("bench-contact", contact.email, "pw")
         contact.save(update_fields=["user"])
-    org = Contact.objects.get(user__username="bench-contact").organization
-    active = Ticket.objects.filter(status__in=("new", "open")).order_by("-id").first()
-    own = Ticket.objects.filter(organization=org).order_by("-id").first()
+    contact_user = User.objects.get(username="bench-contact")
+    org = contact_user.contact.organization
+    agent_user = User.objects.get(username=data.agent_username)
     admin = User.objects.filter(username="bench-admin").first() or User.objects.create_superuser(
         "bench-admin", "a@example.com", "pw"
     )
+    long = _prepare(org, contact_user, agent_user, messages=150)
+    active = Ticket.objects.filter(status__in=("new", "open")).exclude(pk=long).order_by("-id").first()
+    own = Ticket.objects.filter(organization=org).exclude(pk=long).order_by("-id").first()
+    other = Organization.objects.exclude(plan="").exclude(pk=org.pk).order_by("id").first()
 
     agent, customer, boss = Client(), Client(), Client()
     assert agent.login(username=data.agent_username, password=data.agent_password)
     assert customer.login(username="bench-contact", password="pw")
     boss.force_login(admin)
-    pages = [
-        (agent, f"/desk/?view={v}") for v in ("all", "mine", "team", "unassigned", "breaching", "breached")
-    ] + [
-        (agent, "/desk/?view=all&status=open&priority=P2"),
-        (agent, "/desk/?view=all&q=offline"),
-        (agent, "/desk/inbox/list/?view=all"),
-        (agent, f"/desk/tickets/{active.pk}/"),
-        (agent, f"/desk/tickets/{active.pk}/clocks/"),
-        (boss, "/desk/settings/"),
-        (customer, "/portal/"),
-        (customer, "/portal/new/"),
-        (customer, f"/portal/tickets/{own.pk}/"),
+    desk = [f"/desk/?view={v}" for v in ("all", "mine", "team", "unassigned", "breaching", "breached")] + [
+        "/desk/?view=all&page=2",
+        "/desk/?view=all&page=40",  # past the tickets with a running clock
+        "/desk/?view=all&status=open&priority=P2",
+        f"/desk/?view=all&organization={other.pk}",
+        f"/desk/?view=all&plan={other.plan}",
+        f"/desk/?view=all&tag={BENCH_TAG}",
+        "/desk/?view=all&channel=phone",
+        "/desk/?view=breached&status=open",
+        "/desk/?view=all&q=offline",  # 1 subject in 8
+        "/desk/?view=all&q=thermostat",  # no subject
+        f"/desk/?view=all&q=%23{active.pk}",
+        "/desk/inbox/list/?view=all",
+        "/desk/inbox/list/?view=breaching",
+        f"/desk/tickets/{long}/",
+        f"/desk/tickets/{active.pk}/",
+        f"/desk/tickets/{long}/clocks/",
     ]
-    print(f"{Ticket.objects.count():,} tickets; {repeat} requests per page; budget {BUDGET_MS:.0f} ms")
-    print(f"{'page':<48} {'median ms':>10} {'p95 ms':>8} {'p95/budget':>11}")
-    worst = 0.0
+    settings_pages = [
+        "/desk/settings/",
+        f"/desk/settings/policies/{org.policy_name}/",
+        "/desk/settings/teams/",
+        "/desk/settings/agents/",
+    ]
+    portal = ["/portal/", "/portal/new/", f"/portal/tickets/{long}/", f"/portal/tickets/{own.pk}/"]
+    pages = [(agent, p) for p in desk] + [(boss, p) for p in settings_pages] + [(customer, p) for p in portal]
+    pages = [(c, p) for c, p in pages if only in p]
+    print(
+        f"{Ticket.objects.count():,} tickets; {repeat} requests per page after a warm-up; budget "
+        f"{BUDGET_MS:.0f} ms of server time (in-process test client); ticket #{long}: 150 messages"
+    )
+    print(f"{'page':<52} {'median ms':>9} {'p95 ms':>7} {'cpu ms':>7} {'queries':>7} {'p95/budget':>10}")
+    worst, misses = 0.0, []
     for client, path in pages:
-        median, p95, status = _measure(client, path, repeat)
-        worst = max(worst, p95)
-        flag = "" if status == 200 else f"  (HTTP {status})"
-        print(f"{path:<48} {median:>10.1f} {p95:>8.1f} {p95 / BUDGET_MS:>10.2f}x{flag}")
-    print(f"worst p95: {worst:.1f} ms = {worst / BUDGET_MS:.2f} of the budget")
-    return 0 if worst < BUDGET_MS else 1
+        m = _measure(client, path, repeat)
+        worst = max(worst, m["p95"])
+        if m["p95"] >= BUDGET_MS or m["status"] != 200:
+            misses.append(path)
+        flag = "" if m["status"] == 200 else f"  (HTTP {m['status']})"
+        print(
+            f"{path:<52} {m['median']:>9.1f} {m['p95']:>7.1f} {m['cpu']:>7.1f} {m['queries']:>7}"
+            f" {m['p95'] / BUDGET_MS:>9.2f}x{flag}"
+        )
+    print("no peer measured: django-helpdesk's pages are not comparable (no SLA clocks); ratios are to the budget")
+    print(f"worst p95: {worst:.1f} ms = {worst / BUDGET_MS:.2f}x the budget")
+    print(("PASS" if not misses else "MISS") + f"  every page p95 < {BUDGET_MS:.0f} ms" + (f": {', '.join(misses)}" if misses else ""))
+    return 0 if not misses else 1
 
 
 if __name__ == "__main__":
