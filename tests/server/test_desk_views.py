@@ -256,3 +256,15 @@ def test_clock_panel_partial_turns_red_after_the_due_instant(client, ui):
     assert b'data-state="ok"' in client.get(url).content
     ui.now.set(T("2026-11-27T12:30:00-08:00") + timedelta(seconds=1))
     assert b'data-state="breached"' in client.get(url).content
+
+
+def test_polled_clock_panel_does_not_read_the_conversation(client, ui):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(ui.agent)
+    url = f"/desk/tickets/{ui.acme_ticket.pk}/clocks/"
+    client.get(url)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    assert not [q["sql"] for q in queries.captured_queries if "tickets_message" in q["sql"]]

@@ -30,7 +30,7 @@ from sladesk.accounts.models import Organization, Team
 from sladesk.tickets import selectors
 from sladesk.tickets.models import ClockState, SlaClock, Ticket
 from sladesk.tickets.models.ticket import ACTIVE_STATUSES
-from sladesk.web.clocks import ClockBadge, urgent_badge
+from sladesk.web.clocks import ClockBadge, urgent_badge, urgent_clocks
 
 __all__ = [
     "VIEWS",
@@ -52,6 +52,11 @@ VIEWS: dict[str, str] = {
     "all": "All tickets",
 }
 PAGE_SIZE = 50
+#: What an inbox row shows (``desk/_inbox_list.html``); other columns stay unread.
+_ROW_FIELDS = (
+    "subject", "priority", "status", "policy_name", "plan", "organization__name", "assignee__username",
+    "team__name",
+)  # fmt: skip
 
 
 def team_ids(user: Any) -> list[int]:
@@ -165,7 +170,8 @@ def inbox_rows(
     loaded = (
         Ticket.objects.filter(pk__in=ids)
         .select_related("organization", "assignee", "team")
-        .prefetch_related("tags", "clocks")
+        .only(*_ROW_FIELDS)
+        .prefetch_related("tags", urgent_clocks())
         .in_bulk()
     )
     return [InboxRow(loaded[i], urgent_badge(loaded[i], now)) for i in ids if i in loaded], more

@@ -8,8 +8,11 @@
   the inbox search finds ``%word%`` without reading every ticket (and ANALYZE keeps
   statistics on the expression: the planner knows how many subjects match). Needs the
   pg_trgm extension (contrib; "trusted" since PostgreSQL 13, so the database owner may
-  create it). SQLite keeps its plain ``LIKE`` scan. Not in the model state: Django cannot
-  declare an index that exists on one backend only.
+  create it). New tickets go to GIN's pending list (cheap inserts); its limit is lowered
+  from 4 MB to 512 kB so the insert that merges the list into the index, which some
+  ``open_ticket`` call pays, merges a few hundred subjects (milliseconds), not thousands.
+  SQLite keeps its plain ``LIKE`` scan. Not in the model state: Django cannot declare an
+  index that exists on one backend only.
 """
 
 from django.db import migrations, models
@@ -21,7 +24,7 @@ def _trigram_index(apps, schema_editor):
     schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
     schema_editor.execute(
         "CREATE INDEX IF NOT EXISTS ticket_subject_trgm_idx ON tickets_ticket "
-        "USING gin (UPPER(subject) gin_trgm_ops)"
+        "USING gin (UPPER(subject) gin_trgm_ops) WITH (gin_pending_list_limit = 512)"
     )
 
 
