@@ -123,7 +123,11 @@ def _filtered(qs: QuerySet[Ticket], filters: Mapping[str, str]) -> QuerySet[Tick
 
 @dataclass(frozen=True)
 class InboxRow:
-    """One inbox line: the ticket and its most urgent clock."""
+    """One inbox line: the ticket and its most urgent clock.
+
+    ``ticket`` holds only what the row shows (`_ROW_FIELDS`; any other field costs a query
+    per row) and, in ``clocks.all()``, only the clocks a badge may show (`urgent_clocks`).
+    """
 
     ticket: Ticket
     badge: ClockBadge | None
