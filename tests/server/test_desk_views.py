@@ -302,3 +302,15 @@ def test_a_page_of_another_ticket_is_404(client, ui):
     page = page_oncall(ui.bright_ticket, "test")
     client.force_login(ui.agent)
     assert client.post(f"/desk/tickets/{ui.acme_ticket.pk}/pages/{page.pk}/ack/").status_code == 404
+
+
+def test_polled_clock_panel_does_not_read_the_conversation(client, ui):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(ui.agent)
+    url = f"/desk/tickets/{ui.acme_ticket.pk}/clocks/"
+    client.get(url)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    assert not [q["sql"] for q in queries.captured_queries if "tickets_message" in q["sql"]]

@@ -73,9 +73,9 @@ def inbox_list(request: HttpRequest) -> HttpResponse:
     return render(request, "desk/_inbox_list.html", _inbox_context(request))
 
 
-def _ticket(request: HttpRequest, ticket_id: int) -> Ticket:
+def _ticket(request: HttpRequest, ticket_id: int, *, messages: bool = True) -> Ticket:
     try:
-        return selectors.get_ticket(request.user, ticket_id)
+        return selectors.get_ticket(request.user, ticket_id, messages=messages)
     except Ticket.DoesNotExist:
         raise Http404("no such ticket") from None
 
@@ -143,5 +143,5 @@ def _level(policy: object, key: str) -> object:
 @agent_required
 def clock_panel(request: HttpRequest, ticket_id: int) -> HttpResponse:
     """The clock panel alone (polled so a breach shows without a reload)."""
-    ticket = _ticket(request, ticket_id)
+    ticket = _ticket(request, ticket_id, messages=False)
     return render(request, "desk/_clocks.html", _panel_context(request, ticket))

@@ -79,6 +79,12 @@ class SlaClock(models.Model):
                 name="sla_clock_running_due_idx",
                 condition=models.Q(state="running"),
             ),
+            # the inbox's Breached view and count: clocks recorded breached, not met since
+            models.Index(
+                fields=["ticket"],
+                name="sla_clock_breached_open_idx",
+                condition=models.Q(state="breached", met_at__isnull=True),
+            ),
         )
 
     def __str__(self) -> str:

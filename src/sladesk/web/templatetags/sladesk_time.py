@@ -15,8 +15,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django import template
-from django.utils import formats
-from django.utils.html import format_html
+from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
+from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 
 from sladesk.core import clock
@@ -29,10 +29,15 @@ register = template.Library()
 __all__ = ["countdown", "span", "when", "worktime"]
 
 
-def _absolute(at: datetime, zone_name: str | None) -> tuple[datetime, str]:
+def _absolute(at: datetime, zone_name: str | None) -> str:
+    """``Wed 25 Nov 2026, 16:30 PST``: exactly ``date_format(local, "D j M Y, H:i")`` plus the
+    zone's abbreviation, with the day and month names translated, but without building a
+    `DateFormat` per call (a long ticket page shows a few hundred instants)."""
     local = timefmt.local(at, zone_name)
-    text = formats.date_format(local, "D j M Y, H:i")
-    return local, f"{text} {local.tzname()}"
+    return (
+        f"{WEEKDAYS_ABBR[local.weekday()]} {local.day} {MONTHS_3[local.month].title()} {local.year}, "
+        f"{local.hour:02d}:{local.minute:02d} {local.tzname()}"
+    )
 
 
 @register.simple_tag
@@ -40,15 +45,14 @@ def when(at: datetime | None, zone_name: str | None = None, relative: bool = Tru
     """The instant in ``zone_name`` with the zone named, plus the relative time."""
     if at is None:
         return mark_safe('<span class="muted">—</span>')
-    _local, text = _absolute(at, zone_name)
-    iso = at.isoformat()
-    title = f"{timefmt.zone(zone_name).key}"
+    text = escape(_absolute(at, zone_name))
+    iso = at.isoformat()  # digits and -+:T only
+    title = escape(timefmt.zone(zone_name).key)
     if not relative:
-        return format_html('<time datetime="{}" title="{}">{}</time>', iso, title, text)
-    rel = timefmt.relative(at, clock.now())
-    return format_html(
-        '<time datetime="{}" title="{}">{}</time> <span class="rel" data-rel="{}">{}</span>',
-        iso, title, text, iso, rel,
+        return mark_safe(f'<time datetime="{iso}" title="{title}">{text}</time>')
+    rel = escape(timefmt.relative(at, clock.now()))
+    return mark_safe(
+        f'<time datetime="{iso}" title="{title}">{text}</time> <span class="rel" data-rel="{iso}">{rel}</span>'
     )
 
 
