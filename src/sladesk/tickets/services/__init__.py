@@ -47,11 +47,12 @@ from .lifecycle import (
     set_pending,
     solve,
 )
-from .opening import open_ticket, refresh_clocks
+from .opening import Opening, open_ticket, refresh_clocks
 
 __all__ = [
     "TRANSITIONS",
     "InvalidTransition",
+    "Opening",
     "ServiceError",
     "add_note",
     "assign",
