@@ -144,3 +144,27 @@ def test_a_token_request_costs_one_query_for_the_user_and_its_role(world, django
     # token + user + role rows (1), the page's rows selected by id (1), tags (1), clocks (1)
     with django_assert_num_queries(4):
         assert api.get("/api/v1/tickets/").status_code == 200
+
+
+def test_create_reads_back_nothing_it_wrote(world, client_for):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    api = client_for(world.agent)
+    payload = {
+        "subject": "Sensor offline", "description": "One unit", "priority": "P3",
+        "organization": world.acme.pk, "requester": "pat@acme.example",
+    }
+
+    with CaptureQueriesContext(connection) as queries:
+        created = api.post("/api/v1/tickets/", payload, format="json")
+
+    assert created.status_code == 201
+    written = ('"tickets_slaclock"', '"tickets_message"', '"tickets_ticket_tags"', '"notify_timer"')
+    reads = [
+        q["sql"] for q in queries.captured_queries
+        if q["sql"].lstrip().upper().startswith("SELECT") and any(t in q["sql"] for t in written)
+    ]
+    assert reads == []  # the answer is built from ticket.opening; new clocks have no timers
+    assert [c["metric"] for c in created.json()["sla"]] == ["first_response", "resolution"]
+    assert len(created.json()["messages"]) == 1

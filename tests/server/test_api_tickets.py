@@ -127,6 +127,30 @@ def test_cursor_pages_walk_every_ticket_once_newest_first(world, spread, client_
     assert len(seen) == len(set(seen)) == 6
 
 
+@pytest.mark.parametrize("ordering", ["-id", "id"])
+def test_breaching_before_pages_walk_what_the_filter_selects_once(world, spread, client_for, ordering):
+    # An agent's breaching_before-only list reads its ids from the running-clock index
+    # (selectors.breaching_ids); P1 has two running clocks and must still come once.
+    from sladesk.tickets import selectors
+    from sladesk.tickets.models import Ticket
+
+    bound = "2026-12-31T00:00:00Z"
+    expected = list(
+        selectors.filter_tickets(Ticket.objects.all(), breaching_before=T(bound))
+        .order_by(ordering)
+        .values_list("id", flat=True)
+    )
+    api = client_for(world.agent)
+    seen, url = [], f"/api/v1/tickets/?breaching_before={bound}&ordering={ordering}&page_size=1"
+    while url:
+        response = api.get(url)
+        seen += ids(response)
+        url = response.json()["next"]
+
+    assert len(expected) == 5  # every ticket but the solved one
+    assert seen == expected
+
+
 def test_ordering_by_due_lists_soonest_first_and_skips_stopped_clocks(world, spread, client_for):
     api = client_for(world.agent)
     seen, url = [], "/api/v1/tickets/?ordering=due&page_size=1"

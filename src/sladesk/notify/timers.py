@@ -78,19 +78,26 @@ def _plan(clock: SlaClock, kind: str, timer: Timer | None) -> Any:
     return None
 
 
-def sync_clock_timers(clocks: Iterable[SlaClock]) -> None:
+def sync_clock_timers(clocks: Iterable[SlaClock], *, new: bool = False) -> None:
     """Move, create or cancel the timers of ``clocks`` (saved rows) to match their state.
 
     Call it inside the transaction that saved the clocks. Idempotent. Clocks that are now
     met or cancelled also resolve their open pages (`sladesk.notify.pages.resolve_pages`).
+    ``new``: the clocks were inserted in this transaction, so they have no timers yet and
+    none are looked up (`open_ticket`); the timers written are the same.
     """
     saved = list({c.pk: c for c in clocks if c.pk is not None}.values())
     if not saved:
         return
     now = core_clock.now()
-    existing = {
-        (t.clock_id, t.kind): t for t in Timer.objects.filter(clock_id__in=[c.pk for c in saved])
-    }
+    existing = (
+        {}
+        if new
+        else {
+            (t.clock_id, t.kind): t
+            for t in Timer.objects.filter(clock_id__in=[c.pk for c in saved])
+        }
+    )
     create: list[Timer] = []
     update: list[Timer] = []
     for clock in saved:

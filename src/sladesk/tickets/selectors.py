@@ -9,9 +9,10 @@ only its own organization's tickets and never internal notes; anyone else sees n
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections import namedtuple
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
@@ -35,9 +36,11 @@ from .models import (
 )
 
 __all__ = [
+    "breaching_ids",
     "clock_statuses",
     "filter_tickets",
     "get_ticket",
+    "opened_summary",
     "related_tickets",
     "ticket_events",
     "ticket_list",
@@ -145,6 +148,36 @@ def filter_tickets(
     return qs
 
 
+def breaching_ids(
+    user: Any, filters: dict[str, Any]
+) -> Callable[[int | None, bool, int], QuerySet[Any]] | None:
+    """A faster source of the ids `filter_tickets` would select, or None when there is none.
+
+    When the caller sees every ticket and ``breaching_before`` is the only filter, the
+    matching tickets are exactly the ticket ids of the running clocks due before it, and
+    those are in the covering partial index ``(due_at) INCLUDE (ticket_id) WHERE running``:
+    the ids are read from that index alone, without probing the tickets table once per
+    matching clock (a foreign key guarantees each ticket exists). Returns
+    ``ids(after, descending, limit)``: a queryset of at most ``limit`` distinct ticket ids
+    in id order, strictly after ``after`` (None: from the start) — for keyset pagination
+    by id. Same result as `filter_tickets`; only the query differs.
+    """
+    before = filters.get("breaching_before")
+    if before is None or any(v not in (None, "") for k, v in filters.items() if k != "breaching_before"):
+        return None
+    if role_of(user) not in (Role.ADMIN, Role.AGENT):
+        return None
+
+    def ids(after: int | None, descending: bool, limit: int) -> QuerySet[Any]:
+        qs = SlaClock.objects.filter(state=ClockState.RUNNING, due_at__lt=before)
+        if after is not None:
+            qs = qs.filter(**{"ticket_id__lt" if descending else "ticket_id__gt": after})
+        order = "-ticket_id" if descending else "ticket_id"
+        return qs.order_by(order).values_list("ticket_id", flat=True).distinct()[:limit]
+
+    return ids
+
+
 def ticket_list(user: Any, **filters: Any) -> QuerySet[Ticket]:
     """Visible tickets, filtered (see `filter_tickets`), newest first, batch-loaded."""
     qs = filter_tickets(visible_tickets(user), **filters)
@@ -208,15 +241,42 @@ def ticket_summaries(
     ):
         clock_rows[clock.ticket_id].append(clock)
     for row in rows:
-        row["requester_email"] = row.pop("requester__email")
-        row["policy_digest"] = row.pop("policy_version__digest")
-        row["tags"] = tags[row["id"]]
-        targets = _targets(row)
-        row["clocks"] = [
-            clocks.status_of(c, targets.get(c.metric), now)
-            for c in sorted(clock_rows[row["id"]], key=lambda c: _METRIC_ORDER.get(c.metric, 9))
-        ]
+        _complete(row, tags[row["id"]], clock_rows[row["id"]], now)
     return rows
+
+
+def opened_summary(ticket: Ticket, now: datetime | None = None) -> dict[str, Any]:
+    """`ticket_summaries` of a ticket fresh from `services.open_ticket`, without a query.
+
+    Built from what the service wrote (``ticket.opening``: tags, started clocks) and the
+    instances it holds (requester, policy snapshot) — the same row reading it back gives.
+    """
+    row = _row_of(ticket)
+    stored = [_as_stored(clock) for clock in ticket.opening.clocks]
+    _complete(row, ticket.opening.tags, stored, now or core_clock.now())
+    return row
+
+
+_StoredClock = namedtuple("_StoredClock", _CLOCK_FIELDS)  # type: ignore[misc]
+
+
+def _as_stored(clock: SlaClock) -> Any:
+    """The `_CLOCK_FIELDS` of an unsaved-looking clock as the database gives them back:
+    instants in UTC (the SLA code computes them in the calendar's zone)."""
+    values = [getattr(clock, f) for f in _CLOCK_FIELDS]
+    return _StoredClock(*(v.astimezone(UTC) if isinstance(v, datetime) else v for v in values))
+
+
+def _complete(row: dict[str, Any], tags: list[str], clock_rows: list[Any], now: datetime) -> None:
+    """Turn a row of `SUMMARY_FIELDS` + joined columns into a summary (see `ticket_summaries`)."""
+    row["requester_email"] = row.pop("requester__email")
+    row["policy_digest"] = row.pop("policy_version__digest")
+    row["tags"] = tags
+    targets = _targets(row)
+    row["clocks"] = [
+        clocks.status_of(c, targets.get(c.metric), now)
+        for c in sorted(clock_rows, key=lambda c: _METRIC_ORDER.get(c.metric, 9))
+    ]
 
 
 def _row_of(ticket: Ticket) -> dict[str, Any]:

@@ -14,10 +14,12 @@ time zone (UTC, written ``...Z``); clock instants keep their policy calendar's z
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from rest_framework import serializers
+from django.utils import timezone
+from rest_framework import ISO_8601, serializers
+from rest_framework.settings import api_settings
 
 from sladesk.tickets.clocks import ClockStatus
 from sladesk.tickets.models import Message
@@ -27,8 +29,21 @@ __all__ = ["clock_data", "message_data", "ticket_data"]
 _INSTANT = serializers.DateTimeField()  # read-only use of to_representation: thread-safe
 
 
-def _instant(value: datetime | None) -> str | None:
-    return None if value is None else _INSTANT.to_representation(value)
+def _instant(value: datetime | None, utc_shown: bool = False) -> str | None:
+    """``DateTimeField().to_representation(value)``: ISO 8601 in the current time zone,
+    ``+00:00`` written ``Z``. With ``utc_shown`` (`_utc_shown()`, asked once per ticket), a
+    UTC value is formatted directly, without DRF's per-call settings and zone lookups."""
+    if value is None:
+        return None
+    if utc_shown and value.tzinfo is UTC:
+        text = value.isoformat()
+        return text[:-6] + "Z" if text.endswith("+00:00") else text
+    return _INSTANT.to_representation(value)
+
+
+def _utc_shown() -> bool:
+    """Whether DRF would show instants in UTC, ISO 8601, in this thread."""
+    return api_settings.DATETIME_FORMAT == ISO_8601 and timezone.get_current_timezone_name() == "UTC"
 
 
 def _zoned(value: datetime | None) -> str | None:
@@ -60,6 +75,7 @@ def clock_data(status: ClockStatus) -> dict[str, Any]:
 def ticket_data(row: dict[str, Any], messages: Iterable[Message] | None = None) -> dict[str, Any]:
     """A ticket from a `sladesk.tickets.selectors.ticket_summaries` row (`TicketSerializer`'s
     shape), with ``messages`` (`TicketDetailSerializer`'s shape) when given."""
+    utc = _utc_shown()
     out = {
         "id": row["id"],
         "number": row["id"],
@@ -79,18 +95,18 @@ def ticket_data(row: dict[str, Any], messages: Iterable[Message] | None = None) 
         "plan": row["plan"],
         "region": row["region"],
         "follow_up_of": row["follow_up_of_id"],
-        "created_at": _instant(row["created_at"]),
-        "updated_at": _instant(row["updated_at"]),
-        "solved_at": _instant(row["solved_at"]),
-        "closed_at": _instant(row["closed_at"]),
+        "created_at": _instant(row["created_at"], utc),
+        "updated_at": _instant(row["updated_at"], utc),
+        "solved_at": _instant(row["solved_at"], utc),
+        "closed_at": _instant(row["closed_at"], utc),
         "sla": [clock_data(s) for s in row["clocks"]],
     }
     if messages is not None:
-        out["messages"] = [message_data(m) for m in messages]
+        out["messages"] = [message_data(m, utc) for m in messages]
     return out
 
 
-def message_data(message: Message) -> dict[str, Any]:
+def message_data(message: Message, utc_shown: bool | None = None) -> dict[str, Any]:
     """One message (`MessageSerializer`'s shape); authors and attachments batch-loaded."""
     if message.author_contact_id is not None:
         author = message.author_contact.email
@@ -110,7 +126,9 @@ def message_data(message: Message) -> dict[str, Any]:
         "body_text": message.body_text,
         "body_html": message.body_html,
         "channel": str(message.channel),
-        "created_at": _instant(message.created_at),
+        "created_at": _instant(
+            message.created_at, _utc_shown() if utc_shown is None else utc_shown
+        ),
         "attachments": [
             {"id": a.pk, "filename": a.filename, "content_type": a.content_type, "size": a.size}
             for a in message.attachments.all()

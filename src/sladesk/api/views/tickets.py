@@ -5,7 +5,7 @@ Each handler parses its input with a serializer, checks access (role permission 
 then row visibility through `sladesk.tickets.selectors`, so another organization's
 ticket is 404), calls one write (a `sladesk.tickets.services` function, or
 `sladesk.api.commands.update_ticket` for PATCH) and serializes the re-read ticket (create
-serializes the ticket the service returned: no re-read).
+serializes what the service wrote, ``ticket.opening``: no re-read).
 
 Tickets are written out by `sladesk.api.serializers.output` from the plain rows of
 `sladesk.tickets.selectors.ticket_summaries`; the DRF serializers document the shapes.
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Prefetch, prefetch_related_objects
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
@@ -39,7 +40,7 @@ from sladesk.api.serializers import (
 )
 from sladesk.core import clock as core_clock
 from sladesk.tickets import selectors, services
-from sladesk.tickets.models import Channel, Message, Ticket
+from sladesk.tickets.models import Attachment, Channel, Message, Ticket
 
 from .base import EnvelopeMixin, errors
 from .relations import TicketRelationsMixin
@@ -99,14 +100,11 @@ class TicketViewSet(TicketRelationsMixin, EnvelopeMixin, viewsets.GenericViewSet
             .get(pk=int(pk))
         )
 
-    def _detail(
-        self, pk: int, code: int = status.HTTP_200_OK, written: Ticket | None = None
-    ) -> Response:
+    def _detail(self, pk: int, code: int = status.HTTP_200_OK) -> Response:
         """The ticket ``pk`` with its clocks and the messages the caller may read; 404 when
-        not visible. ``written``: the instance a service just returned (used as it is)."""
+        not visible."""
         user, now = self.request.user, core_clock.now()
-        source = [written] if written is not None else selectors.visible_tickets(user).filter(pk=pk)
-        rows = selectors.ticket_summaries(source, now)
+        rows = selectors.ticket_summaries(selectors.visible_tickets(user).filter(pk=pk), now)
         if not rows:
             raise Ticket.DoesNotExist(pk)
         messages = selectors.visible_messages(user, Message.objects.filter(ticket_id=pk))
@@ -124,15 +122,15 @@ class TicketViewSet(TicketRelationsMixin, EnvelopeMixin, viewsets.GenericViewSet
     def list(self, request: Request) -> Response:
         params = TicketFilterSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
-        tickets = selectors.filter_tickets(
-            selectors.visible_tickets(request.user), **params.filters()
-        )
+        filters = params.filters()
+        tickets = selectors.filter_tickets(selectors.visible_tickets(request.user), **filters)
         now = core_clock.now()
         page = self.paginator.paginate(
             tickets,
             request,
             ORDERINGS[params.validated_data["ordering"]],
             load=lambda page, key: selectors.ticket_summaries(page, now, extra=key),
+            ids=selectors.breaching_ids(request.user, filters),
         )
         return self.paginator.get_paginated_response([output.ticket_data(row) for row in page])
 
@@ -149,7 +147,12 @@ class TicketViewSet(TicketRelationsMixin, EnvelopeMixin, viewsets.GenericViewSet
             channel=Channel.API,
             actor=request.user,
         )
-        return self._detail(ticket.pk, status.HTTP_201_CREATED, written=ticket)
+        # Answer from what the service wrote (no read-back): its only message is the
+        # public description, which every caller who may open the ticket may read.
+        message = ticket.opening.message
+        prefetch_related_objects([message], Prefetch("attachments", Attachment.objects.none()))
+        data = output.ticket_data(selectors.opened_summary(ticket), [message])
+        return Response(data, status=status.HTTP_201_CREATED)
 
     # ----------------------------------------------------------------- one ticket
     def retrieve(self, request: Request, pk: str) -> Response:

@@ -57,13 +57,14 @@ from .lifecycle import (
     set_pending,
     solve,
 )
-from .opening import open_ticket, refresh_clocks
+from .opening import Opening, open_ticket, refresh_clocks
 from .relations import link, merge, merge_target, split, unlink
 
 __all__ = [
     "MAX_ATTACHMENT_BYTES",
     "TRANSITIONS",
     "InvalidTransition",
+    "Opening",
     "ServiceError",
     "add_attachments",
     "add_note",

@@ -6,6 +6,7 @@ See `sladesk.tickets.services` for the conventions every service follows.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -31,7 +32,21 @@ from ..models import (
 from ._base import ServiceError, _add_tags, _lock, _Log, _refresh, _sanitize, _set_by, _snapshot
 from .attachments import _store, check_uploads
 
-__all__ = ["open_ticket", "refresh_clocks"]
+__all__ = ["Opening", "open_ticket", "refresh_clocks"]
+
+
+@dataclass(frozen=True)
+class Opening:
+    """What `open_ticket` wrote, as it wrote it: ``ticket.opening`` of the returned ticket.
+
+    A snapshot taken at creation, not a live view: a later service call on the ticket does
+    not change it (read the database for the current state). Lets the caller answer with
+    the new ticket without reading back what it just wrote (the API's create).
+    """
+
+    tags: list[str]  # names, sorted
+    clocks: list[SlaClock]  # the clocks started, saved (with their ids)
+    message: Message  # the first public message (the description)
 
 
 def open_ticket(
@@ -61,9 +76,11 @@ def open_ticket(
     becomes the first public message, written by the requester. Clocks started: every
     target of the priority except ``next_update`` (which starts with the first public
     agent reply) and continuous ones (no timer). ``team`` is where the ticket is routed
-    (an inbound address's team); it is not an assignment, so dispatch stays open. Raises `UnknownPriorityError` for a
-    priority the policy does not know and `ServiceError` when the requester belongs to
-    another organization. ``attachments`` go on the first message (`add_attachments`).
+    (an inbound address's team); it is not an assignment, so dispatch stays open. Raises
+    `UnknownPriorityError` for a priority the policy does not know and `ServiceError` when
+    the requester belongs to another organization. ``attachments`` go on the first message
+    (`add_attachments`). The returned ticket carries ``ticket.opening`` (`Opening`: its
+    tags, started clocks and first message as written).
     """
     if requester.organization_id != organization.pk:
         raise ServiceError("the requester is not a contact of this organization")
@@ -136,9 +153,11 @@ def open_ticket(
         for change in changes:
             log.clock(change)
         log.flush()
-        sync_clock_timers([c.clock for c in changes])
+        started = [c.clock for c in changes]
+        sync_clock_timers(started, new=True)
         if pages:
-            _page_on_create(ticket, [c.clock for c in changes], pages, now)
+            _page_on_create(ticket, started, pages, now)
+    ticket.opening = Opening(tags=sorted(all_tags), clocks=started, message=message)
     return ticket
 
 

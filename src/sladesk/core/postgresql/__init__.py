@@ -1,0 +1,1 @@
+"""sladesk's PostgreSQL database backend: Django's, with a faster timestamp loader (see `base`)."""
