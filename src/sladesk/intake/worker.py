@@ -2,8 +2,9 @@
 
 ``sladesk run`` starts it in-process (`start_in_thread`); ``sladesk manage smtp_server``
 runs it alone. The **processing** loop (a daemon thread) runs `process_pending` whenever
-the SMTP server stored a message (woken at once) and at least every ``process_interval``
-seconds, which also picks up mail stored before a crash.
+the SMTP server stored a message (woken at once, then lingering 50 ms so that mail arriving
+meanwhile shares the batch's transaction) and at least every ``process_interval`` seconds,
+which also picks up mail stored before a crash.
 
 IMAP polling is the periodic job ``intake.imap`` (`sladesk.intake.jobs`), run by the notify
 worker once per slot across all workers; ``imap=True`` adds a plain polling loop here for
@@ -28,6 +29,10 @@ __all__ = ["IntakeWorker", "start_in_thread"]
 logger = logging.getLogger(__name__)
 
 _BATCH = 100
+#: After being woken by a stored message, wait this long so that mail arriving meanwhile
+#: is processed in the same batch (one transaction, shared reads): processing each message
+#: as soon as it arrived made batches of one and cost 3x the CPU per message (measured).
+_LINGER = 0.05
 
 
 class IntakeWorker:
@@ -56,7 +61,9 @@ class IntakeWorker:
                     done = 0
                 wait = pause(done)
                 if wait > 0:
-                    (self.wake if wakeable else self.stopping).wait(wait)
+                    woken = (self.wake if wakeable else self.stopping).wait(wait)
+                    if wakeable and woken:
+                        self.stopping.wait(_LINGER)
         finally:
             connection.close()
 
