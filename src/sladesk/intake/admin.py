@@ -3,6 +3,9 @@ apart from its organization) with "retry" and "create ticket" actions."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -21,8 +24,35 @@ class InboundAddressAdmin(admin.ModelAdmin):
     search_fields = ("address", "organization__name")
 
 
+class ImapMailboxForm(forms.ModelForm):
+    """The password is write-only: never rendered back (not even encrypted); left blank on
+    an existing mailbox it stays as stored."""
+
+    password = forms.CharField(
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text="Stored encrypted. Leave blank to keep the current password.",
+    )
+
+    class Meta:
+        model = ImapMailbox
+        fields = "__all__"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.initial["password"] = ""
+
+    def clean_password(self) -> str:
+        entered = str(self.cleaned_data.get("password") or "")
+        if not entered and self.instance.pk is not None:
+            return str(ImapMailbox.objects.get(pk=self.instance.pk).password)
+        return entered
+
+
 @admin.register(ImapMailbox)
 class ImapMailboxAdmin(admin.ModelAdmin):
+    form = ImapMailboxForm
     list_display = ("name", "host", "port", "username", "folder", "processed_folder", "enabled", "last_polled_at", "last_error")
     readonly_fields = ("last_polled_at", "last_error")
 
