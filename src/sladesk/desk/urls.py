@@ -7,7 +7,7 @@ from django.urls import path
 from sladesk.web import attachments
 from sladesk.web.access import agent_required
 
-from . import actions, settings_views, views
+from . import actions, mail_views, settings_views, views
 
 app_name = "desk"
 
@@ -23,6 +23,10 @@ urlpatterns = [
     path("tickets/<int:ticket_id>/fields/", actions.fields, name="fields"),
     path("tickets/<int:ticket_id>/presence/", actions.heartbeat, name="heartbeat"),
     path("attachments/<int:attachment_id>/", agent_required(attachments.serve), name="attachment"),
+    path("mail/quarantine/", mail_views.mail_quarantine, name="mail_quarantine"),
+    path("mail/<int:inbound_id>/raw/", mail_views.mail_raw, name="mail_raw"),
+    path("mail/<int:inbound_id>/retry/", mail_views.mail_retry, name="mail_retry"),
+    path("mail/<int:inbound_id>/accept/", mail_views.mail_accept, name="mail_accept"),
     path("settings/", settings_views.policies, name="settings"),
     path("settings/policies/<str:name>/", settings_views.policy_detail, name="policy"),
     path("settings/teams/", settings_views.teams, name="teams"),

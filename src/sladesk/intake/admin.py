@@ -12,7 +12,7 @@ from django.http import HttpRequest
 from django.utils.html import format_html
 
 from .models import EmailMessageId, ImapMailbox, InboundAddress, InboundMessage, InboundState
-from .pipeline import process, requeue
+from .pipeline import retry
 
 __all__: list[str] = []
 
@@ -91,17 +91,11 @@ class InboundMessageAdmin(admin.ModelAdmin):
 
     @admin.action(description="Retry processing (after fixing routes or contacts)")
     def retry(self, request: HttpRequest, queryset: QuerySet[InboundMessage]) -> None:
-        ids = list(queryset.values_list("id", flat=True))
-        requeue(ids)
-        results = [process(i) for i in ids]
-        self._report(request, results)
+        self._report(request, retry(list(queryset.values_list("id", flat=True))))
 
     @admin.action(description="Create ticket (accept the sender; skip loop checks)")
     def create_ticket(self, request: HttpRequest, queryset: QuerySet[InboundMessage]) -> None:
-        ids = list(queryset.values_list("id", flat=True))
-        requeue(ids)
-        results = [process(i, accept=True) for i in ids]
-        self._report(request, results)
+        self._report(request, retry(list(queryset.values_list("id", flat=True)), accept=True))
 
     def _report(self, request: HttpRequest, results: list[InboundMessage]) -> None:
         done = [r for r in results if r.state in (InboundState.TICKET, InboundState.REPLY, InboundState.DUPLICATE)]

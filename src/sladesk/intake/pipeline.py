@@ -56,7 +56,7 @@ from .models import EmailMessageId, InboundMessage, InboundState
 from .routing import Route, find_contact, own_addresses, route_for, routing_snapshot
 from .store import id_key
 
-__all__ = ["process", "process_batch", "process_pending", "requeue"]
+__all__ = ["process", "process_batch", "process_pending", "requeue", "retry"]
 
 logger = logging.getLogger(__name__)
 
@@ -236,6 +236,22 @@ def process_pending(limit: int = 100) -> int:
         for start in range(0, len(ids), _BATCH):
             process_batch(ids[start : start + _BATCH])
     return len(ids)
+
+
+def retry(
+    ids: list[int], *, accept: bool = False, organization: Organization | None = None
+) -> list[InboundMessage]:
+    """An agent's "retry" (``accept=False``) or "create ticket" (``accept=True``) on
+    quarantined/ignored rows (the admin's and the desk's actions): ``organization`` first
+    routes rows that reached no routed address, then each row goes back to ``received``
+    and is processed at once. Returns the rows as they end, in ``ids`` order; rows in
+    another state are returned unchanged."""
+    if organization is not None:
+        InboundMessage.objects.filter(
+            pk__in=ids, state__in=[InboundState.QUARANTINED, InboundState.IGNORED]
+        ).update(organization=organization)
+    requeue(ids)
+    return [process(i, accept=accept) for i in ids]
 
 
 def requeue(ids: list[int]) -> int:
