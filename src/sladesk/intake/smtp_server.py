@@ -26,9 +26,10 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
-from django.db import close_old_connections, connection
+from django.db import connection
 
 from .conf import conf
+from .dblock import refresh_connection
 from .routing import accepts_domain
 from .store import store_raw
 
@@ -38,7 +39,7 @@ logger = logging.getLogger(__name__)
 
 
 def _db(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    close_old_connections()
+    refresh_connection()
     return fn(*args, **kwargs)
 
 

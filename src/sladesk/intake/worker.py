@@ -18,9 +18,10 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from django.db import close_old_connections, connection
+from django.db import connection
 
 from .conf import conf
+from .dblock import refresh_connection
 from .imap import poll_all
 from .pipeline import process_pending
 
@@ -51,7 +52,7 @@ class IntakeWorker:
     def _loop(self, name: str, work: Callable[[], int], pause: Callable[[int], float], wakeable: bool) -> None:
         try:
             while not self.stopping.is_set():
-                close_old_connections()
+                refresh_connection()
                 if wakeable:
                     self.wake.clear()
                 try:
