@@ -99,7 +99,8 @@ class _Batch:
         }
         wanted = {t for _, t in self.known.values() if t is not None}
         self.tickets = {t.pk: t for t in Ticket.objects.filter(pk__in=wanted).select_related("organization")}
-        cfg = conf()
+        self.cfg = cfg = conf()  # read once per batch (settings and environment)
+        self.secrets = cfg.secrets
         senders = {(p.from_address or r.envelope_from or "")[:254] for r in rows for p in [parsed[r.pk]]} - {""}
         since = now() - timedelta(seconds=cfg.rate_window)
         self.recent: dict[str, int] = dict(
@@ -297,7 +298,7 @@ def _process(row: InboundMessage, parsed: ParsedMessage, batch: _Batch, accept: 
     ))
     known[row.message_id] = (EmailMessageId.IN, message.ticket_id)
     batch.recent[row.from_address] = batch.recent.get(row.from_address, 0) + 1
-    _store_attachments(row, parsed, message)
+    _store_attachments(row, parsed, message, batch.cfg.max_attachment_bytes)
     if opened:  # a new ticket (or a follow-up) is acknowledged; a reply is not
         batch.acks.append((message.ticket, parsed, row))
 
@@ -317,7 +318,7 @@ class _OwnIds:
 
 
 def _loop_reason(parsed: ParsedMessage, row: InboundMessage, own_ids: _OwnIds, batch: _Batch) -> str:
-    cfg = conf()
+    cfg = batch.cfg
     own = own_addresses() | {cfg.from_address.lower()}
     ok, reason = should_create_ticket(parsed, own_message_ids=own_ids, own_addresses=own)
     if not ok:
@@ -341,7 +342,7 @@ def _thread(parsed: ParsedMessage, recipients: list[str], keys: list[str], batch
         if ticket is not None:
             return ticket, f"[#{ref}] in the subject"
     for address in recipients:
-        for secret in conf().secrets:
+        for secret in batch.secrets:
             number = verify_reply_address(address, secret)
             if number is not None:
                 ticket = Ticket.objects.filter(pk=number).first()
@@ -412,8 +413,7 @@ def _priority(policy_name: str, subject: str, route: Route | None) -> tuple[str 
     return None, "customer", cleaned
 
 
-def _store_attachments(row: InboundMessage, parsed: ParsedMessage, message: Message) -> None:
-    limit = conf().max_attachment_bytes
+def _store_attachments(row: InboundMessage, parsed: ParsedMessage, message: Message, limit: int) -> None:
     notes = []
     for part in parsed.attachments:
         if part.size > limit:

@@ -43,6 +43,10 @@ def _db(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     return fn(*args, **kwargs)
 
 
+def _configured_domain(address: str) -> bool:
+    return address.strip().lower().rpartition("@")[2].rstrip(">") in conf().domain_set
+
+
 class SmtpHandler:
     """aiosmtpd handler: domain check at RCPT, durable store at DATA."""
 
@@ -69,7 +73,8 @@ class SmtpHandler:
     ) -> str:
         loop = asyncio.get_running_loop()
         try:
-            ok = await loop.run_in_executor(self.pool, _db, accepts_domain, address)
+            # a configured domain needs no database: answer on the loop, no thread hop
+            ok = _configured_domain(address) or await loop.run_in_executor(self.pool, _db, accepts_domain, address)
         except Exception:
             logger.exception("smtp: RCPT check failed")
             return "451 4.3.0 Temporary failure; try again later"

@@ -2,7 +2,7 @@
 
 ``sladesk run`` starts it in-process (`start_in_thread`); ``sladesk manage smtp_server``
 runs it alone. The **processing** loop (a daemon thread) runs `process_pending` whenever
-the SMTP server stored a message (woken at once, then lingering 50 ms so that mail arriving
+the SMTP server stored a message (woken at once, then lingering 200 ms so that mail arriving
 meanwhile shares the batch's transaction) and at least every ``process_interval`` seconds,
 which also picks up mail stored before a crash.
 
@@ -31,9 +31,10 @@ logger = logging.getLogger(__name__)
 
 _BATCH = 100
 #: After being woken by a stored message, wait this long so that mail arriving meanwhile
-#: is processed in the same batch (one transaction, shared reads): processing each message
-#: as soon as it arrived made batches of one and cost 3x the CPU per message (measured).
-_LINGER = 0.05
+#: is processed in the same batch (one transaction, shared reads, fewer thread switches):
+#: processing each message as soon as it arrived made batches of one to four (measured,
+#: 1000 messages over 4 connections: server CPU 7.6 ms/message; 50 ms: 5.8; 200 ms: 4.9).
+_LINGER = 0.2
 
 
 class IntakeWorker:
