@@ -27,13 +27,12 @@ nothing is dropped and an agent can retry it (admin action).
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, F
+from django.db import IntegrityError, transaction
+from django.db.models import F
 
-from sladesk.accounts.models import Contact, Organization
+from sladesk.accounts.models import Organization
 from sladesk.core.clock import now
 from sladesk.core.policies import get_policy
 from sladesk.intake.email import (
@@ -49,11 +48,10 @@ from sladesk.intake.email import (
 from sladesk.tickets import services
 from sladesk.tickets.models import Attachment, Channel, EventKind, Message, Ticket, TicketEvent
 
-from . import outbound
-from .conf import conf
+from .batch import Batch
 from .dblock import sqlite_writer
 from .models import EmailMessageId, InboundMessage, InboundState
-from .routing import Route, find_contact, own_addresses, route_for, routing_snapshot
+from .routing import Route, own_addresses, route_for, routing_snapshot
 from .store import id_key
 
 __all__ = ["process", "process_batch", "process_pending", "requeue", "retry"]
@@ -66,94 +64,6 @@ _BATCH = 50
 
 class _Quarantine(Exception):
     """Stop processing: keep the message for an agent, with this reason."""
-
-
-#: What `process` writes back (never ``raw``: rewriting the bytes cost a blob write per message).
-_SAVED_FIELDS = [
-    "state", "reason", "attempts", "processed_at", "from_address", "subject", "message_id", "ticket",
-    "ticket_message", "organization", "route", "quoted_text",
-]
-
-
-class _Batch:
-    """What one transaction over several stored messages reads once and writes at the end.
-
-    Reads: the Message-IDs of every message and its thread keys (one query), the tickets
-    they thread to, each sender's recent tickets/replies (rate limit), contacts by
-    (organization, address). Writes deferred to `flush`: the received `EmailMessageId`
-    rows, the acknowledgements (`outbound.acknowledge_many`) and the rows' outcome. A
-    message of the batch is seen by the later ones in memory (a duplicate, a reply
-    threading to a ticket opened earlier in the batch, the rate limit).
-    """
-
-    def __init__(self, rows: list[InboundMessage], parsed: dict[int, ParsedMessage]) -> None:
-        keys: set[str] = set()
-        for row in rows:
-            keys.add(id_key(parsed[row.pk].message_id))
-            keys.update(id_key(k) for k in thread_keys(parsed[row.pk]))
-        self.known: dict[str, tuple[str, int | None]] = {
-            m: (d, t)
-            for m, d, t in EmailMessageId.objects.filter(message_id__in=sorted(keys)).values_list(
-                "message_id", "direction", "ticket_id"
-            )
-        }
-        wanted = {t for _, t in self.known.values() if t is not None}
-        self.tickets = {t.pk: t for t in Ticket.objects.filter(pk__in=wanted).select_related("organization")}
-        self.cfg = cfg = conf()  # read once per batch (settings and environment)
-        self.secrets = cfg.secrets
-        senders = {(p.from_address or r.envelope_from or "")[:254] for r in rows for p in [parsed[r.pk]]} - {""}
-        since = now() - timedelta(seconds=cfg.rate_window)
-        self.recent: dict[str, int] = dict(
-            InboundMessage.objects.filter(
-                from_address__in=sorted(senders), received_at__gt=since, state__in=[InboundState.TICKET, InboundState.REPLY]
-            ).values("from_address").annotate(n=Count("id")).values_list("from_address", "n")
-        )
-        self.contacts: dict[tuple[int | None, str], Contact] = {}
-        self.received: list[EmailMessageId] = []
-        self.acks: list[tuple[Ticket, ParsedMessage, InboundMessage]] = []
-
-    def ticket(self, pk: int | None) -> Ticket | None:
-        if pk is None:
-            return None
-        if pk not in self.tickets:
-            found = Ticket.objects.select_related("organization").filter(pk=pk).first()
-            if found is None:
-                return None
-            self.tickets[pk] = found
-        return self.tickets[pk]
-
-    def contact(self, sender: str, name: str, org: Organization | None, create: bool) -> tuple[Contact | None, str]:
-        key = (org.pk if org is not None else None, sender.strip().lower())
-        if key in self.contacts:
-            return self.contacts[key], "known contact"
-        contact, why = find_contact(sender, name, org, create=create)
-        if contact is not None:
-            self.contacts[key] = contact
-        return contact, why
-
-    def flush(self, rows: list[InboundMessage]) -> None:
-        EmailMessageId.objects.bulk_create(self.received)  # unique: a clash rolls the batch back
-        outbound.acknowledge_many(self.acks)
-        _save_rows(rows)
-
-
-def _save_rows(rows: list[InboundMessage]) -> None:
-    """Write back `_SAVED_FIELDS` of ``rows``: one prepared UPDATE run for every row
-    (``executemany``). Django's ``bulk_update`` builds a CASE per field and row, which
-    profiled at a quarter of a batch's time."""
-    meta = InboundMessage._meta
-    fields = [meta.get_field(name) for name in _SAVED_FIELDS]
-    quote = connection.ops.quote_name
-    sql = (
-        f"UPDATE {quote(meta.db_table)} SET {', '.join(f'{quote(f.column)} = %s' for f in fields)}"  # type: ignore[union-attr]
-        f" WHERE {quote(meta.pk.column)} = %s"  # type: ignore[union-attr]
-    )
-    params = [
-        [f.get_db_prep_save(getattr(row, f.attname), connection) for f in fields] + [row.pk]  # type: ignore[union-attr]
-        for row in rows
-    ]
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, params)
 
 
 def process(inbound_id: int, *, accept: bool = False) -> InboundMessage:
@@ -196,12 +106,12 @@ def process_batch(ids: list[int]) -> int:
 
 def _run(ids: list[int], accept: bool) -> None:
     """Parse outside the write lock, then process every still-``received`` row of ``ids``
-    in one transaction (rows locked on PostgreSQL)."""
+    in one transaction (rows locked on PostgreSQL); routes and aliases are read once."""
     raws = dict(
         InboundMessage.objects.filter(pk__in=ids, state=InboundState.RECEIVED).values_list("pk", "raw")
     )
     parsed = {pk: parse_message(bytes(raw)) for pk, raw in raws.items()}
-    with sqlite_writer(), transaction.atomic():
+    with routing_snapshot(), sqlite_writer(), transaction.atomic():
         rows = list(
             InboundMessage.objects.select_for_update()
             .defer("raw")
@@ -210,7 +120,7 @@ def _run(ids: list[int], accept: bool) -> None:
         )
         if not rows:
             return
-        batch = _Batch(rows, parsed)
+        batch = Batch(rows, parsed)
         for row in rows:
             row.attempts += 1
             try:
@@ -263,7 +173,7 @@ def requeue(ids: list[int]) -> int:
 
 
 # ---------------------------------------------------------------------------- steps
-def _process(row: InboundMessage, parsed: ParsedMessage, batch: _Batch, accept: bool) -> None:
+def _process(row: InboundMessage, parsed: ParsedMessage, batch: Batch, accept: bool) -> None:
     row.from_address = (parsed.from_address or row.envelope_from or "")[:254]
     row.subject = parsed.subject[:300]
     row.message_id = id_key(parsed.message_id)
@@ -317,7 +227,7 @@ class _OwnIds:
         return EmailMessageId.objects.filter(message_id=key, direction=EmailMessageId.OUT).exists()
 
 
-def _loop_reason(parsed: ParsedMessage, row: InboundMessage, own_ids: _OwnIds, batch: _Batch) -> str:
+def _loop_reason(parsed: ParsedMessage, row: InboundMessage, own_ids: _OwnIds, batch: Batch) -> str:
     cfg = batch.cfg
     own = own_addresses() | {cfg.from_address.lower()}
     ok, reason = should_create_ticket(parsed, own_message_ids=own_ids, own_addresses=own)
@@ -330,7 +240,7 @@ def _loop_reason(parsed: ParsedMessage, row: InboundMessage, own_ids: _OwnIds, b
     return ""
 
 
-def _thread(parsed: ParsedMessage, recipients: list[str], keys: list[str], batch: _Batch) -> tuple[Ticket | None, str]:
+def _thread(parsed: ParsedMessage, recipients: list[str], keys: list[str], batch: Batch) -> tuple[Ticket | None, str]:
     for key in keys:
         if key in batch.known:
             found = batch.ticket(batch.known[key][1])
@@ -351,7 +261,7 @@ def _thread(parsed: ParsedMessage, recipients: list[str], keys: list[str], batch
     return None, ""
 
 
-def _reply(row: InboundMessage, parsed: ParsedMessage, ticket: Ticket, how: str, batch: _Batch, accept: bool) -> bool:
+def _reply(row: InboundMessage, parsed: ParsedMessage, ticket: Ticket, how: str, batch: Batch, accept: bool) -> bool:
     org = ticket.organization
     contact, why = batch.contact(row.from_address, parsed.from_name or "", org, accept)
     row.organization = org
@@ -369,7 +279,7 @@ def _reply(row: InboundMessage, parsed: ParsedMessage, ticket: Ticket, how: str,
     return False
 
 
-def _open(row: InboundMessage, parsed: ParsedMessage, recipients: list[str], batch: _Batch, accept: bool) -> bool:
+def _open(row: InboundMessage, parsed: ParsedMessage, recipients: list[str], batch: Batch, accept: bool) -> bool:
     route = route_for(recipients)
     if route is not None:
         row.route = route.inbound
