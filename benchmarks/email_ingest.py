@@ -10,8 +10,13 @@ In-Reply-To to an earlier message, every tenth with a 20 KB attachment. The cloc
 the first send until no message is left unprocessed; messages/s = N / that time (stored,
 parsed, routed, ticket or reply written, acknowledgement queued).
 
-The django-helpdesk comparison (``get_email`` over a local directory mailbox) is not run:
-django-helpdesk is not installed in this environment.
+Then the same corpus (as .eml files) goes through django-helpdesk's ``get_email`` management
+command with a queue whose mailbox is a local directory (``email_box_type="local"``), in
+its own process with minimal Django settings and SQLite (WAL, synchronous=NORMAL like
+sladesk's) in a temp dir; the ratio sladesk / django-helpdesk is printed per database.
+django-helpdesk is in the ``bench`` extra and never imported by sladesk. ``--no-peer``
+skips it. Also printed: the server process's CPU per message (noise-resistant on a busy
+machine; the senders run in another process).
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ import threading
 import time
 
 DOMAIN = "support.example.com"
-PG_URL = "postgres://postgres@127.0.0.1:5432/sladesk_bench_mail"
+PG_URL = "postgres://postgres@127.0.0.1:5432/sladesk_bench_email"
 
 
 def _mail(i: int, with_file: bool) -> bytes:
@@ -49,6 +54,27 @@ def _mail(i: int, with_file: bool) -> bytes:
     return msg.as_bytes(policy=SMTP)
 
 
+def send_all(port: int, messages: int) -> None:
+    """Build the corpus, then send it over 4 persistent SMTP connections (a child process)."""
+    mails = [_mail(i, i % 10 == 0) for i in range(messages)]
+
+    def send(indexes: list[int]) -> None:
+        with smtplib.SMTP("127.0.0.1", port, timeout=120) as client:
+            for i in indexes:
+                client.sendmail("jane@acme.example", [f"acme@{DOMAIN}"], mails[i])
+
+    # replies must follow their originals: interleave by blocks of 3 per connection
+    blocks = [range(b, min(b + 3, messages)) for b in range(0, messages, 3)]
+    lanes = [[i for block in blocks[k::4] for i in block] for k in range(4)]
+    print("ready", flush=True)
+    threads = [threading.Thread(target=send, args=(lane,)) for lane in lanes]
+    print("go", flush=True)
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+
 def run_one(messages: int) -> None:
     """In a process whose DATABASE_URL is the target: migrate, route, send, measure."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sladesk.settings")
@@ -69,32 +95,104 @@ def run_one(messages: int) -> None:
     InboundAddress.objects.create(address=f"acme@{DOMAIN}", organization=org)
     settings.SLADESK_EMAIL = {"domains": DOMAIN, "rate_limit": 1_000_000}
     worker = IntakeWorker().start(smtp_bind="127.0.0.1:0", imap=False)
-    mails = [_mail(i, i % 10 == 0) for i in range(messages)]
     port = worker.smtp.port
-
-    def send(indexes: range) -> None:
-        with smtplib.SMTP("127.0.0.1", port, timeout=60) as client:
-            for i in indexes:
-                client.sendmail("jane@acme.example", [f"acme@{DOMAIN}"], mails[i])
-
-    # replies must follow their originals: interleave by blocks of 3 per connection
-    blocks = [range(b, min(b + 3, messages)) for b in range(0, messages, 3)]
-    lanes = [[i for block in blocks[k::4] for i in block] for k in range(4)]
-    started = time.perf_counter()
-    threads = [threading.Thread(target=lambda lane=lane: send(lane)) for lane in lanes]  # type: ignore[misc]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    # the senders run in their own process, as real mail comes from elsewhere: their CPU
+    # and their GIL are not the server's
+    sender = subprocess.Popen(
+        [sys.executable, __file__, "--send", str(port), "--messages", str(messages)], stdout=subprocess.PIPE, text=True
+    )
+    assert sender.stdout is not None
+    assert sender.stdout.readline().strip() == "ready"
+    started, cpu_started = time.perf_counter(), time.process_time()
+    sender.stdout.readline()  # "go" printed when the first send starts
+    sender.wait()
+    if sender.returncode:
+        raise SystemExit(f"sender failed ({sender.returncode})")
     sent = time.perf_counter() - started
     while InboundMessage.objects.filter(state="received").exists():
         time.sleep(0.05)
-    total = time.perf_counter() - started
+    total, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     worker.stop()
     states = dict(InboundMessage.objects.values_list("state").annotate(n=django.db.models.Count("id")))
     vendor = django.db.connection.vendor
     print(f"{vendor:10} {messages} messages: accepted in {sent:.1f} s, processed in {total:.1f} s "
-          f"= {messages / total:.0f} messages/s  {states}", flush=True)
+          f"= {messages / total:.0f} messages/s; "
+          f"CPU {cpu / messages * 1000:.2f} ms/message (server process, SMTP + store + processing; "
+          f"{messages / cpu:.0f}/s on one free core)  {states}", flush=True)
+
+
+_HELPDESK_SETTINGS = """
+SECRET_KEY = "bench-only"
+DEBUG = False
+USE_TZ = True
+TIME_ZONE = "UTC"
+SITE_ID = 1
+HELPDESK_TEAMS_MODE_ENABLED = False  # no pinax-teams: the email path does not use teams
+ALLOWED_HOSTS = ["*"]
+INSTALLED_APPS = [
+    "django.contrib.admin", "django.contrib.auth", "django.contrib.contenttypes", "django.contrib.sessions",
+    "django.contrib.messages", "django.contrib.sites", "django.contrib.humanize", "rest_framework", "helpdesk",
+]
+MIDDLEWARE = []
+ROOT_URLCONF = "helpdesk_bench_urls"
+TEMPLATES = [{"BACKEND": "django.template.backends.django.DjangoTemplates", "APP_DIRS": True,
+              "OPTIONS": {"context_processors": ["django.template.context_processors.request"]}}]
+# the same SQLite durability as sladesk's (WAL, synchronous=NORMAL)
+DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": DB_PATH,
+                         "OPTIONS": {"init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}}}
+DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+MEDIA_ROOT = MEDIA_PATH
+LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "ERROR"}}
+"""
+
+
+def run_helpdesk(messages: int, tmp: str) -> float:
+    """django-helpdesk's ``get_email`` over the same corpus in a local directory mailbox
+    (its own process and Django settings, SQLite in ``tmp``); returns messages/s."""
+    box = os.path.join(tmp, "helpdesk-mailbox")
+    os.makedirs(box, exist_ok=True)
+    for i in range(messages):
+        with open(os.path.join(box, f"{i:06d}.eml"), "wb") as f:
+            f.write(_mail(i, i % 10 == 0))
+    with open(os.path.join(tmp, "helpdesk_bench_settings.py"), "w") as f:
+        paths = f"DB_PATH = {os.path.join(tmp, 'helpdesk.sqlite3')!r}\nMEDIA_PATH = {os.path.join(tmp, 'media')!r}\n"
+        f.write(paths + _HELPDESK_SETTINGS)
+    with open(os.path.join(tmp, "helpdesk_bench_urls.py"), "w") as f:
+        f.write('from django.urls import include, path\nurlpatterns = [path("", include("helpdesk.urls"))]\n')
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL", "SLADESK_"))}
+    env.update(DJANGO_SETTINGS_MODULE="helpdesk_bench_settings", PYTHONPATH=tmp)
+    out = subprocess.run(
+        [sys.executable, __file__, "--helpdesk-child", box, "--messages", str(messages)],
+        env=env, cwd=tmp, capture_output=True, text=True,
+    )
+    if out.returncode:
+        raise SystemExit(f"django-helpdesk run failed:\n{out.stderr[-3000:]}")
+    line = out.stdout.strip().splitlines()[-1]
+    print(line, flush=True)
+    return float(line.split("= ")[1].split(" ")[0])
+
+
+def helpdesk_child(box: str, messages: int) -> None:
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    from helpdesk.models import FollowUp, Queue, Ticket  # type: ignore[import-untyped]
+
+    Queue.objects.create(
+        title="Acme", slug="acme", email_address=f"acme@{DOMAIN}", allow_email_submission=True,
+        email_box_type="local", email_box_local_dir=box, email_box_interval=0,
+    )
+    started, cpu_started = time.perf_counter(), time.process_time()
+    call_command("get_email", quiet=True)
+    total, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+    left = len(os.listdir(box))
+    print(f"{'helpdesk':10} {messages} messages: get_email in {total:.1f} s = {messages / total:.1f} messages/s; "
+          f"CPU {cpu / messages * 1000:.2f} ms/message  {{'tickets': {Ticket.objects.count()}, "
+          f"'follow-ups': {FollowUp.objects.count()}, 'left in mailbox': {left}}}", flush=True)
 
 
 def main() -> int:
@@ -102,22 +200,45 @@ def main() -> int:
     parser.add_argument("--messages", type=int, default=5000)
     parser.add_argument("--database-url", default=None, help="one database (default: SQLite file and PostgreSQL)")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--send", type=int, default=0, help=argparse.SUPPRESS)
+    parser.add_argument("--helpdesk-child", default="", help=argparse.SUPPRESS)
+    parser.add_argument("--no-peer", action="store_true", help="skip django-helpdesk")
     args = parser.parse_args()
+    if args.helpdesk_child:
+        helpdesk_child(args.helpdesk_child, args.messages)
+        return 0
+    if args.send:
+        send_all(args.send, args.messages)
+        return 0
     if args.child:
         run_one(args.messages)
         return 0
+    rates: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as tmp:
         urls = [args.database_url] if args.database_url else [f"sqlite:///{tmp}/bench.sqlite3", PG_URL]
         for url in urls:
+            admin = url.rsplit("/", 1)[0] + "/postgres"
+            name = url.rsplit("/", 1)[1]
             if url.startswith("postgres"):
-                subprocess.run(["psql", url.rsplit("/", 1)[0] + "/postgres", "-qc",
-                                f"DROP DATABASE IF EXISTS {url.rsplit('/', 1)[1]}"], check=False, capture_output=True)
-                subprocess.run(["psql", url.rsplit("/", 1)[0] + "/postgres", "-qc",
-                                f"CREATE DATABASE {url.rsplit('/', 1)[1]}"], check=False, capture_output=True)
+                _psql(admin, f"DROP DATABASE IF EXISTS {name}")
+                _psql(admin, f"CREATE DATABASE {name}")
             env = {**os.environ, "DATABASE_URL": url, "SLADESK_VAR_DIR": tmp, "SLADESK_LOG_LEVEL": "WARNING"}
-            subprocess.run([sys.executable, __file__, "--child", "--messages", str(args.messages)], env=env, check=True)
-    print("django-helpdesk get_email: not measured (django-helpdesk is not installed here)")
+            out = subprocess.run([sys.executable, __file__, "--child", "--messages", str(args.messages)], env=env,
+                                 check=True, stdout=subprocess.PIPE, text=True).stdout
+            line = out.strip().splitlines()[-1]
+            print(line, flush=True)
+            rates[line.split()[0]] = float(line.split("= ")[1].split(" ")[0])
+            if url.startswith("postgres"):
+                _psql(admin, f"DROP DATABASE IF EXISTS {name}")
+        if not args.no_peer:
+            peer = run_helpdesk(args.messages, tmp)
+            for vendor, rate in rates.items():
+                print(f"ratio {vendor} / django-helpdesk get_email: {rate / peer:.1f}x (target >= 10x)")
     return 0
+
+
+def _psql(url: str, sql: str) -> None:
+    subprocess.run(["psql", url, "-qc", sql], check=False, capture_output=True)
 
 
 if __name__ == "__main__":

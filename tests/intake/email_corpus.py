@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 __all__ = ["CORPUS", "corpus_paths"]
 
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "email-corpus"
+
+def _find() -> Path:
+    """``SLADESK_EMAIL_CORPUS``, else ``shared/email-corpus`` beside the repository or
+    beside the directory holding it (a git worktree under ``wt/``)."""
+    if os.environ.get("SLADESK_EMAIL_CORPUS"):
+        return Path(os.environ["SLADESK_EMAIL_CORPUS"])
+    candidates = [parent / "shared" / "email-corpus" for parent in Path(__file__).resolve().parents[3:5]]
+    return next((c for c in candidates if c.is_dir()), candidates[0])
+
+
+CORPUS = _find()
 
 
 def corpus_paths() -> list[str]:

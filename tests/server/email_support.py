@@ -52,10 +52,15 @@ def capture(settings) -> Iterator[Captured]:
 
 @pytest.fixture
 def corpus_dir():
-    """The shared real-world email corpus beside the repository."""
+    """The shared real-world email corpus beside the repository (or beside the directory
+    of worktrees holding it); ``SLADESK_EMAIL_CORPUS`` names another place."""
+    import os
     from pathlib import Path
 
-    path = Path(__file__).resolve().parents[3] / "shared" / "email-corpus"
+    here = Path(__file__).resolve()
+    candidates = [Path(os.environ["SLADESK_EMAIL_CORPUS"])] if os.environ.get("SLADESK_EMAIL_CORPUS") else []
+    candidates += [parent / "shared" / "email-corpus" for parent in here.parents[3:5]]
+    path = next((c for c in candidates if c.is_dir()), candidates[0])
     if not path.is_dir():
         pytest.fail(f"email corpus not found at {path}")
     return path

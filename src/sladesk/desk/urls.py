@@ -7,7 +7,7 @@ from django.urls import path
 from sladesk.web import attachments
 from sladesk.web.access import agent_required
 
-from . import actions, originals, settings_views, views
+from . import actions, mail_views, originals, settings_views, views
 
 app_name = "desk"
 
@@ -34,6 +34,10 @@ urlpatterns = [
     path("messages/<int:message_id>/email/", originals.original_email, name="original_email"),
     path("messages/<int:message_id>/email.eml", originals.original_email_download, name="original_email_download"),
     path("attachments/<int:attachment_id>/", agent_required(attachments.serve), name="attachment"),
+    path("mail/quarantine/", mail_views.mail_quarantine, name="mail_quarantine"),
+    path("mail/<int:inbound_id>/raw/", mail_views.mail_raw, name="mail_raw"),
+    path("mail/<int:inbound_id>/retry/", mail_views.mail_retry, name="mail_retry"),
+    path("mail/<int:inbound_id>/accept/", mail_views.mail_accept, name="mail_accept"),
     path("settings/", settings_views.policies, name="settings"),
     path("settings/policies/<str:name>/", settings_views.policy_detail, name="policy"),
     path("settings/teams/", settings_views.teams, name="teams"),

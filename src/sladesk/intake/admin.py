@@ -3,13 +3,16 @@ apart from its organization) with "retry" and "create ticket" actions."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
 
 from .models import EmailMessageId, ImapMailbox, InboundAddress, InboundMessage, InboundState
-from .pipeline import process, requeue
+from .pipeline import retry
 
 __all__: list[str] = []
 
@@ -21,8 +24,35 @@ class InboundAddressAdmin(admin.ModelAdmin):
     search_fields = ("address", "organization__name")
 
 
+class ImapMailboxForm(forms.ModelForm):
+    """The password is write-only: never rendered back (not even encrypted); left blank on
+    an existing mailbox it stays as stored."""
+
+    password = forms.CharField(
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text="Stored encrypted. Leave blank to keep the current password.",
+    )
+
+    class Meta:
+        model = ImapMailbox
+        fields = "__all__"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.initial["password"] = ""
+
+    def clean_password(self) -> str:
+        entered = str(self.cleaned_data.get("password") or "")
+        if not entered and self.instance.pk is not None:
+            return str(ImapMailbox.objects.get(pk=self.instance.pk).password)
+        return entered
+
+
 @admin.register(ImapMailbox)
 class ImapMailboxAdmin(admin.ModelAdmin):
+    form = ImapMailboxForm
     list_display = ("name", "host", "port", "username", "folder", "processed_folder", "enabled", "last_polled_at", "last_error")
     readonly_fields = ("last_polled_at", "last_error")
 
@@ -61,17 +91,11 @@ class InboundMessageAdmin(admin.ModelAdmin):
 
     @admin.action(description="Retry processing (after fixing routes or contacts)")
     def retry(self, request: HttpRequest, queryset: QuerySet[InboundMessage]) -> None:
-        ids = list(queryset.values_list("id", flat=True))
-        requeue(ids)
-        results = [process(i) for i in ids]
-        self._report(request, results)
+        self._report(request, retry(list(queryset.values_list("id", flat=True))))
 
     @admin.action(description="Create ticket (accept the sender; skip loop checks)")
     def create_ticket(self, request: HttpRequest, queryset: QuerySet[InboundMessage]) -> None:
-        ids = list(queryset.values_list("id", flat=True))
-        requeue(ids)
-        results = [process(i, accept=True) for i in ids]
-        self._report(request, results)
+        self._report(request, retry(list(queryset.values_list("id", flat=True)), accept=True))
 
     def _report(self, request: HttpRequest, results: list[InboundMessage]) -> None:
         done = [r for r in results if r.state in (InboundState.TICKET, InboundState.REPLY, InboundState.DUPLICATE)]

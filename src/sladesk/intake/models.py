@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import models
 
 from sladesk.core.clock import now
+from sladesk.core.secrets import EncryptedTextField
 
 __all__ = ["EmailMessageId", "ImapMailbox", "InboundAddress", "InboundMessage", "InboundState"]
 
@@ -61,7 +62,7 @@ class ImapMailbox(models.Model):
     port = models.PositiveIntegerField(default=993)
     ssl = models.BooleanField(default=True)
     username = models.CharField(max_length=200)
-    password = models.CharField(max_length=200, blank=True, default="")
+    password = EncryptedTextField(blank=True, default="", help_text="stored encrypted (sladesk.core.secrets)")
     folder = models.CharField(max_length=200, default="INBOX")
     processed_folder = models.CharField(max_length=200, blank=True, default="")
     recipient = models.CharField(max_length=254, blank=True, default="")

@@ -23,6 +23,8 @@ reaches this module (see `sladesk.intake.pipeline`).
 from __future__ import annotations
 
 import secrets as token_source
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -33,7 +35,7 @@ from sladesk.tickets.models import EventKind, Message, Metric, SlaClock, Ticket,
 from .conf import conf
 from .models import EmailMessageId, InboundMessage
 
-__all__ = ["acknowledge", "agent_replied", "thread_headers"]
+__all__ = ["acknowledge", "acknowledge_many", "agent_replied", "thread_headers"]
 
 _MAX_REFERENCES = 20
 
@@ -61,26 +63,57 @@ def _message_id(kind: str, number: int, domain: str) -> str:
     return f"<sladesk.{kind}{number}.{token_source.token_hex(6)}@{domain}>"
 
 
+@dataclass(frozen=True)
+class _Queued:
+    """One customer mail to queue: where, why (outbox purpose and key), what."""
+
+    ticket: Ticket
+    to: str
+    purpose: str
+    key: str
+    subject: str
+    body: str
+    mail: dict[str, Any]
+    message: Message | None
+
+
 def _enqueue(ticket: Ticket, to: str, purpose: str, key: str, subject: str, body: str, mail: dict[str, Any], message: Message | None) -> None:
+    _enqueue_many([_Queued(ticket, to, purpose, key, subject, body, mail, message)])
+
+
+def _enqueue_many(items: Sequence[_Queued]) -> None:
+    """Sent Message-IDs, outbox rows and ``queued`` events of ``items``, one bulk write each."""
     from sladesk.notify import Notification
     from sladesk.notify.outbox import enqueue
     from sladesk.notify.outbox import message as outbox_message
     from sladesk.notify.recipients import Recipient
 
     at = now()
-    EmailMessageId.objects.get_or_create(
-        message_id=mail["message_id"],
-        defaults={"direction": EmailMessageId.OUT, "ticket": ticket, "ticket_message": message, "created_at": at},
+    EmailMessageId.objects.bulk_create(
+        [
+            EmailMessageId(
+                message_id=q.mail["message_id"], direction=EmailMessageId.OUT, ticket=q.ticket,
+                ticket_message=q.message, created_at=at,
+            )
+            for q in items
+        ],
+        ignore_conflicts=True,  # generated ids: a clash means the row is there already
     )
-    notification = Notification(
-        idempotency_key=key, channel="email", summary=subject, body=body, ticket_ref=f"#{ticket.pk}", extra={"mail": mail}
-    )
-    recipient = Recipient("email", f"email:{to}", f"customer {to}")
-    enqueue([outbox_message(notification, recipient, key=key, purpose=purpose, at=at, ticket_id=ticket.pk)])
-    TicketEvent.objects.create(
-        ticket=ticket, at=at, actor_label="system", kind=EventKind.NOTIFY,
-        data={"action": purpose, "outcome": "queued", "channel": "email", "to": [f"customer {to}"], "message_id": mail["message_id"]},
-    )
+    rows, events = [], []
+    for q in items:
+        notification = Notification(
+            idempotency_key=q.key, channel="email", summary=q.subject, body=q.body, ticket_ref=f"#{q.ticket.pk}",
+            extra={"mail": q.mail},
+        )
+        recipient = Recipient("email", f"email:{q.to}", f"customer {q.to}")
+        rows.append(outbox_message(notification, recipient, key=q.key, purpose=q.purpose, at=at, ticket_id=q.ticket.pk))
+        events.append(TicketEvent(
+            ticket=q.ticket, at=at, actor_label="system", kind=EventKind.NOTIFY,
+            data={"action": q.purpose, "outcome": "queued", "channel": "email", "to": [f"customer {q.to}"],
+                  "message_id": q.mail["message_id"]},
+        ))
+    enqueue(rows)
+    TicketEvent.objects.bulk_create(events)
 
 
 def _mail(
@@ -117,8 +150,38 @@ def _customer_time(ticket: Ticket, at: Any) -> str:
 
 def acknowledge(ticket: Ticket, parsed: ParsedMessage, row: InboundMessage) -> None:
     """Queue the acknowledgement of a ticket opened by ``row`` (same transaction)."""
-    policy = ticket.policy
-    level = policy.priority(ticket.priority)
+    acknowledge_many([(ticket, parsed, row)])
+
+
+def acknowledge_many(items: Sequence[tuple[Ticket, ParsedMessage, InboundMessage]]) -> None:
+    """Queue the acknowledgements of tickets opened by a batch of messages, in the batch's
+    transaction: two reads (first-response clocks, creation events) and three bulk writes
+    (sent Message-IDs, outbox rows, ``queued`` events) whatever the batch size."""
+    if not items:
+        return
+    ids = [ticket.pk for ticket, _, _ in items]
+    due = dict(
+        SlaClock.objects.filter(ticket_id__in=ids, metric=Metric.FIRST_RESPONSE).values_list("ticket_id", "due_at")
+    )
+    pages = {
+        t: (data or {}).get("pages") or []
+        for t, data in TicketEvent.objects.filter(ticket_id__in=ids, kind=EventKind.CREATED).values_list(
+            "ticket_id", "data"
+        )
+    }
+    queued = []
+    for ticket, parsed, row in items:
+        body = _ack_body(ticket, due.get(ticket.pk), pages.get(ticket.pk, []))
+        routed = row.route.address if row.route is not None else None
+        references = [*parsed.references[-(_MAX_REFERENCES - 1):], parsed.message_id]
+        mail = _mail(ticket, "ack", ticket.pk, auto=True, sender=routed, thread=(parsed.message_id, references))
+        to = row.from_address or ticket.requester.email
+        queued.append(_Queued(ticket, to, "acknowledgement", f"mail:ack:{ticket.pk}", mail["subject"], body, mail, None))
+    _enqueue_many(queued)
+
+
+def _ack_body(ticket: Ticket, first_due: Any, pages: list[str]) -> str:
+    level = ticket.policy.priority(ticket.priority)
     label = ticket.priority if level.name == ticket.priority else f"{ticket.priority} ({level.name})"
     lines = [
         f"Hello {ticket.requester.name or ticket.requester.email},",
@@ -127,21 +190,14 @@ def acknowledge(ticket: Ticket, parsed: ParsedMessage, row: InboundMessage) -> N
         "",
         f"Priority: {label}",
     ]
-    first = SlaClock.objects.filter(ticket=ticket, metric=Metric.FIRST_RESPONSE).first()
-    if first is not None and first.due_at is not None:
-        lines.append(f"First response by: {_customer_time(ticket, first.due_at)}")
-    created = TicketEvent.objects.filter(ticket=ticket, kind=EventKind.CREATED).first()
-    pages = (created.data.get("pages") if created else None) or []
+    if first_due is not None:
+        lines.append(f"First response by: {_customer_time(ticket, first_due)}")
     if any("outside" in reason for reason in pages):
         lines += ["", "Your request arrived outside our business hours: the on-call engineer has been told."]
     elif pages:
         lines += ["", "The on-call engineer has been told."]
     lines += ["", f"Reply to this mail to add to the ticket (keep [#{ticket.pk}] in the subject).", ""]
-    routed = row.route.address if row.route is not None else None
-    references = [*parsed.references[-(_MAX_REFERENCES - 1):], parsed.message_id]
-    mail = _mail(ticket, "ack", ticket.pk, auto=True, sender=routed, thread=(parsed.message_id, references))
-    to = row.from_address or ticket.requester.email
-    _enqueue(ticket, to, "acknowledgement", f"mail:ack:{ticket.pk}", mail["subject"], "\n".join(lines), mail, None)
+    return "\n".join(lines)
 
 
 def agent_replied(message: Message) -> None:

@@ -27,11 +27,11 @@ nothing is dropped and an agent can retry it (admin action).
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
+from sladesk.accounts.models import Organization
 from sladesk.core.clock import now
 from sladesk.core.policies import get_policy
 from sladesk.intake.email import (
@@ -47,25 +47,174 @@ from sladesk.intake.email import (
 from sladesk.tickets import services
 from sladesk.tickets.models import Channel, EventKind, Message, Ticket, TicketEvent
 
-from . import outbound
-from .conf import conf
+from .batch import Batch
 from .dblock import sqlite_writer
 from .models import EmailMessageId, InboundMessage, InboundState
-from .routing import Route, find_contact, own_addresses, route_for, routing_snapshot
+from .routing import Route, own_addresses, route_for, routing_snapshot
 from .store import id_key
 
-__all__ = ["process", "process_pending", "requeue"]
+__all__ = ["process", "process_batch", "process_pending", "requeue", "retry"]
 
 logger = logging.getLogger(__name__)
+
+#: Messages per transaction in the processing loop (SQLite holds its write lock meanwhile).
+_BATCH = 50
 
 
 class _Quarantine(Exception):
     """Stop processing: keep the message for an agent, with this reason."""
 
 
+def process(inbound_id: int, *, accept: bool = False) -> InboundMessage:
+    """Process one stored message (see module docstring); returns the row as it ends.
+
+    ``accept=True`` is an agent's "create ticket": loop checks and the rate limit are
+    skipped and an unknown sender becomes a contact of the message's organization.
+    """
+    for attempt in (1, 2):
+        try:
+            _run([inbound_id], accept)
+            return InboundMessage.objects.get(pk=inbound_id)
+        except IntegrityError:
+            if attempt == 1:  # the same Message-ID committed meanwhile: now a duplicate
+                continue
+            return _failed(inbound_id, "the same message was being stored twice at once")
+        except Exception as exc:
+            logger.exception("inbound %s: processing failed", inbound_id)
+            return _failed(inbound_id, f"processing failed: {type(exc).__name__}: {exc}")
+    raise AssertionError("unreachable")
+
+
+def process_batch(ids: list[int]) -> int:
+    """Process stored messages in one transaction (the processing loop's fast path).
+
+    Same outcome as `process` for each id, in id order; any error rolls the whole batch
+    back and the ids are processed one by one with `process`, so one bad message costs
+    only itself. Returns how many rows were looked at.
+    """
+    if len(ids) > 1:
+        try:
+            _run(ids, accept=False)
+            return len(ids)
+        except Exception:
+            logger.info("inbound batch of %s rolled back; processing one by one", len(ids), exc_info=True)
+    for inbound_id in ids:
+        process(inbound_id)
+    return len(ids)
+
+
+def _run(ids: list[int], accept: bool) -> None:
+    """Parse outside the write lock, then process every still-``received`` row of ``ids``
+    in one transaction (rows locked on PostgreSQL); routes and aliases are read once."""
+    raws = dict(
+        InboundMessage.objects.filter(pk__in=ids, state=InboundState.RECEIVED).values_list("pk", "raw")
+    )
+    parsed = {pk: parse_message(bytes(raw)) for pk, raw in raws.items()}
+    with routing_snapshot(), sqlite_writer(), transaction.atomic():
+        rows = list(
+            InboundMessage.objects.select_for_update()
+            .defer("raw")
+            .filter(pk__in=list(parsed), state=InboundState.RECEIVED)
+            .order_by("id")
+        )
+        if not rows:
+            return
+        batch = Batch(rows, parsed)
+        for row in rows:
+            row.attempts += 1
+            try:
+                _process(row, parsed[row.pk], batch, accept)
+            except _Quarantine as stop:
+                row.state, row.reason = InboundState.QUARANTINED, str(stop)[:4000]
+            row.processed_at = now()
+        batch.flush(rows)
+
+
+def _failed(inbound_id: int, reason: str) -> InboundMessage:
+    InboundMessage.objects.filter(pk=inbound_id, state=InboundState.RECEIVED).update(
+        state=InboundState.QUARANTINED, reason=reason[:4000], processed_at=now(), attempts=F("attempts") + 1
+    )
+    return InboundMessage.objects.get(pk=inbound_id)
+
+
+def process_pending(limit: int = 100) -> int:
+    """Process stored messages still ``received`` (oldest first), in batches; returns how many."""
+    ids = list(
+        InboundMessage.objects.filter(state=InboundState.RECEIVED).order_by("id").values_list("id", flat=True)[:limit]
+    )
+    with routing_snapshot():  # addresses and aliases read once per batch
+        for start in range(0, len(ids), _BATCH):
+            process_batch(ids[start : start + _BATCH])
+    return len(ids)
+
+
+def retry(
+    ids: list[int], *, accept: bool = False, organization: Organization | None = None
+) -> list[InboundMessage]:
+    """An agent's "retry" (``accept=False``) or "create ticket" (``accept=True``) on
+    quarantined/ignored rows (the admin's and the desk's actions): ``organization`` first
+    routes rows that reached no routed address, then each row goes back to ``received``
+    and is processed at once. Returns the rows as they end, in ``ids`` order; rows in
+    another state are returned unchanged."""
+    if organization is not None:
+        InboundMessage.objects.filter(
+            pk__in=ids, state__in=[InboundState.QUARANTINED, InboundState.IGNORED]
+        ).update(organization=organization)
+    requeue(ids)
+    return [process(i, accept=accept) for i in ids]
+
+
+def requeue(ids: list[int]) -> int:
+    """Quarantined/ignored rows go back to ``received`` (the admin's "retry")."""
+    return InboundMessage.objects.filter(
+        pk__in=ids, state__in=[InboundState.QUARANTINED, InboundState.IGNORED]
+    ).update(state=InboundState.RECEIVED, reason="")
+
+
+# ---------------------------------------------------------------------------- steps
+def _process(row: InboundMessage, parsed: ParsedMessage, batch: Batch, accept: bool) -> None:
+    row.from_address = (parsed.from_address or row.envelope_from or "")[:254]
+    row.subject = parsed.subject[:300]
+    row.message_id = id_key(parsed.message_id)
+    if parsed.parse_error:
+        raise _Quarantine(f"could not be parsed: {parsed.parse_error}")
+    keys = [id_key(k) for k in thread_keys(parsed)]
+    known = batch.known
+    seen = known.get(row.message_id)
+    if seen is not None and seen[0] == EmailMessageId.IN:
+        row.state, row.ticket_id, row.reason = InboundState.DUPLICATE, seen[1], "Message-ID received before"
+        return
+    recipients = [*row.envelope_to, *parsed.recipients]
+    ticket, how = _thread(parsed, recipients, keys, batch)
+    if not accept:
+        sent = seen is not None and seen[0] == EmailMessageId.OUT
+        refused = _loop_reason(parsed, row, _OwnIds(row.message_id, sent), batch)
+        if refused:
+            row.state, row.reason = InboundState.IGNORED, refused
+            if ticket is not None:
+                row.ticket = ticket
+                _log_ignored(ticket, row)
+            return
+    if ticket is not None:
+        opened = _reply(row, parsed, ticket, how, batch, accept)
+    else:
+        opened = _open(row, parsed, recipients, batch, accept)
+    message = row.ticket_message
+    assert message is not None
+    batch.received.append(EmailMessageId(
+        message_id=row.message_id, direction=EmailMessageId.IN, ticket_id=message.ticket_id, ticket_message=message,
+        created_at=now(),
+    ))
+    known[row.message_id] = (EmailMessageId.IN, message.ticket_id)
+    batch.recent[row.from_address] = batch.recent.get(row.from_address, 0) + 1
+    _store_attachments(row, parsed, message, batch.cfg.max_attachment_bytes)
+    if opened:  # a new ticket (or a follow-up) is acknowledged; a reply is not
+        batch.acks.append((message.ticket, parsed, row))
+
+
 class _OwnIds:
     """``in`` tells whether sladesk sent a Message-ID; the message's own id is answered
-    from the row `_process` already read (``sent``), any other id by one indexed query."""
+    from the batch's read (``sent``), any other id by one indexed query."""
 
     def __init__(self, own_key: str, sent: bool) -> None:
         self.own_key, self.sent = own_key, sent
@@ -77,144 +226,32 @@ class _OwnIds:
         return EmailMessageId.objects.filter(message_id=key, direction=EmailMessageId.OUT).exists()
 
 
-#: What `process` writes back (never ``raw``: rewriting the bytes cost a blob write per message).
-_SAVED_FIELDS = [
-    "state", "reason", "attempts", "processed_at", "from_address", "subject", "message_id", "ticket",
-    "ticket_message", "organization", "route", "quoted_text",
-]
-
-
-def process(inbound_id: int, *, accept: bool = False) -> InboundMessage:
-    """Process one stored message (see module docstring); returns the row as it ends.
-
-    ``accept=True`` is an agent's "create ticket": loop checks and the rate limit are
-    skipped and an unknown sender becomes a contact of the message's organization.
-    """
-    for attempt in (1, 2):
-        try:
-            with sqlite_writer(), transaction.atomic():
-                row = InboundMessage.objects.select_for_update().get(pk=inbound_id)
-                if row.state != InboundState.RECEIVED:
-                    return row
-                row.attempts += 1
-                try:
-                    _process(row, accept)
-                except _Quarantine as stop:
-                    row.state, row.reason = InboundState.QUARANTINED, str(stop)[:4000]
-                row.processed_at = now()
-                row.save(update_fields=_SAVED_FIELDS)
-            return row
-        except IntegrityError:
-            if attempt == 1:  # the same Message-ID committed meanwhile: now a duplicate
-                continue
-            return _failed(inbound_id, "the same message was being stored twice at once")
-        except Exception as exc:
-            logger.exception("inbound %s: processing failed", inbound_id)
-            return _failed(inbound_id, f"processing failed: {type(exc).__name__}: {exc}")
-    raise AssertionError("unreachable")
-
-
-def _failed(inbound_id: int, reason: str) -> InboundMessage:
-    InboundMessage.objects.filter(pk=inbound_id, state=InboundState.RECEIVED).update(
-        state=InboundState.QUARANTINED, reason=reason[:4000], processed_at=now(), attempts=F("attempts") + 1
-    )
-    return InboundMessage.objects.get(pk=inbound_id)
-
-
-def process_pending(limit: int = 100) -> int:
-    """Process stored messages still ``received`` (oldest first); returns how many."""
-    ids = list(
-        InboundMessage.objects.filter(state=InboundState.RECEIVED).order_by("id").values_list("id", flat=True)[:limit]
-    )
-    with routing_snapshot():  # addresses and aliases read once per batch
-        for inbound_id in ids:
-            process(inbound_id)
-    return len(ids)
-
-
-def requeue(ids: list[int]) -> int:
-    """Quarantined/ignored rows go back to ``received`` (the admin's "retry")."""
-    return InboundMessage.objects.filter(
-        pk__in=ids, state__in=[InboundState.QUARANTINED, InboundState.IGNORED]
-    ).update(state=InboundState.RECEIVED, reason="")
-
-
-# ---------------------------------------------------------------------------- steps
-def _process(row: InboundMessage, accept: bool) -> None:
-    parsed = parse_message(bytes(row.raw))
-    row.from_address = (parsed.from_address or row.envelope_from or "")[:254]
-    row.subject = parsed.subject[:300]
-    row.message_id = id_key(parsed.message_id)
-    if parsed.parse_error:
-        raise _Quarantine(f"could not be parsed: {parsed.parse_error}")
-    keys = [id_key(k) for k in thread_keys(parsed)]
-    # one query answers "seen before?", "sent by us?" and the Message-ID threading
-    known = {
-        m: (d, t)
-        for m, d, t in EmailMessageId.objects.filter(message_id__in=[row.message_id, *keys]).values_list(
-            "message_id", "direction", "ticket_id"
-        )
-    }
-    seen = known.get(row.message_id)
-    if seen is not None and seen[0] == EmailMessageId.IN:
-        row.state, row.ticket_id, row.reason = InboundState.DUPLICATE, seen[1], "Message-ID received before"
-        return
-    recipients = [*row.envelope_to, *parsed.recipients]
-    ticket, how = _thread(parsed, recipients, keys, known)
-    if not accept:
-        sent = seen is not None and seen[0] == EmailMessageId.OUT
-        refused = _loop_reason(parsed, row, _OwnIds(row.message_id, sent))
-        if refused:
-            row.state, row.reason = InboundState.IGNORED, refused
-            if ticket is not None:
-                row.ticket = ticket
-                _log_ignored(ticket, row)
-            return
-    if ticket is not None:
-        opened = _reply(row, parsed, ticket, how, accept)
-    else:
-        opened = _open(row, parsed, recipients, accept)
-    message = row.ticket_message
-    assert message is not None
-    EmailMessageId.objects.create(
-        message_id=row.message_id, direction=EmailMessageId.IN, ticket_id=message.ticket_id, ticket_message=message
-    )
-    _store_attachments(row, parsed, message)
-    if opened:  # a new ticket (or a follow-up) is acknowledged; a reply is not
-        outbound.acknowledge(message.ticket, parsed, row)
-
-
-def _loop_reason(parsed: ParsedMessage, row: InboundMessage, own_ids: _OwnIds) -> str:
-    cfg = conf()
+def _loop_reason(parsed: ParsedMessage, row: InboundMessage, own_ids: _OwnIds, batch: Batch) -> str:
+    cfg = batch.cfg
     own = own_addresses() | {cfg.from_address.lower()}
     ok, reason = should_create_ticket(parsed, own_message_ids=own_ids, own_addresses=own)
     if not ok:
         return reason
     if row.from_address:
-        since = now() - timedelta(seconds=cfg.rate_window)
-        recent = InboundMessage.objects.filter(
-            from_address=row.from_address,
-            received_at__gt=since,
-            state__in=[InboundState.TICKET, InboundState.REPLY],
-        ).count()
+        recent = batch.recent.get(row.from_address, 0)
         if recent >= cfg.rate_limit:
             return f"rate limit: {recent} messages from {row.from_address} in the last {cfg.rate_window:g} s"
     return ""
 
 
-def _thread(
-    parsed: ParsedMessage, recipients: list[str], keys: list[str], known: dict[str, tuple[str, int | None]]
-) -> tuple[Ticket | None, str]:
+def _thread(parsed: ParsedMessage, recipients: list[str], keys: list[str], batch: Batch) -> tuple[Ticket | None, str]:
     for key in keys:
-        if key in known:
-            return Ticket.objects.get(pk=known[key][1]), f"Message-ID {key}"
+        if key in batch.known:
+            found = batch.ticket(batch.known[key][1])
+            if found is not None:
+                return found, f"Message-ID {key}"
     ref = find_ticket_ref(parsed.subject)
     if ref is not None:
         ticket = Ticket.objects.filter(pk=ref).first()
         if ticket is not None:
             return ticket, f"[#{ref}] in the subject"
     for address in recipients:
-        for secret in conf().secrets:
+        for secret in batch.secrets:
             number = verify_reply_address(address, secret)
             if number is not None:
                 ticket = Ticket.objects.filter(pk=number).first()
@@ -223,9 +260,9 @@ def _thread(
     return None, ""
 
 
-def _reply(row: InboundMessage, parsed: ParsedMessage, ticket: Ticket, how: str, accept: bool) -> bool:
+def _reply(row: InboundMessage, parsed: ParsedMessage, ticket: Ticket, how: str, batch: Batch, accept: bool) -> bool:
     org = ticket.organization
-    contact, why = find_contact(row.from_address, parsed.from_name or "", org, create=accept)
+    contact, why = batch.contact(row.from_address, parsed.from_name or "", org, accept)
     row.organization = org
     if contact is None:
         raise _Quarantine(f"reply to #{ticket.pk} (by {how}): {why}")
@@ -241,7 +278,7 @@ def _reply(row: InboundMessage, parsed: ParsedMessage, ticket: Ticket, how: str,
     return False
 
 
-def _open(row: InboundMessage, parsed: ParsedMessage, recipients: list[str], accept: bool) -> bool:
+def _open(row: InboundMessage, parsed: ParsedMessage, recipients: list[str], batch: Batch, accept: bool) -> bool:
     route = route_for(recipients)
     if route is not None:
         row.route = route.inbound
@@ -249,7 +286,7 @@ def _open(row: InboundMessage, parsed: ParsedMessage, recipients: list[str], acc
     if route is None and org is None:
         shown = ", ".join(dict.fromkeys(recipients)) or "no recipient"
         raise _Quarantine(f"not sent to a routed address ({shown[:500]})")
-    contact, why = find_contact(row.from_address, parsed.from_name or "", org, create=accept and org is not None)
+    contact, why = batch.contact(row.from_address, parsed.from_name or "", org, accept and org is not None)
     if contact is None:
         row.organization = org
         raise _Quarantine(why if org is not None or not accept else "choose the organization, then retry")
@@ -269,6 +306,7 @@ def _open(row: InboundMessage, parsed: ParsedMessage, recipients: list[str], acc
         team=route.team if route is not None else None,
     )
     row.state, row.ticket, row.ticket_message = InboundState.TICKET, ticket, ticket.messages.get()
+    batch.tickets[ticket.pk] = ticket
     return True
 
 
@@ -284,10 +322,10 @@ def _priority(policy_name: str, subject: str, route: Route | None) -> tuple[str 
     return None, "customer", cleaned
 
 
-def _store_attachments(row: InboundMessage, parsed: ParsedMessage, message: Message) -> None:
-    """Parts up to ``max_attachment_bytes`` become attachments (`services.add_attachments`,
-    an ``attachment`` event by the sender); larger ones stay in the raw mail, noted in ``reason``."""
-    limit = conf().max_attachment_bytes
+def _store_attachments(row: InboundMessage, parsed: ParsedMessage, message: Message, limit: int) -> None:
+    """Parts up to ``limit`` bytes (the batch's ``max_attachment_bytes``) become attachments
+    (`services.add_attachments`, an ``attachment`` event by the sender); larger ones stay in
+    the raw mail, noted in ``reason``."""
     notes, uploads = [], []
     for part in parsed.attachments:
         if part.size > limit:

@@ -26,9 +26,10 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
-from django.db import close_old_connections, connection
+from django.db import connection
 
 from .conf import conf
+from .dblock import refresh_connection
 from .routing import accepts_domain
 from .store import store_raw
 
@@ -38,8 +39,12 @@ logger = logging.getLogger(__name__)
 
 
 def _db(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    close_old_connections()
+    refresh_connection()
     return fn(*args, **kwargs)
+
+
+def _configured_domain(address: str) -> bool:
+    return address.strip().lower().rpartition("@")[2].rstrip(">") in conf().domain_set
 
 
 class SmtpHandler:
@@ -68,7 +73,8 @@ class SmtpHandler:
     ) -> str:
         loop = asyncio.get_running_loop()
         try:
-            ok = await loop.run_in_executor(self.pool, _db, accepts_domain, address)
+            # a configured domain needs no database: answer on the loop, no thread hop
+            ok = _configured_domain(address) or await loop.run_in_executor(self.pool, _db, accepts_domain, address)
         except Exception:
             logger.exception("smtp: RCPT check failed")
             return "451 4.3.0 Temporary failure; try again later"

@@ -2,8 +2,9 @@
 
 ``sladesk run`` starts it in-process (`start_in_thread`); ``sladesk manage smtp_server``
 runs it alone. The **processing** loop (a daemon thread) runs `process_pending` whenever
-the SMTP server stored a message (woken at once) and at least every ``process_interval``
-seconds, which also picks up mail stored before a crash.
+the SMTP server stored a message (woken at once, then lingering 200 ms so that mail arriving
+meanwhile shares the batch's transaction) and at least every ``process_interval`` seconds,
+which also picks up mail stored before a crash.
 
 IMAP polling is the periodic job ``intake.imap`` (`sladesk.intake.jobs`), run by the notify
 worker once per slot across all workers; ``imap=True`` adds a plain polling loop here for
@@ -17,9 +18,10 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from django.db import close_old_connections, connection
+from django.db import connection
 
 from .conf import conf
+from .dblock import refresh_connection
 from .imap import poll_all
 from .pipeline import process_pending
 
@@ -28,6 +30,11 @@ __all__ = ["IntakeWorker", "start_in_thread"]
 logger = logging.getLogger(__name__)
 
 _BATCH = 100
+#: After being woken by a stored message, wait this long so that mail arriving meanwhile
+#: is processed in the same batch (one transaction, shared reads, fewer thread switches):
+#: processing each message as soon as it arrived made batches of one to four (measured,
+#: 1000 messages over 4 connections: server CPU 7.6 ms/message; 50 ms: 5.8; 200 ms: 4.9).
+_LINGER = 0.2
 
 
 class IntakeWorker:
@@ -46,7 +53,7 @@ class IntakeWorker:
     def _loop(self, name: str, work: Callable[[], int], pause: Callable[[int], float], wakeable: bool) -> None:
         try:
             while not self.stopping.is_set():
-                close_old_connections()
+                refresh_connection()
                 if wakeable:
                     self.wake.clear()
                 try:
@@ -56,7 +63,9 @@ class IntakeWorker:
                     done = 0
                 wait = pause(done)
                 if wait > 0:
-                    (self.wake if wakeable else self.stopping).wait(wait)
+                    woken = (self.wake if wakeable else self.stopping).wait(wait)
+                    if wakeable and woken:
+                        self.stopping.wait(_LINGER)
         finally:
             connection.close()
 

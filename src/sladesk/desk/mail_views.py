@@ -1,0 +1,112 @@
+"""``/desk/mail/``: mail the email channel could not put on a ticket by itself.
+
+Quarantined messages (not parseable, not sent to a routed address, sender not accepted —
+"held") and, with ``?state=ignored``, ignored ones (bounces, auto-replies, loops, rate
+limit), newest first: when received, sender, subject, the reason. The raw message can be
+read as it arrived. The actions call the same service as the admin's
+(`sladesk.intake.pipeline.retry`): **retry** (after a route or contact was added) and
+**create ticket** (accept the sender as a contact of the chosen organization; loop checks
+skipped). Agents and admins only; for anyone else the pages do not exist (404).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from sladesk.accounts.models import Organization
+from sladesk.accounts.roles import Role, role_of
+from sladesk.intake.models import InboundMessage, InboundState
+from sladesk.intake.pipeline import retry
+
+__all__ = ["mail_accept", "mail_quarantine", "mail_raw", "mail_retry"]
+
+_STATES = {"quarantined": InboundState.QUARANTINED, "ignored": InboundState.IGNORED}
+_PAGE = 100
+_LIST_FIELDS = ("id", "received_at", "from_address", "envelope_from", "subject", "reason", "state", "size",
+                "organization__name", "source")
+
+
+def _agents_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if role_of(request.user) not in (Role.AGENT, Role.ADMIN):
+            raise Http404("no such page")
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+@_agents_only
+def mail_quarantine(request: HttpRequest) -> HttpResponse:
+    """The list: one query for the rows (never the raw bytes), one for the organizations."""
+    state = request.GET.get("state", "quarantined")
+    if state not in _STATES:
+        state = "quarantined"
+    rows = list(
+        InboundMessage.objects.filter(state=_STATES[state])
+        .order_by("-received_at", "-id")
+        .values(*_LIST_FIELDS)[: _PAGE + 1]
+    )
+    context = {
+        "rows": rows[:_PAGE],
+        "more": len(rows) > _PAGE,
+        "state": state,
+        "organizations": list(Organization.objects.order_by("name").values("id", "name")),
+        "nav": "mail",
+    }
+    return render(request, "desk/mail_quarantine.html", context)
+
+
+@_agents_only
+def mail_raw(request: HttpRequest, inbound_id: int) -> HttpResponse:
+    """The stored message exactly as received, shown as text (never rendered as HTML)."""
+    row = get_object_or_404(InboundMessage.objects.only("id", "raw"), pk=inbound_id)
+    response = HttpResponse(bytes(row.raw), content_type="text/plain; charset=utf-8")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Disposition"] = f'inline; filename="inbound-{row.pk}.eml"'
+    return response
+
+
+def _done(request: HttpRequest, results: list[InboundMessage]) -> HttpResponse:
+    for row in results:
+        if row.state in (InboundState.TICKET, InboundState.REPLY, InboundState.DUPLICATE):
+            messages.success(request, f"Mail #{row.pk} is now on ticket #{row.ticket_id}.")
+        else:
+            messages.warning(request, f"Mail #{row.pk} is still {row.state}: {row.reason}")
+    back = request.POST.get("state", "quarantined")
+    return HttpResponseRedirect(reverse("desk:mail_quarantine") + (f"?state={back}" if back in _STATES else ""))
+
+
+@_agents_only
+@require_POST
+def mail_retry(request: HttpRequest, inbound_id: int) -> HttpResponse:
+    """Process the message again (after a route, alias or contact was added)."""
+    get_object_or_404(InboundMessage.objects.only("id"), pk=inbound_id)
+    return _done(request, retry([inbound_id]))
+
+
+@_agents_only
+@require_POST
+def mail_accept(request: HttpRequest, inbound_id: int) -> HttpResponse:
+    """Create the ticket: the sender becomes a contact of the message's organization (or
+    of the one chosen in the form, for mail that reached no routed address)."""
+    get_object_or_404(InboundMessage.objects.only("id"), pk=inbound_id)
+    chosen = request.POST.get("organization", "")
+    organization = None
+    if chosen:
+        if not chosen.isdigit():
+            messages.error(request, f"organization must be an id, got {chosen[:40]!r}")
+            return _done(request, [])
+        organization = get_object_or_404(Organization, pk=int(chosen))
+    return _done(request, retry([inbound_id], accept=True, organization=organization))
