@@ -80,6 +80,17 @@ def busy_since(start: tuple[float, float]) -> float:
     return 100.0 * (b - start[0]) / max(1.0, t - start[1])
 
 
+def process_cpu(pids: list[int]) -> float:
+    """CPU seconds (user + system) the processes ``pids`` have used so far."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in pids:
+        with contextlib.suppress(OSError), open(f"/proc/{pid}/stat", encoding="ascii") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+    return total
+
+
 # ------------------------------------------------------------------------ receiver
 class Receiver:
     """A Slack-like webhook on 127.0.0.1: ``200 ok``, records (ticket, receive instant)."""
@@ -298,6 +309,7 @@ class Result:
     setup_s: float = 0.0
     wait_s: float = 0.0
     busy: float = 0.0
+    worker_cpu_s: float = 0.0
 
 
 def pct(values: list[float], q: float) -> float:
@@ -335,6 +347,7 @@ def run_backend(b: Backend, args, receiver: Receiver, logdir: Path) -> Result:
         tickets = [hot[i] for i in order]
         due = dict(zip(tickets, fire_at.tolist(), strict=True))
         cpu0 = cpu_times()
+        worker_cpu0 = process_cpu([p.pid for p in procs])
         b.arm(tickets, fire_at)
         log(f"[{b.name}] armed {len(hot):,} breaches over {args.window:.0f} s")
         deadline = start + args.window + args.timeout
@@ -347,6 +360,7 @@ def run_backend(b: Backend, args, receiver: Receiver, logdir: Path) -> Result:
         time.sleep(1.0)  # late duplicates, if any
         res.wait_s = time.time() - start
         res.busy = busy_since(cpu0)
+        res.worker_cpu_s = process_cpu([p.pid for p in procs]) - worker_cpu0
     finally:
         stop_workers(procs)
     with receiver._lock:
@@ -394,7 +408,10 @@ def report(results: list[Result], args, total_s: float, busy_before: float) -> s
         if r.still_pending:
             extra.append(f"{r.still_pending} breach timers still pending")
         outbox = ", ".join(f"{k} {v}" for k, v in sorted(r.outbox.items()))
-        lines.append(f"  {r.backend}: outbox rows {outbox or 'none'}; waited {r.wait_s:.0f} s"
+        per = 1000 * r.worker_cpu_s / max(1, r.received)
+        lines.append(f"  {r.backend}: outbox rows {outbox or 'none'}; waited {r.wait_s:.0f} s; "
+                     f"worker CPU {r.worker_cpu_s:.1f} s = {per:.1f} ms per notification "
+                     "(fire + deliver, all workers)"
                      + (f"; {'; '.join(extra)}" if extra else ""))  # fmt: skip
     lines += ["", "peers (quoted from issue 4, not measured here):"]
     lines += [f"  {name}: {cadence}" for name, cadence in PEERS]
