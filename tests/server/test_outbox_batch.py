@@ -1,12 +1,13 @@
-"""One delivery pass as a batch: a fixed number of queries, every outcome recorded in one
-transaction, sending threads without database connections, keep-alive connections kept
-across passes, and the delivery loop woken by the commit that queues rows."""
+"""Delivery in batches: a fixed number of queries per pass, every outcome recorded in one
+transaction; the worker's dispatcher: send threads without database connections, keep-alive
+connections kept across passes, a slow receiver holding one thread only; and the delivery
+loop woken by the commit that queues rows."""
 
 from __future__ import annotations
 
 import itertools
 import threading
-from concurrent.futures import ThreadPoolExecutor
+import time
 from datetime import timedelta
 
 import pytest
@@ -98,9 +99,22 @@ def test_a_result_whose_claim_expired_is_dropped_and_the_rest_of_the_pass_record
     assert ticket.events.filter(kind="notify", data__outcome="delivered").count() == 2
 
 
+def _run(dispatcher, until, timeout: float = 20.0) -> None:
+    """Step ``dispatcher`` the way the worker's delivery loop does until ``until()``."""
+    deadline = time.monotonic() + timeout
+    while not until():
+        assert time.monotonic() < deadline, "timed out"
+        dispatcher.step()
+        outbox.wait_for_work(0.2)
+
+
+def _delivered() -> int:
+    return OutboxMessage.objects.filter(state="delivered").count()
+
+
 def test_sending_threads_never_open_a_database_connection(desk):
 
-    # given thirty rows and a pool of four sending threads
+    # given thirty rows and a dispatcher with four send threads
     _p1s(desk, 10)
     opened: list[str] = []
 
@@ -108,33 +122,56 @@ def test_sending_threads_never_open_a_database_connection(desk):
         opened.append(threading.current_thread().name)
 
     connection_created.connect(note)
+    dispatcher = outbox.Dispatcher(4)
     try:
-        with ThreadPoolExecutor(max_workers=4, thread_name_prefix="test-send") as pool:
-            # when two passes deliver them through the pool
-            sent = outbox.deliver_due(now=desk.clock.at, limit=15, pool=pool)
-            sent += outbox.deliver_due(now=desk.clock.at, limit=15, pool=pool)
+        # when it delivers them
+        _run(dispatcher, lambda: _delivered() == 30)
     finally:
+        dispatcher.close()
         connection_created.disconnect(note)
-    # then every row was delivered and no sending thread connected to the database
-    assert sent == 30
-    assert OutboxMessage.objects.filter(state="delivered").count() == 30
-    assert not [name for name in opened if name.startswith("test-send")], opened
+    # then no send thread connected to the database
+    assert not [name for name in opened if name.startswith("sladesk-send")], opened
+    assert len(desk.pagerduty.requests) == 10
 
 
-def test_a_long_lived_pool_keeps_its_http_connections_across_passes(desk, http_receiver):
+def test_a_long_lived_dispatcher_keeps_its_http_connections_across_passes(desk, http_receiver):
 
-    # given Slack keeps connections alive, and a pool of two sending threads
+    # given Slack keeps connections alive, and a dispatcher with two send threads
     slack = http_receiver(default=HttpReply(200, "ok"), keep_alive=True)
     desk.team.slack_webhook_url = slack.url("/services/T000/B000/XXXXXXXXXXXX")
     desk.team.save()
-    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="test-send") as pool:
-        # when three passes, far apart, each deliver four pages
-        for _ in range(3):
+    dispatcher = outbox.Dispatcher(2)
+    try:
+        # when three rounds, one after another, each deliver four pages
+        for round_ in range(1, 4):
             _p1s(desk, 4)
-            assert outbox.deliver_due(now=desk.clock.at, pool=pool) == 12
+            _run(dispatcher, lambda n=round_: _delivered() == 12 * n)
+    finally:
+        dispatcher.close()
     # then the twelve Slack posts came over at most two connections (one per thread)
     assert len(slack.requests) == 12
     assert len({r.client_port for r in slack.requests}) <= 2
+
+
+def test_a_slow_receiver_holds_one_send_thread_not_the_others(desk):
+
+    # given PagerDuty takes 3 s to answer
+    desk.pagerduty.default = HttpReply(202, "{}", delay=3.0)
+    [ticket] = _p1s(desk, 1)
+    dispatcher = outbox.Dispatcher(4)
+    try:
+        # when the page's three rows are sent
+        started = time.monotonic()
+        states = OutboxMessage.objects.filter(ticket=ticket)
+        _run(dispatcher, lambda: states.filter(state="delivered").count() == 2)
+        # then Slack and e-mail were delivered while PagerDuty was still answering
+        assert time.monotonic() - started < 2.5
+        assert states.get(channel="pagerduty").state == "sending"
+    finally:
+        dispatcher.close()
+    # and closing waited for the slow send and recorded it
+    assert states.get(channel="pagerduty").state == "delivered"
+    assert len(desk.pagerduty.requests) == 1
 
 
 def test_a_commit_that_queues_outbox_rows_wakes_the_delivery_loop(

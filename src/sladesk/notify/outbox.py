@@ -32,11 +32,12 @@ the row again and resends it with the same idempotency key, which the receiver d
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import threading
 from collections.abc import Iterable, Sequence
-from concurrent.futures import Executor, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict
 from datetime import datetime, timedelta
 
@@ -47,13 +48,23 @@ from sladesk.tickets.models import EventKind
 
 from . import ChannelConfig, DeliveryResult, Notification, deliver, retry
 from .bulk import update_rows
+from .channels._http import warm_client
 from .conf import conf
-from .dbclock import db_now, skip_locked
+from .dbclock import db_now, skip_locked, write_transaction
 from .events import event, write_events
 from .models import CLAIMABLE, OutboxMessage, OutboxState
 from .recipients import Recipient, channel_configs
 
-__all__ = ["deliver_due", "enqueue", "message", "next_due_in", "requeue", "wait_for_work", "wake"]
+__all__ = [
+    "Dispatcher",
+    "deliver_due",
+    "enqueue",
+    "message",
+    "next_due_in",
+    "requeue",
+    "wait_for_work",
+    "wake",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -130,7 +141,7 @@ os.register_at_fork(after_in_child=_reset_after_fork)
 
 def _claim(limit: int, now: datetime | None) -> list[OutboxMessage]:
     cfg = conf()
-    with transaction.atomic():
+    with write_transaction():
         moment = now or db_now()
         query = OutboxMessage.objects.filter(state__in=CLAIMABLE, next_attempt_at__lte=moment)
         query = query.order_by("next_attempt_at", "id")
@@ -197,7 +208,7 @@ def _record(outcomes: Sequence[tuple[OutboxMessage, DeliveryResult]], now: datet
     """
     if not outcomes:
         return 0
-    with transaction.atomic():
+    with write_transaction():
         moment = now or db_now()
         current = OutboxMessage.objects.filter(
             pk__in=[row.pk for row, _ in outcomes], state=OutboxState.SENDING
@@ -234,17 +245,14 @@ def _record(outcomes: Sequence[tuple[OutboxMessage, DeliveryResult]], now: datet
     return len(ours)
 
 
-def deliver_due(
-    *, limit: int | None = None, now: datetime | None = None, pool: Executor | None = None
-) -> int:
+def deliver_due(*, limit: int | None = None, now: datetime | None = None) -> int:
     """One delivery pass (claim, send in parallel, record); returns the rows attempted.
 
-    Three short steps, whatever the batch size: claim (one transaction), look up every
-    row's destination (`channel_configs`: one query per kind), send — in ``pool``'s threads
-    when given (the worker keeps one for its lifetime, so each thread keeps its keep-alive
-    HTTP client), else in a pool made for this pass (``delivery_threads``), else here —
-    and record every result (`_record`, one transaction). The sending threads never touch
-    the database. ``now`` replaces the database clock (tests with a frozen clock only).
+    For ``sladesk worker --once``, cron-style runs and tests; the long-running worker uses a
+    `Dispatcher`. Claim (one transaction), look up every row's destination
+    (`channel_configs`: one query per kind), send in a pool made for this pass
+    (``delivery_threads``; here when 1), record every result (`_record`, one transaction).
+    ``now`` replaces the database clock (tests with a frozen clock only).
     """
     cfg = conf()
     rows = _claim(limit or cfg.outbox_batch, now)
@@ -252,19 +260,106 @@ def deliver_due(
         return 0
     configs = channel_configs((row.channel, row.destination) for row in rows)
     jobs = [(row, configs[(row.channel, row.destination)]) for row in rows]
-    if pool is not None and len(rows) > 1:
-        results = list(pool.map(_send_job, jobs))
-    elif len(rows) == 1 or cfg.delivery_threads <= 1:
-        results = [_send_job(job) for job in jobs]
+    if len(rows) == 1 or cfg.delivery_threads <= 1:
+        results = [_send(*job) for job in jobs]
     else:
-        with ThreadPoolExecutor(max_workers=min(cfg.delivery_threads, len(rows))) as temporary:
-            results = list(temporary.map(_send_job, jobs))
+        with ThreadPoolExecutor(max_workers=min(cfg.delivery_threads, len(rows))) as pool:
+            results = list(pool.map(lambda job: _send(*job), jobs))
     _record(list(zip(rows, results, strict=True)), now)
     return len(rows)
 
 
-def _send_job(job: tuple[OutboxMessage, ChannelConfig | None]) -> DeliveryResult:
-    return _send(*job)
+class Dispatcher:
+    """The worker's delivery: sends stay in flight on a pool while more rows are claimed.
+
+    A `step` records the results of the sends that have finished (one transaction), then
+    claims as many due rows as there are idle send threads (at most ``outbox_batch``) and
+    hands them to the pool. A slow receiver holds one thread, not the whole pass (a
+    `deliver_due` pass waits for its slowest send, up to the 10 s timeout). Every finished
+    send `wake`s the loop. The pool lives as long as the dispatcher, so each send thread
+    keeps its keep-alive HTTP client; the send threads never touch the database. `close`
+    waits for the sends in flight and records them: a stopped worker leaves nothing to its
+    leases (a killed one does, and the rows are sent again when the leases end).
+    """
+
+    def __init__(self, threads: int) -> None:
+        self.threads = max(1, threads)
+        self._pool = ThreadPoolExecutor(max_workers=self.threads, thread_name_prefix="sladesk-send")
+        self._in_flight: dict[Future[DeliveryResult], OutboxMessage] = {}
+        self._more_due = False
+
+    def warm_up(self) -> None:
+        """Start every send thread and build its HTTP client now (~36 ms of CPU each),
+        rather than when the first notifications are due."""
+        barrier = threading.Barrier(self.threads, timeout=30)
+
+        def start() -> None:
+            warm_client()
+            with contextlib.suppress(threading.BrokenBarrierError):
+                barrier.wait()
+
+        for future in [self._pool.submit(start) for _ in range(self.threads)]:
+            future.result()
+
+    @property
+    def in_flight(self) -> int:
+        return len(self._in_flight)
+
+    def step(self) -> int:
+        """Record what finished, send what is due; returns 1 when more rows may be due right
+        now (a full ``outbox_batch`` was claimed with threads to spare), else 0."""
+        with write_transaction():  # one transaction (and one SQLite write turn) per step
+            recorded = self._record_finished()
+            free = self.threads - len(self._in_flight) + recorded
+            limit = min(free, conf().outbox_batch)
+            rows = _claim(limit, None) if limit > 0 else []
+        if rows:
+            configs = channel_configs((row.channel, row.destination) for row in rows)
+            for row in rows:
+                future = self._pool.submit(_send, row, configs[(row.channel, row.destination)])
+                self._in_flight[future] = row
+                future.add_done_callback(lambda _: wake())
+        self._more_due = bool(rows) and len(rows) == limit < free
+        return int(self._more_due)
+
+    def next_in(self) -> float | None:
+        """How long the loop may sleep: while sends are in flight, until one finishes (it
+        wakes the loop, whose next step also claims what fell due meanwhile) or 1 s; else
+        until the next row is due."""
+        if self._in_flight:
+            return 1.0
+        return next_due_in()
+
+    def close(self) -> None:
+        """Wait for the sends in flight, record them, stop the threads."""
+        self._pool.shutdown(wait=True)
+        try:
+            self._record_finished()
+        except Exception:
+            logger.exception("outbox: results of %s sends not recorded; their leases will "
+                             "run out and they will be sent again", len(self._in_flight))  # fmt: skip
+
+    def _record_finished(self) -> int:
+        """Record the finished sends; they leave ``_in_flight`` when the transaction commits
+        (if it rolls back they are recorded again by the next step)."""
+        finished = [f for f in self._in_flight if f.done()]
+        if not finished:
+            return 0
+        outcomes = [(self._in_flight[f], _result(f)) for f in finished]
+        _record(outcomes, None)
+        transaction.on_commit(lambda: self._forget(finished))
+        return len(finished)
+
+    def _forget(self, finished: list[Future[DeliveryResult]]) -> None:
+        for f in finished:
+            self._in_flight.pop(f, None)
+
+
+def _result(future: Future[DeliveryResult]) -> DeliveryResult:
+    exc = future.exception()
+    if exc is not None:  # a bug: `deliver` itself never raises
+        return DeliveryResult.retry(detail=f"unexpected {type(exc).__name__} while sending")
+    return future.result()
 
 
 def next_due_in(now: datetime | None = None) -> float | None:

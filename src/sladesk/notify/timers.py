@@ -49,7 +49,7 @@ from sladesk.tickets.models import Channel, ClockState, EventKind, SlaClock, Tic
 
 from .bulk import update_rows
 from .conf import conf
-from .dbclock import db_now, skip_locked
+from .dbclock import db_now, skip_locked, write_transaction
 from .models import Timer, TimerKind, TimerState
 
 __all__ = ["fire_due", "next_due_in", "sync_clock_timers"]
@@ -337,7 +337,7 @@ def fire_due(*, limit: int | None = None, now: datetime | None = None) -> int:
     ``now`` replaces the database clock (tests with a frozen clock only).
     """
     cfg = conf()
-    with transaction.atomic():
+    with write_transaction():
         moment = now or db_now()
         claimed = _claim(limit or cfg.timer_batch, now)
         if not claimed:

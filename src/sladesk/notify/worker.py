@@ -8,9 +8,10 @@
 The timer loop fires due timers (`sladesk.notify.timers.fire_due`) and, when a pass
 found less than a full batch, sleeps until the earliest ``fire_at`` — at most 1 second,
 so a timer created meanwhile by another process waits at most that long. The delivery
-loop does the same with outbox rows (`sladesk.notify.outbox.deliver_due`), sending in a
-pool of ``delivery_threads`` that lives as long as the loop, and is woken at once when this
-process commits outbox rows (a timer firing, a page queued by a request under ``make run``). The periodic
+loop keeps up to ``delivery_threads`` sends in flight (`sladesk.notify.outbox.Dispatcher`:
+a slow receiver holds one thread, not the others), and is woken at once when a send
+finishes or this process commits outbox rows (a timer firing, a page queued by a request
+under ``make run``). The periodic
 loop claims due slots of the registered periodic jobs once a second and runs them in its
 own thread pool (`sladesk.notify.periodic.PeriodicRunner`), so a long job never delays
 a timer. Each loop
@@ -25,7 +26,6 @@ import logging
 import signal
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -77,18 +77,18 @@ def _loop(loop: _Loop, stop: threading.Event) -> None:
 
 
 def _delivery_loop() -> _Loop:
-    """The delivery loop: its send pool lives as long as the loop (threads keep their
-    keep-alive HTTP clients), and it wakes as soon as this process commits outbox rows."""
-    pool = ThreadPoolExecutor(
-        max_workers=max(1, conf().delivery_threads), thread_name_prefix="sladesk-send"
-    )
+    """The delivery loop: a `sladesk.notify.outbox.Dispatcher` (sends in flight on a pool
+    of ``delivery_threads`` that lives with the loop), woken as soon as this process commits
+    outbox rows or a send finishes."""
+    dispatcher = outbox.Dispatcher(conf().delivery_threads)
+    dispatcher.warm_up()
     return _Loop(
         "delivery",
-        lambda: outbox.deliver_due(pool=pool),
-        lambda: conf().outbox_batch,
-        lambda: outbox.next_due_in(),
+        dispatcher.step,
+        lambda: 1,
+        dispatcher.next_in,
         sleep=outbox.wait_for_work,
-        close=pool.shutdown,
+        close=dispatcher.close,
     )
 
 

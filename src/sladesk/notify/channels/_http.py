@@ -18,7 +18,7 @@ import httpx
 from ..retry import classify_http_status, parse_retry_after
 from .base import DeliveryResult, Outcome, redact, redacting, url_secrets
 
-__all__ = ["HttpAnswer", "post"]
+__all__ = ["HttpAnswer", "post", "warm_client"]
 
 _SNIPPET_CHARS = 200
 USER_AGENT = "sladesk-notify/1"
@@ -59,6 +59,11 @@ def _thread_client() -> httpx.Client:
     if got is None:
         got = _local.client = httpx.Client(follow_redirects=False)
     return got
+
+
+def warm_client() -> None:
+    """Build this thread's keep-alive client now, before its first send needs it."""
+    _thread_client()
 
 
 def post(
