@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/timer_latency.py           # PG 1,000,000 clocks + SQLite 100,000
     .venv/bin/python benchmarks/timer_latency.py --quick   # PG 50,000 + SQLite 20,000, 667 timers in 20 s
     .venv/bin/python benchmarks/timer_latency.py --backends sqlite --sqlite-clocks 100000
+    .venv/bin/python benchmarks/timer_latency.py --quick --answer-ms 200  # Slack-like latency
 
 For each backend, end to end:
 
@@ -93,9 +94,10 @@ def process_cpu(pids: list[int]) -> float:
 
 # ------------------------------------------------------------------------ receiver
 class Receiver:
-    """A Slack-like webhook on 127.0.0.1: ``200 ok``, records (ticket, receive instant)."""
+    """A Slack-like webhook on 127.0.0.1: ``200 ok`` after ``answer_s`` seconds (a real
+    Slack answers in ~0.1-0.3 s), records (ticket, receive instant)."""
 
-    def __init__(self) -> None:
+    def __init__(self, answer_s: float = 0.0) -> None:
         self.hits: list[tuple[int, float]] = []
         self.unmatched = 0
         self._lock = threading.Lock()
@@ -116,6 +118,8 @@ class Receiver:
                         receiver.hits.append((int(m.group(1)), at))
                     else:
                         receiver.unmatched += 1
+                if answer_s:
+                    time.sleep(answer_s)
                 self.send_response(200)
                 self.send_header("Content-Type", "text/plain")
                 self.send_header("Content-Length", "2")
@@ -383,7 +387,8 @@ def run_backend(b: Backend, args, receiver: Receiver, logdir: Path) -> Result:
 def report(results: list[Result], args, total_s: float, busy_before: float) -> str:
     lines = [
         f"{args.hot:,} breach timers due uniformly over {args.window:.0f} s; delay = Slack "
-        "webhook received at a loopback receiver - fire_at",
+        "webhook received at a loopback receiver - fire_at"
+        + (f"; the receiver answers after {args.answer_ms:.0f} ms" if args.answer_ms else ""),
         f"machine CPU busy before the runs (other work): {busy_before:.0f}%; cpu% = whole "
         "machine during the measured window",
         "",
@@ -448,6 +453,9 @@ def main() -> int:
     parser.add_argument("--timeout", type=float, default=60.0,
                         help="extra seconds to wait after the window")  # fmt: skip
     parser.add_argument("--db-name", default="sladesk_timerbench")
+    parser.add_argument("--answer-ms", type=float, default=0.0,
+                        help="the receiver answers after this long (delay is measured on "
+                             "arrival; default 0)")  # fmt: skip
     args = parser.parse_args()
     args.pg_clocks = args.pg_clocks or (50_000 if args.quick else 1_000_000)
     args.sqlite_clocks = args.sqlite_clocks or (20_000 if args.quick else 100_000)
@@ -462,7 +470,7 @@ def main() -> int:
     cpu0 = cpu_times()
     time.sleep(1.0)
     busy_before = busy_since(cpu0)
-    receiver = Receiver()
+    receiver = Receiver(args.answer_ms / 1000)
     results: list[Result] = []
     with tempfile.TemporaryDirectory(prefix="timerbench-") as tmpname:
         tmp = Path(tmpname)
