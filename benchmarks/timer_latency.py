@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/timer_latency.py           # PG 1,000,000 clocks + SQLite 100,000
     .venv/bin/python benchmarks/timer_latency.py --quick   # PG 50,000 + SQLite 20,000, 667 timers in 20 s
     .venv/bin/python benchmarks/timer_latency.py --backends sqlite --sqlite-clocks 100000
+    .venv/bin/python benchmarks/timer_latency.py --quick --answer-ms 200  # Slack-like latency
 
 For each backend, end to end:
 
@@ -80,11 +81,23 @@ def busy_since(start: tuple[float, float]) -> float:
     return 100.0 * (b - start[0]) / max(1.0, t - start[1])
 
 
+def process_cpu(pids: list[int]) -> float:
+    """CPU seconds (user + system) the processes ``pids`` have used so far."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in pids:
+        with contextlib.suppress(OSError), open(f"/proc/{pid}/stat", encoding="ascii") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+    return total
+
+
 # ------------------------------------------------------------------------ receiver
 class Receiver:
-    """A Slack-like webhook on 127.0.0.1: ``200 ok``, records (ticket, receive instant)."""
+    """A Slack-like webhook on 127.0.0.1: ``200 ok`` after ``answer_s`` seconds (a real
+    Slack answers in ~0.1-0.3 s), records (ticket, receive instant)."""
 
-    def __init__(self) -> None:
+    def __init__(self, answer_s: float = 0.0) -> None:
         self.hits: list[tuple[int, float]] = []
         self.unmatched = 0
         self._lock = threading.Lock()
@@ -105,6 +118,8 @@ class Receiver:
                         receiver.hits.append((int(m.group(1)), at))
                     else:
                         receiver.unmatched += 1
+                if answer_s:
+                    time.sleep(answer_s)
                 self.send_response(200)
                 self.send_header("Content-Type", "text/plain")
                 self.send_header("Content-Length", "2")
@@ -298,6 +313,7 @@ class Result:
     setup_s: float = 0.0
     wait_s: float = 0.0
     busy: float = 0.0
+    worker_cpu_s: float = 0.0
 
 
 def pct(values: list[float], q: float) -> float:
@@ -335,6 +351,7 @@ def run_backend(b: Backend, args, receiver: Receiver, logdir: Path) -> Result:
         tickets = [hot[i] for i in order]
         due = dict(zip(tickets, fire_at.tolist(), strict=True))
         cpu0 = cpu_times()
+        worker_cpu0 = process_cpu([p.pid for p in procs])
         b.arm(tickets, fire_at)
         log(f"[{b.name}] armed {len(hot):,} breaches over {args.window:.0f} s")
         deadline = start + args.window + args.timeout
@@ -347,6 +364,7 @@ def run_backend(b: Backend, args, receiver: Receiver, logdir: Path) -> Result:
         time.sleep(1.0)  # late duplicates, if any
         res.wait_s = time.time() - start
         res.busy = busy_since(cpu0)
+        res.worker_cpu_s = process_cpu([p.pid for p in procs]) - worker_cpu0
     finally:
         stop_workers(procs)
     with receiver._lock:
@@ -369,7 +387,8 @@ def run_backend(b: Backend, args, receiver: Receiver, logdir: Path) -> Result:
 def report(results: list[Result], args, total_s: float, busy_before: float) -> str:
     lines = [
         f"{args.hot:,} breach timers due uniformly over {args.window:.0f} s; delay = Slack "
-        "webhook received at a loopback receiver - fire_at",
+        "webhook received at a loopback receiver - fire_at"
+        + (f"; the receiver answers after {args.answer_ms:.0f} ms" if args.answer_ms else ""),
         f"machine CPU busy before the runs (other work): {busy_before:.0f}%; cpu% = whole "
         "machine during the measured window",
         "",
@@ -394,7 +413,10 @@ def report(results: list[Result], args, total_s: float, busy_before: float) -> s
         if r.still_pending:
             extra.append(f"{r.still_pending} breach timers still pending")
         outbox = ", ".join(f"{k} {v}" for k, v in sorted(r.outbox.items()))
-        lines.append(f"  {r.backend}: outbox rows {outbox or 'none'}; waited {r.wait_s:.0f} s"
+        per = 1000 * r.worker_cpu_s / max(1, r.received)
+        lines.append(f"  {r.backend}: outbox rows {outbox or 'none'}; waited {r.wait_s:.0f} s; "
+                     f"worker CPU {r.worker_cpu_s:.1f} s = {per:.1f} ms per notification "
+                     "(fire + deliver, all workers)"
                      + (f"; {'; '.join(extra)}" if extra else ""))  # fmt: skip
     lines += ["", "peers (quoted from issue 4, not measured here):"]
     lines += [f"  {name}: {cadence}" for name, cadence in PEERS]
@@ -431,6 +453,9 @@ def main() -> int:
     parser.add_argument("--timeout", type=float, default=60.0,
                         help="extra seconds to wait after the window")  # fmt: skip
     parser.add_argument("--db-name", default="sladesk_timerbench")
+    parser.add_argument("--answer-ms", type=float, default=0.0,
+                        help="the receiver answers after this long (delay is measured on "
+                             "arrival; default 0)")  # fmt: skip
     args = parser.parse_args()
     args.pg_clocks = args.pg_clocks or (50_000 if args.quick else 1_000_000)
     args.sqlite_clocks = args.sqlite_clocks or (20_000 if args.quick else 100_000)
@@ -445,7 +470,7 @@ def main() -> int:
     cpu0 = cpu_times()
     time.sleep(1.0)
     busy_before = busy_since(cpu0)
-    receiver = Receiver()
+    receiver = Receiver(args.answer_ms / 1000)
     results: list[Result] = []
     with tempfile.TemporaryDirectory(prefix="timerbench-") as tmpname:
         tmp = Path(tmpname)

@@ -48,21 +48,32 @@ class HttpReply:
 
 @dataclass(frozen=True)
 class HttpRequest:
-    """One request as received: method, path, headers (lower-cased names), raw body."""
+    """One request as received: method, path, headers (lower-cased names), raw body, and
+    the client's port (one port per TCP connection: reused connections share it)."""
 
     method: str
     path: str
     headers: dict[str, str]
     body: bytes
+    client_port: int = 0
 
     def json(self) -> Any:
         return json.loads(self.body)
 
 
 class LoopbackHttpReceiver:
-    """A threaded HTTP server on 127.0.0.1 that answers from a script and records requests."""
+    """A threaded HTTP server on 127.0.0.1 that answers from a script and records requests.
 
-    def __init__(self, replies: Iterable[HttpReply] = (), default: HttpReply | None = None):
+    ``keep_alive`` answers HTTP/1.1 and keeps connections open (as Slack and PagerDuty do);
+    by default every answer closes its connection (HTTP/1.0)."""
+
+    def __init__(
+        self,
+        replies: Iterable[HttpReply] = (),
+        default: HttpReply | None = None,
+        *,
+        keep_alive: bool = False,
+    ):
         self.replies: deque[HttpReply] = deque(replies)
         self.default = default or HttpReply(200, "ok")
         self.requests: list[HttpRequest] = []
@@ -70,6 +81,8 @@ class LoopbackHttpReceiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1" if keep_alive else "HTTP/1.0"
+
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", "0"))
                 body = self.rfile.read(length)
@@ -80,6 +93,7 @@ class LoopbackHttpReceiver:
                             self.path,
                             {k.lower(): v for k, v in self.headers.items()},
                             body,
+                            self.client_address[1],
                         )
                     )
                     reply = receiver.replies.popleft() if receiver.replies else receiver.default
@@ -253,8 +267,10 @@ def http_receiver() -> Iterator[Any]:
     all are stopped after the test. Shared by tests/notify and the server timer tests."""
     started: list[LoopbackHttpReceiver] = []
 
-    def start(*replies: HttpReply, default: HttpReply | None = None) -> LoopbackHttpReceiver:
-        receiver = LoopbackHttpReceiver(replies, default).start()
+    def start(
+        *replies: HttpReply, default: HttpReply | None = None, keep_alive: bool = False
+    ) -> LoopbackHttpReceiver:
+        receiver = LoopbackHttpReceiver(replies, default, keep_alive=keep_alive).start()
         started.append(receiver)
         return receiver
 

@@ -199,3 +199,42 @@ def test_a_shared_http_client_is_used_when_given(
         ]
     assert [r.outcome for r in results] == [Outcome.DELIVERED] * 3
     assert len(receiver.requests) == 3
+
+
+def test_sends_in_one_thread_share_one_keep_alive_connection(
+    make_notification: MakeNotification,
+) -> None:
+    # given a receiver that keeps connections alive (as Slack does)
+    receiver = LoopbackHttpReceiver(default=HttpReply(200, "ok"), keep_alive=True).start()
+    try:
+        config = notify.SlackConfig(webhook_url=receiver.url("/services/T/B/X"))
+        # when one thread sends three notifications without passing a client
+        for i in range(3):
+            result = send_slack(make_notification(idempotency_key=f"k{i}", channel="slack"), config)
+            assert result.outcome.value == "delivered"
+    finally:
+        receiver.stop()
+    # then they travelled over one TCP connection (the thread's client)
+    assert len({r.client_port for r in receiver.requests}) == 1
+
+
+def test_a_forked_child_does_not_reuse_its_parents_keep_alive_client() -> None:
+    import os
+
+    from sladesk.notify.channels import _http
+
+    # given this thread's keep-alive client
+    parent = _http._thread_client()
+    read_end, write_end = os.pipe()
+    # when the process forks and the child asks for its client
+    pid = os.fork()
+    if pid == 0:  # the child: report and leave at once
+        try:
+            os.write(write_end, b"new" if _http._thread_client() is not parent else b"old")
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    os.waitpid(pid, 0)
+    # then the child built its own (the parent's sockets are not shared), the parent kept its
+    assert os.read(read_end, 3) == b"new"
+    assert _http._thread_client() is parent

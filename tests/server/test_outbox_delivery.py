@@ -113,7 +113,8 @@ def test_a_claim_whose_lease_expired_is_taken_again_and_its_late_result_ignored(
     # and the dead worker's result, if it came back now, changes nothing
     from sladesk.notify import DeliveryResult
 
-    outbox._record(claimed, DeliveryResult.failed(400, "late"), desk.clock.at + timedelta(seconds=62))
+    assert outbox._record([(claimed, DeliveryResult.failed(400, "late"))],
+                          desk.clock.at + timedelta(seconds=62)) == 0
     row.refresh_from_db()
     assert row.state == "delivered"
 

@@ -116,7 +116,9 @@ def test_health_and_metrics_report_overdue_timers_and_queued_outbox(desk, client
     org = desk.make_org("particle-enterprise", region="na")
     ticket = services.open_ticket(organization=org, requester=desk.make_contact(org), subject="s",
                                   description="d", priority="P1")
-    # make one timer overdue by a minute on the database clock
+    # make one timer overdue by a minute on the database clock (and the others not yet due:
+    # the frozen test clock may be days behind the database's)
+    Timer.objects.filter(ticket=ticket).update(fire_at=db_now() + timedelta(hours=1))
     Timer.objects.filter(ticket=ticket, kind="breach", clock__metric="first_response").update(
         fire_at=db_now() - timedelta(minutes=1))
     OutboxMessage.objects.filter(ticket=ticket).update(created_at=db_now() - timedelta(minutes=10))

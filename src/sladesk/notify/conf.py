@@ -39,8 +39,10 @@ class NotifyConf:
     #: Rows taken per claim.
     timer_batch: int = 200
     outbox_batch: int = 50
-    #: Parallel sends per delivery worker.
-    delivery_threads: int = 4
+    #: Sends in flight per delivery worker (threads, mostly waiting on sockets). Rate x
+    #: receiver latency must fit with room to spare: 33 notifications/s to a receiver
+    #: answering in 200 ms keep ~7 busy (benchmarks/timer_latency.py --answer-ms 200).
+    delivery_threads: int = 16
     #: Attempts before a transiently failing notification is dead.
     max_attempts: int = 15
     #: Fired/cancelled timers and delivered outbox rows older than this are pruned.

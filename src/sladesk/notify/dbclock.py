@@ -1,12 +1,17 @@
-"""The database's clock: the one every worker agrees on, whatever the host clocks say."""
+"""The database's clock (the one every worker agrees on, whatever the host clocks say) and
+how the workers take the database's write locks."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
-from django.db import connection
+from django.db import connection, transaction
 
-__all__ = ["db_now", "skip_locked"]
+from sladesk.intake.dblock import sqlite_writer
+
+__all__ = ["db_now", "skip_locked", "write_transaction"]
 
 
 def db_now() -> datetime:
@@ -32,3 +37,24 @@ def skip_locked() -> bool:
     """Whether claims can use ``FOR UPDATE SKIP LOCKED`` (PostgreSQL). On SQLite one worker
     runs and ``BEGIN IMMEDIATE`` transactions serialise writers instead."""
     return bool(connection.features.has_select_for_update_skip_locked)
+
+
+@contextmanager
+def write_transaction() -> Iterator[None]:
+    """``transaction.atomic()`` for a worker's write; on SQLite, first a turn in this
+    process's first-come-first-served writer queue (`sladesk.intake.dblock.sqlite_writer`).
+
+    SQLite has one write lock and every transaction takes it at ``BEGIN IMMEDIATE``; a
+    writer that finds it taken polls with growing sleeps (up to 100 ms). With timers firing
+    100 times a second the timer loop held the lock most of the time and the delivery loop,
+    polling, rarely got in (benchmarks/timer_latency.py: deliveries 4-6 s behind). Queued
+    in-process, the timer loop, the delivery loop and the e-mail intake take turns. Inside
+    an open transaction (nested use, tests) this is a plain savepoint: the outer
+    transaction already holds the lock. On PostgreSQL it is ``transaction.atomic()``.
+    """
+    if connection.vendor != "sqlite" or connection.in_atomic_block:
+        with transaction.atomic():
+            yield
+        return
+    with sqlite_writer(), transaction.atomic():
+        yield

@@ -15,6 +15,7 @@ Destinations: ``team:<id>`` (``team:<id>/<n>`` for the n-th Apprise URL), ``user
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,6 +42,7 @@ __all__ = [
     "assignee",
     "by_role",
     "channel_config",
+    "channel_configs",
     "oncall",
     "oncall_team",
     "team",
@@ -158,32 +160,67 @@ def _email(to: str) -> EmailConfig:
     )
 
 
+def _team_config(found: Team | None, channel: str, index: str = "") -> ChannelConfig | None:
+    """A team's target for ``channel``; ``index`` picks one of its Apprise URLs."""
+    if found is None:
+        return None
+    if channel == "pagerduty" and found.pagerduty_routing_key:
+        cfg = conf()
+        return PagerDutyConfig(
+            routing_key=found.pagerduty_routing_key,
+            source=cfg.pagerduty_source,
+            url=cfg.pagerduty_url,
+        )
+    if channel == "slack" and found.slack_webhook_url:
+        return SlackConfig(webhook_url=found.slack_webhook_url)
+    if channel == "webhook" and found.webhook_url and found.webhook_secret:
+        return WebhookConfig(url=found.webhook_url, secret=found.webhook_secret)
+    urls = found.apprise_url_list
+    if channel == "apprise" and index.isdigit() and int(index) < len(urls):
+        return AppriseConfig(url=urls[int(index)])
+    return None
+
+
+def _ident(ref: str) -> int | None:
+    return int(ref) if ref.isdigit() else None
+
+
+def channel_configs(
+    wanted: Iterable[tuple[str, str]],
+) -> dict[tuple[str, str], ChannelConfig | None]:
+    """`channel_config` of many (channel, destination) pairs, read now: one query for the
+    teams and one for the users, whatever their number. A reference that is gone or has
+    nothing configured for its channel maps to None."""
+    pairs = set(wanted)
+    refs = [(channel, *dest.partition(":")[::2]) for channel, dest in pairs]
+    team_ids = {
+        i
+        for _, kind, ref in refs
+        if kind == "team" and (i := _ident(ref.partition("/")[0])) is not None
+    }
+    user_ids = {
+        i
+        for channel, kind, ref in refs
+        if kind == "user" and channel == "email" and (i := _ident(ref)) is not None
+    }
+    teams = {t.pk: t for t in Team.objects.filter(pk__in=team_ids)} if team_ids else {}
+    users = get_user_model().objects.filter(pk__in=user_ids) if user_ids else []
+    emails = {u.pk: u.email for u in users}
+    out: dict[tuple[str, str], ChannelConfig | None] = {}
+    for channel, dest in pairs:
+        kind, _, ref = dest.partition(":")
+        config: ChannelConfig | None = None
+        team_ref, _, index = ref.partition("/")
+        if kind == "team" and (ident := _ident(team_ref)) is not None:
+            config = _team_config(teams.get(ident), channel, index)
+        elif kind == "user" and channel == "email" and (ident := _ident(ref)) is not None:
+            config = _email(emails[ident]) if emails.get(ident) else None
+        elif kind == "email" and channel == "email":
+            config = _email(ref)
+        out[(channel, dest)] = config
+    return out
+
+
 def channel_config(channel: str, destination: str) -> ChannelConfig | None:
     """The channel configuration for a destination reference, read now (None: gone)."""
-    kind, _, ident = destination.partition(":")
-    if kind == "team":
-        ident, _, index = ident.partition("/")
-        found = Team.objects.filter(pk=int(ident)).first()
-        if found is None:
-            return None
-        if channel == "pagerduty" and found.pagerduty_routing_key:
-            cfg = conf()
-            return PagerDutyConfig(
-                routing_key=found.pagerduty_routing_key,
-                source=cfg.pagerduty_source,
-                url=cfg.pagerduty_url,
-            )
-        if channel == "slack" and found.slack_webhook_url:
-            return SlackConfig(webhook_url=found.slack_webhook_url)
-        if channel == "webhook" and found.webhook_url and found.webhook_secret:
-            return WebhookConfig(url=found.webhook_url, secret=found.webhook_secret)
-        urls = found.apprise_url_list
-        if channel == "apprise" and index.isdigit() and int(index) < len(urls):
-            return AppriseConfig(url=urls[int(index)])
-        return None
-    if kind == "user" and channel == "email":
-        user = get_user_model().objects.filter(pk=int(ident)).first()
-        return _email(user.email) if user is not None and user.email else None
-    if kind == "email" and channel == "email":
-        return _email(ident)
-    return None
+    return channel_configs([(channel, destination)])[(channel, destination)]

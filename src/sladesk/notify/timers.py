@@ -47,8 +47,9 @@ from sladesk.core import clock as core_clock
 from sladesk.tickets import clocks
 from sladesk.tickets.models import Channel, ClockState, EventKind, SlaClock, Ticket, TicketEvent
 
+from .bulk import update_rows
 from .conf import conf
-from .dbclock import db_now, skip_locked
+from .dbclock import db_now, skip_locked, write_transaction
 from .models import Timer, TimerKind, TimerState
 
 __all__ = ["fire_due", "next_due_in", "sync_clock_timers"]
@@ -57,7 +58,7 @@ logger = logging.getLogger(__name__)
 
 _KEEP = object()
 _FIELDS = ["state", "fire_at", "generation", "cycle", "late", "fired_at", "updated_at"]
-_CLOCK_FIELDS = [f.name for f in SlaClock._meta.concrete_fields if not f.primary_key]
+_CLOCK_ATTNAMES = [f.attname for f in SlaClock._meta.concrete_fields if not f.primary_key]
 
 
 def _fired_this_cycle(clock: SlaClock, timer: Timer | None) -> bool:
@@ -132,8 +133,7 @@ def sync_clock_timers(clocks: Iterable[SlaClock], *, new: bool = False) -> None:
                 update.append(timer)
     if create:
         Timer.objects.bulk_create(create)
-    if update:
-        Timer.objects.bulk_update(update, _FIELDS)
+    update_rows(Timer, update, _FIELDS)
     closed = [c.pk for c in saved if c.state in (ClockState.MET, ClockState.CANCELLED) or c.met_at]
     if closed:
         from .pages import resolve_pages
@@ -222,6 +222,8 @@ def _fire_batch(
     A breach is recorded as `sladesk.tickets.services.refresh_clocks` records it
     (`sladesk.tickets.clocks.breach_due`: breached at the due instant, a ``clock`` event),
     for the timer's clock only — the ticket's other clocks have their own breach timers.
+Only the fields a breach changed are written (`sladesk.notify.bulk.update_rows`: rows with
+equal values share one plain ``UPDATE``).
 
     Returns (timers handled, timers to fire one by one: page repeats).
     """
@@ -238,6 +240,7 @@ def _fire_batch(
     replan: dict[int, SlaClock] = {}
     breached: dict[int, tuple[SlaClock, TicketEvent]] = {}
     fired: list[tuple[Timer, SlaClock, bool]] = []
+    changed: set[str] = set()  # the clock fields the breaches changed: only those are written
     for timer in timers:
         clock = clock_by_id[timer.clock_id]  # type: ignore[index]
         if clock.generation != timer.generation and clock.pk not in breached:
@@ -251,9 +254,14 @@ def _fire_batch(
             replan[clock.pk] = clock
             continue
         if timer.kind == TimerKind.BREACH and clock.state == ClockState.RUNNING:
+            before = [getattr(clock, a) for a in _CLOCK_ATTNAMES]
             change = clocks.breach_due(clock, moment)
             if change is not None:
                 breached[clock.pk] = (clock, _clock_event(clock, change, moment))
+                changed.update(
+                    a for a, old in zip(_CLOCK_ATTNAMES, before, strict=True)
+                    if getattr(clock, a) != old
+                )
         due = (
             clock.state == ClockState.BREACHED and clock.met_at is None
             if timer.kind == TimerKind.BREACH
@@ -266,8 +274,7 @@ def _fire_batch(
             replan[clock.pk] = clock
             continue
         fired.append((timer, clock, (moment - timer.fire_at).total_seconds() > late_after))
-    if breached:
-        SlaClock.objects.bulk_update([c for c, _ in breached.values()], _CLOCK_FIELDS)
+    update_rows(SlaClock, [c for c, _ in breached.values()], sorted(changed))
     if cancelled:
         Timer.objects.filter(pk__in=[t.pk for t in cancelled]).update(
             state=TimerState.CANCELLED, updated_at=moment
@@ -284,10 +291,7 @@ def _fire_batch(
             updated_at=moment,
         )
         updates.append(update)
-    if updates:
-        Timer.objects.bulk_update(
-            updates, ["state", "fired_at", "late", "generation", "cycle", "updated_at"]
-        )
+    update_rows(Timer, updates, ["state", "fired_at", "late", "generation", "cycle", "updated_at"])
     # Breached clocks: their warnings cancelled, breach timers kept (fired this cycle).
     sync_clock_timers([*replan.values(), *(c for c, _ in breached.values() if c.pk not in replan)])
     actions.clock_moments(
@@ -340,7 +344,7 @@ def fire_due(*, limit: int | None = None, now: datetime | None = None) -> int:
     ``now`` replaces the database clock (tests with a frozen clock only).
     """
     cfg = conf()
-    with transaction.atomic():
+    with write_transaction():
         moment = now or db_now()
         claimed = _claim(limit or cfg.timer_batch, now)
         if not claimed:

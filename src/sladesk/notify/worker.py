@@ -8,7 +8,10 @@
 The timer loop fires due timers (`sladesk.notify.timers.fire_due`) and, when a pass
 found less than a full batch, sleeps until the earliest ``fire_at`` — at most 1 second,
 so a timer created meanwhile by another process waits at most that long. The delivery
-loop does the same with outbox rows (`sladesk.notify.outbox.deliver_due`). The periodic
+loop keeps up to ``delivery_threads`` sends in flight (`sladesk.notify.outbox.Dispatcher`:
+a slow receiver holds one thread, not the others), and is woken at once when a send
+finishes or this process commits outbox rows (a timer firing, a page queued by a request
+under ``make run``). The periodic
 loop claims due slots of the registered periodic jobs once a second and runs them in its
 own thread pool (`sladesk.notify.periodic.PeriodicRunner`), so a long job never delays
 a timer. Each loop
@@ -23,6 +26,7 @@ import logging
 import signal
 import threading
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import close_old_connections, connection
@@ -37,29 +41,66 @@ logger = logging.getLogger(__name__)
 MAX_SLEEP = 1.0
 
 
-def _loop(
-    name: str,
-    stop: threading.Event,
-    work: Callable[[], int],
-    batch: Callable[[], int],
-    next_in: Callable[[], float | None],
-) -> None:
-    logger.info("worker %s loop started", name)
+@dataclass(frozen=True)
+class _Loop:
+    """One worker loop: ``work`` does a pass (returns rows handled); a full ``batch`` runs
+    the next pass at once, else the loop ``sleep``s until ``next_in`` (at most 1 s);
+    ``close`` runs when it stops."""
+
+    name: str
+    work: Callable[[], int]
+    batch: Callable[[], int]
+    next_in: Callable[[], float | None]
+    sleep: Callable[[float], object] | None = None
+    close: Callable[[], object] = lambda: None
+
+
+def _loop(loop: _Loop, stop: threading.Event) -> None:
+    logger.info("worker %s loop started", loop.name)
+    sleep = loop.sleep or stop.wait
     try:
         while not stop.is_set():
             close_old_connections()
             try:
-                done = work()
-                if done >= batch():
+                done = loop.work()
+                if done >= loop.batch():
                     continue  # a full batch: more may be due right now
-                wait = next_in()
+                wait = loop.next_in()
             except Exception:
-                logger.exception("worker %s loop: pass failed; retrying in a second", name)
+                logger.exception("worker %s loop: pass failed; retrying in a second", loop.name)
                 wait = MAX_SLEEP
-            stop.wait(MAX_SLEEP if wait is None else min(MAX_SLEEP, max(wait, 0.01)))
+            sleep(MAX_SLEEP if wait is None else min(MAX_SLEEP, max(wait, 0.01)))
     finally:
+        loop.close()
         connection.close()
-        logger.info("worker %s loop stopped", name)
+        logger.info("worker %s loop stopped", loop.name)
+
+
+def _delivery_loop() -> _Loop:
+    """The delivery loop: a `sladesk.notify.outbox.Dispatcher` (sends in flight on a pool
+    of ``delivery_threads`` that lives with the loop), woken as soon as this process commits
+    outbox rows or a send finishes."""
+    dispatcher = outbox.Dispatcher(conf().delivery_threads)
+    dispatcher.warm_up()
+    return _Loop(
+        "delivery",
+        dispatcher.step,
+        lambda: 1,
+        dispatcher.next_in,
+        sleep=outbox.wait_for_work,
+        close=dispatcher.close,
+    )
+
+
+def _warm_up() -> None:
+    """Build, before the first timer is due, what its firing would otherwise pay for: the URL
+    resolver behind ticket links (its first use imports every URL module: ~0.3 s of CPU)."""
+    from .links import ticket_url
+
+    try:
+        ticket_url(0)
+    except Exception:
+        logger.exception("worker warm-up: building a ticket link failed")
 
 
 def _threads(
@@ -69,10 +110,11 @@ def _threads(
     delivery_on: bool = True,
     periodic_on: bool = True,
 ) -> list[threading.Thread]:
+    _warm_up()
     loops = []
     if timers_on:
         loops.append(
-            (
+            _Loop(
                 "timers",
                 lambda: timers.fire_due(),
                 lambda: conf().timer_batch,
@@ -80,23 +122,16 @@ def _threads(
             )
         )
     if delivery_on:
-        loops.append(
-            (
-                "delivery",
-                lambda: outbox.deliver_due(),
-                lambda: conf().outbox_batch,
-                lambda: outbox.next_due_in(),
-            )
-        )
+        loops.append(_delivery_loop())
     if periodic_on:
         periodic.discover()
         runner = periodic.PeriodicRunner()
         stop_runner = threading.Thread(target=lambda: (stop.wait(), runner.shutdown()), daemon=True)
         stop_runner.start()
-        loops.append(("periodic", runner.tick, lambda: 1 << 30, lambda: MAX_SLEEP))
+        loops.append(_Loop("periodic", runner.tick, lambda: 1 << 30, lambda: MAX_SLEEP))
     return [
-        threading.Thread(target=_loop, args=(name, stop, *fns), name=f"sladesk-{name}", daemon=True)
-        for name, *fns in loops
+        threading.Thread(target=_loop, args=(loop, stop), name=f"sladesk-{loop.name}", daemon=True)
+        for loop in loops
     ]
 
 

@@ -7,6 +7,7 @@ Proxies from the environment (``HTTPS_PROXY``, ``NO_PROXY``) are honoured.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ import httpx
 from ..retry import classify_http_status, parse_retry_after
 from .base import DeliveryResult, Outcome, redact, redacting, url_secrets
 
-__all__ = ["HttpAnswer", "post"]
+__all__ = ["HttpAnswer", "post", "warm_client"]
 
 _SNIPPET_CHARS = 200
 USER_AGENT = "sladesk-notify/1"
@@ -38,8 +39,18 @@ def _snippet(text: str, secrets: Iterable[str | None]) -> str:
 _local = threading.local()
 
 
+def _forget_clients_after_fork() -> None:
+    """A forked child must not write on its parent's keep-alive sockets: it starts afresh."""
+    global _local
+    _local = threading.local()
+
+
+os.register_at_fork(after_in_child=_forget_clients_after_fork)
+
+
 def _thread_client() -> httpx.Client:
-    """One keep-alive client per thread, reused across sends.
+    """One keep-alive client per thread, reused across sends (every HTTP channel: Slack,
+    PagerDuty, webhooks; not across a ``fork``).
 
     Building an ``httpx.Client`` loads the CA bundle (~36 ms of CPU here), which capped a
     delivery thread at ~20 sends/s when every send built its own. Timeouts are per request.
@@ -48,6 +59,11 @@ def _thread_client() -> httpx.Client:
     if got is None:
         got = _local.client = httpx.Client(follow_redirects=False)
     return got
+
+
+def warm_client() -> None:
+    """Build this thread's keep-alive client now, before its first send needs it."""
+    _thread_client()
 
 
 def post(
