@@ -93,6 +93,21 @@ def test_reply_after_solve_reopens_within_the_window_else_follows_up(acme, agent
     assert late.ticket.follow_up_of == ticket and "follow-up" in late.reason
 
 
+def test_reply_to_a_merged_ticket_lands_on_its_target_without_a_new_acknowledgement(acme, agent):
+    # given two mailed tickets from the same customer, the first merged into the second
+    first = ingest(build_mail(subject="Fleet offline", message_id="<m1@acme.example>")).ticket
+    second = ingest(build_mail(subject="Fleet offline again", message_id="<m2@acme.example>")).ticket
+    services.merge(first, into=second, actor=agent)
+    acks = OutboxMessage.objects.filter(purpose="acknowledgement").count()
+    # when the customer answers the first ticket's thread
+    row = ingest(build_mail(subject=f"Re: [#{first.pk}] Fleet offline", body="still down"))
+    # then the reply is on the target, logged as merged, and no ticket is acknowledged anew
+    assert (row.state, row.ticket) == (InboundState.REPLY, second)
+    assert row.ticket_message.ticket == second and "merged into" in row.reason
+    assert OutboxMessage.objects.filter(purpose="acknowledgement").count() == acks
+    assert Ticket.objects.count() == 2
+
+
 def test_routes_give_team_and_default_priority_and_the_sender_gives_the_organization(make_org, make_contact):
     # given freistilbox's shared hosting@ address routed to DevOps with a default priority
     org = make_org("freistilbox", plan="standard", name="Shopfabrik")

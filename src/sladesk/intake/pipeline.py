@@ -207,7 +207,7 @@ def _process(row: InboundMessage, parsed: ParsedMessage, batch: Batch, accept: b
     ))
     known[row.message_id] = (EmailMessageId.IN, message.ticket_id)
     batch.recent[row.from_address] = batch.recent.get(row.from_address, 0) + 1
-    _store_attachments(row, parsed, message, batch.cfg.max_attachment_bytes)
+    _store_attachments(row, parsed, message, min(batch.cfg.max_attachment_bytes, services.MAX_ATTACHMENT_BYTES))
     if opened:  # a new ticket (or a follow-up) is acknowledged; a reply is not
         batch.acks.append((message.ticket, parsed, row))
 
@@ -272,9 +272,11 @@ def _reply(row: InboundMessage, parsed: ParsedMessage, ticket: Ticket, how: str,
     row.quoted_text = quoted
     row.state, row.ticket_id, row.ticket_message = InboundState.REPLY, message.ticket_id, message
     row.reason = f"threaded by {how}"
-    if message.ticket_id != ticket.pk:  # a follow-up ticket: it gets its own acknowledgement
+    if services.opened_follow_up(message):  # a new ticket: it gets its own acknowledgement
         row.reason += f"; follow-up #{message.ticket_id} of #{ticket.pk}"
         return True
+    if message.ticket_id != ticket.pk:
+        row.reason += f"; #{ticket.pk} was merged into #{message.ticket_id}"
     return False
 
 
@@ -305,7 +307,7 @@ def _open(row: InboundMessage, parsed: ParsedMessage, recipients: list[str], bat
         set_by=set_by,
         team=route.team if route is not None else None,
     )
-    row.state, row.ticket, row.ticket_message = InboundState.TICKET, ticket, ticket.messages.get()
+    row.state, row.ticket, row.ticket_message = InboundState.TICKET, ticket, ticket.opening.message
     batch.tickets[ticket.pk] = ticket
     return True
 

@@ -30,9 +30,9 @@ __all__ = ["escalate", "new_ticket", "reply", "ticket_detail", "tickets"]
 PAGE_SIZE = 100
 
 
-def _ticket(request: HttpRequest, ticket_id: int) -> Ticket:
+def _ticket(request: HttpRequest, ticket_id: int, *, messages: bool = True) -> Ticket:
     try:
-        return selectors.get_ticket(request.user, ticket_id)
+        return selectors.get_ticket(request.user, ticket_id, messages=messages)
     except Ticket.DoesNotExist:
         raise Http404("no such ticket") from None
 
@@ -114,7 +114,7 @@ def ticket_detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
 @contact_required
 def reply(request: HttpRequest, ticket_id: int) -> HttpResponse:
     """A public reply from the customer (`services.reply`), with attachments."""
-    ticket = _ticket(request, ticket_id)
+    ticket = _ticket(request, ticket_id, messages=False)
     form = ReplyForm(request.POST, request.FILES)
     if not form.is_valid():
         messages.error(request, "Write a message before sending.")
@@ -126,8 +126,11 @@ def reply(request: HttpRequest, ticket_id: int) -> HttpResponse:
     except ServiceError as exc:
         messages.error(request, str(exc))
         return redirect("portal:ticket", ticket_id=ticket.pk)
-    if message.ticket_id != ticket.pk:
+    if services.opened_follow_up(message):
         messages.success(request, f"This ticket was closed; your message opened follow-up #{message.ticket_id}.")
+        return redirect("portal:ticket", ticket_id=message.ticket_id)
+    if message.ticket_id != ticket.pk:
+        messages.success(request, f"This ticket was merged; your reply was added to #{message.ticket_id}.")
         return redirect("portal:ticket", ticket_id=message.ticket_id)
     messages.success(request, "Reply sent.")
     return redirect("portal:ticket", ticket_id=ticket.pk)
@@ -137,7 +140,7 @@ def reply(request: HttpRequest, ticket_id: int) -> HttpResponse:
 @contact_required
 def escalate(request: HttpRequest, ticket_id: int) -> HttpResponse:
     """One step up the policy's escalation ladder, with the customer's reason (`services.escalate`)."""
-    ticket = _ticket(request, ticket_id)
+    ticket = _ticket(request, ticket_id, messages=False)
     form = EscalateForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Tell us why you escalate.")

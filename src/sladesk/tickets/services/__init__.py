@@ -44,7 +44,7 @@ from __future__ import annotations
 
 from ._base import TRANSITIONS, InvalidTransition, ServiceError
 from .attachments import MAX_ATTACHMENT_BYTES, add_attachments
-from .conversation import add_note, reply
+from .conversation import add_note, opened_follow_up, reply
 from .escalation import escalate, escalation_level
 from .fields import add_tags, assign, retarget_policy, update_fields
 from .lifecycle import (
@@ -79,6 +79,7 @@ __all__ = [
     "merge",
     "merge_target",
     "open_ticket",
+    "opened_follow_up",
     "refresh_clocks",
     "reopen",
     "reply",

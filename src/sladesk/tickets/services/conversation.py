@@ -95,7 +95,7 @@ def reply(
             log = _Log(ticket, author, channel, now)
             log.add(EventKind.FOLLOW_UP, follow_up=follow.pk)
             log.flush()
-            return follow.messages.get()
+            return follow.opening.message
         log = _Log(ticket, author, channel, now)
         _refresh(ticket, now, log)
         message = Message.objects.create(
@@ -125,6 +125,13 @@ def reply(
         if customer is None:
             _mail_agent_reply(message)
     return message
+
+
+def opened_follow_up(message: Message) -> bool:
+    """Whether the customer reply `reply` returned opened a new follow-up ticket (its
+    ``ticket`` was opened by that call), rather than landing on the ticket replied to or on
+    the ticket that one was merged into."""
+    return getattr(message.ticket, "opening", None) is not None
 
 
 def _mail_agent_reply(message: Message) -> None:
