@@ -82,8 +82,9 @@ def test_houseware_breach_starts_the_escalation_ladder_once(desk):
     assert escalated["outcome"] == "escalated to level 1 (Customer Happiness Manager)"
     assert escalated["to"] == ["Customer Happiness Manager hana"]
     assert escalated["moment"] == "breach" and escalated["metric"] == "first_response"
-    fields = ticket.events.get(kind="fields")
-    assert fields.actor_label == "policy" and fields.data["custom_fields"]["to"]["escalation_level"] == 1
+    step = ticket.events.get(kind="escalation")  # the same service as the portal's escalation
+    assert step.actor_label == "policy" and step.data["level"] == 1
+    assert step.data["role"] == "Customer Happiness Manager" and "seed 003" in step.data["reason"]
     # and the Happiness Manager got the escalation mail; the CSM the breach notification
     to = sorted(tuple(m.rcpt_tos) for m in desk.smtp.messages)
     assert to == [("cyd@houseware.example",), ("hana@houseware.example",), ("hana@houseware.example",)]
@@ -263,10 +264,13 @@ def test_team_targets_webhook_and_apprise_get_warnings_secrets_never_stored(desk
 
 def test_the_team_admin_never_shows_secrets_and_a_blank_field_keeps_them(admin_client):
     team = Team.objects.create(name="Cloud", slug="cloud", pagerduty_routing_key="R0UTINGKEY-SECRET",
-                               webhook_url="https://hooks.example/x", webhook_secret="s3cret-signing-key")
+                               webhook_url="https://hooks.example/x", webhook_secret="s3cret-signing-key",
+                               slack_webhook_url="https://hooks.slack.example/SLACKTOKEN",
+                               apprise_urls="tgram://APPRISETOKEN/123")
     url = f"/admin/accounts/team/{team.pk}/change/"
     html = admin_client.get(url).content.decode()
-    assert "R0UTINGKEY-SECRET" not in html and "s3cret-signing-key" not in html
+    for secret in ("R0UTINGKEY-SECRET", "s3cret-signing-key", "SLACKTOKEN", "APPRISETOKEN"):
+        assert secret not in html
     assert "leave blank to keep it" in html
     form = {"name": "Cloud team", "slug": "cloud", "description": "", "slack_webhook_url": "",
             "webhook_url": "https://hooks.example/x", "webhook_secret": "", "apprise_urls": "",
@@ -275,8 +279,11 @@ def test_the_team_admin_never_shows_secrets_and_a_blank_field_keeps_them(admin_c
     team.refresh_from_db()
     assert (team.name, team.pagerduty_routing_key, team.webhook_secret) == (
         "Cloud team", "R0UTINGKEY-SECRET", "s3cret-signing-key")
+    assert (team.slack_webhook_url, team.apprise_urls) == (
+        "https://hooks.slack.example/SLACKTOKEN", "tgram://APPRISETOKEN/123")
     admin_client.post(url, {**form, "webhook_secret": "rotated"})
     assert Team.objects.get(pk=team.pk).webhook_secret == "rotated"
     admin_client.post(url, {**form, "clear_secrets": "on"})
     team.refresh_from_db()
-    assert (team.pagerduty_routing_key, team.webhook_secret) == ("", "")
+    assert (team.pagerduty_routing_key, team.webhook_secret, team.slack_webhook_url, team.apprise_urls) == (
+        "", "", "", "")

@@ -13,11 +13,11 @@ raise_priority     `services.change_priority` — ``levels`` steps more urgent, 
                    urgent, or at least ``to_priority``; the open clocks are re-targeted and their
                    timers moved in the same transaction, logged with the reason
 add_tag            `services.add_tags`
-escalate           the next rung of the policy's ladder: `services.update_fields` sets the
-                   ``escalation_level`` / ``escalation_role`` / ``escalation_reason`` custom
-                   fields (as the portal's customer escalation does), and the rung is told by
-                   e-mail — its ``contact`` address, else the organization's account-team
-                   members whose role is the rung's role
+escalate           the next rung of the policy's ladder: `services.escalate` (as the portal's
+                   customer escalation: the ``escalation_level`` / ``escalation_role`` /
+                   ``escalation_reason`` custom fields and an ``escalation`` event), and the
+                   rung is told by e-mail — its ``contact`` address, else the organization's
+                   account-team members whose role is the rung's role
 =================  ============================================================================
 
 **Once per timer generation.** Each action has a key
@@ -194,16 +194,7 @@ def _escalate(p: PendingAction, key: str, moment: datetime) -> dict[str, Any]:
     if level >= len(ladder):
         return {"outcome": "at the top of the escalation ladder", "level": level}
     rung = ladder[level]
-    services.update_fields(
-        p.ticket,
-        custom_fields={
-            "escalation_level": level + 1,
-            "escalation_role": rung.role,
-            "escalation_reason": _why(p),
-        },
-        actor=ACTOR,
-        channel=_SYSTEM,
-    )
+    services.escalate(p.ticket, actor=ACTOR, reason=_why(p), channel=_SYSTEM)
     if rung.contact and "@" in rung.contact:
         to = [Recipient("email", f"email:{rung.contact}", f"{rung.role} {rung.contact}")]
     else:
