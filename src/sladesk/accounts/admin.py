@@ -32,21 +32,35 @@ class ContactAdmin(admin.ModelAdmin):
     raw_id_fields = ("user",)
 
 
-_SECRETS = ("pagerduty_routing_key", "webhook_secret")
+# Fields whose values carry credentials: a Slack webhook URL and Apprise URLs embed tokens
+# just like the PagerDuty routing key and the webhook secret.
+_SECRETS = ("pagerduty_routing_key", "webhook_secret", "slack_webhook_url", "apprise_urls")
+
+
+class _WriteOnlyTextarea(forms.Textarea):
+    """A textarea that never renders the stored value back into the page."""
+
+    def format_value(self, value: Any) -> None:
+        return None
 
 
 class TeamAdminForm(forms.ModelForm):
-    """Team targets; the routing key and webhook secret are never rendered back into the
-    page (a blank field keeps the stored value; tick "clear" to remove it)."""
+    """Team targets; the routing key, webhook secret, Slack webhook URL and Apprise URLs are
+    never rendered back into the page (a blank field keeps the stored value; tick "clear" to
+    remove them all)."""
 
     clear_secrets = forms.BooleanField(
-        required=False, label="Clear the routing key and webhook secret"
+        required=False,
+        label="Clear the routing key, webhook secret, Slack webhook URL and Apprise URLs",
     )
 
     class Meta:
         model = Team
         fields = "__all__"
-        widgets = {name: forms.PasswordInput(render_value=False) for name in _SECRETS}
+        widgets = {
+            **{name: forms.PasswordInput(render_value=False) for name in _SECRETS[:3]},
+            "apprise_urls": _WriteOnlyTextarea(attrs={"rows": 3}),
+        }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
