@@ -11,21 +11,16 @@ skipped). Agents and admins only; for anyone else the pages do not exist (404).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-from typing import Any
-
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from sladesk.accounts.models import Organization
-from sladesk.accounts.roles import Role, role_of
 from sladesk.intake.models import InboundMessage, InboundState
 from sladesk.intake.pipeline import retry
+from sladesk.web.access import agent_or_404
 
 __all__ = ["mail_accept", "mail_quarantine", "mail_raw", "mail_retry"]
 
@@ -35,19 +30,7 @@ _LIST_FIELDS = ("id", "received_at", "from_address", "envelope_from", "subject",
                 "organization__name", "source")
 
 
-def _agents_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if role_of(request.user) not in (Role.AGENT, Role.ADMIN):
-            raise Http404("no such page")
-        return view(request, *args, **kwargs)
-
-    return wrapped
-
-
-@_agents_only
+@agent_or_404
 def mail_quarantine(request: HttpRequest) -> HttpResponse:
     """The list: one query for the rows (never the raw bytes), one for the organizations."""
     state = request.GET.get("state", "quarantined")
@@ -68,7 +51,7 @@ def mail_quarantine(request: HttpRequest) -> HttpResponse:
     return render(request, "desk/mail_quarantine.html", context)
 
 
-@_agents_only
+@agent_or_404
 def mail_raw(request: HttpRequest, inbound_id: int) -> HttpResponse:
     """The stored message exactly as received, shown as text (never rendered as HTML)."""
     row = get_object_or_404(InboundMessage.objects.only("id", "raw"), pk=inbound_id)
@@ -88,7 +71,7 @@ def _done(request: HttpRequest, results: list[InboundMessage]) -> HttpResponse:
     return HttpResponseRedirect(reverse("desk:mail_quarantine") + (f"?state={back}" if back in _STATES else ""))
 
 
-@_agents_only
+@agent_or_404
 @require_POST
 def mail_retry(request: HttpRequest, inbound_id: int) -> HttpResponse:
     """Process the message again (after a route, alias or contact was added)."""
@@ -96,7 +79,7 @@ def mail_retry(request: HttpRequest, inbound_id: int) -> HttpResponse:
     return _done(request, retry([inbound_id]))
 
 
-@_agents_only
+@agent_or_404
 @require_POST
 def mail_accept(request: HttpRequest, inbound_id: int) -> HttpResponse:
     """Create the ticket: the sender becomes a contact of the message's organization (or

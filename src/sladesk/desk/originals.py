@@ -7,32 +7,15 @@ visitors are sent to sign in first.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-from typing import Any
-
-from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from sladesk.accounts.roles import Role, role_of
 from sladesk.intake.models import InboundMessage
 from sladesk.intake.originals import header_lines, original_of
+from sladesk.web.access import agent_or_404
 from sladesk.web.timefmt import viewer_zone
 
 __all__ = ["original_email", "original_email_download"]
-
-
-def _agents_else_404(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if role_of(request.user) not in (Role.AGENT, Role.ADMIN):
-            raise Http404("no such message")
-        return view(request, *args, **kwargs)
-
-    return wrapped
 
 
 def _original(message_id: int) -> InboundMessage:
@@ -42,7 +25,7 @@ def _original(message_id: int) -> InboundMessage:
     return row
 
 
-@_agents_else_404
+@agent_or_404
 def original_email(request: HttpRequest, message_id: int) -> HttpResponse:
     """The stored mail's envelope and header fields, with a link to download it."""
     row = _original(message_id)
@@ -56,7 +39,7 @@ def original_email(request: HttpRequest, message_id: int) -> HttpResponse:
     return render(request, "desk/original_email.html", context)
 
 
-@_agents_else_404
+@agent_or_404
 def original_email_download(request: HttpRequest, message_id: int) -> HttpResponse:
     """The raw message exactly as received (``message/rfc822``, ``message-<id>.eml``)."""
     row = _original(message_id)
