@@ -16,8 +16,9 @@ Delivering (`deliver_due`), one pass, a fixed number of queries whatever the bat
 2. **look up** every row's destination (`sladesk.notify.recipients.channel_configs`: the
    secrets are read now, one query per kind of reference);
 3. **send** outside any transaction, in a thread pool that never touches the database
-   (the worker's pool lives as long as the worker, so each thread keeps one keep-alive
-   HTTP client): `sladesk.notify.deliver` makes one attempt per row;
+   (`deliver_due` builds a pool for its pass; the long-running worker's `Dispatcher`
+   keeps one pool as long as the worker, so each send thread keeps one keep-alive HTTP
+   client): `sladesk.notify.deliver` makes one attempt per row;
 4. **record** (one transaction for the pass): `sladesk.notify.retry.decide` says delivered,
    retry at ``now + backoff`` (jittered, honouring ``Retry-After``) or dead (a permanent
    4xx at once, else after ``max_attempts``). Only rows still this claim (``state =
