@@ -56,9 +56,36 @@ def _actions(ticket, action=None):
     return [e.data for e in events if action is None or e.data["action"] == action]
 
 
-def test_houseware_breach_starts_the_escalation_ladder_once(desk):
-    # given a Houseware customer whose account team names a Customer Happiness Manager and
-    # a Customer Success Manager (seed 003), and a P3 ticket (72 hours)
+_ESCALATE_ON_BREACH = """\
+actions:
+  - at: breach
+    metric: first_response
+    do: [escalate]
+    reason: the response commitment was missed (seed 003, escalation procedure)
+"""
+
+
+def test_houseware_seed_breach_tells_the_account_team_and_leaves_the_ladder_to_the_customer(desk):
+    # given a Houseware customer (seed 003: "you may escalate") with a P3 ticket
+    desk.clock.set(T("2026-11-24T09:00:00+00:00"))
+    org = desk.make_org("houseware")
+    csm = type(desk.agent).objects.create_user("cyd", "cyd@houseware.example", "pw")
+    AccountTeamMember.objects.create(organization=org, user=csm, role="Customer Success Manager")
+    ticket = services.open_ticket(organization=org, requester=desk.make_contact(org), subject="Report broken",
+                                  description="d", priority="P3", actor=desk.agent)
+    # when the first response is missed
+    drain(_timer(ticket, "first_response", "breach").fire_at + timedelta(seconds=1))
+    # then the Customer Success Manager is told and the ticket is not escalated
+    ticket.refresh_from_db()
+    assert "escalation_level" not in ticket.custom_fields and not _actions(ticket)
+    assert [tuple(m.rcpt_tos) for m in desk.smtp.messages] == [("cyd@houseware.example",)]
+
+
+def test_an_escalate_row_starts_the_houseware_ladder_once(desk, policy_with):
+    # given a Houseware desk that escalates a missed response itself (an actions row), whose
+    # account team names a Customer Happiness Manager and a Customer Success Manager, and a
+    # P3 ticket (72 hours)
+    policy_with("houseware", _ESCALATE_ON_BREACH)
     desk.clock.set(T("2026-11-24T09:00:00+00:00"))
     org = desk.make_org("houseware")
     user = type(desk.agent).objects.create_user
@@ -98,8 +125,9 @@ def test_houseware_breach_starts_the_escalation_ladder_once(desk):
     assert OutboxMessage.objects.filter(purpose="escalation").count() == 1
 
 
-def test_houseware_customer_escalations_continue_the_ladder_to_the_top(desk):
+def test_an_escalate_row_at_the_top_of_the_ladder_changes_nothing(desk, policy_with):
     # given a ticket the customer already escalated to the top (level 3)
+    policy_with("houseware", _ESCALATE_ON_BREACH)
     org = desk.make_org("houseware")
     ticket = services.open_ticket(organization=org, requester=desk.make_contact(org), subject="s",
                                   description="d", priority="P2", actor=desk.agent)
@@ -206,11 +234,11 @@ def test_freistilbox_dispatch_page_is_one_page_however_often_the_breach_fires(de
 
 
 def test_the_same_moment_run_twice_in_process_acts_once(desk, policy_with):
-    # given a Houseware breach row that raises to at least P1 and tags
-    policy_with("houseware", """\
+    # given Houseware rows that, at a breach, escalate, raise to at least P1 and tag
+    policy_with("houseware", _ESCALATE_ON_BREACH + """\
   - at: breach
     do: [{raise_priority: P1}, {add_tag: breached}]
-""", after="    do: [escalate]\n")
+""")
     org = desk.make_org("houseware")
     ticket = services.open_ticket(organization=org, requester=desk.make_contact(org), subject="s",
                                   description="d", priority="P3", actor=desk.agent)
