@@ -265,6 +265,30 @@ def test_escalate_climbs_the_ladder_and_logs_it(frozen_now, make_org, make_conta
         services.escalate(ticket, actor=agent, reason=" ")
 
 
+def test_a_customer_escalation_mails_the_rung_it_reaches_once(frozen_now, make_org, make_contact, agent):
+    from django.contrib.auth.models import User
+
+    from sladesk.accounts.models import AccountTeamMember
+    from sladesk.notify.models import OutboxMessage
+
+    # given a Houseware customer whose account team names a Customer Happiness Manager
+    org = make_org("houseware", name="Bright")
+    hana = User.objects.create_user("hana", "hana@houseware.example", "pw")
+    AccountTeamMember.objects.create(organization=org, user=hana, role="Customer Happiness Manager")
+    contact = make_contact(org, login=True)
+    ticket = services.open_ticket(organization=org, requester=contact, subject="Report broken", description="y")
+    # when the customer escalates (seed 003: "1st level of escalation: Customer Happiness Manager")
+    escalated = services.escalate(ticket, actor=contact.user, reason="no answer in two days")
+    # then the Happiness Manager is e-mailed with the reason, in the same change
+    [mail] = OutboxMessage.objects.filter(ticket_id=ticket.pk, purpose="escalation")
+    assert mail.channel == "email" and "Customer Happiness Manager (level 1)" in mail.payload["summary"]
+    assert "no answer in two days" in mail.payload["body"]
+    assert [r.label for r in escalated.escalation_told] == ["Customer Happiness Manager hana"]
+    # and the next level (nobody on the account team for it) mails nobody, but still climbs
+    assert services.escalate(ticket, actor=agent, reason="still nothing").escalation_told == []
+    assert OutboxMessage.objects.filter(purpose="escalation").count() == 1
+
+
 def test_escalate_refuses_policies_without_a_ladder_and_other_organizations(frozen_now, acme, make_org, make_contact):
     org, contact = acme
     ticket = _open(org, contact, "x")

@@ -46,12 +46,8 @@ from sladesk.sla import SlaError
 from sladesk.tickets import clocks
 from sladesk.tickets.models import Channel, EventKind, SlaClock, Ticket, TicketEvent
 
-from . import Notification
 from .events import event, write_events
-from .links import ticket_url
 from .models import Timer, TimerKind
-from .outbox import enqueue, message
-from .recipients import Recipient, by_role
 
 __all__ = ["ACTOR", "PendingAction", "action_key", "run_actions"]
 
@@ -141,7 +137,7 @@ def _run(p: PendingAction, key: str, moment: datetime) -> dict[str, Any]:
     if kind == "add_tag":
         return _tag(p)
     if kind == "escalate":
-        return _escalate(p, key, moment)
+        return _escalate(p)
     raise ValueError(f"unknown action {kind!r}")
 
 
@@ -185,7 +181,7 @@ def _tag(p: PendingAction) -> dict[str, Any]:
     return {"outcome": f"tagged {tag}" if added else f"already tagged {tag}", "tag": tag}
 
 
-def _escalate(p: PendingAction, key: str, moment: datetime) -> dict[str, Any]:
+def _escalate(p: PendingAction) -> dict[str, Any]:
     from sladesk.tickets import services
 
     ladder = clocks.policy_of(p.ticket).escalation
@@ -194,37 +190,7 @@ def _escalate(p: PendingAction, key: str, moment: datetime) -> dict[str, Any]:
     if level >= len(ladder):
         return {"outcome": "at the top of the escalation ladder", "level": level}
     rung = ladder[level]
-    services.escalate(p.ticket, actor=ACTOR, reason=_why(p), channel=_SYSTEM)
-    if rung.contact and "@" in rung.contact:
-        to = [Recipient("email", f"email:{rung.contact}", f"{rung.role} {rung.contact}")]
-    else:
-        to = by_role(p.ticket.organization_id, rung.role)
-    summary = f"{p.ticket.priority} ticket #{p.ticket.pk} escalated to the {rung.role} (level {rung.level})"
-    body = f"{p.ticket.subject}\n{_why(p)}"
-    rows = []
-    for r in to:
-        row_key = f"{key}:{r.channel}:{r.destination}"
-        notification = Notification(
-            idempotency_key=row_key,
-            channel=r.channel,  # type: ignore[arg-type]
-            summary=summary,
-            body=body,
-            severity="error",
-            ticket_ref=f"#{p.ticket.pk}",
-            ticket_url=ticket_url(p.ticket.pk),
-            extra={
-                "policy": p.ticket.policy_name,
-                "escalation_level": rung.level,
-                "role": rung.role,
-                "clock": p.clock.metric,
-            },
-        )
-        rows.append(
-            message(
-                notification, r, key=row_key, purpose="escalation", at=moment, ticket_id=p.ticket.pk
-            )
-        )
-    enqueue(rows)
+    to = services.escalate(p.ticket, actor=ACTOR, reason=_why(p), channel=_SYSTEM).escalation_told
     return {
         "outcome": f"escalated to level {rung.level} ({rung.role})",
         "level": rung.level,

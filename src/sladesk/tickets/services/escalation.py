@@ -10,6 +10,7 @@ from typing import Any
 from django.db import transaction
 
 from sladesk.core import clock as core_clock
+from sladesk.notify.escalations import tell_rung
 
 from ..models import Channel, EventKind, Ticket
 from ._base import ServiceError, _customer_side, _lock, _Log, _touch
@@ -33,6 +34,8 @@ def escalate(ticket: Ticket, *, actor: Any, reason: str, channel: str = Channel.
     role and the reason are kept in the ticket's ``custom_fields`` (``escalation_level``,
     ``escalation_role``, ``escalation_reason``, where the pages read them) and logged as an
     ``escalation`` event. SLA clocks do not move (the ladder names people, not targets).
+    The rung is told by e-mail in the same transaction (`sladesk.notify.escalations`);
+    ``ticket.escalation_told`` on the returned ticket lists who.
     Raises `ServiceError` when the policy has no ladder, the top is reached, or a contact
     escalates another organization's ticket.
     """
@@ -61,4 +64,5 @@ def escalate(ticket: Ticket, *, actor: Any, reason: str, channel: str = Channel.
         log.add(EventKind.ESCALATION, level=level + 1, role=step.role, reason=reason.strip())
         _touch(ticket, now, "custom_fields")
         log.flush()
+        ticket.escalation_told = tell_rung(ticket, step, reason=reason.strip(), at=now)
     return ticket
