@@ -31,12 +31,10 @@ from sladesk.core.policies import targets_for
 from sladesk.tickets import clocks
 from sladesk.tickets.models import EventKind, SlaClock, Ticket, TicketEvent
 
-from . import Notification
 from .events import event, write_events
-from .links import ticket_url
 from .models import OutboxMessage, Timer, TimerKind
 from .moment_actions import PendingAction, run_actions
-from .outbox import enqueue, message
+from .outbox import enqueue, ticket_rows
 from .recipients import Recipient, account_teams, assignee, team
 
 __all__ = ["clock_moment", "clock_moments", "moment_actions", "unique"]
@@ -123,30 +121,23 @@ def clock_moments(
         recipients = unique(recipients)
         breach = timer.kind == TimerKind.BREACH
         summary, body = _texts(ticket, clock, timer.kind)
-        base = f"timer:{timer.pk}:{timer.generation}:{timer.kind}"
-        for r in recipients:
-            key = f"{base}:{r.channel}:{r.destination}"
-            notification = Notification(
-                idempotency_key=key,
-                channel=r.channel,  # type: ignore[arg-type]
-                summary=summary,
-                body=body,
-                severity="error" if breach else "warning",
-                ticket_ref=f"#{ticket.pk}",
-                ticket_url=ticket_url(ticket.pk),
-                extra={
-                    "policy": ticket.policy_name,
-                    "clock": clock.metric,
-                    "moment": timer.kind,
-                    "fire_at": timer.fire_at.isoformat(),
-                    "late": late,
-                },
-            )
-            rows.append(
-                message(
-                    notification, r, key=key, purpose=timer.kind, at=moment, ticket_id=ticket.pk
-                )
-            )
+        rows += ticket_rows(
+            ticket.pk,
+            recipients,
+            base=f"timer:{timer.pk}:{timer.generation}:{timer.kind}",
+            purpose=timer.kind,
+            summary=summary,
+            body=body,
+            severity="error" if breach else "warning",
+            extra={
+                "policy": ticket.policy_name,
+                "clock": clock.metric,
+                "moment": timer.kind,
+                "fire_at": timer.fire_at.isoformat(),
+                "late": late,
+            },
+            at=moment,
+        )
         events.append(
             event(
                 ticket.pk,

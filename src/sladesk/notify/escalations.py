@@ -17,9 +17,7 @@ from typing import Any
 
 from sladesk.tickets.models import Ticket
 
-from . import Notification
-from .links import ticket_url
-from .outbox import enqueue, message
+from .outbox import enqueue, ticket_rows
 from .recipients import Recipient, by_role
 
 __all__ = ["rung_recipients", "tell_rung"]
@@ -37,19 +35,16 @@ def tell_rung(ticket: Ticket, rung: Any, *, reason: str, at: datetime) -> list[R
     who it goes to (empty: nobody configured for the role, which the caller logs)."""
     to = rung_recipients(ticket, rung)
     summary = f"{ticket.priority} ticket #{ticket.pk} escalated to the {rung.role} (level {rung.level})"
-    rows = []
-    for r in to:
-        key = f"escalation:{ticket.pk}:{rung.level}:{r.channel}:{r.destination}"
-        notification = Notification(
-            idempotency_key=key,
-            channel=r.channel,  # type: ignore[arg-type]
-            summary=summary,
-            body=f"{ticket.subject}\n{reason}",
-            severity="error",
-            ticket_ref=f"#{ticket.pk}",
-            ticket_url=ticket_url(ticket.pk),
-            extra={"policy": ticket.policy_name, "escalation_level": rung.level, "role": rung.role},
-        )
-        rows.append(message(notification, r, key=key, purpose="escalation", at=at, ticket_id=ticket.pk))
+    rows = ticket_rows(
+        ticket.pk,
+        to,
+        base=f"escalation:{ticket.pk}:{rung.level}",
+        purpose="escalation",
+        summary=summary,
+        body=f"{ticket.subject}\n{reason}",
+        severity="error",
+        extra={"policy": ticket.policy_name, "escalation_level": rung.level, "role": rung.role},
+        at=at,
+    )
     enqueue(rows)
     return to

@@ -53,6 +53,7 @@ from .channels._http import warm_client
 from .conf import conf
 from .dbclock import db_now, skip_locked, write_transaction
 from .events import event, write_events
+from .links import ticket_url
 from .models import CLAIMABLE, OutboxMessage, OutboxState
 from .recipients import Recipient, channel_configs
 
@@ -63,11 +64,43 @@ __all__ = [
     "message",
     "next_due_in",
     "requeue",
+    "ticket_rows",
     "wait_for_work",
     "wake",
 ]
 
 logger = logging.getLogger(__name__)
+
+
+def ticket_rows(
+    ticket_id: int,
+    recipients: Iterable[Recipient],
+    *,
+    base: str,
+    purpose: str,
+    summary: str,
+    body: str,
+    severity: str,
+    extra: dict[str, object],
+    at: datetime,
+) -> list[OutboxMessage]:
+    """Unsaved outbox rows of one notification about ticket ``ticket_id`` to each recipient;
+    each row's key (and the receiver's idempotency key) is ``<base>:<channel>:<destination>``."""
+    rows = []
+    for r in recipients:
+        key = f"{base}:{r.channel}:{r.destination}"
+        notification = Notification(
+            idempotency_key=key,
+            channel=r.channel,  # type: ignore[arg-type]
+            summary=summary,
+            body=body,
+            severity=severity,  # type: ignore[arg-type]
+            ticket_ref=f"#{ticket_id}",
+            ticket_url=ticket_url(ticket_id),
+            extra=extra,
+        )
+        rows.append(message(notification, r, key=key, purpose=purpose, at=at, ticket_id=ticket_id))
+    return rows
 
 
 def message(
