@@ -8,7 +8,7 @@ The e-mail channel renders ``Notification.extra["mail"]`` as given:
 * ``Message-ID`` generated here and stored as a sent `EmailMessageId` at once, so the
   customer's answer threads even before the mail left, and our own mail coming back is
   recognised as a loop;
-* ``In-Reply-To`` the customer's latest message, ``References`` the thread (last 20);
+* ``In-Reply-To`` the recipient's latest message, ``References`` the thread (last 20);
 * ``Subject: Re: [#1234] <subject>``; ``Reply-To`` the signed ``<local>+t1234.<tag>@…``
   of the address the ticket arrived on (``From`` is that address);
 * acknowledgements carry ``Auto-Submitted: auto-replied`` (RFC 3834) so auto-responders
@@ -30,12 +30,27 @@ from zoneinfo import ZoneInfo
 
 from sladesk.core.clock import now
 from sladesk.intake.email import ParsedMessage, signed_reply_address
-from sladesk.tickets.models import EventKind, Message, Metric, SlaClock, Ticket, TicketEvent
+from sladesk.tickets.models import (
+    Channel,
+    EventKind,
+    Message,
+    Metric,
+    SlaClock,
+    Ticket,
+    TicketEvent,
+)
 
 from .conf import conf
 from .models import EmailMessageId, InboundMessage
 
-__all__ = ["acknowledge", "acknowledge_many", "agent_replied", "thread_headers"]
+__all__ = [
+    "acknowledge",
+    "acknowledge_many",
+    "agent_replied",
+    "mail_recipients",
+    "merge_threads",
+    "thread_headers",
+]
 
 _MAX_REFERENCES = 20
 
@@ -201,16 +216,67 @@ def _ack_body(ticket: Ticket, first_due: Any, pages: list[str]) -> str:
 
 
 def agent_replied(message: Message) -> None:
-    """Queue the mail of a public agent reply on a ticket that came in by e-mail.
+    """Queue the mail of a public agent reply to everyone who wrote to the ticket by e-mail.
 
-    Called by ``services.reply`` in its transaction; tickets with no received mail
-    (portal, API) are left to those channels.
+    Called by ``services.reply`` in its transaction. The recipients (`mail_recipients`)
+    are the requester of a ticket that came in by mail and every contact whose mail was
+    received on the ticket, the requesters of tickets merged into it included; each gets
+    their own mail (own Message-ID, ``In-Reply-To`` their own latest mail). Tickets with
+    no received mail (portal, API) are left to those channels.
     """
     ticket = message.ticket
     if message.from_customer or not message.public:
         return
-    if not EmailMessageId.objects.filter(ticket=ticket, direction=EmailMessageId.IN).exists():
+    received = _received(ticket)
+    if not received:
         return
-    mail = _mail(ticket, "m", message.pk, auto=False)
+    recipients = mail_recipients(ticket, received)
+    references = thread_headers(ticket)[1]
     body = f"{message.body_text}\n\n--\nTicket #{ticket.pk}: reply to this mail to answer.\n"
-    _enqueue(ticket, ticket.requester.email, "customer_reply", f"mail:reply:{message.pk}", mail["subject"], body, mail, message)
+    queued = []
+    for n, address in enumerate(recipients):
+        own = next((m for m, sender in received if sender == address), received[0][0])
+        mail = _mail(ticket, "m", message.pk, auto=False, thread=(own, references))
+        # the first recipient keeps the key one recipient always had (rows queued before stay unique)
+        key = f"mail:reply:{message.pk}" if n == 0 else f"mail:reply:{message.pk}:{address}"
+        queued.append(_Queued(ticket, address, "customer_reply", key, mail["subject"], body, mail, message))
+    _enqueue_many(queued)
+
+
+def _received(ticket: Ticket) -> list[tuple[str, str]]:
+    """``(Message-ID, sender address)`` of the mail received on ``ticket``, newest first
+    (the sender is the contact who wrote it, lower-case; ``""`` when the message has none)."""
+    rows = (
+        EmailMessageId.objects.filter(ticket=ticket, direction=EmailMessageId.IN)
+        .order_by("-id")
+        .values_list("message_id", "ticket_message__author_contact__email")
+    )
+    return [(m, (sender or "").lower()) for m, sender in rows]
+
+
+def mail_recipients(ticket: Ticket, received: Sequence[tuple[str, str]] | None = None) -> list[str]:
+    """Who gets ``ticket``'s public agent replies by mail, lower-case, requester first:
+    the requester when the ticket came in by mail, then every contact whose mail was
+    received on the ticket (its own and, after a merge, the merged tickets'), in the order
+    of their first mail. Empty for a ticket that never received mail."""
+    received = _received(ticket) if received is None else received
+    if not received:
+        return []
+    found: list[str] = []
+    if ticket.channel == Channel.EMAIL and ticket.requester.email:
+        found.append(ticket.requester.email.lower())
+    for _, sender in reversed(received):
+        if sender and sender not in found:
+            found.append(sender)
+    return found
+
+
+def merge_threads(source: Ticket, target: Ticket) -> int:
+    """Move the Message-IDs sent and received on ``source`` to ``target`` (`services.merge`,
+    in its transaction); returns how many moved.
+
+    Threading then needs one lookup whatever the merge chain: a reply to any old mail of
+    ``source`` threads straight into ``target``, ``target``'s mail references the whole
+    conversation, and ``source``'s senders are among ``target``'s `mail_recipients`.
+    """
+    return EmailMessageId.objects.filter(ticket=source).update(ticket=target)

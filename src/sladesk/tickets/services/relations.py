@@ -10,8 +10,11 @@ merge A → B    same organization only. A's messages (with their attachments) m
                carries it on) and their timers cancelled in the same transaction; clocks A
                had already breached stay breached (that breach happened). B keeps its
                clocks as they are. With ``notify_requester`` A's requester gets a public
-               note on A (mailed when A came by email). A later customer reply to A goes
-               to B (`services.reply` follows the merge).
+               note on A (mailed to those who wrote A by email). A later customer reply to
+               A goes to B (`services.reply` follows the merge); A's mail threading
+               (its sent and received Message-IDs) moves to B, so a reply by mail to any
+               old mail of A threads into B, and whoever wrote A by email gets B's public
+               replies by email (`sladesk.intake.outbound.mail_recipients`).
 split          some messages of a ticket become a new ticket of the same organization,
                linked ``split`` to the original (which keeps its clocks and gets an
                internal note). The new ticket runs under the organization's current policy
@@ -179,13 +182,22 @@ def merge(
         log_b.add(EventKind.MERGE, **{"from": source.pk, "messages": moved, "note_id": note_b.pk})
         if notify_requester:
             _tell_requester(source, target, actor, now, channel, log_a)
+        _merge_threads(source, target)
         log_a.flush()
         log_b.flush()
     return target
 
 
+def _merge_threads(source: Ticket, target: Ticket) -> None:
+    """``source``'s mail threads belong to ``target`` from now on (after the notice to
+    ``source``'s requester, which is mailed on ``source``'s own thread)."""
+    from sladesk.intake.outbound import merge_threads
+
+    merge_threads(source, target)
+
+
 def _tell_requester(source: Ticket, target: Ticket, actor: Any, now: Any, channel: str, log: _Log) -> None:
-    """A public note on ``source`` for its requester (mailed when it came by email)."""
+    """A public note on ``source`` for its requester (mailed to whoever wrote it by email)."""
     from sladesk.intake.outbound import agent_replied
 
     text = (
