@@ -178,6 +178,55 @@ def test_split_with_an_agent_reply_meets_first_response_at_the_reply(frozen_now,
     assert new.status == Status.OPEN and new.subject == f"Split from #{a.pk}: a"
 
 
+@pytest.mark.parametrize(
+    ("split_at", "state", "due", "breached"),
+    [
+        # split the same day: the cadence runs from the latest moved update (11:00 + 4 h)
+        ("2026-11-30T12:00:00-08:00", "running", T("2026-11-30T15:00:00-08:00"), None),
+        # split the next day: the update is already late, breached at its due instant
+        ("2026-12-01T12:00:00-08:00", "breached", None, T("2026-11-30T15:00:00-08:00")),
+    ],
+)
+def test_split_with_agent_updates_starts_the_next_update_cadence_as_a_reply_would(
+    frozen_now, make_org, make_contact, agent, split_at, state, due, breached
+):
+    # given an Esper premium Sev2 (next update every 4 business hours, 9-17 Pacific) where,
+    # on Mon 30 Nov, the customer asks a second question at 10:00 and alice answers 10:30, 11:00
+    org = make_org("esper", plan="premium")
+    customer = make_contact(org)
+    a = _open(org, customer, "DPC update", priority="Sev2")
+    frozen_now.set(T("2026-11-30T10:00:00-08:00"))
+    question = services.reply(a, author=customer, body="and the kiosk mode?")
+    frozen_now.set(T("2026-11-30T10:30:00-08:00"))
+    first = services.reply(a, author=agent, body="looking")
+    frozen_now.set(T("2026-11-30T11:00:00-08:00"))
+    latest = services.reply(a, author=agent, body="kiosk mode needs 4.2")
+    # when alice splits the three off
+    frozen_now.set(T(split_at))
+    new = services.split(a, messages=[question.pk, first.pk, latest.pk], actor=agent)
+    # then the new ticket has a next_update clock started at the latest update, as on any ticket
+    nu = _clock(new, "next_update")
+    assert (nu.state, nu.started_at, nu.due_at, nu.breached_at) == (
+        state, latest.created_at, due, breached
+    )
+    assert _clock(new, "first_response").met_at == first.created_at
+    # and its breach timer is pending (at the due instant, or at once for the breach's actions)
+    assert Timer.objects.get(ticket=new, clock=nu, kind="breach").state == "pending"
+
+
+def test_split_of_customer_messages_only_has_no_next_update_yet(frozen_now, make_org, make_contact, agent):
+    # given an Esper premium ticket and a second question nobody answered
+    org = make_org("esper", plan="premium")
+    customer = make_contact(org)
+    a = _open(org, customer, "DPC update", priority="Sev2")
+    question = services.reply(a, author=customer, body="and the kiosk mode?")
+    # when it is split off
+    new = services.split(a, messages=[question.pk], actor=agent)
+    # then, as a newly opened ticket, it waits for a first response and has no cadence yet
+    assert set(SlaClock.objects.filter(ticket=new).values_list("metric", flat=True)) >= {"first_response"}
+    assert not SlaClock.objects.filter(ticket=new, metric="next_update").exists()
+
+
 def test_split_of_an_old_message_records_the_breach_at_its_due_instant(frozen_now, acme, agent):
     org, contact = acme
     a = _open(org, contact, "a")

@@ -20,9 +20,10 @@ split          some messages of a ticket become a new ticket of the same organiz
                internal note). The new ticket runs under the organization's current policy
                and its clocks start at the *earliest moved message's* time: the customer
                has been waiting since they wrote, and splitting must not restart (or hide)
-               that wait. A public agent reply among the moved messages meets its first
-               response at the reply's time; a target already past is recorded breached
-               at its due instant, as everywhere.
+               that wait. Moved public agent replies count as they did: the first meets
+               first response at its time, the latest starts the ``next_update`` cadence
+               (where the policy has one), as `services.reply` would have; a target
+               already past is recorded breached at its due instant, as everywhere.
 link / unlink  a symmetric ``related`` link; both tickets log it. Merge and split links are
                history and cannot be unlinked.
 =============  ===========================================================================
@@ -302,7 +303,10 @@ def _new_ticket(
 
 
 def _start_clocks(ticket: Ticket, moved: list[Message], now: Any, log: _Log) -> None:
-    """Clocks from ``ticket.created_at``; a moved public agent reply meets first response."""
+    """The clocks `open_ticket` starts, from ``ticket.created_at``; then the moved public
+    agent replies act as `services.reply` would have at their times: the first meets first
+    response, the latest starts the ``next_update`` cadence (when the policy has one, not
+    continuous). Targets already past breach at their due instants (`_refresh`)."""
     targets = clocks.targets_of(ticket)
     changes: list[ClockChange | None] = [
         clocks.new_clock(ticket, target, ticket.created_at)
@@ -310,12 +314,18 @@ def _start_clocks(ticket: Ticket, moved: list[Message], now: Any, log: _Log) -> 
         if metric != Metric.NEXT_UPDATE and not target.continuous
     ]
     started = [c.clock for c in changes if c is not None]
-    reply = next((m for m in moved if m.public and not m.from_customer), None)
+    replies = [m for m in moved if m.public and not m.from_customer]
     first = next((c for c in started if c.metric == Metric.FIRST_RESPONSE), None)
-    if reply is not None and first is not None:
+    if replies and first is not None:
         why = "public agent reply (split off with it)"
-        changes.append(clocks.breach_due(first, reply.created_at))
-        changes.append(clocks.meet(first, targets.get(Metric.FIRST_RESPONSE), reply.created_at, why))
+        changes.append(clocks.breach_due(first, replies[0].created_at))
+        changes.append(clocks.meet(first, targets.get(Metric.FIRST_RESPONSE), replies[0].created_at, why))
+    cadence = targets.get(Metric.NEXT_UPDATE)
+    if replies and cadence is not None and not cadence.continuous:
+        update = clocks.new_clock(ticket, cadence, replies[-1].created_at)
+        changes.append(update)
+        started.append(update.clock)
+    if replies:
         _set_status(ticket, Status.OPEN, log, "split off with an agent reply")
         ticket.save(update_fields=["status"])
     SlaClock.objects.bulk_create(started)
