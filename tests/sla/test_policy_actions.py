@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 
-from sladesk.sla import PolicyError, load_policy, load_policy_text
+from sladesk.sla import NaiveDatetimeError, PolicyError, load_policy, load_policy_text
 
 POLICIES = Path(__file__).resolve().parents[2] / "policies"
 
@@ -196,3 +197,27 @@ def test_the_documented_example_is_a_valid_actions_block() -> None:
         "add tag sla-breached",
         "start the next step of the escalation ladder",
     ]
+
+
+@pytest.mark.parametrize(
+    ("after", "since", "expected"),
+    [
+        # business time on the office calendar: Fri 15:00 + 4 business hours = Mon 11:00
+        ("4 business hours", "2026-11-27T15:00:00+01:00", "2026-11-30T11:00:00+01:00"),
+        # a business day is the calendar's (8 h): Fri 15:00 → Mon 15:00
+        ("1 business day", "2026-11-27T15:00:00+01:00", "2026-11-30T15:00:00+01:00"),
+        # calendar time ignores the office hours
+        ("4 hours", "2026-11-27T15:00:00+01:00", "2026-11-27T19:00:00+01:00"),
+    ],
+)
+def test_a_rung_after_counts_on_the_calendar_it_is_given(after: str, since: str, expected: str) -> None:
+    # given a ladder whose second rung is climbed by time
+    text = TINY.replace("  - {role: Head of support}", f"  - {{role: Head of support, after: {after}}}")
+    policy = load_policy_text(text, source="tiny.yaml")
+    first, second = policy.escalation  # type: ignore[attr-defined]
+    office = policy.calendars["office"]  # type: ignore[attr-defined]
+    # then the first (no after:) never climbs by itself, the second at the expected instant
+    assert first.climbs_at(datetime.fromisoformat(since), office) is None
+    assert second.climbs_at(datetime.fromisoformat(since), office) == datetime.fromisoformat(expected)
+    with pytest.raises(NaiveDatetimeError):
+        second.climbs_at(datetime(2026, 11, 27, 15), office)  # noqa: DTZ001

@@ -27,8 +27,9 @@ their clocks loaded in one query, each timer's generation compared with its cloc
 service records it, the timer marked fired (``late`` when more than ``late_after`` seconds
 behind) and the actions of `sladesk.notify.actions` queued — every write one statement
 for the batch. Page repeats, and every timer of a batch whose firing raised, go through
-`_fire`, one savepoint per timer: a timer whose firing raises stays pending and is retried
-on the next pass (logged). Nothing leaves the database here; a timer fired twice (it
+`_fire`, one savepoint per timer, and so do escalation timers (a rung's ``after:``:
+`sladesk.notify.escalations.climb`): a timer whose firing raises stays pending and is
+retried on the next pass (logged). Nothing leaves the database here; a timer fired twice (it
 cannot be: it is pending, locked, and fired in one transaction) would still insert no
 outbox row twice, because their keys are ``timer:<id>:<generation>:<kind>:...``.
 """
@@ -166,6 +167,10 @@ def _fire(timer: Timer, moment: datetime, late_after: float) -> bool:
     late = (moment - timer.fire_at).total_seconds() > late_after
     if timer.kind == TimerKind.PAGE_REPEAT:
         return pages.repeat_page(timer, ticket, moment, late)
+    if timer.kind == TimerKind.ESCALATION:
+        from .escalations import climb
+
+        return climb(timer, ticket, moment, late)
     clock = SlaClock.objects.get(pk=timer.clock_id)
     if clock.generation != timer.generation:
         logger.info(

@@ -13,6 +13,7 @@ class TimerKind(models.TextChoices):
     WARNING = "warning", "Warning"
     BREACH = "breach", "Breach"
     PAGE_REPEAT = "page_repeat", "Page repeat"
+    ESCALATION = "escalation", "Escalation (a ladder rung's after:)"
 
 
 class TimerState(models.TextChoices):
@@ -22,10 +23,12 @@ class TimerState(models.TextChoices):
 
 
 class Timer(models.Model):
-    """A moment at which something must happen: a clock's warning or breach, a page's repeat.
+    """A moment at which something must happen: a clock's warning or breach, a page's repeat,
+    a ticket's climb to the next rung of its escalation ladder.
 
     A clock has at most one timer per kind (``warning``, ``breach``); a page at most one
-    ``page_repeat``. The row is moved (``fire_at``) or cancelled in the same transaction as
+    ``page_repeat``; a ticket at most one ``escalation`` (no clock, no page; its
+    ``generation`` is the ladder level the ticket was on when it was armed). The row is moved (``fire_at``) or cancelled in the same transaction as
     the clock change that causes it (`sladesk.notify.timers.sync_clock_timers`), so a
     million open clocks cost a million index entries, never a queue backlog.
 
@@ -66,6 +69,11 @@ class Timer(models.Model):
                 fields=["page", "kind"],
                 name="notify_timer_page_kind",
                 condition=models.Q(page__isnull=False),
+            ),
+            models.UniqueConstraint(
+                fields=["ticket"],
+                name="notify_timer_ticket_escalation",
+                condition=models.Q(kind="escalation"),
             ),
         )
         indexes = (

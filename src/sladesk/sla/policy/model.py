@@ -92,12 +92,31 @@ class Paging:
 
 @dataclass(frozen=True)
 class EscalationLevel:
-    """One rung of the escalation ladder (level 1 first); ``after`` is when it applies, if said."""
+    """One rung of the escalation ladder (level 1 first).
+
+    ``after``, when said, makes the rung climbed by time alone: level 1 that long after the
+    ticket was opened, level *n* that long after the ticket reached level *n - 1*, while
+    the ticket is not solved or closed (see `climbs_at`).
+    """
 
     level: int
     role: str
     after: Duration | None = None
     contact: str | None = None
+
+    def climbs_at(self, since: datetime, calendar: Calendar) -> datetime | None:
+        """When a ticket that has been on the rung below since ``since`` reaches this rung
+        by itself: ``after`` of working time on ``calendar`` for a business duration
+        (``4 business hours``), of calendar time otherwise (``36 hours``); None without
+        ``after``. ``since`` must be aware."""
+        if self.after is None:
+            return None
+        if since.tzinfo is None:
+            raise NaiveDatetimeError("since", since)
+        work = self.after.work(calendar.business_day)
+        if self.after.business:
+            return calendar.add(since, work)
+        return since + work
 
 
 @dataclass(frozen=True)

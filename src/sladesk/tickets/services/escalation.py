@@ -10,7 +10,7 @@ from typing import Any
 from django.db import transaction
 
 from sladesk.core import clock as core_clock
-from sladesk.notify.escalations import tell_rung
+from sladesk.notify.escalations import arm_climb, tell_rung
 
 from ..models import Channel, EventKind, Ticket
 from ._base import ServiceError, _customer_side, _lock, _Log, _touch
@@ -26,7 +26,9 @@ def escalation_level(ticket: Ticket) -> int:
         return 0
 
 
-def escalate(ticket: Ticket, *, actor: Any, reason: str, channel: str = Channel.WEB) -> Ticket:
+def escalate(
+    ticket: Ticket, *, actor: Any, reason: str, channel: str = Channel.WEB, after: str | None = None
+) -> Ticket:
     """Climb one rung of the ticket's escalation ladder (Houseware: Customer Happiness
     Manager → Head of Customer Experience → Chief Executive Officer) and say why.
 
@@ -35,7 +37,9 @@ def escalate(ticket: Ticket, *, actor: Any, reason: str, channel: str = Channel.
     ``escalation_role``, ``escalation_reason``, where the pages read them) and logged as an
     ``escalation`` event. SLA clocks do not move (the ladder names people, not targets).
     The rung is told by e-mail in the same transaction (`sladesk.notify.escalations`);
-    ``ticket.escalation_told`` on the returned ticket lists who.
+    ``ticket.escalation_told`` on the returned ticket lists who. Reaching a level arms the
+    climb to the next rung when that rung has ``after:`` (`sladesk.notify.escalations`);
+    ``after`` is given by that timer's climb and logged with the event.
     Raises `ServiceError` when the policy has no ladder, the top is reached, or a contact
     escalates another organization's ticket.
     """
@@ -61,8 +65,10 @@ def escalate(ticket: Ticket, *, actor: Any, reason: str, channel: str = Channel.
             "escalation_reason": reason.strip(),
         }
         log = _Log(ticket, actor, channel, now)
-        log.add(EventKind.ESCALATION, level=level + 1, role=step.role, reason=reason.strip())
+        data = {"after": after} if after else {}
+        log.add(EventKind.ESCALATION, level=level + 1, role=step.role, reason=reason.strip(), **data)
         _touch(ticket, now, "custom_fields")
         log.flush()
         ticket.escalation_told = tell_rung(ticket, step, reason=reason.strip(), at=now)
+        arm_climb(ticket, level=level + 1, since=now)
     return ticket

@@ -14,6 +14,7 @@ from django.db import transaction
 
 from sladesk.accounts.models import Contact, Organization, Team
 from sladesk.core import clock as core_clock
+from sladesk.notify.escalations import arm_climb
 from sladesk.notify.pages import page_oncall
 from sladesk.notify.timers import sync_clock_timers
 
@@ -157,6 +158,8 @@ def open_ticket(
         sync_clock_timers(started, new=True)
         if pages:
             _page_on_create(ticket, started, pages, now)
+        if policy.escalation and policy.escalation[0].after is not None:
+            arm_climb(ticket, level=0, since=now, new=True)  # level 1 by time alone
     ticket.opening = Opening(tags=sorted(all_tags), clocks=started, message=message)
     return ticket
 

@@ -41,6 +41,7 @@ from django.db.models.functions import Coalesce
 
 from sladesk.accounts.models import Contact
 from sladesk.core import clock as core_clock
+from sladesk.notify.escalations import arm_climb
 from sladesk.notify.timers import sync_clock_timers
 
 from .. import clocks
@@ -267,6 +268,8 @@ def split(
         )
         log_n.add(EventKind.SPLIT, **{"from": original.pk, "messages": ids})
         _start_clocks(new, chosen, now, log_n)
+        if policy.escalation and policy.escalation[0].after is not None:
+            arm_climb(new, level=0, since=start, new=True)  # as `open_ticket`, from the start
         note = _system_note(
             original, actor, f"{len(ids)} message(s) split off into #{new.pk} «{new.subject}».", now, channel
         )
