@@ -21,7 +21,8 @@ alone, and a Message-ID already received makes the copy a ``duplicate`` (the uni
    each (larger ones stay in the raw message, noted in ``reason``).
 
 Anything unexpected rolls the transaction back and quarantines the row with the error:
-nothing is dropped and an agent can retry it (admin action).
+nothing is dropped and an agent can retry it (admin action). Attachment files written
+by a rolled-back transaction are deleted with it (`services.attachments`).
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ from sladesk.intake.email import (
 )
 from sladesk.tickets import services
 from sladesk.tickets.models import Channel, EventKind, Message, Ticket, TicketEvent
+from sladesk.tickets.services.attachments import files_follow_transaction
 
 from .batch import Batch
 from .dblock import sqlite_writer
@@ -110,7 +112,7 @@ def _run(ids: list[int], accept: bool) -> None:
         InboundMessage.objects.filter(pk__in=ids, state=InboundState.RECEIVED).values_list("pk", "raw")
     )
     parsed = {pk: parse_message(bytes(raw)) for pk, raw in raws.items()}
-    with routing_snapshot(), sqlite_writer(), transaction.atomic():
+    with files_follow_transaction(), routing_snapshot(), sqlite_writer(), transaction.atomic():
         rows = list(
             InboundMessage.objects.select_for_update()
             .defer("raw")

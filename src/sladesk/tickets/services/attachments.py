@@ -1,14 +1,30 @@
 """Files on messages: the one writer of `Attachment` rows from the desk, the portal and the API.
 
 See `sladesk.tickets.services` for the conventions every service follows.
+
+**Files follow the transaction.** A file is written to storage when its row is inserted,
+so a committed row always has its file. When the row is rolled back instead (the whole
+transaction, or only the savepoint it was written in: the email batch falling back to one
+message at a time), the file must go too. `_store` remembers each file it writes with an
+``on_commit`` marker: Django runs the marker when the row commits and drops it with the
+row's savepoint or transaction. `discard_rolled_back` deletes the files whose marker was
+dropped. The services that store files call it when their block ends
+(`files_follow_transaction`), and so must code that calls them inside a transaction of
+its own that may roll back (the email pipeline wraps each batch): the file is then
+deleted as soon as the rollback happened. Any other rolled-back file of the thread goes at
+its next `_store`. (A process killed between the write and the commit still leaves its
+file: nothing runs then.)
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from django.core.files.base import ContentFile, File
+from django.core.files.storage import Storage
 from django.db import transaction
 
 from sladesk.core import clock as core_clock
@@ -16,7 +32,13 @@ from sladesk.core import clock as core_clock
 from ..models import Attachment, Channel, EventKind, Message
 from ._base import ServiceError, _customer_side, _lock, _Log
 
-__all__ = ["MAX_ATTACHMENT_BYTES", "add_attachments", "check_uploads"]
+__all__ = [
+    "MAX_ATTACHMENT_BYTES",
+    "add_attachments",
+    "check_uploads",
+    "discard_rolled_back",
+    "files_follow_transaction",
+]
 
 #: The largest file a person may attach (the email channel has its own limit,
 #: ``SLADESK_INTAKE["max_attachment_bytes"]``, and keeps larger parts in the raw mail).
@@ -48,8 +70,74 @@ def check_uploads(uploads: Sequence[Upload]) -> None:
             )
 
 
+class _Written:
+    """A file `_store` wrote in a transaction not yet over; called by Django on commit."""
+
+    __slots__ = ("kept", "name", "storage")
+
+    def __init__(self, storage: Storage, name: str) -> None:
+        self.storage, self.name, self.kept = storage, name, False
+
+    def __call__(self) -> None:
+        self.kept = True
+
+
+_written = threading.local()
+
+
+def _ledger() -> list[_Written]:
+    found: list[_Written] | None = getattr(_written, "files", None)
+    if found is None:
+        found = _written.files = []
+    return found
+
+
+def _remember(storage: Storage, name: str) -> None:
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
+        return  # autocommit: the row is saved, nothing can roll it back
+    marker = _Written(storage, name)
+    transaction.on_commit(marker)
+    _ledger().append(marker)
+
+
+def discard_rolled_back() -> int:
+    """Delete the files `_store` wrote in this thread whose rows were rolled back (their
+    ``on_commit`` marker neither ran nor is still waiting for a commit); returns how many.
+    Files of a transaction still open are kept for a later call."""
+    ledger = _ledger()
+    if not ledger:
+        return 0
+    connection = transaction.get_connection()
+    waiting = [func for _, func, _ in connection.run_on_commit] if connection.in_atomic_block else []
+    kept, deleted = [], 0
+    for marker in ledger:
+        if marker.kept:
+            continue
+        if any(func is marker for func in waiting):
+            kept.append(marker)
+            continue
+        marker.storage.delete(marker.name)
+        deleted += 1
+    ledger[:] = kept
+    return deleted
+
+
+@contextmanager
+def files_follow_transaction() -> Iterator[None]:
+    """Around a service's ``transaction.atomic()`` block: when the block is over, however it
+    ended, delete the files whose rows did not survive (`discard_rolled_back`)."""
+    try:
+        yield
+    finally:
+        discard_rolled_back()
+
+
 def _store(message: Message, uploads: Iterable[Upload], log: _Log) -> list[Attachment]:
-    """Write the files and their rows (the caller holds the ticket's lock); log one event."""
+    """Write the files and their rows (the caller holds the ticket's lock); log one event.
+    Each file is deleted again if its row is rolled back (module docstring); files left by
+    an earlier rolled-back transaction of this thread go first."""
+    discard_rolled_back()
     out = []
     for upload in uploads:
         name = _name(upload)
@@ -60,6 +148,7 @@ def _store(message: Message, uploads: Iterable[Upload], log: _Log) -> list[Attac
             content, content_type = upload, getattr(upload, "content_type", "") or ""
         att = Attachment(message=message, filename=name, content_type=content_type[:200], size=_size(upload))
         att.file.save(name[:100], content, save=False)
+        _remember(att.file.storage, att.file.name)
         att.save()
         out.append(att)
     if out:
@@ -84,7 +173,7 @@ def add_attachments(
     check_uploads(uploads)
     customer = _customer_side(actor) if actor is not None and not isinstance(actor, str) else None
     now = core_clock.now()
-    with transaction.atomic():
+    with files_follow_transaction(), transaction.atomic():
         ticket = _lock(message.ticket)
         if customer is not None and (customer.organization_id != ticket.organization_id or not message.public):
             raise ServiceError("a contact can only attach files to its own organization's public messages")

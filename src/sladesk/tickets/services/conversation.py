@@ -37,7 +37,7 @@ from ._base import (
     _set_status,
     _touch,
 )
-from .attachments import Upload, _store, check_uploads
+from .attachments import Upload, _store, check_uploads, files_follow_transaction
 from .lifecycle import _reopen, _resume
 from .opening import open_ticket
 from .relations import merge_target
@@ -69,7 +69,7 @@ def reply(
     check_uploads(attachments)
     now = core_clock.now()
     customer = _customer_side(author)
-    with transaction.atomic():
+    with files_follow_transaction(), transaction.atomic():
         ticket = _lock(ticket)
         if customer is not None and customer.organization_id != ticket.organization_id:
             raise ServiceError("a contact can only reply on its own organization's tickets")
@@ -199,7 +199,7 @@ def add_note(
         raise ServiceError("contacts cannot write internal notes")
     check_uploads(attachments)
     now = core_clock.now()
-    with transaction.atomic():
+    with files_follow_transaction(), transaction.atomic():
         ticket = _lock(ticket)
         log = _Log(ticket, author, channel, now)
         message = Message.objects.create(

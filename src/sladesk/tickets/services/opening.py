@@ -31,7 +31,7 @@ from ..models import (
     TicketLink,
 )
 from ._base import ServiceError, _add_tags, _lock, _Log, _refresh, _sanitize, _set_by, _snapshot
-from .attachments import _store, check_uploads
+from .attachments import _store, check_uploads, files_follow_transaction
 
 __all__ = ["Opening", "open_ticket", "refresh_clocks"]
 
@@ -90,7 +90,7 @@ def open_ticket(
     fields = dict(custom_fields or {})
     actor = requester if actor is None else actor
     set_by = set_by or _set_by(actor)
-    with transaction.atomic():
+    with files_follow_transaction(), transaction.atomic():
         version = _snapshot(organization.policy_name)
         policy = version.policy
         plan = policy.resolve_plan(organization.plan or None) or ""
