@@ -184,9 +184,23 @@ def _check_priority(policy_name: str, priority: str) -> str:
         raise serializers.ValidationError({"priority": [str(exc)]}) from None
 
 
+def _files_field() -> serializers.ListField:
+    """``files``: uploads of a ``multipart/form-data`` request (repeat the part for several),
+    stored with the message by the service, each within its size limit."""
+    return serializers.ListField(
+        child=serializers.FileField(allow_empty_file=True, use_url=False),
+        required=False,
+        default=list,
+        max_length=20,
+        help_text="Files to attach (multipart/form-data only; one `files` part per file, at most "
+        "20, each at most 20 MiB: larger is 400).",
+    )
+
+
 class TicketCreateSerializer(serializers.Serializer):
     """``POST /tickets/``. A contact's ticket is always for its own organization, requested by
-    itself (``organization``/``requester`` are ignored); an agent names both."""
+    itself (``organization``/``requester`` are ignored); an agent names both. ``files``
+    (multipart) are attached to the description."""
 
     subject = serializers.CharField(max_length=300)
     description = serializers.CharField(
@@ -207,6 +221,7 @@ class TicketCreateSerializer(serializers.Serializer):
     tags = serializers.ListField(
         child=serializers.CharField(max_length=100), required=False, default=list, max_length=50
     )
+    files = _files_field()
 
     def validate_custom_fields(self, value: Any) -> dict[str, Any]:
         return _json_object(value)
@@ -315,10 +330,12 @@ class TicketUpdateSerializer(serializers.Serializer):
 
 
 class ReplySerializer(serializers.Serializer):
-    """A public reply or an internal note: plain text, optionally HTML (sanitized on save)."""
+    """A public reply or an internal note: plain text, optionally HTML (sanitized on save),
+    optionally with ``files`` (multipart)."""
 
     body = serializers.CharField(max_length=100_000, trim_whitespace=False)
     html = serializers.CharField(required=False, allow_blank=True, max_length=200_000)
+    files = _files_field()
 
     def validate_body(self, value: str) -> str:
         if not value.strip():

@@ -64,7 +64,7 @@ _STATUS_SCHEMA: dict[str, Any] = {
         responses={200: TicketSerializer(many=True), **errors(400, 403)},
     ),
     create=extend_schema(
-        summary="Open a ticket",
+        summary="Open a ticket (JSON, or multipart/form-data with files on the description)",
         request=TicketCreateSerializer,
         responses={201: TicketDetailSerializer, **errors(400, 403)},
     ),
@@ -146,11 +146,13 @@ class TicketViewSet(TicketRelationsMixin, EnvelopeMixin, viewsets.GenericViewSet
             tags=data["tags"],
             channel=Channel.API,
             actor=request.user,
+            attachments=data["files"],
         )
         # Answer from what the service wrote (no read-back): its only message is the
         # public description, which every caller who may open the ticket may read.
         message = ticket.opening.message
-        prefetch_related_objects([message], Prefetch("attachments", Attachment.objects.none()))
+        files = Attachment.objects.all() if data["files"] else Attachment.objects.none()
+        prefetch_related_objects([message], Prefetch("attachments", files))
         data = output.ticket_data(selectors.opened_summary(ticket), [message])
         return Response(data, status=status.HTTP_201_CREATED)
 
@@ -169,7 +171,8 @@ class TicketViewSet(TicketRelationsMixin, EnvelopeMixin, viewsets.GenericViewSet
         return self._detail(ticket.pk)
 
     @extend_schema(
-        summary="Post a public reply (agents and the ticket's organization's contacts)",
+        summary="Post a public reply (agents and the ticket's organization's contacts); "
+        "JSON, or multipart/form-data with files",
         parameters=[_ID],
         request=ReplySerializer,
         responses={201: MessageSerializer, **errors(400, 403, 404)},
@@ -184,11 +187,13 @@ class TicketViewSet(TicketRelationsMixin, EnvelopeMixin, viewsets.GenericViewSet
             body=data["body"],
             html=data.get("html") or None,
             channel=Channel.API,
+            attachments=data["files"],
         )
         return Response(MessageSerializer(message).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
-        summary="Add an internal note (agents only; contacts never see notes)",
+        summary="Add an internal note (agents only; contacts never see notes); JSON, or "
+        "multipart/form-data with files",
         parameters=[_ID],
         request=ReplySerializer,
         responses={201: MessageSerializer, **errors(400, 403, 404)},
@@ -203,6 +208,7 @@ class TicketViewSet(TicketRelationsMixin, EnvelopeMixin, viewsets.GenericViewSet
             body=data["body"],
             html=data.get("html") or None,
             channel=Channel.API,
+            attachments=data["files"],
         )
         return Response(MessageSerializer(message).data, status=status.HTTP_201_CREATED)
 
