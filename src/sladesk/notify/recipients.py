@@ -9,12 +9,17 @@ Slack webhook, its signed webhook and each of its Apprise URLs (`team`); "on-cal
 page — is, for now, those same targets plus its PagerDuty routing key and its on-call
 person's e-mail (`oncall`), on the ticket's team or the default team
 ``SLADESK_NOTIFY["oncall_team"]``. Rotations and schedules will plug in behind `oncall`.
-Destinations: ``team:<id>`` (``team:<id>/<n>`` for the n-th Apprise URL), ``user:<id>``,
-``email:<address>``.
+Destinations: ``team:<id>``, ``team:<id>/u<hash>`` for one of its Apprise URLs (`apprise_ref`:
+a stable digest of the URL, so reordering or removing a team's URLs never sends a queued
+row to another URL: a removed URL is "gone"), ``user:<id>``, ``email:<address>``. A bare
+``team:<id>/<n>`` (the n-th URL, as rows were addressed before migration
+``notify.0005_fixes_apprise_destinations`` rewrote them) is still read, for rows an older
+process queues during an upgrade.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -39,6 +44,7 @@ __all__ = [
     "Recipient",
     "account_team",
     "account_teams",
+    "apprise_ref",
     "assignee",
     "by_role",
     "channel_config",
@@ -76,11 +82,20 @@ def _team_channels(team: Team) -> list[Recipient]:
         out.append(Recipient("slack", f"team:{team.pk}", f"team {team.slug} (slack)"))
     if team.webhook_url and team.webhook_secret:
         out.append(Recipient("webhook", f"team:{team.pk}", f"team {team.slug} (webhook)"))
-    for n, _ in enumerate(team.apprise_url_list):
+    for n, url in enumerate(team.apprise_url_list):
         out.append(
-            Recipient("apprise", f"team:{team.pk}/{n}", f"team {team.slug} (apprise {n + 1})")
+            Recipient(
+                "apprise", f"team:{team.pk}/{apprise_ref(url)}", f"team {team.slug} (apprise {n + 1})"
+            )
         )
     return out
+
+
+def apprise_ref(url: str) -> str:
+    """The stable reference of one Apprise URL within a team's list: ``u`` and the first 16
+    hex digits of the SHA-256 of the URL (stripped). It names the URL without holding it
+    (the URL carries the secret token, which stays in the team's row)."""
+    return "u" + hashlib.sha256(url.strip().encode("utf-8")).hexdigest()[:16]
 
 
 def team(ticket: Ticket) -> list[Recipient]:
@@ -161,7 +176,8 @@ def _email(to: str) -> EmailConfig:
 
 
 def _team_config(found: Team | None, channel: str, index: str = "") -> ChannelConfig | None:
-    """A team's target for ``channel``; ``index`` picks one of its Apprise URLs."""
+    """A team's target for ``channel``; ``index`` picks one of its Apprise URLs (its
+    `apprise_ref`, or a legacy position)."""
     if found is None:
         return None
     if channel == "pagerduty" and found.pagerduty_routing_key:
@@ -175,10 +191,13 @@ def _team_config(found: Team | None, channel: str, index: str = "") -> ChannelCo
         return SlackConfig(webhook_url=found.slack_webhook_url)
     if channel == "webhook" and found.webhook_url and found.webhook_secret:
         return WebhookConfig(url=found.webhook_url, secret=found.webhook_secret)
+    if channel != "apprise":
+        return None
     urls = found.apprise_url_list
-    if channel == "apprise" and index.isdigit() and int(index) < len(urls):
-        return AppriseConfig(url=urls[int(index)])
-    return None
+    if index.isdigit():  # a row queued by an older process: the n-th URL
+        return AppriseConfig(url=urls[int(index)]) if int(index) < len(urls) else None
+    url = next((u for u in urls if apprise_ref(u) == index), None)
+    return AppriseConfig(url=url) if url is not None else None
 
 
 def _ident(ref: str) -> int | None:
