@@ -232,11 +232,12 @@ def agent_replied(message: Message) -> None:
         return
     recipients = mail_recipients(ticket, received)
     references = thread_headers(ticket)[1]
+    sender = _sender(ticket)
     body = f"{message.body_text}\n\n--\nTicket #{ticket.pk}: reply to this mail to answer.\n"
     queued = []
     for n, address in enumerate(recipients):
-        own = next((m for m, sender in received if sender == address), received[0][0])
-        mail = _mail(ticket, "m", message.pk, auto=False, thread=(own, references))
+        own = next((m for m, author in received if author == address), received[0][0])
+        mail = _mail(ticket, "m", message.pk, auto=False, sender=sender, thread=(own, references))
         # the first recipient keeps the key one recipient always had (rows queued before stay unique)
         key = f"mail:reply:{message.pk}" if n == 0 else f"mail:reply:{message.pk}:{address}"
         queued.append(_Queued(ticket, address, "customer_reply", key, mail["subject"], body, mail, message))
