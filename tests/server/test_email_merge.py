@@ -73,3 +73,22 @@ def test_everyone_who_wrote_by_mail_gets_their_own_mail_threaded_under_their_own
     assert rows["email:jane@acme.example"].payload["extra"]["mail"]["in_reply_to"] == "<j1@acme.example>"
     assert rows["email:carol@acme.example"].payload["extra"]["mail"]["in_reply_to"] == "<c1@acme.example>"
     assert rows["email:jane@acme.example"].idempotency_key.count(":") == 2
+
+
+def test_mail_split_off_keeps_its_thread_on_the_new_ticket(acme, agent, make_contact):
+    # given jane's mailed ticket on which carol wrote another matter by mail
+    make_contact(acme, "carol@acme.example")
+    ticket = ingest(build_mail(subject="Fleet offline", message_id="<j2@acme.example>")).ticket
+    carol = ingest(build_mail(sender="carol@acme.example", subject=f"Re: [#{ticket.pk}] Fleet offline",
+                              body="unrelated: invoice", message_id="<c2@acme.example>"), sender="carol@acme.example")
+    # when an agent splits carol's message off and answers it there
+    new = services.split(ticket, messages=[carol.ticket_message_id], actor=agent, subject="Invoice")
+    services.reply(new, author=agent, body="Invoice resent.")
+    # then carol gets that answer by mail, threaded under her own mail, and jane does not
+    [row] = OutboxMessage.objects.filter(purpose="customer_reply", ticket=new)
+    assert row.destination == "email:carol@acme.example"
+    assert row.payload["extra"]["mail"]["in_reply_to"] == "<c2@acme.example>"
+    # and carol's answer to her own mail's thread lands on the new ticket
+    answer = ingest(build_mail(sender="carol@acme.example", subject="Re: unrelated", body="thanks",
+                               in_reply_to="<c2@acme.example>"), sender="carol@acme.example")
+    assert answer.ticket == new

@@ -49,6 +49,7 @@ __all__ = [
     "agent_replied",
     "mail_recipients",
     "merge_threads",
+    "split_threads",
     "thread_headers",
 ]
 
@@ -270,6 +271,14 @@ def mail_recipients(ticket: Ticket, received: Sequence[tuple[str, str]] | None =
         if sender and sender not in found:
             found.append(sender)
     return found
+
+
+def split_threads(message_ids: Sequence[int], target: Ticket) -> int:
+    """Move the Message-IDs of the messages ``message_ids`` (mail received as them, agent
+    replies sent as them) to ``target`` (`services.split`, in its transaction); returns how
+    many moved. A reply to a mail that was split off then threads to where that mail went,
+    and its sender is among ``target``'s `mail_recipients`."""
+    return EmailMessageId.objects.filter(ticket_message_id__in=list(message_ids)).update(ticket=target)
 
 
 def merge_threads(source: Ticket, target: Ticket) -> int:

@@ -23,7 +23,10 @@ split          some messages of a ticket become a new ticket of the same organiz
                that wait. Moved public agent replies count as they did: the first meets
                first response at its time, the latest starts the ``next_update`` cadence
                (where the policy has one), as `services.reply` would have; a target
-               already past is recorded breached at its due instant, as everywhere.
+               already past is recorded breached at its due instant, as everywhere. The
+               moved messages' mail threading (their received and sent Message-IDs)
+               moves with them: a reply to a mail that was split off threads to the new
+               ticket, whose public replies are mailed to whoever wrote it by email.
 link / unlink  a symmetric ``related`` link; both tickets log it. Merge and split links are
                history and cannot be unlinked.
 =============  ===========================================================================
@@ -198,6 +201,13 @@ def _merge_threads(source: Ticket, target: Ticket) -> None:
     merge_threads(source, target)
 
 
+def _split_threads(ids: Sequence[int], new: Ticket) -> None:
+    """The mail of the moved messages threads to the new ticket from now on."""
+    from sladesk.intake.outbound import split_threads
+
+    split_threads(ids, new)
+
+
 def _tell_requester(source: Ticket, target: Ticket, actor: Any, now: Any, channel: str, log: _Log) -> None:
     """A public note on ``source`` for its requester (mailed to whoever wrote it by email)."""
     from sladesk.intake.outbound import agent_replied
@@ -258,6 +268,7 @@ def split(
         Message.objects.filter(pk__in=ids).update(
             ticket=new, origin_ticket=Coalesce(F("origin_ticket"), original.pk)
         )
+        _split_threads(ids, new)
         tags = _add_tags(new, list(original.tags.values_list("name", flat=True)))
         TicketLink.objects.create(source=new, target=original, kind=LinkKind.SPLIT, created_by=log_o.user)
         policy = clocks.policy_of(new)
