@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 from django.db import connection, transaction
 
-from sladesk.intake.dblock import sqlite_writer
+from sladesk.core.dblock import sqlite_writer
 
 __all__ = ["db_now", "skip_locked", "write_transaction"]
 
@@ -42,7 +42,7 @@ def skip_locked() -> bool:
 @contextmanager
 def write_transaction() -> Iterator[None]:
     """``transaction.atomic()`` for a worker's write; on SQLite, first a turn in this
-    process's first-come-first-served writer queue (`sladesk.intake.dblock.sqlite_writer`).
+    process's first-come-first-served writer queue (`sladesk.core.dblock.sqlite_writer`).
 
     SQLite has one write lock and every transaction takes it at ``BEGIN IMMEDIATE``; a
     writer that finds it taken polls with growing sleeps (up to 100 ms). With timers firing
