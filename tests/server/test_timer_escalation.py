@@ -155,3 +155,50 @@ def test_a_timer_armed_on_a_level_the_ticket_has_left_is_stale(desk, policy_text
     # when 14:00 Monday passes nothing climbs (the level-1 climb is gone)
     drain(T("2026-11-30T14:00:01-08:00"))
     assert _level(ticket) == 1
+
+
+def test_a_climb_that_came_due_while_solved_is_re_armed_on_reopen(desk, policy_text):
+    # given Particle NA's ladder (level 1 after 4 business hours) and a P3 opened Mon 10:00,
+    # solved at 12:00 with 2 of the 4 business hours used
+    policy_text("particle-enterprise", lambda text: text + _PARTICLE_LADDER)
+    desk.clock.set(T("2026-11-30T10:00:00-08:00"))
+    org = desk.make_org("particle-enterprise", region="na")
+    customer = desk.make_contact(org)
+    ticket = services.open_ticket(organization=org, requester=customer, subject="s", description="d", priority="P3")
+    desk.clock.set(T("2026-11-30T12:00:00-08:00"))
+    services.reply(ticket, author=desk.agent, body="fixed")
+    services.solve(ticket, actor=desk.agent, reason="fixed")
+    # and the climb came due at 14:00 while it was solved (cancelled, nothing climbed)
+    drain(T("2026-11-30T14:00:01-08:00"))
+    assert _escalation_timer(ticket).state == TimerState.CANCELLED
+    # when the customer's reply reopens it Tue 10:00
+    desk.clock.set(T("2026-12-01T10:00:00-08:00"))
+    services.reply(Ticket.objects.get(pk=ticket.pk), author=customer, body="it is back")
+    assert Ticket.objects.get(pk=ticket.pk).status == "open"
+    # then the climb is armed again for the 2 business hours left, not counting the solved
+    # time: Tue 12:00
+    timer = _escalation_timer(ticket)
+    assert (timer.state, timer.fire_at, timer.generation) == ("pending", T("2026-12-01T12:00:00-08:00"), 0)
+    # and the timer worker climbs level 1 then, once
+    drain(T("2026-12-01T11:59:59-08:00"))
+    assert _level(ticket) == 0
+    desk.clock.set(T("2026-12-01T12:00:00-08:00"))
+    drain(desk.clock.at)
+    assert _level(ticket) == 1 and _mailed(desk) == ["manager@particle.example"]
+
+
+def test_a_reopen_before_the_climb_is_due_moves_it_by_the_solved_time(desk, policy_text):
+    # given the same ladder and ticket, solved Mon 12:00 (climb due 14:00)
+    policy_text("particle-enterprise", lambda text: text + _PARTICLE_LADDER)
+    desk.clock.set(T("2026-11-30T10:00:00-08:00"))
+    org = desk.make_org("particle-enterprise", region="na")
+    ticket = services.open_ticket(organization=org, requester=desk.make_contact(org), subject="s",
+                                  description="d", priority="P3")
+    desk.clock.set(T("2026-11-30T12:00:00-08:00"))
+    services.solve(ticket, actor=desk.agent, reason="fixed")
+    # when an agent reopens it at 13:00, before the climb came due
+    desk.clock.set(T("2026-11-30T13:00:00-08:00"))
+    services.change_status(Ticket.objects.get(pk=ticket.pk), status="open", actor=desk.agent, reason="not fixed")
+    # then the hour it was solved does not count: the climb moves from 14:00 to 15:00
+    timer = _escalation_timer(ticket)
+    assert (timer.state, timer.fire_at, timer.generation) == ("pending", T("2026-11-30T15:00:00-08:00"), 0)

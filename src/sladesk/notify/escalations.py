@@ -19,6 +19,13 @@ on that level and neither solved nor closed, it climbs one rung with `services.e
 the timer is cancelled (an escalation by hand meanwhile has armed the next one itself).
 Firing is idempotent: a fired or cancelled timer is not pending, and the level check
 fences a stale one.
+
+**Reopening** (`resume_climb`, from the reopen in `services.change_status` or a customer's
+reply): the time a ticket spent solved does not count towards a rung's ``after``, as it
+does not for the resolution clock. What was left of the wait when it was solved (from
+``solved_at`` to the timer's ``fire_at``, in the rung's business or calendar time) is
+counted again from the reopen: a climb that came due while the ticket was solved (and was
+cancelled) is armed again, a pending one is moved later by the solved time.
 """
 
 from __future__ import annotations
@@ -32,7 +39,7 @@ from .models import Timer, TimerKind, TimerState
 from .outbox import enqueue, ticket_rows
 from .recipients import Recipient, by_role
 
-__all__ = ["arm_climb", "climb", "rung_recipients", "tell_rung"]
+__all__ = ["arm_climb", "climb", "resume_climb", "rung_recipients", "tell_rung"]
 
 
 def rung_recipients(ticket: Ticket, rung: Any) -> list[Recipient]:
@@ -115,3 +122,30 @@ def climb(timer: Timer, ticket: Ticket, moment: datetime, late: bool) -> bool:
     reason = f"not resolved {rung.after} after {below}: the ladder's after: for level {rung.level}"
     services.escalate(ticket, actor="policy", reason=reason, channel="system", after=str(rung.after))
     return True
+
+
+def resume_climb(ticket: Ticket, *, level: int, solved_at: datetime | None, at: datetime) -> datetime | None:
+    """Re-arm ``ticket``'s climb when it is reopened at ``at`` after being solved at
+    ``solved_at`` (caller's transaction, ticket locked), on ``level``: the wait left at
+    ``solved_at`` counts again from ``at``. Returns the new instant, or None when there is
+    nothing to climb (no timer for this level, or the next rung has no ``after``)."""
+    policy = ticket.policy
+    ladder = policy.escalation
+    rung = ladder[level] if 0 <= level < len(ladder) else None
+    if rung is None or rung.after is None or solved_at is None:
+        return None
+    timer = Timer.objects.filter(ticket=ticket, kind=TimerKind.ESCALATION).first()
+    if timer is None or timer.generation != level or timer.state == TimerState.FIRED:
+        return None
+    calendar = policy.calendar_for(ticket.plan or None, ticket.region or None)
+    if timer.fire_at <= solved_at:
+        fire_at = at
+    elif rung.after.business:
+        fire_at = calendar.add(at, calendar.elapsed(solved_at, timer.fire_at))
+    else:
+        fire_at = at + (timer.fire_at - solved_at)
+    timer.state, timer.fire_at, timer.late, timer.fired_at, timer.updated_at = (
+        TimerState.PENDING, fire_at, False, None, at
+    )
+    timer.save(update_fields=["state", "fire_at", "late", "fired_at", "updated_at"])
+    return fire_at

@@ -11,6 +11,7 @@ from typing import Any
 from django.db import transaction
 
 from sladesk.core import clock as core_clock
+from sladesk.notify.escalations import resume_climb
 
 from .. import clocks
 from ..clocks import ClockChange
@@ -33,6 +34,7 @@ from ._base import (
     _set_status,
     _touch,
 )
+from .escalation import escalation_level
 
 __all__ = [
     "change_priority",
@@ -234,6 +236,7 @@ def _solve(ticket: Ticket, now: datetime, log: _Log, reason: str) -> None:
 
 def _reopen(ticket: Ticket, now: datetime, log: _Log, reason: str) -> None:
     _set_status(ticket, Status.OPEN, log, reason)
+    resume_climb(ticket, level=escalation_level(ticket), solved_at=ticket.solved_at, at=now)
     ticket.solved_at = None
     targets = clocks.targets_of(ticket)
     current = _clocks(ticket)
