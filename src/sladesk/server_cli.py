@@ -18,7 +18,7 @@ import sys
 from collections.abc import Sequence
 from importlib.util import find_spec
 
-__all__ = ["main"]
+__all__ = ["link_base", "main"]
 
 _USAGE = "usage: sladesk run [ADDR:PORT] | sladesk worker [--once] | sladesk manage <django command> ..."
 
@@ -67,6 +67,7 @@ def run(rest: Sequence[str]) -> int:
     print(f"sladesk: database {db['ENGINE'].rsplit('.', 1)[-1]} {db['NAME']}", flush=True)
     call_command("migrate", interactive=False, verbosity=0)
     data.load(stdout=lambda line: print(f"sladesk: {line}", flush=True))
+    link_base(bind)
     _start_mail_sink(settings)
     _start_background()
     url = f"http://{bind}/"
@@ -77,6 +78,26 @@ def run(rest: Sequence[str]) -> int:
     print("Ctrl-C stops the server.\n", flush=True)
     call_command("runserver", bind, use_reloader=False, skip_checks=True)
     return 0
+
+
+def link_base(bind: str) -> str:
+    """The base URL of links in notifications (ticket pages, page acknowledgements): the
+    configured ``public_url`` (``SLADESK_NOTIFY["public_url"]`` or
+    ``SLADESK_NOTIFY_PUBLIC_URL``), else the address being served, so that
+    ``sladesk run 127.0.0.1:8301`` mails links to port 8301 rather than the default 8000
+    (an unspecified host, ``0.0.0.0`` or ``[::]``, is written as ``127.0.0.1``). Returns it."""
+    from django.conf import settings
+
+    configured = (getattr(settings, "SLADESK_NOTIFY", None) or {}).get("public_url")
+    if configured or os.environ.get("SLADESK_NOTIFY_PUBLIC_URL"):
+        from sladesk.notify.conf import conf
+
+        return conf().public_url
+    host, _, port = bind.rpartition(":")
+    if host in ("", "0.0.0.0", "[::]", "::"):
+        host = "127.0.0.1"
+    os.environ["SLADESK_NOTIFY_PUBLIC_URL"] = url = f"http://{host}:{port}"
+    return url
 
 
 def _start_mail_sink(settings: object) -> None:
