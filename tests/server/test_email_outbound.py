@@ -119,3 +119,29 @@ def test_a_refused_send_is_visible_on_the_ticket(smtp_server, acme, settings, ag
     assert row.state == "dead"
     outcomes = [e.data.get("outcome") for e in ticket.events.filter(kind=EventKind.NOTIFY)]
     assert outcomes == ["queued", "dead"]
+
+
+
+def test_an_agent_sees_a_refused_send_on_the_ticket_page(smtp_server, acme, settings, agent, client):
+    # given an outbound relay where nothing listens, and a ticket whose acknowledgement died
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        dead_port = s.getsockname()[1]
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_USE_TLS = "127.0.0.1", dead_port, False
+    settings.SLADESK_NOTIFY = {"max_attempts": 1}
+    _send(smtp_server, build_mail(subject="Help"))
+    process_pending()
+    ticket = Ticket.objects.get()
+    drain(timers_on=False)
+    # when the agent opens the ticket in the desk
+    client.force_login(agent)
+    page = client.get(f"/desk/tickets/{ticket.pk}/").content.decode()
+    # then a "Not delivered" panel names the mail, its recipient and why
+    assert "Not delivered" in page and "data-undelivered" in page
+    panel = page.split("data-undelivered", 1)[1].split("</section>", 1)[0]
+    assert "acknowledgement mail to jane@acme.example: NOT DELIVERED after 1 attempt(s)" in panel
+    # and the timeline says in words what was queued and what died, not just "notify"
+    assert "acknowledgement mail to jane@acme.example: queued" in page
+    assert "acknowledgement mail to jane@acme.example: NOT DELIVERED after 1 attempt(s)" in page

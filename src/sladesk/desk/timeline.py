@@ -6,7 +6,7 @@ from typing import Any
 
 from sladesk.web.clocks import metric_label
 
-__all__ = ["describe"]
+__all__ = ["describe", "undelivered"]
 
 
 def _arrow(data: dict[str, Any]) -> str:
@@ -48,7 +48,44 @@ def describe(event: Any) -> str:
         return f"policy action at {metric} {d.get('moment', '')}: {d.get('does', '')} — {d.get('outcome', '')}"
     if kind == "page":
         return f"page {d.get('action', '')}" + (f": {d['reason']}" if d.get("reason") else "")
+    if kind == "notify":
+        return _notify(d)
     return _relations(kind, d)
+
+
+#: What a ``notify`` event's ``action`` (the outbox row's purpose) sent.
+_SENT = {
+    "acknowledgement": "acknowledgement mail",
+    "customer_reply": "reply mail",
+    "customer_notice": "customer notice",
+    "escalation": "escalation mail",
+    "warning": "warning notification",
+    "breach": "breach notification",
+}
+
+
+def _recipients(to: Any) -> str:
+    items = to if isinstance(to, list) else [to] if to else []
+    return ", ".join(str(t).removeprefix("email:").removeprefix("customer ") for t in items)
+
+
+def _notify(d: dict[str, Any]) -> str:
+    """``acknowledgement mail to jane@acme.example: NOT DELIVERED after 15 attempt(s) (...)``:
+    a notification queued, delivered or dead (`sladesk.notify.outbox`), or mail received on
+    the ticket that was ignored (`sladesk.intake.pipeline`)."""
+    action = str(d.get("action", ""))
+    if action == "inbound_ignored":
+        return f"incoming mail ignored (no reply, no ticket): {d.get('reason', '')}"
+    what = _SENT.get(action, action.replace("_", " ") or "notification")
+    if d.get("metric"):
+        what = f"{metric_label(str(d['metric']))} {what}"
+    to = _recipients(d.get("to"))
+    where = f" to {to}" if to else ""
+    outcome = str(d.get("outcome", ""))
+    if outcome == "dead":
+        detail = f" ({d['detail']})" if d.get("detail") else ""
+        return f"{what}{where}: NOT DELIVERED after {d.get('attempts', '?')} attempt(s){detail}"
+    return f"{what}{where}: {outcome}" if outcome else f"{what}{where}"
 
 
 def _relations(kind: str, d: dict[str, Any]) -> str:
@@ -69,3 +106,20 @@ def _relations(kind: str, d: dict[str, Any]) -> str:
     if kind == "escalation":
         return f"escalated to level {d.get('level')} ({d.get('role')}): {d.get('reason', '')}"
     return kind
+
+
+def undelivered(events: list[Any]) -> list[tuple[Any, str]]:
+    """The notifications of ``events`` (a ticket's log, oldest first) that died and were
+    not delivered since (a dead outbox row retried from the admin logs ``delivered`` for
+    the same ``outbox`` row): each event with its words. Read from the log the page
+    already loads, so it costs no query."""
+    dead: dict[Any, Any] = {}
+    for e in events:
+        d = e.data or {}
+        if e.kind != "notify" or "outbox" not in d:
+            continue
+        if d.get("outcome") == "dead":
+            dead[d["outbox"]] = e
+        elif d.get("outcome") == "delivered":
+            dead.pop(d["outbox"], None)
+    return [(e, _notify(e.data)) for e in dead.values()]
