@@ -326,6 +326,17 @@ def test_contact_may_not_change_priority_and_is_told_why(world, client_for):
     assert response.json()["error"]["message"] == "a contact may not change priority, reason"
 
 
+def test_contact_changing_priority_without_a_reason_is_refused_not_asked_for_one(world, client_for):
+    # given a contact on its own organization's ticket
+    # when it sends a priority alone (no reason)
+    response = client_for(world.acme_contact.user).patch(
+        f"/api/v1/tickets/{world.acme_ticket.pk}/", {"priority": "P1"}, format="json"
+    )
+    # then it is told it may not change priority (403), not that a reason is missing (400)
+    assert response.status_code == 403
+    assert response.json()["error"]["message"] == "a contact may not change priority"
+
+
 # ------------------------------------------------------------------------------ updates
 def test_patch_custom_fields_reapplies_the_policy_rules(world, client_for):
     api = client_for(world.agent)

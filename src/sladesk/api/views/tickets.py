@@ -162,11 +162,14 @@ class TicketViewSet(TicketRelationsMixin, EnvelopeMixin, viewsets.GenericViewSet
 
     def partial_update(self, request: Request, pk: str) -> Response:
         ticket = self._visible(pk)
-        data = self._parse(TicketUpdateSerializer, request, ticket=ticket)
         if role_of(request.user) == Role.CONTACT:
-            refused = sorted(set(data) - TicketUpdateSerializer.CONTACT_FIELDS)
+            # Before validating: a contact sending a priority is told it may not, not that a
+            # reason is missing.
+            given = set(request.data) & set(TicketUpdateSerializer._declared_fields)
+            refused = sorted(given - TicketUpdateSerializer.CONTACT_FIELDS)
             if refused:
                 raise PermissionDenied(f"a contact may not change {', '.join(refused)}")
+        data = self._parse(TicketUpdateSerializer, request, ticket=ticket)
         commands.update_ticket(ticket, actor=request.user, **data)
         return self._detail(ticket.pk)
 
