@@ -330,15 +330,18 @@ def _store_attachments(row: InboundMessage, parsed: ParsedMessage, message: Mess
     """Parts up to ``limit`` bytes (the batch's ``max_attachment_bytes``) become attachments
     (`services.add_attachments`, an ``attachment`` event by the sender); larger ones stay in
     the raw mail, noted in ``reason``."""
-    notes, uploads = [], []
+    notes, uploads, content_ids = [], [], []
     for part in parsed.attachments:
         if part.size > limit:
             notes.append(f"{part.filename} ({part.size} bytes) kept in the raw message only: over {limit} bytes")
             continue
         uploads.append((part.filename[:255] or "attachment", part.payload, part.content_type[:200]))
+        content_ids.append(part.content_id or "")
     if uploads:
         author = message.author_contact or row.from_address or None
-        services.add_attachments(message, uploads, actor=author, channel=Channel.EMAIL)
+        stored = services.add_attachments(message, uploads, actor=author, channel=Channel.EMAIL)
+        if any(content_ids) and "cid:" in message.body_html:  # inline images shown from their files
+            services.link_inline_images(message, dict(zip(content_ids, stored, strict=True)))
     if notes:
         row.reason = "; ".join([row.reason, *notes]).strip("; ")
 

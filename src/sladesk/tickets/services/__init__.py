@@ -43,7 +43,7 @@ Merge, split and link: `sladesk.tickets.services.relations`; files on messages:
 from __future__ import annotations
 
 from ._base import TRANSITIONS, InvalidTransition, ServiceError
-from .attachments import MAX_ATTACHMENT_BYTES, add_attachments
+from .attachments import MAX_ATTACHMENT_BYTES, add_attachments, link_inline_images
 from .conversation import add_note, opened_follow_up, reply
 from .escalation import escalate, escalation_level
 from .fields import add_tags, assign, retarget_policy, update_fields
@@ -76,6 +76,7 @@ __all__ = [
     "escalate",
     "escalation_level",
     "link",
+    "link_inline_images",
     "merge",
     "merge_target",
     "open_ticket",

@@ -117,10 +117,15 @@ def _customer_side(author: Any) -> Contact | None:
     return None
 
 
+#: nh3's default URL schemes plus ``cid:``, the inline images of a mail (`link_inline_images`).
+_URL_SCHEMES = set(nh3.ALLOWED_URL_SCHEMES) | {"cid"}
+
+
 def _sanitize(body: str, html: str | None) -> str:
-    """Sanitized HTML: the given HTML through nh3, else the escaped text with line breaks."""
+    """Sanitized HTML: the given HTML through nh3 (``cid:`` images kept), else the escaped
+    text with line breaks."""
     if html:
-        return nh3.clean(html)
+        return nh3.clean(html, url_schemes=_URL_SCHEMES)
     paragraphs = [p for p in body.split("\n\n") if p.strip()]
     return "".join("<p>" + html_lib.escape(p).replace("\n", "<br>") + "</p>" for p in paragraphs)
 

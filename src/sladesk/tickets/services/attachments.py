@@ -19,7 +19,7 @@ file: nothing runs then.)
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -33,11 +33,13 @@ from ..models import Attachment, Channel, EventKind, Message
 from ._base import ServiceError, _customer_side, _lock, _Log
 
 __all__ = [
+    "INLINE_REF",
     "MAX_ATTACHMENT_BYTES",
     "add_attachments",
     "check_uploads",
     "discard_rolled_back",
     "files_follow_transaction",
+    "link_inline_images",
 ]
 
 #: The largest file a person may attach (the email channel has its own limit,
@@ -181,3 +183,24 @@ def add_attachments(
         out = _store(message, uploads, log)
         log.flush()
     return out
+
+
+#: What an inline image's ``cid:`` becomes in a message's HTML once stored: a reference to
+#: the `Attachment` row, which the pages turn into their own attachment URL
+#: (`sladesk.web.templatetags.sladesk_html.inline_images`).
+INLINE_REF = "cid:sladesk-attachment-{pk}"
+
+
+def link_inline_images(message: Message, by_content_id: Mapping[str, Attachment]) -> bool:
+    """Point the ``cid:<content id>`` images of ``message``'s HTML at the attachments that
+    hold them (``INLINE_REF``), so the desk and the portal can show a mail's inline images
+    from their own attachment URLs. Returns whether the HTML changed (and was saved)."""
+    html = message.body_html
+    for content_id, att in by_content_id.items():
+        if content_id:
+            html = html.replace(f'src="cid:{content_id}"', f'src="{INLINE_REF.format(pk=att.pk)}"')
+    if html == message.body_html:
+        return False
+    message.body_html = html
+    message.save(update_fields=["body_html"])
+    return True
