@@ -250,7 +250,7 @@ def _thread(parsed: ParsedMessage, recipients: list[str], keys: list[str], batch
     ref = find_ticket_ref(parsed.subject)
     if ref is not None:
         ticket = Ticket.objects.filter(pk=ref).first()
-        if ticket is not None:
+        if ticket is not None and _ref_fits(ticket, recipients):
             return ticket, f"[#{ref}] in the subject"
     for address in recipients:
         for secret in batch.secrets:
@@ -260,6 +260,17 @@ def _thread(parsed: ParsedMessage, recipients: list[str], keys: list[str], batch
                 if ticket is not None:
                     return ticket, f"signed reply address {address}"
     return None, ""
+
+
+def _ref_fits(ticket: Ticket, recipients: list[str]) -> bool:
+    """Whether a ``[#N]`` in the subject may thread into ``ticket``: a number in a subject is
+    typed (or kept from another thread), not proof like a Message-ID or a signed address,
+    so a mail sent to one organization's own alias (``nordlicht@``) ignores a reference to
+    another organization's ticket and is routed as new mail. Shared addresses (no
+    organization) keep the reference; the sender must then be the ticket's contact."""
+    route = route_for(recipients)
+    org = route.organization if route is not None else None
+    return org is None or org.pk == ticket.organization_id
 
 
 def _reply(row: InboundMessage, parsed: ParsedMessage, ticket: Ticket, how: str, batch: Batch, accept: bool) -> bool:
