@@ -145,3 +145,34 @@ def test_an_agent_sees_a_refused_send_on_the_ticket_page(smtp_server, acme, sett
     # and the timeline says in words what was queued and what died, not just "notify"
     assert "acknowledgement mail to jane@acme.example: queued" in page
     assert "acknowledgement mail to jane@acme.example: NOT DELIVERED after 1 attempt(s)" in page
+
+
+def test_a_dead_mail_retried_and_delivered_leaves_the_not_delivered_panel(
+    smtp_server, acme, settings, agent, client, capture
+):
+    # given a ticket whose acknowledgement died on a relay where nothing listened
+    import socket
+
+    from sladesk.notify.outbox import requeue
+
+    relay = (settings.EMAIL_HOST, settings.EMAIL_PORT)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        dead_port = s.getsockname()[1]
+    settings.EMAIL_PORT = dead_port
+    settings.SLADESK_NOTIFY = {"max_attempts": 1}
+    _send(smtp_server, build_mail(subject="Help"))
+    process_pending()
+    ticket = Ticket.objects.get()
+    drain(timers_on=False)
+    client.force_login(agent)
+    assert "data-undelivered" in client.get(f"/desk/tickets/{ticket.pk}/").content.decode()
+    # when the relay is back and the row is retried (the outbox admin's action) and delivered
+    settings.EMAIL_HOST, settings.EMAIL_PORT = relay
+    requeue(OutboxMessage.objects.filter(state="dead").values_list("pk", flat=True))
+    drain(timers_on=False)
+    # then the panel is gone and the timeline says it was delivered
+    page = client.get(f"/desk/tickets/{ticket.pk}/").content.decode()
+    assert "data-undelivered" not in page
+    assert "acknowledgement mail to jane@acme.example: delivered" in page
+    assert len(capture.messages) == 1
