@@ -9,6 +9,7 @@ a few examples per operation, no deadline (the whole run is well under a minute)
 
 from __future__ import annotations
 
+import re
 import warnings
 
 import pytest
@@ -43,6 +44,21 @@ def test_schema_generates_without_warnings():
 def test_schema_and_docs_are_served(client):
     assert client.get("/api/schema/").status_code == 200
     assert client.get("/api/docs/").status_code == 200
+
+
+def test_docs_page_loads_swagger_ui_from_this_server_not_a_cdn(client):
+    # given the interactive API docs page
+    page = client.get("/api/docs/").content.decode()
+    # when its scripts and styles are listed
+    assets = re.findall(r'(?:src|href)="([^"]+\.(?:js|css))"', page)
+    # then each is a static file of this server that answers, none from another host
+    assert any("swagger-ui-bundle" in a for a in assets), page[:500]
+    assert not [a for a in assets if a.startswith(("http:", "https:", "//"))]
+    for asset in assets:
+        assert asset.startswith("/static/"), asset
+        response = client.get(asset)
+        assert response.status_code == 200, asset
+        b"".join(response.streaming_content if response.streaming else [response.content])
 
 
 def _operations() -> list[tuple[str, str]]:

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files, served by WhiteNoise (no CDN)
     "sladesk.core",
     "sladesk.accounts",
     "sladesk.tickets",
@@ -183,6 +184,11 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Tickets with live SLA clocks; the support contract is code.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # /api/docs/ loads Swagger UI from this server, not from a CDN: a self-hosted desk's
+    # API docs must work on a network without internet access.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # --------------------------------------------------------------------------- sladesk
