@@ -27,11 +27,12 @@ nothing is dropped and an agent can retry it (admin action).
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
-from sladesk.accounts.models import Organization
+from sladesk.accounts.models import Contact, Organization
 from sladesk.core.clock import now
 from sladesk.core.policies import get_policy
 from sladesk.intake.email import (
@@ -127,6 +128,9 @@ def _run(ids: list[int], accept: bool) -> None:
             except _Quarantine as stop:
                 row.state, row.reason = InboundState.QUARANTINED, str(stop)[:4000]
             row.processed_at = now()
+        _open_pending(batch)
+        for later in batch.later:
+            _finish(later, batch)
         batch.flush(rows)
 
 
@@ -172,6 +176,28 @@ def requeue(ids: list[int]) -> int:
 
 
 # ---------------------------------------------------------------------------- steps
+# A batch runs in three passes. `_process` decides each row in order from what the batch
+# knows (the rows before it included): quarantined, duplicate, ignored, a reply or a new
+# ticket. New tickets are then opened together (`_open_pending`, one insert per table),
+# and the rest runs in row order (`_finish`): replies, the tickets of duplicates and of
+# ignored mail. A row that threads to a row of the same batch names that row as its target
+# and gets the ticket that row ended on.
+
+
+@dataclass
+class _Later:
+    """What `_finish` does for a row: ``kind`` reply/duplicate/ignored, on ``target``."""
+
+    kind: str
+    row: InboundMessage
+    parsed: ParsedMessage
+    target: Ticket | InboundMessage | None
+    how: str = ""
+    contact: Contact | None = None
+    uploads: list[tuple[str, bytes, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
 def _process(row: InboundMessage, parsed: ParsedMessage, batch: Batch, accept: bool) -> None:
     row.from_address = (parsed.from_address or row.envelope_from or "")[:254]
     row.subject = parsed.subject[:300]
@@ -180,36 +206,98 @@ def _process(row: InboundMessage, parsed: ParsedMessage, batch: Batch, accept: b
         raise _Quarantine(f"could not be parsed: {parsed.parse_error}")
     keys = [id_key(k) for k in thread_keys(parsed)]
     known = batch.known
+    earlier = batch.pending.get(row.message_id)
     seen = known.get(row.message_id)
-    if seen is not None and seen[0] == EmailMessageId.IN:
-        row.state, row.ticket_id, row.reason = InboundState.DUPLICATE, seen[1], "Message-ID received before"
+    if earlier is not None or (seen is not None and seen[0] == EmailMessageId.IN):
+        row.state, row.reason = InboundState.DUPLICATE, "Message-ID received before"
+        if earlier is not None:
+            batch.later.append(_Later("duplicate", row, parsed, earlier))
+        else:
+            row.ticket_id = seen[1] if seen is not None else None
         return
     recipients = [*row.envelope_to, *parsed.recipients]
-    ticket, how = _thread(parsed, recipients, keys, batch)
+    target, how = _thread(parsed, recipients, keys, batch)
     if not accept:
         sent = seen is not None and seen[0] == EmailMessageId.OUT
         refused = _loop_reason(parsed, row, _OwnIds(row.message_id, sent), batch)
         if refused:
             row.state, row.reason = InboundState.IGNORED, refused
-            if ticket is not None:
-                row.ticket = ticket
-                _log_ignored(ticket, row)
+            if target is not None:
+                batch.later.append(_Later("ignored", row, parsed, target))
             return
-    if ticket is not None:
-        opened = _reply(row, parsed, ticket, how, batch, accept)
+    uploads, notes = _uploads(parsed, min(batch.cfg.max_attachment_bytes, services.MAX_ATTACHMENT_BYTES))
+    if target is not None:
+        org = _organization(target, batch)
+        contact, why = batch.contact(row.from_address, parsed.from_name or "", org, accept)
+        row.organization = org
+        if contact is None:
+            raise _Quarantine(f"reply to #{_number(target, batch)} (by {how}): {why}")
+        batch.later.append(_Later("reply", row, parsed, target, how, contact, uploads, notes))
     else:
-        opened = _open(row, parsed, recipients, batch, accept)
-    message = row.ticket_message
-    assert message is not None
+        _open(row, parsed, recipients, batch, accept, uploads, notes)
+    batch.pending[row.message_id] = row
+    batch.recent[row.from_address] = batch.recent.get(row.from_address, 0) + 1
+
+
+def _organization(target: Ticket | InboundMessage, batch: Batch) -> Organization:
+    """The organization of the ticket ``target`` is or will be on."""
+    if isinstance(target, Ticket):
+        return target.organization
+    assert target.organization is not None  # set by `_process` before a row becomes a target
+    return target.organization
+
+
+def _number(target: Ticket | InboundMessage, batch: Batch) -> str:
+    return str(target.pk) if isinstance(target, Ticket) else f"the ticket of message {target.pk}"
+
+
+def _ticket_of(target: Ticket | InboundMessage, batch: Batch) -> Ticket:
+    """``target`` itself, or the ticket an earlier row of the batch ended on."""
+    if isinstance(target, Ticket):
+        return target
+    ticket = batch.ticket(target.ticket_id)
+    if ticket is None:  # cannot happen: a target row opens a ticket or replies, or the batch fails
+        raise RuntimeError(f"message {target.pk} of the batch has no ticket")
+    return ticket
+
+
+def _received(row: InboundMessage, message: Message, batch: Batch) -> None:
+    """The row's Message-ID as received on ``message``'s ticket (written by `Batch.flush`)."""
     batch.received.append(EmailMessageId(
         message_id=row.message_id, direction=EmailMessageId.IN, ticket_id=message.ticket_id, ticket_message=message,
         created_at=now(),
     ))
-    known[row.message_id] = (EmailMessageId.IN, message.ticket_id)
-    batch.recent[row.from_address] = batch.recent.get(row.from_address, 0) + 1
-    _store_attachments(row, parsed, message, min(batch.cfg.max_attachment_bytes, services.MAX_ATTACHMENT_BYTES))
-    if opened:  # a new ticket (or a follow-up) is acknowledged; a reply is not
-        batch.acks.append((message.ticket, parsed, row))
+    batch.known[row.message_id] = (EmailMessageId.IN, message.ticket_id)
+
+
+def _finish(later: _Later, batch: Batch) -> None:
+    row, target = later.row, later.target
+    assert target is not None
+    ticket = _ticket_of(target, batch)
+    if later.kind == "duplicate":
+        row.ticket_id = ticket.pk
+        return
+    if later.kind == "ignored":
+        row.ticket = ticket
+        _log_ignored(ticket, row)
+        return
+    assert later.contact is not None
+    new_text, quoted = extract_reply(later.parsed.text)
+    body = new_text or later.parsed.text or "(empty message)"
+    message = services.reply(
+        ticket, author=later.contact, body=body, channel=Channel.EMAIL, attachments=later.uploads
+    )
+    row.quoted_text = quoted
+    row.state, row.ticket_id, row.ticket_message = InboundState.REPLY, message.ticket_id, message
+    row.reason = f"threaded by {later.how}"
+    if services.opened_follow_up(message):  # a new ticket: it gets its own acknowledgement
+        row.reason += f"; follow-up #{message.ticket_id} of #{ticket.pk}"
+        batch.tickets[message.ticket_id] = message.ticket
+        batch.acks.append((message.ticket, later.parsed, row))
+    elif message.ticket_id != ticket.pk:
+        row.reason += f"; #{ticket.pk} was merged into #{message.ticket_id}"
+    _note(row, later.notes)
+    _received(row, message, batch)
 
 
 class _OwnIds:
@@ -239,48 +327,52 @@ def _loop_reason(parsed: ParsedMessage, row: InboundMessage, own_ids: _OwnIds, b
     return ""
 
 
-def _thread(parsed: ParsedMessage, recipients: list[str], keys: list[str], batch: Batch) -> tuple[Ticket | None, str]:
+def _thread(
+    parsed: ParsedMessage, recipients: list[str], keys: list[str], batch: Batch
+) -> tuple[Ticket | InboundMessage | None, str]:
+    """The ticket (or the earlier row of the batch) a message threads to, and how."""
     for key in keys:
+        earlier = batch.pending.get(key)
+        if earlier is not None:
+            return earlier, f"Message-ID {key}"
         if key in batch.known:
             found = batch.ticket(batch.known[key][1])
             if found is not None:
                 return found, f"Message-ID {key}"
     ref = find_ticket_ref(parsed.subject)
     if ref is not None:
-        ticket = Ticket.objects.filter(pk=ref).first()
+        ticket = _numbered(ref, batch)
         if ticket is not None:
             return ticket, f"[#{ref}] in the subject"
     for address in recipients:
         for secret in batch.secrets:
             number = verify_reply_address(address, secret)
             if number is not None:
-                ticket = Ticket.objects.filter(pk=number).first()
+                ticket = _numbered(number, batch)
                 if ticket is not None:
                     return ticket, f"signed reply address {address}"
     return None, ""
 
 
-def _reply(row: InboundMessage, parsed: ParsedMessage, ticket: Ticket, how: str, batch: Batch, accept: bool) -> bool:
-    org = ticket.organization
-    contact, why = batch.contact(row.from_address, parsed.from_name or "", org, accept)
-    row.organization = org
-    if contact is None:
-        raise _Quarantine(f"reply to #{ticket.pk} (by {how}): {why}")
-    new_text, quoted = extract_reply(parsed.text)
-    body = new_text or parsed.text or "(empty message)"
-    message = services.reply(ticket, author=contact, body=body, channel=Channel.EMAIL)
-    row.quoted_text = quoted
-    row.state, row.ticket_id, row.ticket_message = InboundState.REPLY, message.ticket_id, message
-    row.reason = f"threaded by {how}"
-    if services.opened_follow_up(message):  # a new ticket: it gets its own acknowledgement
-        row.reason += f"; follow-up #{message.ticket_id} of #{ticket.pk}"
-        return True
-    if message.ticket_id != ticket.pk:
-        row.reason += f"; #{ticket.pk} was merged into #{message.ticket_id}"
-    return False
+def _numbered(number: int, batch: Batch) -> Ticket | None:
+    """Ticket ``number`` through the batch's tickets; when it is not found and the batch
+    has tickets still to open, they are opened first (it may be one of them)."""
+    ticket = batch.ticket(number)
+    if ticket is None and batch.opening:
+        _open_pending(batch)
+        ticket = batch.ticket(number)
+    return ticket
 
 
-def _open(row: InboundMessage, parsed: ParsedMessage, recipients: list[str], batch: Batch, accept: bool) -> bool:
+def _open(
+    row: InboundMessage,
+    parsed: ParsedMessage,
+    recipients: list[str],
+    batch: Batch,
+    accept: bool,
+    uploads: list[tuple[str, bytes, str]],
+    notes: list[str],
+) -> None:
     route = route_for(recipients)
     if route is not None:
         row.route = route.inbound
@@ -295,7 +387,7 @@ def _open(row: InboundMessage, parsed: ParsedMessage, recipients: list[str], bat
     org = org or contact.organization
     row.organization = org
     priority, set_by, subject = _priority(org.policy_name, parsed.subject, route)
-    ticket = services.open_ticket(
+    request = services.OpenRequest(
         organization=org,
         requester=contact,
         subject=subject or "(no subject)",
@@ -306,10 +398,25 @@ def _open(row: InboundMessage, parsed: ParsedMessage, recipients: list[str], bat
         actor=contact,
         set_by=set_by,
         team=route.team if route is not None else None,
+        attachments=uploads,
     )
-    row.state, row.ticket, row.ticket_message = InboundState.TICKET, ticket, ticket.opening.message
-    batch.tickets[ticket.pk] = ticket
-    return True
+    batch.opening.append((row, parsed, request, notes))
+
+
+def _open_pending(batch: Batch) -> None:
+    """Open the tickets decided so far in one `services.open_tickets` call; each gets
+    its acknowledgement."""
+    items, batch.opening = batch.opening, []
+    if not items:
+        return
+    tickets = services.open_tickets([request for _, _, request, _ in items])
+    for (row, parsed, _, notes), ticket in zip(items, tickets, strict=True):
+        message = ticket.opening.message
+        row.state, row.ticket, row.ticket_message = InboundState.TICKET, ticket, message
+        batch.tickets[ticket.pk] = ticket
+        _note(row, notes)
+        _received(row, message, batch)
+        batch.acks.append((ticket, parsed, row))
 
 
 def _priority(policy_name: str, subject: str, route: Route | None) -> tuple[str | None, str, str]:
@@ -324,19 +431,20 @@ def _priority(policy_name: str, subject: str, route: Route | None) -> tuple[str 
     return None, "customer", cleaned
 
 
-def _store_attachments(row: InboundMessage, parsed: ParsedMessage, message: Message, limit: int) -> None:
-    """Parts up to ``limit`` bytes (the batch's ``max_attachment_bytes``) become attachments
-    (`services.add_attachments`, an ``attachment`` event by the sender); larger ones stay in
-    the raw mail, noted in ``reason``."""
+def _uploads(parsed: ParsedMessage, limit: int) -> tuple[list[tuple[str, bytes, str]], list[str]]:
+    """Parts up to ``limit`` bytes (the batch's ``max_attachment_bytes``) as uploads for the
+    message's service call (an ``attachment`` event by the sender); larger ones stay in
+    the raw mail, with a note for ``reason``."""
     notes, uploads = [], []
     for part in parsed.attachments:
         if part.size > limit:
             notes.append(f"{part.filename} ({part.size} bytes) kept in the raw message only: over {limit} bytes")
             continue
         uploads.append((part.filename[:255] or "attachment", part.payload, part.content_type[:200]))
-    if uploads:
-        author = message.author_contact or row.from_address or None
-        services.add_attachments(message, uploads, actor=author, channel=Channel.EMAIL)
+    return uploads, notes
+
+
+def _note(row: InboundMessage, notes: list[str]) -> None:
     if notes:
         row.reason = "; ".join([row.reason, *notes]).strip("; ")
 
