@@ -7,12 +7,14 @@ only for mail that a crash can no longer lose. Parsing happens later, from these
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Sequence
 from email.parser import BytesHeaderParser
 from email.policy import compat32
+from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from sladesk.core.clock import now
 from sladesk.intake.email.headers import normalize_message_id
@@ -33,10 +35,17 @@ def id_key(message_id: str) -> str:
     return f"<sha256-{hashlib.sha256(message_id.encode()).hexdigest()}@sladesk.long>"
 
 
+def _header_block(raw: bytes) -> bytes:
+    """``raw`` up to its first empty line (the header block), at most `_HEADER_BYTES`: the
+    header parser reads no further, but it would split the whole body into lines."""
+    ends = [i for i in (raw.find(b"\r\n\r\n", 0, _HEADER_BYTES), raw.find(b"\n\n", 0, _HEADER_BYTES)) if i >= 0]
+    return raw[: min(ends) + 2] if ends else raw[:_HEADER_BYTES]
+
+
 def quick_message_id(raw: bytes) -> str:
     """The Message-ID as `parse_message` will see it, read from the header block only."""
     try:
-        head = BytesHeaderParser(policy=compat32).parsebytes(raw[:_HEADER_BYTES])
+        head = BytesHeaderParser(policy=compat32).parsebytes(_header_block(raw))
         value = head.get("Message-ID")
         found = normalize_message_id(str(value)) if value is not None else None
     except Exception:  # any header junk: fall back to the content hash
@@ -48,14 +57,38 @@ def store_raw(
     raw: bytes, *, envelope_from: str = "", envelope_to: Sequence[str] = (), source: str = "smtp"
 ) -> InboundMessage:
     """Insert and commit the raw message; returns the row (state ``received``)."""
+    row = InboundMessage(
+        raw=raw,
+        size=len(raw),
+        message_id=quick_message_id(raw),
+        envelope_from=envelope_from[:998],
+        envelope_to=[a.strip().lower() for a in envelope_to],
+        source=source[:120],
+        received_at=now(),
+    )
     with sqlite_writer(), transaction.atomic():
-        row = InboundMessage.objects.create(
-            raw=raw,
-            size=len(raw),
-            message_id=quick_message_id(raw),
-            envelope_from=envelope_from[:998],
-            envelope_to=[a.strip().lower() for a in envelope_to],
-            source=source[:120],
-            received_at=now(),
-        )
+        _insert(row)
     return row
+
+
+def _insert(row: InboundMessage) -> None:
+    """``INSERT ... RETURNING id`` of every field of ``row``, the statement built once per
+    database vendor: ``objects.create`` compiled the same statement for every message
+    (measured: two thirds of `store_raw`'s CPU, which runs before every SMTP 250)."""
+    fields, sql = _insert_statement(connection.vendor)
+    params = [f.get_db_prep_save(f.pre_save(row, True), connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row.pk = cursor.fetchone()[0]
+    row._state.adding, row._state.db = False, connection.alias
+
+
+@functools.cache
+def _insert_statement(vendor: str) -> tuple[list[Any], str]:
+    meta = InboundMessage._meta
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    values = ", ".join(["%s"] * len(fields))
+    pk = quote(meta.pk.column)  # type: ignore[union-attr]
+    return fields, f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({values}) RETURNING {pk}"
