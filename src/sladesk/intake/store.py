@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import hashlib
 from collections.abc import Sequence
+from dataclasses import dataclass
 from email.parser import BytesHeaderParser
 from email.policy import compat32
 from typing import Any
@@ -23,7 +24,7 @@ from sladesk.intake.email.parse import synthetic_message_id
 from .dblock import sqlite_writer
 from .models import InboundMessage
 
-__all__ = ["id_key", "quick_message_id", "store_raw"]
+__all__ = ["Raw", "id_key", "quick_message_id", "store_raw", "store_raws"]
 
 _HEADER_BYTES = 64 * 1024
 
@@ -53,22 +54,46 @@ def quick_message_id(raw: bytes) -> str:
     return id_key(found or synthetic_message_id(raw))
 
 
+@dataclass(frozen=True)
+class Raw:
+    """One message to store: its bytes and envelope (the arguments of `store_raw`)."""
+
+    raw: bytes
+    envelope_from: str = ""
+    envelope_to: Sequence[str] = ()
+    source: str = "smtp"
+
+
 def store_raw(
     raw: bytes, *, envelope_from: str = "", envelope_to: Sequence[str] = (), source: str = "smtp"
 ) -> InboundMessage:
     """Insert and commit the raw message; returns the row (state ``received``)."""
-    row = InboundMessage(
-        raw=raw,
-        size=len(raw),
-        message_id=quick_message_id(raw),
-        envelope_from=envelope_from[:998],
-        envelope_to=[a.strip().lower() for a in envelope_to],
-        source=source[:120],
-        received_at=now(),
-    )
+    return store_raws([Raw(raw, envelope_from, envelope_to, source)])[0]
+
+
+def store_raws(items: Sequence[Raw]) -> list[InboundMessage]:
+    """Insert ``items`` and commit them together (all or none); returns the rows in order.
+
+    The SMTP server's group commit: the messages whose DATA ended while the previous
+    commit ran share one transaction, and each sender hears 250 after that commit.
+    """
+    at = now()
+    rows = [
+        InboundMessage(
+            raw=item.raw,
+            size=len(item.raw),
+            message_id=quick_message_id(item.raw),
+            envelope_from=item.envelope_from[:998],
+            envelope_to=[a.strip().lower() for a in item.envelope_to],
+            source=item.source[:120],
+            received_at=at,
+        )
+        for item in items
+    ]
     with sqlite_writer(), transaction.atomic():
-        _insert(row)
-    return row
+        for row in rows:
+            _insert(row)
+    return rows
 
 
 def _insert(row: InboundMessage) -> None:
