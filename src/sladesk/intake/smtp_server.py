@@ -12,10 +12,13 @@ Conversation rules:
   once; after a crash it finds the stored row on the next start).
 
 Database work runs in a small thread pool, never on the event loop. Storing is a group
-commit (`_GroupStore`): one pool thread at a time stores every message whose DATA has
-ended, in one transaction, and the sessions waiting on them answer after its commit; mail
-arriving meanwhile waits for the next commit. Four sessions storing one transaction each
-cost a thread hop, a write lock and a commit per message (on PostgreSQL a WAL flush).
+commit (`_GroupStore`): on SQLite one pool thread at a time stores every message whose
+DATA has ended, in one transaction, and the sessions waiting on them answer after its
+commit; mail arriving meanwhile waits for the next commit (four sessions storing one
+transaction each cost a thread hop, the writer lock and a commit per message, and queued
+behind a processing batch one by one). On PostgreSQL up to one drain per pool thread runs
+at once: transactions commit in parallel there, and one serial drain made each session
+wait for the others' round trips.
 """
 
 from __future__ import annotations
@@ -55,18 +58,20 @@ class _GroupStore:
     """Stores the messages handed to `store` with as few commits as possible (see the
     module docstring); each caller gets its own row id or exception after the commit."""
 
-    def __init__(self, pool: ThreadPoolExecutor) -> None:
+    def __init__(self, pool: ThreadPoolExecutor, drains: int) -> None:
         self.pool = pool
+        self.drains = drains
         self.lock = threading.Lock()
         self.waiting: list[tuple[Raw, asyncio.Future[int]]] = []
-        self.storing = False
+        self.storing = 0
 
     async def store(self, item: Raw) -> int:
         loop = asyncio.get_running_loop()
         done: asyncio.Future[int] = loop.create_future()
         with self.lock:
             self.waiting.append((item, done))
-            start, self.storing = not self.storing, True
+            start = self.storing < self.drains
+            self.storing += start
         if start:
             loop.run_in_executor(self.pool, self._drain, loop)
         return await done
@@ -77,7 +82,7 @@ class _GroupStore:
             with self.lock:
                 group, self.waiting = self.waiting, []
                 if not group:
-                    self.storing = False
+                    self.storing -= 1
                     return
             try:
                 rows = _db(store_raws, [item for item, _ in group])
@@ -106,7 +111,10 @@ class SmtpHandler:
         self.on_stored = on_stored
         self.threads = threads
         self.pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="sladesk-smtp-db")
-        self.group = _GroupStore(self.pool)
+        # SQLite has one writer: one drain at a time, groups as large as the wait made them.
+        # PostgreSQL commits in parallel (and merges concurrent WAL flushes itself): as many
+        # drains as threads, so a store's round trips do not hold up the other sessions.
+        self.group = _GroupStore(self.pool, 1 if connection.vendor == "sqlite" else threads)
 
     def close(self) -> None:
         """Close every pool thread's database connection, then the pool."""
