@@ -54,6 +54,9 @@ class _Later:
 
 
 def decide(row: InboundMessage, parsed: ParsedMessage, batch: Batch, accept: bool) -> None:
+    """First pass, in row order: set what the row is (duplicate, ignored) or queue what it
+    becomes (a new ticket in ``batch.opening``, a reply in ``batch.later``); raises
+    `Quarantine` with the reason. Only reads: tickets are written by the later passes."""
     row.from_address = (parsed.from_address or row.envelope_from or "")[:254]
     row.subject = parsed.subject[:300]
     row.message_id = id_key(parsed.message_id)
@@ -86,7 +89,7 @@ def decide(row: InboundMessage, parsed: ParsedMessage, batch: Batch, accept: boo
         contact, why = batch.contact(row.from_address, parsed.from_name or "", org, accept)
         row.organization = org
         if contact is None:
-            raise Quarantine(f"reply to #{_number(target)} (by {how}): {why}")
+            raise Quarantine(f"reply to {_number(target)} (by {how}): {why}")
         batch.later.append(_Later("reply", row, parsed, target, how, contact, uploads, notes))
     else:
         _open(row, parsed, recipients, batch, accept, uploads, notes)
@@ -103,7 +106,7 @@ def _organization(target: Ticket | InboundMessage) -> Organization:
 
 
 def _number(target: Ticket | InboundMessage) -> str:
-    return str(target.pk) if isinstance(target, Ticket) else f"the ticket of message {target.pk}"
+    return f"#{target.pk}" if isinstance(target, Ticket) else f"the ticket of message {target.pk}"
 
 
 def _ticket_of(target: Ticket | InboundMessage, batch: Batch) -> Ticket:
@@ -126,6 +129,9 @@ def _received(row: InboundMessage, message: Message, batch: Batch) -> None:
 
 
 def finish(later: _Later, batch: Batch) -> None:
+    """Last pass, in row order, after the batch's tickets are opened: the reply
+    (``services.reply`` with the new text and the files), or the ticket of a duplicate or
+    of ignored mail."""
     row, target = later.row, later.target
     assert target is not None
     ticket = _ticket_of(target, batch)
