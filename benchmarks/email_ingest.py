@@ -16,7 +16,8 @@ its own process with minimal Django settings and SQLite (WAL, synchronous=NORMAL
 sladesk's) in a temp dir; the ratio sladesk / django-helpdesk is printed per database.
 django-helpdesk is in the ``bench`` extra and never imported by sladesk. ``--no-peer``
 skips it. Also printed: the server process's CPU per message (noise-resistant on a busy
-machine; the senders run in another process).
+machine; the senders run in another process) and how busy the whole machine was meanwhile
+(all cores, every process: with other work on the machine the rates drop, CPU less so).
 """
 
 from __future__ import annotations
@@ -32,6 +33,23 @@ import time
 
 DOMAIN = "support.example.com"
 PG_URL = "postgres://postgres@127.0.0.1:5432/sladesk_bench_email"
+
+
+def _cpu_ticks() -> tuple[int, int]:
+    """(busy, total) jiffies of all cores since boot (/proc/stat; (0, 0) elsewhere)."""
+    try:
+        with open("/proc/stat") as f:
+            values = [int(v) for v in f.readline().split()[1:]]
+    except OSError:
+        return 0, 0
+    idle = values[3] + (values[4] if len(values) > 4 else 0)  # idle + iowait
+    return sum(values) - idle, sum(values)
+
+
+def _busy(since: tuple[int, int]) -> str:
+    """Machine busy % (all cores, every process: ours, the sender, the database, others)."""
+    busy, total = _cpu_ticks()
+    return f"{(busy - since[0]) / max(total - since[1], 1) * 100:.0f}%"
 
 
 def _mail(i: int, with_file: bool) -> bytes:
@@ -103,7 +121,7 @@ def run_one(messages: int) -> None:
     )
     assert sender.stdout is not None
     assert sender.stdout.readline().strip() == "ready"
-    started, cpu_started = time.perf_counter(), time.process_time()
+    started, cpu_started, ticks = time.perf_counter(), time.process_time(), _cpu_ticks()
     sender.stdout.readline()  # "go" printed when the first send starts
     sender.wait()
     if sender.returncode:
@@ -111,14 +129,14 @@ def run_one(messages: int) -> None:
     sent = time.perf_counter() - started
     while InboundMessage.objects.filter(state="received").exists():
         time.sleep(0.05)
-    total, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+    total, cpu, busy = time.perf_counter() - started, time.process_time() - cpu_started, _busy(ticks)
     worker.stop()
     states = dict(InboundMessage.objects.values_list("state").annotate(n=django.db.models.Count("id")))
     vendor = django.db.connection.vendor
     print(f"{vendor:10} {messages} messages: accepted in {sent:.1f} s, processed in {total:.1f} s "
           f"= {messages / total:.0f} messages/s; "
           f"CPU {cpu / messages * 1000:.2f} ms/message (server process, SMTP + store + processing; "
-          f"{messages / cpu:.0f}/s on one free core)  {states}", flush=True)
+          f"{messages / cpu:.0f}/s on one free core); machine busy {busy}  {states}", flush=True)
 
 
 _HELPDESK_SETTINGS = """
@@ -186,12 +204,12 @@ def helpdesk_child(box: str, messages: int) -> None:
         title="Acme", slug="acme", email_address=f"acme@{DOMAIN}", allow_email_submission=True,
         email_box_type="local", email_box_local_dir=box, email_box_interval=0,
     )
-    started, cpu_started = time.perf_counter(), time.process_time()
+    started, cpu_started, ticks = time.perf_counter(), time.process_time(), _cpu_ticks()
     call_command("get_email", quiet=True)
-    total, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+    total, cpu, busy = time.perf_counter() - started, time.process_time() - cpu_started, _busy(ticks)
     left = len(os.listdir(box))
     print(f"{'helpdesk':10} {messages} messages: get_email in {total:.1f} s = {messages / total:.1f} messages/s; "
-          f"CPU {cpu / messages * 1000:.2f} ms/message  {{'tickets': {Ticket.objects.count()}, "
+          f"CPU {cpu / messages * 1000:.2f} ms/message; machine busy {busy}  {{'tickets': {Ticket.objects.count()}, "
           f"'follow-ups': {FollowUp.objects.count()}, 'left in mailbox': {left}}}", flush=True)
 
 

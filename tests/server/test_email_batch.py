@@ -56,14 +56,14 @@ def test_the_rate_limit_counts_the_messages_earlier_in_the_batch(settings, acme)
 
 def test_an_unexpected_error_rolls_the_batch_back_and_costs_only_its_message(settings, acme, monkeypatch):
     settings.SLADESK_EMAIL = {"domains": DOMAIN}
-    real = services.open_ticket
+    real = services.open_tickets
 
-    def failing(**kw):
-        if kw["subject"] == "poison":
+    def failing(requests):
+        if any(r.subject == "poison" for r in requests):
             raise RuntimeError("boom")
-        return real(**kw)
+        return real(requests)
 
-    monkeypatch.setattr(services, "open_ticket", failing)
+    monkeypatch.setattr(services, "open_tickets", failing)
     ids = _store(*[build_mail(subject=s, message_id=f"<p{i}@acme.example>") for i, s in enumerate(["a", "poison", "b"])])
     # when the batch fails on its second message
     pipeline.process_batch(ids)
@@ -84,3 +84,43 @@ def test_a_batch_reads_once_whatever_its_size(settings, acme, django_assert_max_
     assert set(_states(ids)) == {InboundState.TICKET}
     intake = [q["sql"][:90] for q in ctx.captured_queries if "intake_" in q["sql"]]
     assert len(intake) / 20 < 1, "\n".join(intake)
+
+
+def test_one_batch_threads_by_subject_number_to_a_ticket_opened_earlier_in_it(settings, acme):
+    settings.SLADESK_EMAIL = {"domains": DOMAIN}
+    # given a ticket, so the next number is known, then a new mail and an answer naming that
+    #       next number in its subject only (no In-Reply-To), stored before processing
+    first = pipeline.process(_store(build_mail(subject="earlier", message_id="<e@acme.example>"))[0]).ticket
+    number = first.pk + 1
+    ids = _store(
+        build_mail(subject="[P2] Devices offline", message_id="<n1@acme.example>"),
+        build_mail(subject=f"Re: [#{number}] Devices offline", body="Still offline.", message_id="<n2@acme.example>"),
+    )
+    # when they are processed as one batch
+    pipeline.process_batch(ids)
+    # then the answer is a reply on the ticket the first mail opened
+    rows = [InboundMessage.objects.get(pk=i) for i in ids]
+    assert [r.state for r in rows] == [InboundState.TICKET, InboundState.REPLY]
+    assert rows[0].ticket_id == rows[1].ticket_id == number
+    assert rows[1].reason == f"threaded by [#{number}] in the subject"
+
+
+def test_a_reply_in_the_batch_of_its_ticket_keeps_its_attachment(settings, acme):
+    settings.SLADESK_EMAIL = {"domains": DOMAIN}
+    from sladesk.tickets.models import Attachment, TicketEvent
+
+    # given a new mail and a reply to it with a file, stored before processing
+    ids = _store(
+        build_mail(subject="Devices offline", message_id="<a1@acme.example>"),
+        build_mail(subject="Re: Devices offline", body="Log attached.", message_id="<a2@acme.example>",
+                   in_reply_to="<a1@acme.example>", attachments=[("log.txt", "text/plain", b"line\n" * 10)]),
+    )
+    # when they are processed as one batch
+    pipeline.process_batch(ids)
+    # then the file is on the reply's message, logged as an attachment event by the sender
+    reply = InboundMessage.objects.get(pk=ids[1])
+    assert reply.state == InboundState.REPLY
+    attachment = Attachment.objects.get()
+    assert attachment.message_id == reply.ticket_message_id and attachment.filename == "log.txt"
+    event = TicketEvent.objects.get(kind="attachment")
+    assert event.actor_contact_id == reply.ticket_message.author_contact_id is not None

@@ -87,6 +87,34 @@ def test_250_comes_after_the_raw_message_is_stored(smtp_server, acme):
     assert b"stored first" in bytes(row.raw)
 
 
+def test_sessions_storing_at_once_each_hear_250_with_their_own_stored_row(smtp_server, acme):
+    import threading
+
+    # given 8 sessions sending at the same moment (they share the server's group commits)
+    answers: dict[int, tuple[int, bytes]] = {}
+    start = threading.Barrier(8)
+
+    def send(i: int) -> None:
+        with smtplib.SMTP("127.0.0.1", smtp_server.port, timeout=30) as client:
+            client.ehlo()
+            client.mail("jane@acme.example")
+            client.rcpt(f"acme@{DOMAIN}")
+            start.wait()
+            answers[i] = client.data(build_mail(subject=f"session {i}", message_id=f"<s{i}@acme.example>"))
+
+    threads = [threading.Thread(target=send, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    # then each got 250 naming a different row, and that row holds its own message
+    assert sorted(code for code, _ in answers.values()) == [250] * 8
+    ids = {i: int(text.decode().rsplit(" ", 1)[1]) for i, (_, text) in answers.items()}
+    assert len(set(ids.values())) == 8
+    for i, pk in ids.items():
+        assert f"session {i}".encode() in bytes(InboundMessage.objects.get(pk=pk).raw)
+
+
 def test_the_same_message_sent_twice_makes_one_ticket(smtp_server, acme):
     raw = build_mail(message_id="<dup@acme.example>", subject="twice")
     _send(smtp_server, raw)

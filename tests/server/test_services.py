@@ -204,3 +204,53 @@ def test_admin_pages_render_for_every_model(admin_client, frozen_now, make_org, 
         assert admin_client.get(url).status_code == 200, url
     url = reverse("admin:tickets_ticket_change", args=[ticket.pk])
     assert admin_client.get(url).status_code == 200
+
+
+def _written(ticket):
+    """What opening wrote for ``ticket``, without row ids: events, clocks, timers."""
+    from sladesk.notify.models import Timer
+
+    events = [(e.kind, {k: v for k, v in e.data.items() if k not in ("message_id", "page")})
+              for e in TicketEvent.objects.filter(ticket=ticket).order_by("id")]
+    clocks = sorted(SlaClock.objects.filter(ticket=ticket).values_list("metric", "state", "due_at", "warn_at"))
+    timers = sorted(Timer.objects.filter(ticket=ticket).values_list("kind", "state", "fire_at"))
+    return events, clocks, timers
+
+
+def test_open_tickets_writes_what_open_ticket_writes_for_each(frozen_now, make_org, make_contact):
+    # given two organizations on different policies and one instant
+    frozen_now.set(T("2026-11-30T10:00:00-08:00"))
+    particle = make_org("particle-enterprise", region="na")
+    houseware = make_org("houseware")
+    jane, bob = make_contact(particle), make_contact(houseware)
+    # when one ticket each is opened alone, then the same two together
+    alone = [
+        services.open_ticket(organization=particle, requester=jane, subject="a", description="x", priority="P1"),
+        services.open_ticket(organization=houseware, requester=bob, subject="b", description="y"),
+    ]
+    together = services.open_tickets([
+        services.OpenRequest(organization=particle, requester=jane, subject="a", description="x", priority="P1"),
+        services.OpenRequest(organization=houseware, requester=bob, subject="b", description="y"),
+    ])
+    # then each ticket of the pair has the events, clocks and timers of its twin opened alone,
+    #      its first message and its opening snapshot; numbers follow the request order
+    assert [t.subject for t in together] == ["a", "b"] and together[0].pk < together[1].pk
+    for single, bulk in zip(alone, together, strict=True):
+        assert _written(bulk) == _written(single)
+        assert (bulk.priority, bulk.policy_version_id) == (single.priority, single.policy_version_id)
+        assert bulk.opening.message.ticket_id == bulk.pk and bulk.opening.message.body_text == single.opening.message.body_text
+        assert [c.metric for c in bulk.opening.clocks] == [c.metric for c in single.opening.clocks]
+    assert _written(together[0])[0][0][0] == EventKind.CREATED
+
+
+def test_open_tickets_opens_none_when_one_request_is_refused(make_org, make_contact):
+    # given a valid request and one whose requester belongs to another organization
+    particle, houseware = make_org("particle-enterprise", region="na"), make_org("houseware")
+    jane = make_contact(particle)
+    # when they are opened together, then nothing is opened
+    with pytest.raises(services.ServiceError):
+        services.open_tickets([
+            services.OpenRequest(organization=particle, requester=jane, subject="a", description="x"),
+            services.OpenRequest(organization=houseware, requester=jane, subject="b", description="y"),
+        ])
+    assert not Ticket.objects.exists()

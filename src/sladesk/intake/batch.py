@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from django.db import connection
 from django.db.models import Count
@@ -64,6 +65,12 @@ class Batch:
         self.contacts: dict[tuple[int | None, str], Contact] = {}
         self.received: list[EmailMessageId] = []
         self.acks: list[tuple[Ticket, ParsedMessage, InboundMessage]] = []
+        #: Rows of this batch that became (or will become) a ticket or a reply, by Message-ID.
+        self.pending: dict[str, InboundMessage] = {}
+        #: Tickets decided but not opened yet: (row, parsed, request, notes), in row order.
+        self.opening: list[tuple[InboundMessage, ParsedMessage, Any, list[str]]] = []
+        #: What runs after the tickets are opened, in row order (`pipeline._finish`).
+        self.later: list[Any] = []
 
     def ticket(self, pk: int | None) -> Ticket | None:
         if pk is None:

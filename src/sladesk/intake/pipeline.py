@@ -18,7 +18,14 @@ alone, and a Message-ID already received makes the copy a ``duplicate`` (the uni
    subject's priority tag (``set_by="customer"``) or the route's default priority
    (``set_by="system"``), the tag stripped from the subject; then the acknowledgement;
 6. attachments and inline images become `Attachment` rows up to ``max_attachment_bytes``
-   each (larger ones stay in the raw message, noted in ``reason``).
+   each, on the ticket's first message or the reply (passed to the service, one
+   ``attachment`` event by the sender); larger ones stay in the raw message, noted in
+   ``reason``.
+
+A batch (`process_batch`) decides its rows in order, then opens its new tickets together
+(``services.open_tickets``), then writes replies in order (`sladesk.intake.steps`); the
+outcome is the one processing the rows one by one in id order would give, except that a
+follow-up ticket opened by a reply is numbered after the batch's new tickets.
 
 Anything unexpected rolls the transaction back and quarantines the row with the error:
 nothing is dropped and an agent can retry it (admin action). Attachment files written
@@ -34,26 +41,14 @@ from django.db.models import F
 
 from sladesk.accounts.models import Organization
 from sladesk.core.clock import now
-from sladesk.core.policies import get_policy
-from sladesk.intake.email import (
-    ParsedMessage,
-    extract_reply,
-    find_ticket_ref,
-    parse_message,
-    should_create_ticket,
-    split_priority_tag,
-    thread_keys,
-    verify_reply_address,
-)
-from sladesk.tickets import services
-from sladesk.tickets.models import Channel, EventKind, Message, Ticket, TicketEvent
+from sladesk.intake.email import parse_message
 from sladesk.tickets.services.attachments import files_follow_transaction
 
 from .batch import Batch
 from .dblock import sqlite_writer
-from .models import EmailMessageId, InboundMessage, InboundState
-from .routing import Route, own_addresses, route_for, routing_snapshot
-from .store import id_key
+from .models import InboundMessage, InboundState
+from .routing import routing_snapshot
+from .steps import Quarantine, decide, finish, open_pending
 
 __all__ = ["process", "process_batch", "process_pending", "requeue", "retry"]
 
@@ -61,10 +56,6 @@ logger = logging.getLogger(__name__)
 
 #: Messages per transaction in the processing loop (SQLite holds its write lock meanwhile).
 _BATCH = 50
-
-
-class _Quarantine(Exception):
-    """Stop processing: keep the message for an agent, with this reason."""
 
 
 def process(inbound_id: int, *, accept: bool = False) -> InboundMessage:
@@ -125,10 +116,13 @@ def _run(ids: list[int], accept: bool) -> None:
         for row in rows:
             row.attempts += 1
             try:
-                _process(row, parsed[row.pk], batch, accept)
-            except _Quarantine as stop:
+                decide(row, parsed[row.pk], batch, accept)
+            except Quarantine as stop:
                 row.state, row.reason = InboundState.QUARANTINED, str(stop)[:4000]
             row.processed_at = now()
+        open_pending(batch)
+        for later in batch.later:
+            finish(later, batch)
         batch.flush(rows)
 
 
@@ -171,198 +165,3 @@ def requeue(ids: list[int]) -> int:
     return InboundMessage.objects.filter(
         pk__in=ids, state__in=[InboundState.QUARANTINED, InboundState.IGNORED]
     ).update(state=InboundState.RECEIVED, reason="")
-
-
-# ---------------------------------------------------------------------------- steps
-def _process(row: InboundMessage, parsed: ParsedMessage, batch: Batch, accept: bool) -> None:
-    row.from_address = (parsed.from_address or row.envelope_from or "")[:254]
-    row.subject = parsed.subject[:300]
-    row.message_id = id_key(parsed.message_id)
-    if parsed.parse_error:
-        raise _Quarantine(f"could not be parsed: {parsed.parse_error}")
-    keys = [id_key(k) for k in thread_keys(parsed)]
-    known = batch.known
-    seen = known.get(row.message_id)
-    if seen is not None and seen[0] == EmailMessageId.IN:
-        row.state, row.ticket_id, row.reason = InboundState.DUPLICATE, seen[1], "Message-ID received before"
-        return
-    recipients = [*row.envelope_to, *parsed.recipients]
-    ticket, how = _thread(parsed, recipients, keys, batch)
-    if not accept:
-        sent = seen is not None and seen[0] == EmailMessageId.OUT
-        refused = _loop_reason(parsed, row, _OwnIds(row.message_id, sent), batch)
-        if refused:
-            row.state, row.reason = InboundState.IGNORED, refused
-            if ticket is not None:
-                row.ticket = ticket
-                _log_ignored(ticket, row)
-            return
-    if ticket is not None:
-        opened = _reply(row, parsed, ticket, how, batch, accept)
-    else:
-        opened = _open(row, parsed, recipients, batch, accept)
-    message = row.ticket_message
-    assert message is not None
-    batch.received.append(EmailMessageId(
-        message_id=row.message_id, direction=EmailMessageId.IN, ticket_id=message.ticket_id, ticket_message=message,
-        created_at=now(),
-    ))
-    known[row.message_id] = (EmailMessageId.IN, message.ticket_id)
-    batch.recent[row.from_address] = batch.recent.get(row.from_address, 0) + 1
-    _store_attachments(row, parsed, message, min(batch.cfg.max_attachment_bytes, services.MAX_ATTACHMENT_BYTES))
-    if opened:  # a new ticket (or a follow-up) is acknowledged; a reply is not
-        batch.acks.append((message.ticket, parsed, row))
-
-
-class _OwnIds:
-    """``in`` tells whether sladesk sent a Message-ID; the message's own id is answered
-    from the batch's read (``sent``), any other id by one indexed query."""
-
-    def __init__(self, own_key: str, sent: bool) -> None:
-        self.own_key, self.sent = own_key, sent
-
-    def __contains__(self, message_id: object) -> bool:
-        key = id_key(str(message_id))
-        if key == self.own_key:
-            return self.sent
-        return EmailMessageId.objects.filter(message_id=key, direction=EmailMessageId.OUT).exists()
-
-
-def _loop_reason(parsed: ParsedMessage, row: InboundMessage, own_ids: _OwnIds, batch: Batch) -> str:
-    cfg = batch.cfg
-    own = own_addresses() | {cfg.from_address.lower()}
-    ok, reason = should_create_ticket(parsed, own_message_ids=own_ids, own_addresses=own)
-    if not ok:
-        return reason
-    if row.from_address:
-        recent = batch.recent.get(row.from_address, 0)
-        if recent >= cfg.rate_limit:
-            return f"rate limit: {recent} messages from {row.from_address} in the last {cfg.rate_window:g} s"
-    return ""
-
-
-def _thread(parsed: ParsedMessage, recipients: list[str], keys: list[str], batch: Batch) -> tuple[Ticket | None, str]:
-    for key in keys:
-        if key in batch.known:
-            found = batch.ticket(batch.known[key][1])
-            if found is not None:
-                return found, f"Message-ID {key}"
-    ref = find_ticket_ref(parsed.subject)
-    if ref is not None:
-        ticket = Ticket.objects.filter(pk=ref).first()
-        if ticket is not None and _ref_fits(ticket, recipients):
-            return ticket, f"[#{ref}] in the subject"
-    for address in recipients:
-        for secret in batch.secrets:
-            number = verify_reply_address(address, secret)
-            if number is not None:
-                ticket = Ticket.objects.filter(pk=number).first()
-                if ticket is not None:
-                    return ticket, f"signed reply address {address}"
-    return None, ""
-
-
-def _ref_fits(ticket: Ticket, recipients: list[str]) -> bool:
-    """Whether a ``[#N]`` in the subject may thread into ``ticket``: a number in a subject is
-    typed (or kept from another thread), not proof like a Message-ID or a signed address,
-    so a mail sent to one organization's own alias (``nordlicht@``) ignores a reference to
-    another organization's ticket and is routed as new mail. Shared addresses (no
-    organization) keep the reference; the sender must then be the ticket's contact."""
-    route = route_for(recipients)
-    org = route.organization if route is not None else None
-    return org is None or org.pk == ticket.organization_id
-
-
-def _reply(row: InboundMessage, parsed: ParsedMessage, ticket: Ticket, how: str, batch: Batch, accept: bool) -> bool:
-    org = ticket.organization
-    contact, why = batch.contact(row.from_address, parsed.from_name or "", org, accept)
-    row.organization = org
-    if contact is None:
-        raise _Quarantine(f"reply to #{ticket.pk} (by {how}): {why}")
-    new_text, quoted = extract_reply(parsed.text)
-    body = new_text or parsed.text or "(empty message)"
-    message = services.reply(ticket, author=contact, body=body, channel=Channel.EMAIL)
-    row.quoted_text = quoted
-    row.state, row.ticket_id, row.ticket_message = InboundState.REPLY, message.ticket_id, message
-    row.reason = f"threaded by {how}"
-    if services.opened_follow_up(message):  # a new ticket: it gets its own acknowledgement
-        row.reason += f"; follow-up #{message.ticket_id} of #{ticket.pk}"
-        return True
-    if message.ticket_id != ticket.pk:
-        row.reason += f"; #{ticket.pk} was merged into #{message.ticket_id}"
-    return False
-
-
-def _open(row: InboundMessage, parsed: ParsedMessage, recipients: list[str], batch: Batch, accept: bool) -> bool:
-    route = route_for(recipients)
-    if route is not None:
-        row.route = route.inbound
-    org = row.organization or (route.organization if route else None)
-    if route is None and org is None:
-        shown = ", ".join(dict.fromkeys(recipients)) or "no recipient"
-        raise _Quarantine(f"not sent to a routed address ({shown[:500]})")
-    contact, why = batch.contact(row.from_address, parsed.from_name or "", org, accept and org is not None)
-    if contact is None:
-        row.organization = org
-        raise _Quarantine(why if org is not None or not accept else "choose the organization, then retry")
-    org = org or contact.organization
-    row.organization = org
-    priority, set_by, subject = _priority(org.policy_name, parsed.subject, route)
-    ticket = services.open_ticket(
-        organization=org,
-        requester=contact,
-        subject=subject or "(no subject)",
-        description=parsed.text or "(empty message)",
-        description_html=parsed.html_safe,
-        priority=priority,
-        channel=Channel.EMAIL,
-        actor=contact,
-        set_by=set_by,
-        team=route.team if route is not None else None,
-    )
-    row.state, row.ticket, row.ticket_message = InboundState.TICKET, ticket, ticket.opening.message
-    batch.tickets[ticket.pk] = ticket
-    return True
-
-
-def _priority(policy_name: str, subject: str, route: Route | None) -> tuple[str | None, str, str]:
-    """``(priority, set_by, subject without tag)`` from the subject tag or the route."""
-    policy = get_policy(policy_name).policy
-    names = [w for p in policy.priorities for w in (p.key, p.name, *p.aliases)]
-    tag, cleaned = split_priority_tag(subject, names)
-    if tag is not None:
-        return policy.resolve_priority(tag), "customer", cleaned
-    if route is not None and route.default_priority:
-        return policy.resolve_priority(route.default_priority), "system", cleaned
-    return None, "customer", cleaned
-
-
-def _store_attachments(row: InboundMessage, parsed: ParsedMessage, message: Message, limit: int) -> None:
-    """Parts up to ``limit`` bytes (the batch's ``max_attachment_bytes``) become attachments
-    (`services.add_attachments`, an ``attachment`` event by the sender); larger ones stay in
-    the raw mail, noted in ``reason``."""
-    notes, uploads, content_ids = [], [], []
-    for part in parsed.attachments:
-        if part.size > limit:
-            notes.append(f"{part.filename} ({part.size} bytes) kept in the raw message only: over {limit} bytes")
-            continue
-        uploads.append((part.filename[:255] or "attachment", part.payload, part.content_type[:200]))
-        content_ids.append(part.content_id or "")
-    if uploads:
-        author = message.author_contact or row.from_address or None
-        stored = services.add_attachments(message, uploads, actor=author, channel=Channel.EMAIL)
-        if any(content_ids) and "cid:" in message.body_html:  # inline images shown from their files
-            services.link_inline_images(message, dict(zip(content_ids, stored, strict=True)))
-    if notes:
-        row.reason = "; ".join([row.reason, *notes]).strip("; ")
-
-
-def _log_ignored(ticket: Ticket, row: InboundMessage) -> None:
-    TicketEvent.objects.create(
-        ticket=ticket,
-        at=now(),
-        actor_label=row.from_address or "system",
-        channel=Channel.EMAIL,
-        kind=EventKind.NOTIFY,
-        data={"action": "inbound_ignored", "inbound": row.pk, "reason": row.reason},
-    )

@@ -6,12 +6,19 @@ Conversation rules:
   and the domains of `InboundAddress` rows) → ``550 5.7.1`` (we are no open relay);
 * a message larger than ``max_message_bytes`` → ``552 5.3.4`` naming the limit (also
   advertised as ``SIZE`` in EHLO, and refused at ``MAIL FROM ... SIZE=``);
-* after ``DATA`` the raw bytes and the envelope are committed (`store_raw`) *before* the
+* after ``DATA`` the raw bytes and the envelope are committed (`store_raws`) *before* the
   server answers ``250 2.0.0 Stored as <id>``; if storing fails the answer is ``451`` and
   the sender retries. Processing happens afterwards (`sladesk.intake.worker` wakes up at
   once; after a crash it finds the stored row on the next start).
 
-Database work runs in a small thread pool, never on the event loop.
+Database work runs in a small thread pool, never on the event loop. Storing is a group
+commit (`_GroupStore`): on SQLite one pool thread at a time stores every message whose
+DATA has ended, in one transaction, and the sessions waiting on them answer after its
+commit; mail arriving meanwhile waits for the next commit (four sessions storing one
+transaction each cost a thread hop, the writer lock and a commit per message, and queued
+behind a processing batch one by one). On PostgreSQL up to one drain per pool thread runs
+at once: transactions commit in parallel there, and one serial drain made each session
+wait for the others' round trips.
 """
 
 from __future__ import annotations
@@ -31,7 +38,7 @@ from django.db import connection
 from .conf import conf
 from .dblock import refresh_connection
 from .routing import accepts_domain
-from .store import store_raw
+from .store import Raw, store_raws
 
 __all__ = ["SmtpHandler", "start_smtp"]
 
@@ -47,6 +54,56 @@ def _configured_domain(address: str) -> bool:
     return address.strip().lower().rpartition("@")[2].rstrip(">") in conf().domain_set
 
 
+class _GroupStore:
+    """Stores the messages handed to `store` with as few commits as possible (see the
+    module docstring); each caller gets its own row id or exception after the commit."""
+
+    def __init__(self, pool: ThreadPoolExecutor, drains: int) -> None:
+        self.pool = pool
+        self.drains = drains
+        self.lock = threading.Lock()
+        self.waiting: list[tuple[Raw, asyncio.Future[int]]] = []
+        self.storing = 0
+
+    async def store(self, item: Raw) -> int:
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future[int] = loop.create_future()
+        with self.lock:
+            self.waiting.append((item, done))
+            start = self.storing < self.drains
+            self.storing += start
+        if start:
+            loop.run_in_executor(self.pool, self._drain, loop)
+        return await done
+
+    def _drain(self, loop: asyncio.AbstractEventLoop) -> None:
+        """In a pool thread: store what is waiting, again, until nothing is."""
+        while True:
+            with self.lock:
+                group, self.waiting = self.waiting, []
+                if not group:
+                    self.storing -= 1
+                    return
+            try:
+                rows = _db(store_raws, [item for item, _ in group])
+                outcome: list[Any] = [row.pk for row in rows]
+            except Exception as exc:
+                logger.exception("smtp: storing %s message(s) failed", len(group))
+                outcome = [exc] * len(group)
+            with contextlib.suppress(RuntimeError):  # the server stopped meanwhile: nobody waits
+                loop.call_soon_threadsafe(_settle, [done for _, done in group], outcome)
+
+
+def _settle(futures: list[asyncio.Future[int]], outcome: list[Any]) -> None:
+    for done, result in zip(futures, outcome, strict=True):
+        if done.cancelled():  # the session went away meanwhile
+            continue
+        if isinstance(result, Exception):
+            done.set_exception(result)
+        else:
+            done.set_result(result)
+
+
 class SmtpHandler:
     """aiosmtpd handler: domain check at RCPT, durable store at DATA."""
 
@@ -54,6 +111,10 @@ class SmtpHandler:
         self.on_stored = on_stored
         self.threads = threads
         self.pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="sladesk-smtp-db")
+        # SQLite has one writer: one drain at a time, groups as large as the wait made them.
+        # PostgreSQL commits in parallel (and merges concurrent WAL flushes itself): as many
+        # drains as threads, so a store's round trips do not hold up the other sessions.
+        self.group = _GroupStore(self.pool, 1 if connection.vendor == "sqlite" else threads)
 
     def close(self) -> None:
         """Close every pool thread's database connection, then the pool."""
@@ -87,24 +148,14 @@ class SmtpHandler:
         raw = envelope.original_content or b""
         if isinstance(raw, str):  # pragma: no cover - decode_data is off
             raw = raw.encode("utf-8", "surrogateescape")
-        loop = asyncio.get_running_loop()
+        item = Raw(bytes(raw), str(envelope.mail_from or ""), list(envelope.rcpt_tos), "smtp")
         try:
-            row = await loop.run_in_executor(
-                self.pool,
-                lambda: _db(
-                    store_raw,
-                    bytes(raw),
-                    envelope_from=str(envelope.mail_from or ""),
-                    envelope_to=list(envelope.rcpt_tos),
-                    source="smtp",
-                ),
-            )
-        except Exception:
-            logger.exception("smtp: storing a message failed")
+            pk = await self.group.store(item)
+        except Exception:  # logged by the group store
             return "451 4.3.0 Could not store the message; try again later"
         if self.on_stored is not None:
-            self.on_stored(row.pk)
-        return f"250 2.0.0 Stored as {row.pk}"
+            self.on_stored(pk)
+        return f"250 2.0.0 Stored as {pk}"
 
 
 class _SMTP(SMTP):

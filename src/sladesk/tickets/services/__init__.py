@@ -57,13 +57,14 @@ from .lifecycle import (
     set_pending,
     solve,
 )
-from .opening import Opening, open_ticket, refresh_clocks
+from .opening import Opening, OpenRequest, open_ticket, open_tickets, refresh_clocks
 from .relations import link, merge, merge_target, split, unlink
 
 __all__ = [
     "MAX_ATTACHMENT_BYTES",
     "TRANSITIONS",
     "InvalidTransition",
+    "OpenRequest",
     "Opening",
     "ServiceError",
     "add_attachments",
@@ -80,6 +81,7 @@ __all__ = [
     "merge",
     "merge_target",
     "open_ticket",
+    "open_tickets",
     "opened_follow_up",
     "refresh_clocks",
     "reopen",

@@ -6,7 +6,7 @@ See `sladesk.tickets.services` for the conventions every service follows.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -25,15 +25,17 @@ from ..models import (
     LinkKind,
     Message,
     Metric,
+    PolicyVersion,
     SlaClock,
     Status,
     Ticket,
+    TicketEvent,
     TicketLink,
 )
 from ._base import ServiceError, _add_tags, _lock, _Log, _refresh, _sanitize, _set_by, _snapshot
 from .attachments import _store, check_uploads, files_follow_transaction
 
-__all__ = ["Opening", "open_ticket", "refresh_clocks"]
+__all__ = ["OpenRequest", "Opening", "open_ticket", "open_tickets", "refresh_clocks"]
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,26 @@ class Opening:
     tags: list[str]  # names, sorted
     clocks: list[SlaClock]  # the clocks started, saved (with their ids)
     message: Message  # the first public message (the description)
+
+
+@dataclass(frozen=True)
+class OpenRequest:
+    """The arguments of one `open_ticket` call (same names, same meaning), for `open_tickets`."""
+
+    organization: Organization
+    requester: Contact
+    subject: str
+    description: str
+    priority: str | None = None
+    channel: str = Channel.WEB
+    custom_fields: Mapping[str, Any] | None = None
+    actor: Any = None
+    set_by: str | None = None
+    tags: Sequence[str] = ()
+    description_html: str | None = None
+    follow_up_of: Ticket | None = None
+    team: Team | None = None
+    attachments: Sequence[Any] = ()
 
 
 def open_ticket(
@@ -83,85 +105,151 @@ def open_ticket(
     (`add_attachments`). The returned ticket carries ``ticket.opening`` (`Opening`: its
     tags, started clocks and first message as written).
     """
-    if requester.organization_id != organization.pk:
-        raise ServiceError("the requester is not a contact of this organization")
-    check_uploads(attachments)
+    request = OpenRequest(
+        organization=organization, requester=requester, subject=subject, description=description,
+        priority=priority, channel=channel, custom_fields=custom_fields, actor=actor, set_by=set_by, tags=tags,
+        description_html=description_html, follow_up_of=follow_up_of, team=team, attachments=attachments,
+    )
+    return open_tickets([request])[0]
+
+
+@dataclass
+class _Draft:
+    """One ticket of `open_tickets` between its steps."""
+
+    request: OpenRequest
+    ticket: Ticket
+    log: _Log
+    set_by: str
+    outcome: Any
+    pages: list[str]
+    message: Message | None = None
+    tags: list[str] = field(default_factory=list)
+    started: list[SlaClock] = field(default_factory=list)
+
+
+def open_tickets(requests: Sequence[OpenRequest]) -> list[Ticket]:
+    """Open several tickets, each exactly as `open_ticket` opens one (same rows, events,
+    clocks, timers and pages), in one transaction and with one insert per table for all
+    of them (tickets, first messages, clocks, events, timers): the email channel opens a
+    batch of mails this way. The current instant is read once for the call; the tickets
+    are numbered in ``requests`` order. Any error (see `open_ticket`) opens none of them.
+    """
+    for request in requests:
+        if request.requester.organization_id != request.organization.pk:
+            raise ServiceError("the requester is not a contact of this organization")
+        check_uploads(request.attachments)
+    if not requests:
+        return []
     now = core_clock.now()
-    fields = dict(custom_fields or {})
-    actor = requester if actor is None else actor
-    set_by = set_by or _set_by(actor)
     with files_follow_transaction(), transaction.atomic():
-        version = _snapshot(organization.policy_name)
-        policy = version.policy
-        plan = policy.resolve_plan(organization.plan or None) or ""
-        region = policy.resolve_region(organization.region or None) or ""
-        outcome = policy.apply_rules(priority, fields, set_by=set_by)
-        ticket = Ticket.objects.create(
-            subject=subject[:300],
-            requester=requester,
-            organization=organization,
-            priority=outcome.priority,
-            status=Status.NEW,
-            channel=channel,
-            custom_fields=fields,
-            follow_up_of=follow_up_of,
-            team=team,
-            policy_version=version,
-            policy_name=policy.name,
-            plan=plan,
-            region=region,
-            created_at=now,
-            updated_at=now,
-        )
-        log = _Log(ticket, actor, channel, now)
-        if follow_up_of is not None:
-            TicketLink.objects.create(source=ticket, target=follow_up_of, kind=LinkKind.FOLLOW_UP, created_at=now)
-        pages = policy.pages_on_create(ticket.priority, now, plan or None, region or None)
-        all_tags = _add_tags(ticket, [*tags, *outcome.tags])
-        message = Message.objects.create(
-            ticket=ticket,
-            author_contact=requester,
-            from_customer=True,
-            public=True,
-            body_text=description,
-            body_html=_sanitize(description, description_html),
-            channel=channel,
-            created_at=now,
-        )
-        log.add(
-            EventKind.CREATED,
-            priority=ticket.priority,
-            requested_priority=priority,
-            set_by=set_by,
-            policy=policy.name,
-            policy_digest=policy.digest,
-            plan=plan,
-            region=region,
-            tags=all_tags,
-            message_id=message.pk,
-            follow_up_of=follow_up_of.pk if follow_up_of else None,
-            pages=pages,
-        )
-        _store(message, attachments, log)
-        if outcome.reasons:
-            log.add(EventKind.RULE, priority=outcome.priority, reasons=outcome.reasons)
-        changes = [
-            clocks.new_clock(ticket, target, now)
-            for metric, target in clocks.targets_of(ticket).items()
-            if metric != Metric.NEXT_UPDATE and not target.continuous
-        ]
-        SlaClock.objects.bulk_create([c.clock for c in changes])
-        for change in changes:
-            log.clock(change)
-        log.flush()
-        started = [c.clock for c in changes]
-        sync_clock_timers(started, new=True)
-        if pages:
-            _page_on_create(ticket, started, pages, now)
-        if policy.escalation and policy.escalation[0].after is not None:
-            arm_climb(ticket, level=0, since=now, new=True)  # level 1 by time alone
-    ticket.opening = Opening(tags=sorted(all_tags), clocks=started, message=message)
-    return ticket
+        versions: dict[str, PolicyVersion] = {}
+        drafts = [_draft(request, versions, now) for request in requests]
+        Ticket.objects.bulk_create([d.ticket for d in drafts])
+        TicketLink.objects.bulk_create([
+            TicketLink(source=d.ticket, target=d.request.follow_up_of, kind=LinkKind.FOLLOW_UP, created_at=now)
+            for d in drafts
+            if d.request.follow_up_of is not None
+        ])
+        for d in drafts:
+            d.tags = _add_tags(d.ticket, [*d.request.tags, *d.outcome.tags])
+            r = d.request
+            d.message = Message(
+                ticket=d.ticket,
+                author_contact=r.requester,
+                from_customer=True,
+                public=True,
+                body_text=r.description,
+                body_html=_sanitize(r.description, r.description_html),
+                channel=r.channel,
+                created_at=now,
+            )
+        Message.objects.bulk_create([d.message for d in drafts if d.message is not None])
+        changes = []
+        for d in drafts:
+            _log_created(d)
+            changes.append([
+                clocks.new_clock(d.ticket, target, now)
+                for metric, target in clocks.targets_of(d.ticket).items()
+                if metric != Metric.NEXT_UPDATE and not target.continuous
+            ])
+        SlaClock.objects.bulk_create([c.clock for started in changes for c in started])
+        for d, started in zip(drafts, changes, strict=True):
+            for change in started:
+                d.log.clock(change)
+            d.started = [c.clock for c in started]
+        TicketEvent.objects.bulk_create([e for d in drafts for e in d.log.events])
+        sync_clock_timers([c for d in drafts for c in d.started], new=True)
+        for d in drafts:
+            d.log.events = []
+            if d.pages:
+                _page_on_create(d.ticket, d.started, d.pages, now)
+            ladder = d.ticket.policy.escalation
+            if ladder and ladder[0].after is not None:
+                arm_climb(d.ticket, level=0, since=now, new=True)  # level 1 by time alone
+    for d in drafts:
+        assert d.message is not None
+        d.ticket.opening = Opening(tags=sorted(d.tags), clocks=d.started, message=d.message)
+    return [d.ticket for d in drafts]
+
+
+def _draft(request: OpenRequest, versions: dict[str, PolicyVersion], now: datetime) -> _Draft:
+    """The unsaved ticket of ``request`` under its organization's current policy (the
+    `PolicyVersion` looked up once per policy name in ``versions``)."""
+    organization = request.organization
+    name = organization.policy_name
+    version = versions.get(name)
+    if version is None:
+        version = versions[name] = _snapshot(name)
+    policy = version.policy
+    actor = request.requester if request.actor is None else request.actor
+    set_by = request.set_by or _set_by(actor)
+    fields = dict(request.custom_fields or {})
+    plan = policy.resolve_plan(organization.plan or None) or ""
+    region = policy.resolve_region(organization.region or None) or ""
+    outcome = policy.apply_rules(request.priority, fields, set_by=set_by)
+    ticket = Ticket(
+        subject=request.subject[:300],
+        requester=request.requester,
+        organization=organization,
+        priority=outcome.priority,
+        status=Status.NEW,
+        channel=request.channel,
+        custom_fields=fields,
+        follow_up_of=request.follow_up_of,
+        team=request.team,
+        policy_version=version,
+        policy_name=policy.name,
+        plan=plan,
+        region=region,
+        created_at=now,
+        updated_at=now,
+    )
+    pages = policy.pages_on_create(ticket.priority, now, plan or None, region or None)
+    return _Draft(request, ticket, _Log(ticket, actor, request.channel, now), set_by, outcome, pages)
+
+
+def _log_created(d: _Draft) -> None:
+    """The ``created`` event, the first message's files and the rule event of ``d``."""
+    assert d.message is not None
+    ticket, r, policy = d.ticket, d.request, d.ticket.policy
+    d.log.add(
+        EventKind.CREATED,
+        priority=ticket.priority,
+        requested_priority=r.priority,
+        set_by=d.set_by,
+        policy=policy.name,
+        policy_digest=policy.digest,
+        plan=ticket.plan,
+        region=ticket.region,
+        tags=d.tags,
+        message_id=d.message.pk,
+        follow_up_of=r.follow_up_of.pk if r.follow_up_of else None,
+        pages=d.pages,
+    )
+    _store(d.message, r.attachments, d.log)
+    if d.outcome.reasons:
+        d.log.add(EventKind.RULE, priority=d.outcome.priority, reasons=d.outcome.reasons)
 
 
 def _page_on_create(
