@@ -134,6 +134,7 @@ def start_server(env: dict[str, str], workers: int, threads: int, logfile: Path)
         "--backlog", "1024",
         "--log-level", "warning",
         "--preload",
+        "--config", "python:sladesk.gunicorn_conf",  # GC: freeze after preload, thresholds
     ]  # fmt: skip
     with open(logfile, "ab") as out:
         proc = subprocess.Popen(
