@@ -230,12 +230,12 @@ def ticket_summaries(
         return []
     ids = [r["id"] for r in rows]
     tags: dict[int, list[str]] = {pk: [] for pk in ids}
-    through = Ticket.tags.through.objects.filter(ticket_id__in=ids)
+    through = Ticket.tags.through.objects.filter(ticket_id__anyof=ids)  # one text: prepared
     for ticket_id, name in through.order_by("tag__name").values_list("ticket_id", "tag__name"):
         tags[ticket_id].append(name)
     clock_rows: dict[int, list[Any]] = {pk: [] for pk in ids}
     for clock in (
-        SlaClock.objects.filter(ticket_id__in=ids)
+        SlaClock.objects.filter(ticket_id__anyof=ids)
         .order_by()
         .values_list(*_CLOCK_FIELDS, named=True)
     ):
