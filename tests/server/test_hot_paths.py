@@ -101,3 +101,66 @@ def test_anyof_writes_one_query_text_for_any_length_on_postgresql(make_org, make
     }
     # then PostgreSQL gets one text (one array parameter); other databases an IN list each
     assert len(texts) == (1 if connection.vendor == "postgresql" else 2)
+
+
+@pytest.mark.django_db
+def test_compiled_query_returns_what_the_queryset_returns(make_org, make_contact, agent):
+    from rest_framework.authtoken.models import Token
+
+    from sladesk.core.compiled import CompiledQuery
+
+    # given a contact's token and an agent's token
+    org = make_org("particle-enterprise")
+    contact = make_contact(org, login=True)
+    tokens = [Token.objects.create(user=contact.user), Token.objects.create(user=agent)]
+    query = CompiledQuery(
+        lambda key: Token.objects.select_related(
+            "user", "user__agent_profile", "user__contact__organization"
+        ).filter(key=key),
+        str,
+    )
+    for token in tokens:
+        # when each is looked up compiled, then its role rows are read
+        (got,) = query(token.key)
+        with CaptureQueriesContext(connection) as queries:
+            has_profile = hasattr(got.user, "agent_profile")
+            has_contact = hasattr(got.user, "contact")
+            org_name = got.user.contact.organization.name if has_contact else None
+        # then it is the token, its user and role rows came with it, and no query followed
+        assert (got.pk, got.user_id, got.created) == (token.pk, token.user_id, token.created)
+        assert has_profile == (token.user == agent)
+        assert org_name == (org.name if token.user != agent else None)
+        assert queries.captured_queries == []
+    # and an unknown key finds nothing
+    assert query("no-such-key") == []
+
+
+@pytest.mark.django_db
+def test_compiled_query_refuses_a_lookup_that_transforms_its_value():
+    from sladesk.accounts.models import Contact
+    from sladesk.core.compiled import CompiledQuery
+
+    # given a query whose parameter is escaped and wrapped by its lookup
+    query = CompiledQuery(lambda text: Contact.objects.filter(email__contains=text), str)
+    # when it is first run, then it says it cannot be compiled
+    with pytest.raises(ValueError, match="transformed"):
+        query("example")
+
+
+@pytest.mark.django_db
+def test_api_refuses_an_unknown_token_and_an_inactive_users_token(agent):
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    token = Token.objects.create(user=agent)
+    # given a valid token, then an unknown one, then the valid one of a deactivated user
+    ok = client.get("/api/v1/tickets/", HTTP_AUTHORIZATION=f"Token {token.key}")
+    unknown = client.get("/api/v1/tickets/", HTTP_AUTHORIZATION="Token 0123456789abcdef")
+    agent.is_active = False
+    agent.save(update_fields=["is_active"])
+    inactive = client.get("/api/v1/tickets/", HTTP_AUTHORIZATION=f"Token {token.key}")
+    # then only the first is answered
+    assert ok.status_code == 200
+    assert unknown.status_code == 401 and "Invalid token" in unknown.content.decode()
+    assert inactive.status_code == 401 and "inactive" in inactive.content.decode()
