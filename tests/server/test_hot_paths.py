@@ -164,3 +164,55 @@ def test_api_refuses_an_unknown_token_and_an_inactive_users_token(agent):
     assert ok.status_code == 200
     assert unknown.status_code == 401 and "Invalid token" in unknown.content.decode()
     assert inactive.status_code == 401 and "inactive" in inactive.content.decode()
+
+
+@pytest.mark.django_db
+def test_small_bulk_inserts_are_values_rows_and_large_ones_unnest(make_org, make_contact):
+    from sladesk.tickets.models import Tag
+
+    # given a batch of 3 tags and one of 12
+    small = [Tag(name=f"small-{i}") for i in range(3)]
+    large = [Tag(name=f"large-{i}") for i in range(12)]
+    # when both are bulk-inserted
+    with CaptureQueriesContext(connection) as queries:
+        Tag.objects.bulk_create(small)
+        Tag.objects.bulk_create(large)
+    inserts = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("INSERT")]
+    # then every row is stored with its id, and on PostgreSQL the small batch is a VALUES
+    # list while the large one keeps Django's UNNEST form
+    assert all(t.pk for t in small + large)
+    assert Tag.objects.filter(name__startswith="small-").count() == 3
+    assert Tag.objects.filter(name__startswith="large-").count() == 12
+    if connection.vendor == "postgresql":
+        assert "UNNEST" not in inserts[0] and "VALUES" in inserts[0]
+        assert "UNNEST" in inserts[1]
+
+
+@pytest.mark.django_db
+def test_agent_create_finds_the_requester_whatever_the_case_and_only_in_its_org(
+    make_org, make_contact, agent, frozen_now
+):
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    # given a contact of one organization, and another organization without it
+    org = make_org("particle-enterprise", name="Acme")
+    other = make_org("particle-enterprise", name="Other")
+    make_contact(org, "Dana_Ops@Acme.example")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=agent).key}")
+
+    def create(org_id: int, email: str):
+        body = {"subject": "Down", "organization": org_id, "requester": email}
+        return client.post("/api/v1/tickets/", body, format="json")
+
+    # when an agent names the requester in another case, a LIKE-wildcard lookalike, or
+    # under the other organization
+    found = create(org.pk, "dana_ops@ACME.example")
+    lookalike = create(org.pk, "danaXops@acme.example")
+    elsewhere = create(other.pk, "dana_ops@acme.example")
+    # then only the first finds the contact
+    assert found.status_code == 201, found.content
+    assert found.json()["requester"] == "Dana_Ops@Acme.example"
+    assert lookalike.status_code == 400 and "requester" in lookalike.json()["error"]["fields"]
+    assert elsewhere.status_code == 400 and "requester" in elsewhere.json()["error"]["fields"]
