@@ -5,10 +5,10 @@ rest come from the command line as usual. With ``--preload`` (recommended) the m
 imports the app and loads the policy files, then, before forking the workers:
 
 - ``gc.freeze()`` moves every object that exists at that point (Django, DRF, the URL
-  resolver, the parsed policies: a few hundred thousand objects) to the permanent
-  generation. A full (generation 2) collection otherwise walks all of them: 50-100 ms with
-  the GIL held, which every request in flight on that worker waits for, and which
-  lands in the p99 of any run longer than a few seconds. Frozen objects are also never
+  resolver, the parsed policies: ~110,000-130,000 objects) to the permanent generation.
+  A full (generation 2) collection otherwise walks all of them: 80-150 ms with the GIL
+  held on the 2-core benchmark VM, which every request in flight on that worker waits
+  for, and which lands in the p99 of any run longer than a few seconds. Frozen objects are also never
   written by the collector, so the forked workers keep sharing those memory pages.
 - The collection thresholds are raised (generation 0 from 700 to 50,000 allocations):
   one API request allocates a few thousand container objects and frees nearly all of
