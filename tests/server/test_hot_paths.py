@@ -216,3 +216,36 @@ def test_agent_create_finds_the_requester_whatever_the_case_and_only_in_its_org(
     assert found.json()["requester"] == "Dana_Ops@Acme.example"
     assert lookalike.status_code == 400 and "requester" in lookalike.json()["error"]["fields"]
     assert elsewhere.status_code == 400 and "requester" in elsewhere.json()["error"]["fields"]
+
+
+@pytest.mark.django_db
+def test_compiled_rows_match_values_list_and_fall_back_where_uncompilable(
+    make_org, make_contact, frozen_now
+):
+    from sladesk.core.compiled import CompiledQuery
+    from sladesk.tickets.models import SlaClock
+
+    # given the clocks of two tickets
+    org = make_org("particle-enterprise")
+    contact = make_contact(org)
+    ids = [_open(org, contact, f"T{i}").pk for i in range(2)]
+
+    def build(ticket_ids):
+        return (
+            SlaClock.objects.filter(ticket_id__anyof=ticket_ids)
+            .order_by("pk")
+            .values_list("ticket_id", "metric", "due_at", "explanation", named=True)
+        )
+
+    # when the values_list query runs compiled (PostgreSQL) or built each time (SQLite:
+    # anyof has one placeholder per id there), and without the fallback
+    rows = CompiledQuery(build, list, fallback=True)(ids)
+    strict = CompiledQuery(build, list)
+    # then the rows are the queryset's, named tuples with decoded JSON, on both databases
+    assert rows == list(build(ids)) and rows
+    assert rows[0].explanation == build(ids)[0].explanation
+    if connection.vendor == "postgresql":
+        assert strict(ids) == rows
+    else:
+        with pytest.raises(ValueError):
+            strict(ids)

@@ -7,10 +7,14 @@ compiled SQL and Django's row-to-instance machinery (converters, related populat
 only swaps the parameter values: the instances it returns are the ones the queryset
 would return (same fields, same ``select_related`` caches).
 
+A ``values_list()`` queryset (plain fields, optionally ``named=True``) compiles too and
+returns its rows; the list pages' tag and clock queries use that.
+
 Parameters are located by compiling the queryset with sentinel values; a queryset whose
 lookups transform their values (``iexact``, ``contains``: escaped, wrapped in ``%``)
 cannot be compiled this way and raises `ValueError` at its first use. Use it for exact
-lookups only.
+lookups only. With ``fallback=True`` such a queryset is built and run as usual instead,
+on the databases where it cannot be compiled (``anyof`` on SQLite: one placeholder per id).
 """
 
 from __future__ import annotations
@@ -21,7 +25,13 @@ from typing import Any, Generic, TypeVar
 
 from django.db import connections, router
 from django.db.models import Model, QuerySet
-from django.db.models.query import get_related_populators
+from django.db.models.query import (
+    ModelIterable,
+    NamedValuesListIterable,
+    ValuesListIterable,
+    get_related_populators,
+)
+from django.db.models.utils import create_namedtuple_class
 
 __all__ = ["CompiledQuery"]
 
@@ -30,6 +40,7 @@ M = TypeVar("M", bound=Model)
 _SENTINELS: dict[type, Callable[[int], Any]] = {
     str: lambda i: f"\x1esladesk-compiled-parameter-{i}\x1e",
     int: lambda i: -7_340_000_000_000 - i,
+    list: lambda i: [-7_350_000_000_000 - i],  # a list of ints as one parameter (``anyof``)
 }
 
 
@@ -47,14 +58,26 @@ class _Plan:
                 raise ValueError("CompiledQuery: a parameter is transformed or repeated")
             self.slots.append(where[0])
         self.db = db
+        self.compiler = compiler
         select, klass_info = compiler.select, compiler.klass_info
+        self.converters = compiler.get_converters([s[0] for s in select[: compiler.col_count]])
+        self.tuple_class: Any = None
+        kind = queryset._iterable_class
+        if kind is not ModelIterable:
+            if kind not in (ValuesListIterable, NamedValuesListIterable):
+                raise ValueError("CompiledQuery: instances or values_list() rows only")
+            if queryset.query.extra_select or queryset.query.annotation_select:
+                raise ValueError("CompiledQuery: values_list() of plain fields only")
+            self.rows = True
+            if kind is NamedValuesListIterable:
+                self.tuple_class = create_namedtuple_class(*queryset._fields)
+            return
+        self.rows = False
         self.model = klass_info["model"]
         start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
         self.span = slice(start, end)
         self.init_list = [f[0].target.attname for f in select[start:end]]
         self.populators = get_related_populators(klass_info, select, db)
-        self.compiler = compiler
-        self.converters = compiler.get_converters([s[0] for s in select[: compiler.col_count]])
 
     def run(self, values: tuple[Any, ...]) -> list[Any]:
         params = list(self.params)
@@ -65,6 +88,11 @@ class _Plan:
             rows: Any = cursor.fetchall()
         if self.converters:
             rows = self.compiler.apply_converters(rows, self.converters)
+        if self.rows:
+            if self.tuple_class is not None:
+                new = tuple.__new__
+                return [new(self.tuple_class, row) for row in rows]
+            return [tuple(row) for row in rows]
         out = []
         for row in rows:
             obj = self.model.from_db(self.db, self.init_list, row[self.span])
@@ -82,9 +110,11 @@ class CompiledQuery(Generic[M]):
     Thread-safe; the compiled form is kept for the life of the process.
     """
 
-    def __init__(self, build: Callable[..., QuerySet[M]], *types: type) -> None:
-        self.build, self.types = build, types
-        self._plans: dict[str, _Plan] = {}
+    def __init__(
+        self, build: Callable[..., QuerySet[M]], *types: type, fallback: bool = False
+    ) -> None:
+        self.build, self.types, self.fallback = build, types, fallback
+        self._plans: dict[str, _Plan | None] = {}
         self._model: type[Model] | None = None
         self._lock = threading.Lock()
 
@@ -96,9 +126,16 @@ class CompiledQuery(Generic[M]):
         if self._model is None:
             self._model = self._sample()[0].model
         db = router.db_for_read(self._model)
-        plan = self._plans.get(db)
-        if plan is None:
+        if db not in self._plans:
             with self._lock:
                 queryset, sentinels = self._sample()
-                plan = self._plans[db] = _Plan(queryset.using(db), sentinels, db)
+                try:
+                    self._plans[db] = _Plan(queryset.using(db), sentinels, db)
+                except ValueError:
+                    if not self.fallback:
+                        raise
+                    self._plans[db] = None
+        plan = self._plans[db]
+        if plan is None:  # not compilable on this database: the queryset, built each time
+            return list(self.build(*values).using(db))
         return plan.run(values)
