@@ -5,30 +5,44 @@ user comes with the rows its role is derived from (`sladesk.accounts.roles.role_
 agent profile, the contact and its organization), joined into the token lookup. Every API
 request asks for the role at least once and services read ``user.contact``; without the
 join each of those is one more query per request (a missing reverse one-to-one is not
-cached by Django, so an agent's absent contact was looked up on every write).
+cached by Django, so an agent's absent contact was looked up on every write). The query
+is compiled once per process (`sladesk.core.compiled.CompiledQuery`).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 
+from sladesk.core.compiled import CompiledQuery
+
 __all__ = ["AUTHENTICATION_CLASSES", "TokenAuthentication"]
+
+
+def _token_query(key: str) -> QuerySet[Any]:
+    from rest_framework.authtoken.models import Token  # a model: not before apps are ready
+
+    return Token.objects.select_related(
+        "user", "user__agent_profile", "user__contact__organization"
+    ).filter(key=key)
+
+
+#: The token with its user and role rows, compiled once (`sladesk.core.compiled`): this
+#: query runs on every API request, and building it cost more than running it.
+_token_with_user = CompiledQuery(_token_query, str)
 
 
 class TokenAuthentication(authentication.TokenAuthentication):
     """``Authorization: Token <key>``; the user arrives with its role rows (see module)."""
 
     def authenticate_credentials(self, key: str) -> tuple[Any, Any]:
-        model = self.get_model()
-        try:
-            token = model.objects.select_related(
-                "user", "user__agent_profile", "user__contact__organization"
-            ).get(key=key)
-        except model.DoesNotExist:
-            raise exceptions.AuthenticationFailed(_("Invalid token.")) from None
+        found = _token_with_user(key)
+        if not found:
+            raise exceptions.AuthenticationFailed(_("Invalid token."))
+        token = found[0]
         if not token.user.is_active:
             raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
         return (token.user, token)

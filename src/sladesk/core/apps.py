@@ -7,3 +7,8 @@ class CoreConfig(AppConfig):
     name = "sladesk.core"
     label = "core"
     verbose_name = "sladesk core"
+
+    def ready(self) -> None:
+        from .lookups import register
+
+        register()

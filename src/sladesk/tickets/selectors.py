@@ -19,6 +19,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, prefetch_r
 
 from sladesk.accounts.roles import Role, role_of
 from sladesk.core import clock as core_clock
+from sladesk.core.compiled import CompiledQuery
 from sladesk.core.policies import policy_for_digest, targets_for
 
 from . import clocks
@@ -230,19 +231,33 @@ def ticket_summaries(
         return []
     ids = [r["id"] for r in rows]
     tags: dict[int, list[str]] = {pk: [] for pk in ids}
-    through = Ticket.tags.through.objects.filter(ticket_id__in=ids)
-    for ticket_id, name in through.order_by("tag__name").values_list("ticket_id", "tag__name"):
+    for ticket_id, name in _tag_rows(ids):
         tags[ticket_id].append(name)
     clock_rows: dict[int, list[Any]] = {pk: [] for pk in ids}
-    for clock in (
-        SlaClock.objects.filter(ticket_id__in=ids)
-        .order_by()
-        .values_list(*_CLOCK_FIELDS, named=True)
-    ):
+    for clock in _clock_rows(ids):
         clock_rows[clock.ticket_id].append(clock)
     for row in rows:
         _complete(row, tags[row["id"]], clock_rows[row["id"]], now)
     return rows
+
+
+#: The tags and the clocks of a page of tickets: one query text each for any page size
+#: (``anyof``), compiled once on PostgreSQL (`sladesk.core.compiled`), built per call on
+#: SQLite.
+_tag_rows: CompiledQuery[Any] = CompiledQuery(
+    lambda ids: Ticket.tags.through.objects.filter(ticket_id__anyof=ids)
+    .order_by("tag__name")
+    .values_list("ticket_id", "tag__name"),
+    list,
+    fallback=True,
+)
+_clock_rows: CompiledQuery[Any] = CompiledQuery(
+    lambda ids: SlaClock.objects.filter(ticket_id__anyof=ids)
+    .order_by()
+    .values_list(*_CLOCK_FIELDS, named=True),
+    list,
+    fallback=True,
+)
 
 
 def opened_summary(ticket: Ticket, now: datetime | None = None) -> dict[str, Any]:

@@ -106,8 +106,13 @@ def ticket_data(row: dict[str, Any], messages: Iterable[Message] | None = None) 
     return out
 
 
-def message_data(message: Message, utc_shown: bool | None = None) -> dict[str, Any]:
-    """One message (`MessageSerializer`'s shape); authors and attachments batch-loaded."""
+def message_data(
+    message: Message, utc_shown: bool | None = None, attachments: Iterable[Any] | None = None
+) -> dict[str, Any]:
+    """One message (`MessageSerializer`'s shape); authors and attachments batch-loaded.
+
+    ``attachments``: the message's attachments when the caller knows them (a message just
+    written without files: ``()``), instead of ``message.attachments.all()``."""
     if message.author_contact_id is not None:
         author = message.author_contact.email
     elif message.author_user_id is not None:
@@ -131,6 +136,6 @@ def message_data(message: Message, utc_shown: bool | None = None) -> dict[str, A
         ),
         "attachments": [
             {"id": a.pk, "filename": a.filename, "content_type": a.content_type, "size": a.size}
-            for a in message.attachments.all()
+            for a in (message.attachments.all() if attachments is None else attachments)
         ],
     }

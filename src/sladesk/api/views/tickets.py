@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Prefetch, prefetch_related_objects
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
@@ -40,7 +39,7 @@ from sladesk.api.serializers import (
 )
 from sladesk.core import clock as core_clock
 from sladesk.tickets import selectors, services
-from sladesk.tickets.models import Attachment, Channel, Message, Ticket
+from sladesk.tickets.models import Channel, Message, Ticket
 
 from .base import EnvelopeMixin, errors
 from .relations import TicketRelationsMixin
@@ -149,11 +148,12 @@ class TicketViewSet(TicketRelationsMixin, EnvelopeMixin, viewsets.GenericViewSet
             attachments=data["files"],
         )
         # Answer from what the service wrote (no read-back): its only message is the
-        # public description, which every caller who may open the ticket may read.
+        # public description, which every caller who may open the ticket may read, and
+        # the files sent with it (none: no query).
         message = ticket.opening.message
-        files = Attachment.objects.all() if data["files"] else Attachment.objects.none()
-        prefetch_related_objects([message], Prefetch("attachments", files))
-        data = output.ticket_data(selectors.opened_summary(ticket), [message])
+        files = list(message.attachments.all()) if data["files"] else ()
+        data = output.ticket_data(selectors.opened_summary(ticket))
+        data["messages"] = [output.message_data(message, attachments=files)]
         return Response(data, status=status.HTTP_201_CREATED)
 
     # ----------------------------------------------------------------- one ticket

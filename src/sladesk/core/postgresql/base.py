@@ -20,7 +20,7 @@ import datetime
 from typing import Any
 
 from django.conf import settings
-from django.db.backends.postgresql import base
+from django.db.backends.postgresql import base, operations
 from psycopg import adapters
 from psycopg.adapt import Loader
 from psycopg.pq import Format
@@ -52,8 +52,17 @@ class UtcTimestamptzLoader(Loader):
         return self._loader.load(data)  # type: ignore[no-any-return]
 
 
+class DatabaseOperations(operations.DatabaseOperations):
+    """Django's, with the compilers of `sladesk.core.postgresql.compiler`."""
+
+    compiler_module = "sladesk.core.postgresql.compiler"
+
+
 class DatabaseWrapper(base.DatabaseWrapper):
-    """Django's PostgreSQL `DatabaseWrapper` with `UtcTimestamptzLoader` (see the module)."""
+    """Django's PostgreSQL `DatabaseWrapper` with `UtcTimestamptzLoader` (see the module)
+    and small bulk inserts as ``VALUES`` rows (`sladesk.core.postgresql.compiler`)."""
+
+    ops_class = DatabaseOperations
 
     def get_new_connection(self, conn_params: dict[str, Any]) -> Any:
         connection = super().get_new_connection(conn_params)

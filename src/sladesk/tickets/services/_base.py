@@ -5,12 +5,15 @@ See `sladesk.tickets.services` for the conventions every service follows.
 
 from __future__ import annotations
 
+import copy
 import html as html_lib
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
 import nh3
+from django.db import router, transaction
+from django.db.models.signals import post_migrate
 
 from sladesk.accounts.models import Contact
 from sladesk.accounts.roles import Role, role_of
@@ -190,15 +193,47 @@ def _set_status(ticket: Ticket, status: str, log: _Log, reason: str = "") -> Non
     ticket.status = status
 
 
+#: (database alias, digest) -> a committed `PolicyVersion` row. Rows are never changed or
+#: deleted (a new text is a new row), so a committed row stays right for the process's life;
+#: only a flush of the whole database (tests) drops them, and that clears this (post_migrate).
+_versions: dict[tuple[str, str], PolicyVersion] = {}
+
+
+def _forget_versions(**kwargs: Any) -> None:
+    _versions.clear()
+
+
+post_migrate.connect(_forget_versions, dispatch_uid="sladesk.tickets.services._versions")
+
+
 def _snapshot(policy_name: str) -> PolicyVersion:
-    """The `PolicyVersion` row of the current file ``policy_name`` (created on first use)."""
+    """The `PolicyVersion` row of the current file ``policy_name`` (created on first use).
+
+    Read once per process and digest: after the first ticket opened under a policy text,
+    opening another costs no query for its snapshot. A row joins the cache only once it is
+    committed (``on_commit``), so a rolled-back transaction never leaves an id behind.
+    Each call returns its own instance (a copy of the cached one).
+    """
     pf = get_policy(policy_name)
+    alias = router.db_for_write(PolicyVersion)
+    key = (alias, pf.policy.digest)
+    cached = _versions.get(key)
+    if cached is not None:
+        return copy.copy(cached)
     version = PolicyVersion.objects.filter(digest=pf.policy.digest).first()
     if version is None:
         version, _ = PolicyVersion.objects.get_or_create(
             digest=pf.policy.digest,
             defaults={"name": pf.policy.name, "text": pf.text, "source": pf.path.name},
         )
+    found = copy.copy(version)
+
+    def remember() -> None:
+        # Not when a test runs on-commit callbacks inside its own (rolled back) transaction.
+        if not transaction.get_connection(alias).in_atomic_block:
+            _versions[key] = found
+
+    transaction.on_commit(remember, using=alias)
     return version
 
 
