@@ -10,10 +10,15 @@ imports the app and loads the policy files, then, before forking the workers:
   held on the 2-core benchmark VM, which every request in flight on that worker waits
   for, and which lands in the p99 of any run longer than a few seconds. Frozen objects are also never
   written by the collector, so the forked workers keep sharing those memory pages.
-- The collection thresholds are raised (generation 0 from 700 to 50,000 allocations):
-  one API request allocates a few thousand container objects and frees nearly all of
-  them by reference counting, so the default threshold runs the collector several times
-  per request for nothing. Reference cycles are still collected, just less often.
+- Generations 0 and 1 are kept small (thresholds 5,000 and 2): each API request leaves
+  a few hundred objects in reference cycles (DRF's serializer fields and their parent,
+  request, view and response), so those objects wait for the collector, and a
+  collection's pause grows with how many are waiting. With generation 0 at 50,000 a
+  collection freed 34,000-42,000 objects in 65-106 ms with the GIL held (a GC log in
+  the workers during ``benchmarks/api_load.py``), which was the list's p99 at low load;
+  at 5,000 with generation 1 every second pass, pauses stay at a few ms and the 1M-ticket
+  list met p99 < 30 ms over 30 s (66/s). Objects of requests still in flight survive to
+  generation 1 and are freed there, one small pass later.
 
 Each worker does the same once it has loaded the app (``post_worker_init``): without
 ``--preload`` that is where the app is imported; with it, it freezes what the fork added.
@@ -27,7 +32,7 @@ from typing import Any
 __all__ = ["GC_THRESHOLDS", "post_worker_init", "when_ready"]
 
 #: (generation 0, 1, 2) thresholds for the server processes.
-GC_THRESHOLDS = (50_000, 20, 100)
+GC_THRESHOLDS = (5_000, 2, 100)
 
 
 def _settle() -> None:
