@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import email
 import smtplib
+import socket
 from email.policy import default as default_policy
 
 import pytest
@@ -100,10 +101,9 @@ def test_out_of_hours_freistilbox_ack_says_on_call_was_told(frozen_now, make_org
     assert "(Europe/Berlin)" in ack.payload["body"]
 
 
-def test_a_refused_send_is_visible_on_the_ticket(smtp_server, acme, settings, agent):
-    # given an outbound relay that refuses everything (nothing listens on the port)
-    import socket
-
+def _ticket_with_a_dead_acknowledgement(smtp_server, settings) -> Ticket:
+    """A mailed ticket whose acknowledgement died: the relay is a port where nothing
+    listens and the outbox makes one attempt."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         dead_port = s.getsockname()[1]
@@ -112,8 +112,14 @@ def test_a_refused_send_is_visible_on_the_ticket(smtp_server, acme, settings, ag
     _send(smtp_server, build_mail(subject="Help"))
     process_pending()
     ticket = Ticket.objects.get()
-    # when the outbox tries to deliver the acknowledgement
     drain(timers_on=False)
+    return ticket
+
+
+def test_a_refused_send_is_visible_on_the_ticket(smtp_server, acme, settings, agent):
+    # given an outbound relay that refuses everything (nothing listens on the port)
+    # when the outbox tries to deliver the acknowledgement
+    ticket = _ticket_with_a_dead_acknowledgement(smtp_server, settings)
     # then the row is dead and the ticket log says so
     row = OutboxMessage.objects.get(purpose="acknowledgement")
     assert row.state == "dead"
@@ -121,20 +127,9 @@ def test_a_refused_send_is_visible_on_the_ticket(smtp_server, acme, settings, ag
     assert outcomes == ["queued", "dead"]
 
 
-
 def test_an_agent_sees_a_refused_send_on_the_ticket_page(smtp_server, acme, settings, agent, client):
     # given an outbound relay where nothing listens, and a ticket whose acknowledgement died
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        dead_port = s.getsockname()[1]
-    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_USE_TLS = "127.0.0.1", dead_port, False
-    settings.SLADESK_NOTIFY = {"max_attempts": 1}
-    _send(smtp_server, build_mail(subject="Help"))
-    process_pending()
-    ticket = Ticket.objects.get()
-    drain(timers_on=False)
+    ticket = _ticket_with_a_dead_acknowledgement(smtp_server, settings)
     # when the agent opens the ticket in the desk
     client.force_login(agent)
     page = client.get(f"/desk/tickets/{ticket.pk}/").content.decode()
@@ -151,24 +146,14 @@ def test_a_dead_mail_retried_and_delivered_leaves_the_not_delivered_panel(
     smtp_server, acme, settings, agent, client, capture
 ):
     # given a ticket whose acknowledgement died on a relay where nothing listened
-    import socket
-
     from sladesk.notify.outbox import requeue
 
-    relay = (settings.EMAIL_HOST, settings.EMAIL_PORT)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        dead_port = s.getsockname()[1]
-    settings.EMAIL_PORT = dead_port
-    settings.SLADESK_NOTIFY = {"max_attempts": 1}
-    _send(smtp_server, build_mail(subject="Help"))
-    process_pending()
-    ticket = Ticket.objects.get()
-    drain(timers_on=False)
+    relay = (settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_USE_TLS)
+    ticket = _ticket_with_a_dead_acknowledgement(smtp_server, settings)
     client.force_login(agent)
     assert "data-undelivered" in client.get(f"/desk/tickets/{ticket.pk}/").content.decode()
     # when the relay is back and the row is retried (the outbox admin's action) and delivered
-    settings.EMAIL_HOST, settings.EMAIL_PORT = relay
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_USE_TLS = relay
     requeue(OutboxMessage.objects.filter(state="dead").values_list("pk", flat=True))
     drain(timers_on=False)
     # then the panel is gone and the timeline says it was delivered
