@@ -130,7 +130,7 @@ class TicketViewSet(TicketRelationsMixin, EnvelopeMixin, viewsets.GenericViewSet
             load=lambda page, key: selectors.ticket_summaries(page, now, extra=key),
             page=selectors.breaching_page(request.user, filters, now),
         )
-        return self.paginator.get_paginated_response([output.ticket_data(row) for row in page])
+        return self.paginator.get_paginated_response(output.tickets_data(page))
 
     def create(self, request: Request) -> Response:
         data = self._parse(TicketCreateSerializer, request)
