@@ -148,42 +148,43 @@ class KeysetPagination(BasePagination):
 
     def paginate(
         self,
-        qs: QuerySet[Any],
+        qs: QuerySet[Any] | Callable[[], QuerySet[Any]],
         request: Any,
         ordering: Ordering | None = None,
         load: Callable[[QuerySet[Any], tuple[str, ...]], list[dict[str, Any]]] | None = None,
-        ids: Callable[[int | None, bool, int], Any] | None = None,
+        page: Callable[[int | None, bool, int], list[dict[str, Any]]] | None = None,
     ) -> list[Any]:
         """One page of ``qs`` in ``ordering``; sets the ``next`` link.
 
-        With ``load``, the page is selected by id first: ``load(page, key_fields)`` gets a
-        queryset of the rows whose ids are the page's (``WHERE id IN (SELECT id ... ORDER
-        BY key LIMIT size + 1)``, ordered) and returns them as dicts holding at least
-        ``key_fields``. The database then sorts and limits on the key alone and joins only
-        the page's rows, not every row that matches, in one round trip.
-        Without it, the rows of ``qs`` (model instances) are returned. ``ids`` (with
-        ``load``, for the orderings by id alone): ``ids(after, descending, limit)`` gives the
-        page's ids instead of ``qs`` — a cheaper query for the same ids (e.g.
-        `sladesk.tickets.selectors.breaching_ids`).
+        ``qs`` is the rows, or a function that builds them (called only when the page is
+        read from them). With ``load``, the page is selected by id first: ``load(page,
+        key_fields)`` gets a queryset of the rows whose ids are the page's (``WHERE id IN
+        (SELECT id ... ORDER BY key LIMIT size + 1)``, ordered) and returns them as dicts
+        holding at least ``key_fields``. The database then sorts and limits on the key
+        alone and joins only the page's rows, not every row that matches, in one round
+        trip. Without it, the rows of ``qs`` (model instances) are returned. ``page`` (with
+        ``load``, for the orderings by id alone): ``page(after, descending, limit)`` gives
+        the rows ``load`` would give for the page, from a cheaper source than ``qs`` (e.g.
+        `sladesk.tickets.selectors.breaching_page`); ``qs`` is then not built.
         """
         ordering = ordering or ORDERINGS[self.default_ordering]
         size = self._page_size(request)
-        qs = ordering.prepare(qs)
         token = request.query_params.get(self.cursor_query_param)
         after = self._decode(token, ordering) if token else None
-        if after is not None:
-            qs = ordering.after(qs, after)
-        if load is None:
-            rows: list[Any] = list(qs[: size + 1])
+        if load is not None and page is not None and ordering.fields == ("id",):
+            rows: list[Any] = page(after[0] if after else None, ordering.descending, size + 1)
         else:
-            if ids is not None and ordering.fields == ("id",):
-                page_ids = ids(after[0] if after else None, ordering.descending, size + 1)
+            qs = ordering.prepare(qs() if callable(qs) else qs)
+            if after is not None:
+                qs = ordering.after(qs, after)
+            if load is None:
+                rows = list(qs[: size + 1])
             else:
                 page_ids = qs.values("pk")[: size + 1]
-            rows = load(
-                ordering.prepare(qs.model._default_manager.filter(pk__in=page_ids)),
-                ordering.fields,
-            )
+                rows = load(
+                    ordering.prepare(qs.model._default_manager.filter(pk__in=page_ids)),
+                    ordering.fields,
+                )
         last = rows[size - 1] if len(rows) > size else None
         rows = rows[:size]
         self.next_url = None

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
 from django.db import connections, router
@@ -41,6 +42,9 @@ _SENTINELS: dict[type, Callable[[int], Any]] = {
     str: lambda i: f"\x1esladesk-compiled-parameter-{i}\x1e",
     int: lambda i: -7_340_000_000_000 - i,
     list: lambda i: [-7_350_000_000_000 - i],  # a list of ints as one parameter (``anyof``)
+    # an aware instant, passed as it is on PostgreSQL (SQLite's backend turns it into text:
+    # transformed, so not compilable there)
+    datetime: lambda i: datetime(1904, 2, 29, 3, 4, 5, 6070 + i, tzinfo=UTC),
 }
 
 
@@ -105,7 +109,8 @@ class _Plan:
 class CompiledQuery(Generic[M]):
     """``build(*values)`` -> queryset, compiled once per database; call with the values.
 
-    ``types`` names the type of each value (``str`` or ``int``). ``query(*values)`` returns
+    ``types`` names the type of each value (``str``, ``int``, ``list`` of ints or an aware
+    ``datetime``). ``query(*values)`` returns
     the list of instances ``list(build(*values))`` would (for exact lookups: see module).
     Thread-safe; the compiled form is kept for the life of the process.
     """

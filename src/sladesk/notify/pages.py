@@ -16,6 +16,7 @@ from django.db import transaction
 from django.urls import reverse
 
 from sladesk.core import clock as core_clock
+from sladesk.core.inserts import insert_new
 from sladesk.tickets.models import EventKind, SlaClock, Ticket
 
 from . import Notification
@@ -109,11 +110,11 @@ def page_oncall(ticket: Ticket, reason: str, *, clock: SlaClock | None = None,
     """
     now = now or core_clock.now()
     team = oncall_team(ticket)
-    page = Page.objects.create(ticket=ticket, clock=clock, team=team, reason=reason, created_at=now)
+    [page] = insert_new([Page(ticket=ticket, clock=clock, team=team, reason=reason, created_at=now)])
     targets = oncall(team)
     summary, body = _trigger_text(ticket, page)
     _queue(page, targets, "trigger", f"page:{page.pk}:trigger", now, summary, body)
-    Timer.objects.create(
+    repeat = Timer(
         ticket=ticket,
         page=page,
         kind=TimerKind.PAGE_REPEAT,
@@ -122,6 +123,7 @@ def page_oncall(ticket: Ticket, reason: str, *, clock: SlaClock | None = None,
         created_at=now,
         updated_at=now,
     )
+    insert_new([repeat])
     write_events(
         [
             event(

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from sladesk.core.policies import targets_for
 from sladesk.sla.durations import format_timedelta
 from sladesk.sla.explain import explain_target, format_instant
 
@@ -90,10 +91,11 @@ def policy_of(ticket: Ticket) -> Policy:
 
 
 def targets_of(ticket: Ticket, priority: str | None = None) -> dict[str, Target]:
-    """Metric -> Target for the ticket's (or the given) priority, plan and region."""
-    return policy_of(ticket).targets(
-        priority or ticket.priority, plan=ticket.plan or None, region=ticket.region or None
-    )
+    """Metric -> Target for the ticket's (or the given) priority, plan and region.
+
+    Memoised per policy digest, priority, plan and region (`sladesk.core.policies.targets_for`):
+    the dict is shared by every caller with the same key, so do not mutate it."""
+    return targets_for(policy_of(ticket), priority or ticket.priority, ticket.plan, ticket.region)
 
 
 # ------------------------------------------------------------------------- transitions

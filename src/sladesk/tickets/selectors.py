@@ -37,7 +37,7 @@ from .models import (
 )
 
 __all__ = [
-    "breaching_ids",
+    "breaching_page",
     "clock_statuses",
     "filter_tickets",
     "get_ticket",
@@ -81,6 +81,9 @@ SUMMARY_FIELDS = (
     "solved_at",
     "closed_at",
 )
+
+#: What `ticket_summaries` reads of a ticket row (then completed by `_complete`).
+_SUMMARY_COLUMNS = (*SUMMARY_FIELDS, "requester__email", "policy_version__digest")
 
 #: The clock columns `clocks.status_of` reads.
 _CLOCK_FIELDS = (
@@ -149,19 +152,22 @@ def filter_tickets(
     return qs
 
 
-def breaching_ids(
-    user: Any, filters: dict[str, Any]
-) -> Callable[[int | None, bool, int], QuerySet[Any]] | None:
-    """A faster source of the ids `filter_tickets` would select, or None when there is none.
+def breaching_page(
+    user: Any, filters: dict[str, Any], now: datetime
+) -> Callable[[int | None, bool, int], list[dict[str, Any]]] | None:
+    """A faster source of the pages of `filter_tickets` by id, or None when there is none.
 
     When the caller sees every ticket and ``breaching_before`` is the only filter, the
     matching tickets are exactly the ticket ids of the running clocks due before it, and
     those are in the covering partial index ``(due_at) INCLUDE (ticket_id) WHERE running``:
     the ids are read from that index alone, without probing the tickets table once per
     matching clock (a foreign key guarantees each ticket exists). Returns
-    ``ids(after, descending, limit)``: a queryset of at most ``limit`` distinct ticket ids
-    in id order, strictly after ``after`` (None: from the start) — for keyset pagination
-    by id. Same result as `filter_tickets`; only the query differs.
+    ``page(after, descending, limit)``: the `ticket_summaries` (as of ``now``) of at most
+    ``limit`` of those tickets in id order, strictly after the id ``after`` (None: from
+    the start) — a page of a keyset pagination by id. Same rows as `filter_tickets` then
+    `ticket_summaries`; only the queries differ: the page's tickets are one query (ids
+    from the index, then their rows), compiled once per direction, cursor or not, and
+    limit on PostgreSQL (`sladesk.core.compiled`), plus the tags and clocks queries.
     """
     before = filters.get("breaching_before")
     if before is None or any(v not in (None, "") for k, v in filters.items() if k != "breaching_before"):
@@ -169,14 +175,35 @@ def breaching_ids(
     if role_of(user) not in (Role.ADMIN, Role.AGENT):
         return None
 
-    def ids(after: int | None, descending: bool, limit: int) -> QuerySet[Any]:
-        qs = SlaClock.objects.filter(state=ClockState.RUNNING, due_at__lt=before)
-        if after is not None:
-            qs = qs.filter(**{"ticket_id__lt" if descending else "ticket_id__gt": after})
-        order = "-ticket_id" if descending else "ticket_id"
-        return qs.order_by(order).values_list("ticket_id", flat=True).distinct()[:limit]
+    def page(after: int | None, descending: bool, limit: int) -> list[dict[str, Any]]:
+        query = _breaching_query(descending, after is not None, limit)
+        found = query(before) if after is None else query(before, after)
+        return _summaries([dict(zip(_SUMMARY_COLUMNS, row, strict=True)) for row in found], now)
 
-    return ids
+    return page
+
+
+#: (descending, after a cursor, limit) -> the compiled page query of `breaching_page`.
+_breaching_queries: dict[tuple[bool, bool, int], CompiledQuery[Any]] = {}
+
+
+def _breaching_query(descending: bool, with_after: bool, limit: int) -> CompiledQuery[Any]:
+    key = (descending, with_after, limit)
+    query = _breaching_queries.get(key)
+    if query is None:
+
+        def build(before: datetime, after: int | None = None) -> QuerySet[Any]:
+            clocks = SlaClock.objects.filter(state=ClockState.RUNNING, due_at__lt=before)
+            if with_after:
+                clocks = clocks.filter(**{"ticket_id__lt" if descending else "ticket_id__gt": after})
+            order = "-ticket_id" if descending else "ticket_id"
+            ids = clocks.order_by(order).values_list("ticket_id", flat=True).distinct()[:limit]
+            tickets = Ticket.objects.filter(pk__in=ids).order_by("-id" if descending else "id")
+            return tickets.values_list(*_SUMMARY_COLUMNS)
+
+        types = (datetime, int) if with_after else (datetime,)
+        query = _breaching_queries.setdefault(key, CompiledQuery(build, *types, fallback=True))
+    return query
 
 
 def ticket_list(user: Any, **filters: Any) -> QuerySet[Ticket]:
@@ -219,7 +246,7 @@ def ticket_summaries(
     (`sladesk.core.policies.policy_for_digest`).
     """
     now = now or core_clock.now()
-    columns = (*SUMMARY_FIELDS, "requester__email", "policy_version__digest")
+    columns = _SUMMARY_COLUMNS
     if isinstance(tickets, QuerySet):
         rows = list(tickets.values(*columns, *(c for c in extra if c not in columns)))
     elif tickets and isinstance(tickets[0], Ticket):
@@ -227,6 +254,11 @@ def ticket_summaries(
     else:
         found = {r["id"]: r for r in Ticket.objects.filter(pk__in=list(tickets)).values(*columns)}
         rows = [found[pk] for pk in tickets if pk in found]
+    return _summaries(rows, now)
+
+
+def _summaries(rows: list[dict[str, Any]], now: datetime) -> list[dict[str, Any]]:
+    """Rows of `_SUMMARY_COLUMNS` completed with their tags and clocks (two queries)."""
     if not rows:
         return []
     ids = [r["id"] for r in rows]

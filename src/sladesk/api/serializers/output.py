@@ -24,7 +24,7 @@ from rest_framework.settings import api_settings
 from sladesk.tickets.clocks import ClockStatus
 from sladesk.tickets.models import Message
 
-__all__ = ["clock_data", "message_data", "ticket_data"]
+__all__ = ["clock_data", "message_data", "ticket_data", "tickets_data"]
 
 _INSTANT = serializers.DateTimeField()  # read-only use of to_representation: thread-safe
 
@@ -72,10 +72,21 @@ def clock_data(status: ClockStatus) -> dict[str, Any]:
     }
 
 
-def ticket_data(row: dict[str, Any], messages: Iterable[Message] | None = None) -> dict[str, Any]:
-    """A ticket from a `sladesk.tickets.selectors.ticket_summaries` row (`TicketSerializer`'s
-    shape), with ``messages`` (`TicketDetailSerializer`'s shape) when given."""
+def tickets_data(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """`ticket_data` of each row (a list page), the display zone asked once for all."""
     utc = _utc_shown()
+    return [ticket_data(row, utc_shown=utc) for row in rows]
+
+
+def ticket_data(
+    row: dict[str, Any],
+    messages: Iterable[Message] | None = None,
+    utc_shown: bool | None = None,
+) -> dict[str, Any]:
+    """A ticket from a `sladesk.tickets.selectors.ticket_summaries` row (`TicketSerializer`'s
+    shape), with ``messages`` (`TicketDetailSerializer`'s shape) when given. ``utc_shown``:
+    `_utc_shown()` when the caller already asked it."""
+    utc = _utc_shown() if utc_shown is None else utc_shown
     out = {
         "id": row["id"],
         "number": row["id"],

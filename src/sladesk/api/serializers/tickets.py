@@ -24,6 +24,7 @@ from sladesk.sla import PolicyError, UnknownPriorityError
 from sladesk.tickets import selectors
 from sladesk.tickets.models import ClockState, Message, Metric, Status, Ticket
 
+from .base import InputSerializer
 from .fields import SecondsField, ZonedDateTimeField, check_json_value
 
 __all__ = [
@@ -215,7 +216,7 @@ def _files_field() -> serializers.ListField:
     )
 
 
-class TicketCreateSerializer(serializers.Serializer):
+class TicketCreateSerializer(InputSerializer):
     """``POST /tickets/``. A contact's ticket is always for its own organization, requested by
     itself (``organization``/``requester`` are ignored); an agent names both. ``files``
     (multipart) are attached to the description."""
@@ -290,7 +291,7 @@ class TicketCreateSerializer(serializers.Serializer):
         return attrs
 
 
-class TicketUpdateSerializer(serializers.Serializer):
+class TicketUpdateSerializer(InputSerializer):
     """``PATCH /tickets/{id}/``: each given field goes to its service (see `sladesk.api.commands`).
 
     A priority change needs a ``reason`` (it is logged and sent to the customer).
@@ -344,7 +345,7 @@ class TicketUpdateSerializer(serializers.Serializer):
         return attrs
 
 
-class ReplySerializer(serializers.Serializer):
+class ReplySerializer(InputSerializer):
     """A public reply or an internal note: plain text, optionally HTML (sanitized on save),
     optionally with ``files`` (multipart)."""
 
@@ -358,13 +359,13 @@ class ReplySerializer(serializers.Serializer):
         return value
 
 
-class ReasonSerializer(serializers.Serializer):
+class ReasonSerializer(InputSerializer):
     """An optional reason for a status change (logged in the ticket's history)."""
 
     reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=1000)
 
 
-class TicketFilterSerializer(serializers.Serializer):
+class TicketFilterSerializer(InputSerializer):
     """Query parameters of ``GET /tickets/`` (all optional; combined with AND)."""
 
     status = serializers.ChoiceField(required=False, choices=Status.choices)

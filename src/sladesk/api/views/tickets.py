@@ -122,16 +122,15 @@ class TicketViewSet(TicketRelationsMixin, EnvelopeMixin, viewsets.GenericViewSet
         params = TicketFilterSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         filters = params.filters()
-        tickets = selectors.filter_tickets(selectors.visible_tickets(request.user), **filters)
         now = core_clock.now()
         page = self.paginator.paginate(
-            tickets,
+            lambda: selectors.filter_tickets(selectors.visible_tickets(request.user), **filters),
             request,
             ORDERINGS[params.validated_data["ordering"]],
             load=lambda page, key: selectors.ticket_summaries(page, now, extra=key),
-            ids=selectors.breaching_ids(request.user, filters),
+            page=selectors.breaching_page(request.user, filters, now),
         )
-        return self.paginator.get_paginated_response([output.ticket_data(row) for row in page])
+        return self.paginator.get_paginated_response(output.tickets_data(page))
 
     def create(self, request: Request) -> Response:
         data = self._parse(TicketCreateSerializer, request)
