@@ -11,12 +11,15 @@ Pages: the inbox in each view, with each filter, three searches (a word in 1 sub
 8, a word in none, a ``#number``), page 2 and a page past the tickets with a running
 clock, the polled list partial; the ticket page and clock panel of a ticket with 150
 messages and of a fresh one; the admin settings pages; the portal's list, new-ticket form
-and ticket pages (as a contact of the organization with the most tickets).
+and ticket pages (as a contact of the organization with the most tickets); the desk's mail
+pages: the quarantined and the ignored list (300 and 100 rows, 100 shown), one quarantined
+mail as received, and the original-email page and ``.eml`` download of a ticket message
+whose original is 12 MB (a PDF, 40 ``Received`` lines).
 
 The database is the one the API benchmark builds (`_bulkdata.generate`: ~5 % of tickets
 active, clocks computed with the policies' real calendars), created as ``--db-name`` on
 ``--pg-host`` and dropped at exit unless ``--keep-db``; then the 150-message ticket
-(through the services) and a tag on 1 ticket in 97. For SQLite, a child process migrates
+(through the services), a tag on 1 ticket in 97, and the mails (rows written directly). For SQLite, a child process migrates
 a temporary SQLite file and copies every table into it (`_sqlitecopy`).
 
     .venv/bin/python benchmarks/pages.py                      # 100,000 tickets, both backends
@@ -33,7 +36,7 @@ import os
 import statistics
 import sys
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -192,6 +195,71 @@ def _prepare(org, contact_user, agent_user, messages: int) -> int:
     return long.pk
 
 
+QUARANTINED, IGNORED = 300, 100
+LARGE_ORIGINAL_MB = 12
+
+
+def _mail(i: int, *, attachment: bytes = b"", hops: int = 6) -> bytes:
+    """A realistic received mail: ``hops`` Received lines, an encoded-word subject and
+    sender, a text and an HTML part, optionally a PDF attachment."""
+    from email.message import EmailMessage
+    from email.utils import format_datetime
+
+    msg = EmailMessage()
+    for hop in range(hops):
+        msg["Received"] = (
+            f"from mx{hop}.relay.example (mx{hop}.relay.example [192.0.2.{hop + 1}]) by mx.support.example"
+            f" with ESMTPS id {i:08x}{hop}; Wed, 25 Nov 2026 16:{hop:02d}:00 +0000"
+        )
+    msg["From"] = f"Jörg Müller {i} <joerg{i}@unrouted{i % 40}.example>"
+    msg["To"] = f"sales{i % 7}@elsewhere.example"
+    msg["Subject"] = f"Anfrage {i}: Gerät meldet sich nicht mehr (Seriennummer 4711-{i})"
+    msg["Message-ID"] = f"<bench-{i}@unrouted.example>"
+    msg["Date"] = format_datetime(datetime(2026, 11, 25, 16, 30, tzinfo=UTC))
+    msg["DKIM-Signature"] = "v=1; a=rsa-sha256; d=unrouted.example; s=k1; b=" + "A" * 340
+    text = "Guten Tag,\n\n" + "das Gerät startet neu und verliert die Verbindung zum Gateway.\n" * 20
+    msg.set_content(text)
+    msg.add_alternative(f"<html><body><p>{text}</p></body></html>", subtype="html")
+    if attachment:
+        msg.add_attachment(attachment, maintype="application", subtype="pdf", filename="gateway-logs.pdf")
+    return msg.as_bytes()
+
+
+def _prepare_mail(long: int) -> dict:
+    """Once per database: ``QUARANTINED`` quarantined and ``IGNORED`` ignored mails (the
+    desk's mail list shows 100 of each state) and, on the long ticket's first customer
+    message, a ``LARGE_ORIGINAL_MB`` MB original (a base64 PDF, 40 Received lines). Written
+    directly: the pages only read these rows. Returns the ids the pages need."""
+    from sladesk.intake.models import InboundMessage, InboundState
+    from sladesk.tickets.models import Message
+
+    message = Message.objects.filter(ticket_id=long, from_customer=True).order_by("id").first()
+    if not InboundMessage.objects.filter(ticket_message=message).exists():
+        now = datetime.now(UTC)
+        rows = []
+        for i in range(QUARANTINED + IGNORED):
+            raw = _mail(i)
+            quarantined = i < QUARANTINED
+            rows.append(InboundMessage(
+                raw=raw, size=len(raw), message_id=f"<bench-{i}@unrouted.example>",
+                envelope_from=f"joerg{i}@unrouted{i % 40}.example", envelope_to=[f"sales{i % 7}@elsewhere.example"],
+                received_at=now - timedelta(minutes=7 * i), processed_at=now,
+                state=InboundState.QUARANTINED if quarantined else InboundState.IGNORED,
+                reason=f"not sent to a routed address (sales{i % 7}@elsewhere.example)" if quarantined
+                else "auto-reply (Auto-Submitted: auto-replied)",
+                attempts=1, from_address=f"joerg{i}@unrouted{i % 40}.example", subject=f"Anfrage {i}"[:300],
+            ))
+        InboundMessage.objects.bulk_create(rows, batch_size=100)
+        big = _mail(10**6, attachment=os.urandom(LARGE_ORIGINAL_MB * 3 * 2**20 // 4), hops=40)
+        InboundMessage.objects.create(
+            raw=big, size=len(big), message_id="<bench-large@unrouted.example>", envelope_from="jane@example.com",
+            envelope_to=["support@support.example"], state=InboundState.REPLY, reason="threaded by [#N] in the subject",
+            ticket_id=long, ticket_message=message, from_address="jane@example.com", subject="Re: logs",
+        )
+    quarantined = InboundMessage.objects.filter(state=InboundState.QUARANTINED).order_by("-received_at").first()
+    return {"message": message.pk, "quarantined": quarantined.pk}
+
+
 def _scenario(data) -> dict:
     """The logins, the long ticket and the list of (client, path) of every page."""
     from django.contrib.auth.models import User
@@ -213,6 +281,7 @@ def _scenario(data) -> dict:
         "bench-admin", "a@example.com", "pw"
     )
     long = _prepare(org, contact_user, agent_user, messages=150)
+    mail = _prepare_mail(long)
     active = Ticket.objects.filter(status__in=("new", "open")).exclude(pk=long).order_by("-id").first()
     own = Ticket.objects.filter(organization=org).exclude(pk=long).order_by("-id").first()
     other = Organization.objects.exclude(plan="").exclude(pk=org.pk).order_by("id").first()
@@ -238,6 +307,11 @@ def _scenario(data) -> dict:
         f"/desk/tickets/{long}/",
         f"/desk/tickets/{active.pk}/",
         f"/desk/tickets/{long}/clocks/",
+        "/desk/mail/quarantine/",
+        "/desk/mail/quarantine/?state=ignored",
+        f"/desk/mail/{mail['quarantined']}/raw/",
+        f"/desk/messages/{mail['message']}/email/",  # the large original's envelope and headers
+        f"/desk/messages/{mail['message']}/email.eml",
     ]
     settings_pages = [
         "/desk/settings/",

@@ -55,7 +55,16 @@ def main(argv: Sequence[str]) -> int:
 
 
 def run(rest: Sequence[str]) -> int:
-    """Migrate, load the demo desk if empty, print how to log in, serve."""
+    """Migrate, load the demo desk if empty, print how to log in, serve.
+
+    ``-h``/``--help`` prints the usage (0); an option or more than one address is refused
+    with it (2) — both before anything is migrated, loaded or started."""
+    if any(arg in ("-h", "--help") for arg in rest):
+        print(_USAGE)
+        return 0
+    if len(rest) > 1 or any(arg.startswith("-") for arg in rest):
+        sys.stderr.write(f"sladesk run takes one ADDR:PORT, got {' '.join(rest)!r}\n{_USAGE}\n")
+        return 2
     _setup()
     from django.conf import settings
     from django.core.management import call_command

@@ -6,11 +6,13 @@ from __future__ import annotations
 from importlib.util import find_spec
 
 from django.contrib import admin
+from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
+from django.views.defaults import page_not_found
 
 from sladesk.web import views as web_views
 
-__all__ = ["urlpatterns"]
+__all__ = ["handler404", "urlpatterns"]
 
 
 urlpatterns = [
@@ -26,3 +28,12 @@ if find_spec("sladesk.api") is not None and find_spec("sladesk.api.urls") is not
 
 # Timers and notifications: /health/, /metrics, page acknowledgements (sladesk.notify).
 urlpatterns.append(path("", include("sladesk.notify.urls")))
+
+
+def handler404(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """No route matched: the API's JSON error under ``/api/``, Django's page elsewhere."""
+    if request.path.startswith("/api/") and find_spec("sladesk.api") is not None:
+        from sladesk.api.errors import not_found
+
+        return not_found(request, exception)
+    return page_not_found(request, exception)

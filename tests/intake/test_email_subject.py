@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sladesk.intake.email.subject import find_ticket_ref, split_priority_tag, split_subject
+from sladesk.intake.email.subject import find_ticket_ref, split_priority_tag, split_subject, topic
 
 PARTICLE = ["P1", "P2", "P3", "P4", "Sev1", "Sev2", "Urgent"]
 
@@ -71,3 +71,26 @@ def test_split_subject(subject: str, cleaned: str, is_reply: bool, is_forward: b
 )
 def test_find_ticket_ref(subject: str, ticket: int | None) -> None:
     assert find_ticket_ref(subject) == ticket
+
+
+@pytest.mark.parametrize(
+    ("subject", "expected"),
+    [
+        ("Console slow", "Console slow"),
+        ("Re: Console slow", "Console slow"),
+        ("RE: AW: SV: Console slow", "Console slow"),
+        ("Fwd: WG: Re: Console slow", "Console slow"),
+        ("Re: [#123] Console slow", "Console slow"),
+        ("[#123] Re: Console slow", "Console slow"),
+        ("AW: [#12] Re[2]: [#7] Fwd: Console slow", "Console slow"),
+        ("Re: Console [#123] slow", "Console slow"),
+        ("Re: [P1] Console slow", "[P1] Console slow"),
+        ("Re: [acme-users] Console slow", "[acme-users] Console slow"),
+        ("Re: Note: keep colon words", "Note: keep colon words"),
+        ("Re: ticket #123 is slow", "ticket #123 is slow"),
+        ("Re: ", ""),
+        ("", ""),
+    ],
+)
+def test_topic_strips_reply_prefixes_and_ticket_refs(subject: str, expected: str) -> None:
+    assert topic(subject) == expected

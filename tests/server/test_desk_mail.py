@@ -115,6 +115,34 @@ def test_create_ticket_for_unrouted_mail_takes_the_chosen_organization(client, a
     assert InboundMessage.objects.get(pk=other.pk).state == InboundState.QUARANTINED
 
 
+def test_the_organization_choices_are_rendered_once_and_shown_in_every_row_needing_them(
+    client, agent, settings, acme, make_org
+):
+    from django.test.signals import template_rendered
+
+    # given three unrouted held mails and an organization whose name needs escaping
+    settings.SLADESK_EMAIL = {"domains": DOMAIN}
+    for i in range(3):
+        _held(sender=f"s{i}@x.example", to=f"nobody@{DOMAIN}", message_id=f"<u{i}@x.example>")
+    make_org("houseware", name="Bright <&> Co")
+    client.force_login(agent)
+    # when the list is rendered
+    rendered: list[str] = []
+
+    def seen(sender, template, context, **kwargs):
+        rendered.append(template.name)
+
+    template_rendered.connect(seen)
+    try:
+        page = client.get("/desk/mail/quarantine/").content.decode()
+    finally:
+        template_rendered.disconnect(seen)
+    # then each row offers every organization, escaped, from one rendering of the options
+    assert page.count("Bright &lt;&amp;&gt; Co</option>") == 3
+    assert page.count(f'<option value="{acme.pk}">') == 3
+    assert rendered.count("desk/_organization_options.html") == 1
+
+
 def test_ignored_mail_is_listed_apart(client, agent, settings, acme):
     settings.SLADESK_EMAIL = {"domains": DOMAIN}
     store_raw(build_mail(subject="Out of office", headers={"Auto-Submitted": "auto-replied"}),

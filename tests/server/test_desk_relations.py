@@ -6,7 +6,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from email_helpers import build_mail
 
-from sladesk.intake.models import InboundAddress
+from sladesk.intake.models import InboundAddress, InboundMessage
 from sladesk.intake.pipeline import process
 from sladesk.intake.store import store_raw
 from sladesk.tickets import services
@@ -160,6 +160,26 @@ def test_original_email_is_linked_shown_and_downloadable_for_agents(client, ui, 
     # a web message has no original email
     web = services.reply(ticket, author=ui.agent, body="hi")
     assert client.get(f"/desk/messages/{web.pk}/email/").status_code == 404
+
+
+def test_the_headers_page_of_a_large_mail_reads_only_its_head(client, ui, mailed):
+    import re
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    # given a mailed message whose stored original is several megabytes
+    _, message, _ = mailed
+    big = build_mail(sender=ui.acme_contact.email, attachments=[("logs.bin", "application/octet-stream", b"x" * 3_000_000)])
+    InboundMessage.objects.filter(ticket_message=message).update(raw=big, size=len(big))
+    client.force_login(ui.agent)
+    # when an agent opens its headers page
+    with CaptureQueriesContext(connection) as captured:
+        shown = client.get(f"/desk/messages/{message.pk}/email/").content.decode()
+    # then the headers are shown, and no query reads the whole raw column (only a substring)
+    assert "Message-ID" in shown
+    whole = [q["sql"] for q in captured.captured_queries if re.search(r'(?<!SUBSTR\()(?<!SUBSTRING\()"intake_inboundmessage"\."raw"', q["sql"])]
+    assert whole == []
 
 
 @pytest.mark.parametrize("suffix", ["email/", "email.eml"])

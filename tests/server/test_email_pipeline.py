@@ -89,8 +89,9 @@ def test_reply_after_solve_reopens_within_the_window_else_follows_up(acme, agent
     assert (row.ticket, ticket.status) == (ticket, Status.OPEN)
     services.solve(ticket, actor=agent, reason="fixed again")
     frozen_now.set(frozen_now.at + timedelta(days=30))
-    late = ingest(build_mail(subject=f"Re: [#{ticket.pk}] Webhook latency", body="and again"))
+    late = ingest(build_mail(subject=f"AW: Re: [#{ticket.pk}] Webhook latency", body="and again"))
     assert late.ticket.follow_up_of == ticket and "follow-up" in late.reason
+    assert late.ticket.subject == "Webhook latency"
 
 
 def test_reply_to_a_merged_ticket_lands_on_its_target_without_a_new_acknowledgement(acme, agent):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from sladesk.notify.links import ticket_url
-from sladesk.server_cli import link_base
+from sladesk.server_cli import link_base, main
 
 
 def test_links_point_at_the_port_being_served(monkeypatch: pytest.MonkeyPatch, settings) -> None:
@@ -35,3 +35,19 @@ def test_a_configured_public_url_wins(monkeypatch: pytest.MonkeyPatch, settings)
     link_base("127.0.0.1:8301")
     # then links keep the configured URL
     assert ticket_url(5) == "https://desk.example.com/desk/tickets/5/"
+
+
+@pytest.mark.parametrize(("argv", "status"), [(["run", "--help"], 0), (["run", "-h"], 0), (["run", "--port", "8"], 2)])
+def test_run_help_or_a_bad_option_starts_nothing(argv, status, capsys, monkeypatch) -> None:
+    # given `sladesk run` that would migrate, load the demo and start SMTP and the worker
+    import sladesk.server_cli as cli
+
+    def started() -> None:
+        raise AssertionError("run set up the desk before reading its arguments")
+
+    monkeypatch.setattr(cli, "_setup", started)
+    # when it is asked for help (or given an option it does not have)
+    # then it prints the usage and returns, having started nothing
+    assert main(argv) == status
+    out = capsys.readouterr()
+    assert "usage: sladesk run" in out.out + out.err

@@ -56,10 +56,25 @@ def test_customer_reply_after_the_window_opens_a_follow_up(solved_ticket, frozen
     # then a new ticket carries the message and points to the old one, which stays solved
     follow = message.ticket
     assert follow.pk != ticket.pk and follow.follow_up_of_id == ticket.pk
-    assert follow.subject == "Re: Console slow" and follow.priority == "P3"
+    assert follow.subject == "Console slow" and follow.priority == "P3"
     ticket.refresh_from_db()
     assert ticket.status == Status.SOLVED
     assert TicketEvent.objects.filter(ticket=ticket, kind=EventKind.FOLLOW_UP).exists()
+
+
+def test_follow_up_is_named_with_the_old_tickets_topic(solved_ticket, frozen_now, agent):
+    # given a closed ticket whose subject carries reply prefixes and a ticket reference
+    ticket, customer = solved_ticket
+    Ticket.objects.filter(pk=ticket.pk).update(subject="AW: Re: [#12] Fwd: Console slow")
+    ticket.refresh_from_db()
+    services.close(ticket, actor=agent)
+    # when the customer writes again, twice (the second lands on a follow-up of a follow-up)
+    follow = services.reply(ticket, author=customer, body="it is back").ticket
+    services.solve(follow, actor=agent, reason="fixed")
+    services.close(follow, actor=agent)
+    again = services.reply(follow, author=customer, body="and again").ticket
+    # then both are named with the topic only: no "Re:" stacking, no old reference
+    assert (follow.subject, again.subject) == ("Console slow", "Console slow")
 
 
 def test_customer_reply_on_closed_ticket_always_opens_a_follow_up(solved_ticket, frozen_now, agent):

@@ -18,7 +18,7 @@ from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -26,7 +26,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from sladesk.sla import PolicyError, SlaError, UnknownPriorityError
 from sladesk.tickets.services import InvalidTransition, ServiceError
 
-__all__ = ["Conflict", "error_body", "exception_handler"]
+__all__ = ["Conflict", "error_body", "exception_handler", "not_found"]
 
 
 class Conflict(exceptions.APIException):
@@ -130,3 +130,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     code = code or _code_of(exc, response.status_code)
     response.data = error_body(response.status_code, exc.detail, code)
     return response
+
+
+def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """Django's 404 for a URL no route matches (``/api/v1/tickets/abc/``, a typo): under
+    ``/api/`` the JSON envelope, like every other API error, not Django's HTML page."""
+    return JsonResponse(error_body(404, "no API resource at this URL", "not_found"), status=404)

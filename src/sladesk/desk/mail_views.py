@@ -14,6 +14,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
@@ -32,7 +33,8 @@ _LIST_FIELDS = ("id", "received_at", "from_address", "envelope_from", "subject",
 
 @agent_or_404
 def mail_quarantine(request: HttpRequest) -> HttpResponse:
-    """The list: one query for the rows (never the raw bytes), one for the organizations."""
+    """The list: one query for the rows (never the raw bytes), one for the organizations,
+    whose ``<option>`` list is rendered once and repeated in each row that needs it."""
     state = request.GET.get("state", "quarantined")
     if state not in _STATES:
         state = "quarantined"
@@ -41,11 +43,14 @@ def mail_quarantine(request: HttpRequest) -> HttpResponse:
         .order_by("-received_at", "-id")
         .values(*_LIST_FIELDS)[: _PAGE + 1]
     )
+    organizations = list(Organization.objects.order_by("name").values("id", "name"))
     context = {
         "rows": rows[:_PAGE],
         "more": len(rows) > _PAGE,
         "state": state,
-        "organizations": list(Organization.objects.order_by("name").values("id", "name")),
+        # rendered once, not once per row: 100 rows x 200 organizations was 130 ms of template
+        "organization_options": render_to_string("desk/_organization_options.html", {"organizations": organizations})
+        if any(not row["organization__name"] for row in rows[:_PAGE]) else "",
         "nav": "mail",
     }
     return render(request, "desk/mail_quarantine.html", context)

@@ -11,15 +11,15 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from sladesk.intake.models import InboundMessage
-from sladesk.intake.originals import header_lines, original_of
+from sladesk.intake.originals import header_lines, original_head_of, original_of
 from sladesk.web.access import agent_or_404
 from sladesk.web.timefmt import viewer_zone
 
 __all__ = ["original_email", "original_email_download"]
 
 
-def _original(message_id: int) -> InboundMessage:
-    row = original_of(message_id)
+def _original(message_id: int, *, head_only: bool = False) -> InboundMessage:
+    row = original_head_of(message_id) if head_only else original_of(message_id)
     if row is None:
         raise Http404("this message did not come by email")
     return row
@@ -27,13 +27,14 @@ def _original(message_id: int) -> InboundMessage:
 
 @agent_or_404
 def original_email(request: HttpRequest, message_id: int) -> HttpResponse:
-    """The stored mail's envelope and header fields, with a link to download it."""
-    row = _original(message_id)
+    """The stored mail's envelope and header fields, with a link to download it; reads
+    only the head of the raw mail (`original_head_of`), however large the mail."""
+    row = _original(message_id, head_only=True)
     context = {
         "row": row,
         "message_id": message_id,
         "ticket_id": row.ticket_message.ticket_id if row.ticket_message else row.ticket_id,
-        "headers": header_lines(bytes(row.raw)),
+        "headers": header_lines(bytes(row.raw_head)),
         "agent_zone": viewer_zone(request.user),
     }
     return render(request, "desk/original_email.html", context)

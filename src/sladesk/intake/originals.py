@@ -12,9 +12,12 @@ from email.header import decode_header, make_header
 from email.parser import BytesHeaderParser
 from email.policy import compat32
 
+from django.db.models import BinaryField
+from django.db.models.functions import Substr
+
 from .models import InboundMessage
 
-__all__ = ["header_lines", "original_of", "originals_of"]
+__all__ = ["header_lines", "original_head_of", "original_of", "originals_of"]
 
 _HEADER_BYTES = 256 * 1024
 
@@ -31,6 +34,18 @@ def originals_of(message_ids: Iterable[int]) -> dict[int, int]:
 def original_of(message_id: int) -> InboundMessage | None:
     """The stored raw mail of ticket message ``message_id`` (the first, if several), or None."""
     rows = InboundMessage.objects.filter(ticket_message_id=message_id).select_related("ticket_message")
+    return rows.order_by("id").first()
+
+
+def original_head_of(message_id: int) -> InboundMessage | None:
+    """`original_of` without the whole raw mail: its first 256 KiB (where the header is) as
+    ``raw_head``, cut by the database. For the headers page of a mail of many megabytes."""
+    rows = (
+        InboundMessage.objects.filter(ticket_message_id=message_id)
+        .select_related("ticket_message")
+        .defer("raw")
+        .annotate(raw_head=Substr("raw", 1, _HEADER_BYTES, output_field=BinaryField()))
+    )
     return rows.order_by("id").first()
 
 

@@ -49,9 +49,9 @@ class ClockSerializer(serializers.Serializer):
     metric = serializers.ChoiceField(choices=Metric.choices, read_only=True)
     state = serializers.ChoiceField(choices=ClockState.choices, read_only=True)
     due_at = ZonedDateTimeField(
-        help_text="Due instant in the policy's display zone; null when stopped or paused."
+        allow_null=True, help_text="Due instant in the policy's display zone; null when stopped or paused."
     )
-    warn_at = ZonedDateTimeField()
+    warn_at = ZonedDateTimeField(allow_null=True)
     remaining_seconds = serializers.IntegerField(
         read_only=True,
         allow_null=True,
@@ -60,8 +60,8 @@ class ClockSerializer(serializers.Serializer):
     used_seconds = SecondsField(source="used", help_text="Working time used so far.")
     target_seconds = SecondsField(source="target_work", help_text="The target, in working time.")
     calendar = serializers.CharField(source="calendar_name", read_only=True)
-    met_at = ZonedDateTimeField()
-    breached_at = ZonedDateTimeField()
+    met_at = ZonedDateTimeField(allow_null=True)
+    breached_at = ZonedDateTimeField(allow_null=True)
     cycle = serializers.IntegerField(read_only=True)
     explanation = serializers.CharField(read_only=True)
 

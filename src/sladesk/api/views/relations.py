@@ -120,7 +120,8 @@ class TicketRelationsMixin:
         request=LinkSerializer,
         responses={201: RelatedTicketSerializer(many=True), **errors(400, 403, 404)},
     )
-    @action(detail=True, methods=["get", "post"], permission_classes=(IsAgent,))
+    # pagination_class=None: the answer is the whole list, and so says the schema.
+    @action(detail=True, methods=["get", "post"], permission_classes=(IsAgent,), pagination_class=None)
     def links(self, request: Request, pk: str) -> Response:
         ticket = self._visible(pk)
         if request.method == "GET":

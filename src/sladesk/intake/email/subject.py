@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-__all__ = ["SubjectParts", "find_ticket_ref", "split_priority_tag", "split_subject"]
+__all__ = ["SubjectParts", "find_ticket_ref", "split_priority_tag", "split_subject", "topic"]
 
 # Re/Fwd prefixes in the languages of the seeds' customers, optionally counted
 # ("Re[2]:", "Re(3):") and repeated ("Re: AW: Fwd:").
@@ -78,6 +78,20 @@ def split_priority_tag(subject: str, names: Iterable[str]) -> tuple[str | None, 
         return None, parts.subject
     cleaned = split_subject(parts.subject[match.end() :]).subject
     return tag.strip(), cleaned
+
+
+def topic(subject: str) -> str:
+    """The topic of a conversation's subject: leading reply/forward prefixes and every
+    ``[#1234]`` ticket reference removed, repeatedly ("AW: [#12] Re: Fwd: x" → "x"), spaces
+    collapsed; everything else (a priority or list tag, words) is kept. The follow-up of a
+    closed ticket is named this way. An all-prefix subject gives ``""``.
+    """
+    remaining = subject or ""
+    while True:
+        cleaned = split_subject(_TICKET_REF.sub(" ", remaining)).subject
+        if cleaned == remaining:
+            return " ".join(cleaned.split())
+        remaining = cleaned
 
 
 def find_ticket_ref(subject: str) -> int | None:

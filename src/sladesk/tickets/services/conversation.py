@@ -59,8 +59,9 @@ def reply(
 
     ``public=False`` is an internal note (`add_note`). A customer reply to a solved ticket
     reopens it when it comes within ``settings.SLADESK_REOPEN_WINDOW`` of ``solved_at``;
-    later, or on a closed ticket, it opens a follow-up ticket (``follow_up_of``) and the
-    returned message belongs to that new ticket. A customer reply to a ticket that was
+    later, or on a closed ticket, it opens a follow-up ticket (``follow_up_of``), named
+    with the old ticket's topic (subject without ``Re:``/``AW:``/``Fwd:`` prefixes and
+    ``[#N]`` references), and the returned message belongs to that new ticket. A customer reply to a ticket that was
     merged goes to the ticket it was merged into (`merge_target`). ``attachments`` are
     stored on the message in the same transaction (`add_attachments`).
     """
@@ -80,9 +81,7 @@ def reply(
             follow = open_ticket(
                 organization=ticket.organization,
                 requester=customer,
-                subject=ticket.subject
-                if ticket.subject.startswith("Re:")
-                else f"Re: {ticket.subject}",
+                subject=_follow_up_subject(ticket),
                 description=body,
                 description_html=html,
                 priority=ticket.priority,
@@ -140,6 +139,14 @@ def _mail_agent_reply(message: Message) -> None:
     from sladesk.intake.outbound import agent_replied
 
     agent_replied(message)
+
+
+def _follow_up_subject(ticket: Ticket) -> str:
+    """The old ticket's topic: its subject without reply/forward prefixes or ``[#N]``
+    references (`sladesk.intake.email.subject.topic`), as support teams name a follow-up."""
+    from sladesk.intake.email.subject import topic
+
+    return topic(ticket.subject) or ticket.subject
 
 
 def _needs_follow_up(ticket: Ticket, now: datetime) -> bool:
