@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from sladesk.core.bulk import insert_rows
 from sladesk.tickets.models import Channel, TicketEvent
 
 __all__ = ["event", "write_events"]
@@ -32,4 +33,4 @@ def event(ticket_id: int, kind: str, at: datetime, *, actor: Any = None, **data:
 
 def write_events(events: Sequence[TicketEvent]) -> None:
     if events:
-        TicketEvent.objects.bulk_create(events)
+        insert_rows(events)

@@ -45,6 +45,7 @@ from django.db import transaction
 from django.db.models.functions import Now
 
 from sladesk.core import clock as core_clock
+from sladesk.core.bulk import insert_rows
 from sladesk.tickets import clocks
 from sladesk.tickets.models import Channel, ClockState, EventKind, SlaClock, Ticket, TicketEvent
 
@@ -133,7 +134,7 @@ def sync_clock_timers(clocks: Iterable[SlaClock], *, new: bool = False) -> None:
                 timer.late, timer.fired_at, timer.updated_at = False, None, now
                 update.append(timer)
     if create:
-        Timer.objects.bulk_create(create)
+        insert_rows(create)
     update_rows(Timer, update, _FIELDS)
     closed = [c.pk for c in saved if c.state in (ClockState.MET, ClockState.CANCELLED) or c.met_at]
     if closed:

@@ -17,6 +17,7 @@ from django.db.models.signals import post_migrate
 
 from sladesk.accounts.models import Contact
 from sladesk.accounts.roles import Role, role_of
+from sladesk.core.bulk import insert_rows
 from sladesk.core.policies import get_policy
 from sladesk.notify.timers import sync_clock_timers
 
@@ -85,7 +86,7 @@ class _Log:
 
     def flush(self) -> None:
         if self.events:
-            TicketEvent.objects.bulk_create(self.events)
+            insert_rows(self.events)
             self.events = []
 
 

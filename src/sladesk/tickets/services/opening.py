@@ -14,6 +14,7 @@ from django.db import transaction
 
 from sladesk.accounts.models import Contact, Organization, Team
 from sladesk.core import clock as core_clock
+from sladesk.core.bulk import insert_rows
 from sladesk.notify.escalations import arm_climb
 from sladesk.notify.pages import page_oncall
 from sladesk.notify.timers import sync_clock_timers
@@ -29,7 +30,6 @@ from ..models import (
     SlaClock,
     Status,
     Ticket,
-    TicketEvent,
     TicketLink,
 )
 from ._base import ServiceError, _add_tags, _lock, _Log, _refresh, _sanitize, _set_by, _snapshot
@@ -145,7 +145,7 @@ def open_tickets(requests: Sequence[OpenRequest]) -> list[Ticket]:
     with files_follow_transaction(), transaction.atomic():
         versions: dict[str, PolicyVersion] = {}
         drafts = [_draft(request, versions, now) for request in requests]
-        Ticket.objects.bulk_create([d.ticket for d in drafts])
+        insert_rows([d.ticket for d in drafts])
         TicketLink.objects.bulk_create([
             TicketLink(source=d.ticket, target=d.request.follow_up_of, kind=LinkKind.FOLLOW_UP, created_at=now)
             for d in drafts
@@ -164,7 +164,7 @@ def open_tickets(requests: Sequence[OpenRequest]) -> list[Ticket]:
                 channel=r.channel,
                 created_at=now,
             )
-        Message.objects.bulk_create([d.message for d in drafts if d.message is not None])
+        insert_rows([d.message for d in drafts if d.message is not None])
         changes = []
         for d in drafts:
             _log_created(d)
@@ -173,12 +173,12 @@ def open_tickets(requests: Sequence[OpenRequest]) -> list[Ticket]:
                 for metric, target in clocks.targets_of(d.ticket).items()
                 if metric != Metric.NEXT_UPDATE and not target.continuous
             ])
-        SlaClock.objects.bulk_create([c.clock for started in changes for c in started])
+        insert_rows([c.clock for started in changes for c in started])
         for d, started in zip(drafts, changes, strict=True):
             for change in started:
                 d.log.clock(change)
             d.started = [c.clock for c in started]
-        TicketEvent.objects.bulk_create([e for d in drafts for e in d.log.events])
+        insert_rows([e for d in drafts for e in d.log.events])
         sync_clock_timers([c for d in drafts for c in d.started], new=True)
         for d in drafts:
             d.log.events = []
