@@ -23,8 +23,10 @@ machine; the senders run in another process) and how busy the whole machine was 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import smtplib
+import socket
 import subprocess
 import sys
 import tempfile
@@ -87,10 +89,12 @@ def send_all(port: int, messages: int) -> None:
     print("ready", flush=True)
     threads = [threading.Thread(target=send, args=(lane,)) for lane in lanes]
     print("go", flush=True)
+    cpu_started = time.process_time()
     for t in threads:
         t.start()
     for t in threads:
         t.join()
+    print(f"sender-cpu {time.process_time() - cpu_started:.6f}", flush=True)
 
 
 def run_one(messages: int) -> None:
@@ -112,8 +116,14 @@ def run_one(messages: int) -> None:
     Contact.objects.create(organization=org, email="jane@acme.example")
     InboundAddress.objects.create(address=f"acme@{DOMAIN}", organization=org)
     settings.SLADESK_EMAIL = {"domains": DOMAIN, "rate_limit": 1_000_000}
+    # a running desk has its URLconf loaded (the web app serves it); importing it on the first
+    # page's acknowledge link cost ~0.4 s inside the measured window (py-spy, 2,000 messages)
+    from django.urls import get_resolver
+
+    get_resolver().reverse_dict  # noqa: B018 - imports the URLconf and builds the reverse map
     worker = IntakeWorker().start(smtp_bind="127.0.0.1:0", imap=False)
     port = worker.smtp.port
+    worker.smtp._thread.name = "smtp-event-loop"  # aiosmtpd's thread, named for the CPU by thread
     # the senders run in their own process, as real mail comes from elsewhere: their CPU
     # and their GIL are not the server's
     sender = subprocess.Popen(
@@ -121,22 +131,128 @@ def run_one(messages: int) -> None:
     )
     assert sender.stdout is not None
     assert sender.stdout.readline().strip() == "ready"
-    started, cpu_started, ticks = time.perf_counter(), time.process_time(), _cpu_ticks()
+    started, cpu_started, ticks, threads = time.perf_counter(), time.process_time(), _cpu_ticks(), _thread_cpu()
     sender.stdout.readline()  # "go" printed when the first send starts
-    sender.wait()
+    sender_cpu = _sender_cpu(sender)
     if sender.returncode:
         raise SystemExit(f"sender failed ({sender.returncode})")
     sent = time.perf_counter() - started
     while InboundMessage.objects.filter(state="received").exists():
         time.sleep(0.05)
     total, cpu, busy = time.perf_counter() - started, time.process_time() - cpu_started, _busy(ticks)
+    by_thread = _thread_cpu()
     worker.stop()
     states = dict(InboundMessage.objects.values_list("state").annotate(n=django.db.models.Count("id")))
     vendor = django.db.connection.vendor
     print(f"{vendor:10} {messages} messages: accepted in {sent:.1f} s, processed in {total:.1f} s "
           f"= {messages / total:.0f} messages/s; "
           f"CPU {cpu / messages * 1000:.2f} ms/message (server process, SMTP + store + processing; "
-          f"{messages / cpu:.0f}/s on one free core); machine busy {busy}  {states}", flush=True)
+          f"{messages / cpu:.0f}/s on one free core); sender CPU {sender_cpu / messages * 1000:.2f} ms/message; "
+          f"machine busy {busy}  {states}", flush=True)
+    shares = {}
+    for name, seconds in by_thread.items():
+        group = name.rstrip("_0123456789")  # the store pool's threads together
+        shares[group] = shares.get(group, 0.0) + seconds - threads.get(name, 0.0)
+    print("  server CPU by thread, ms/message: " + ", ".join(
+        f"{name} {seconds / messages * 1000:.2f}" for name, seconds in sorted(shares.items(), key=lambda kv: -kv[1])
+        if seconds > 0), flush=True)
+
+
+def _thread_cpu() -> dict[str, float]:
+    """CPU seconds (user + system) of each live thread of this process, by thread name
+    (Linux /proc; empty elsewhere)."""
+    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    out = {}
+    for thread in threading.enumerate():
+        try:
+            with open(f"/proc/self/task/{thread.native_id}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        out[thread.name] = (int(fields[11]) + int(fields[12])) / tick
+    return out
+
+
+def _sender_cpu(sender: subprocess.Popen[str]) -> float:
+    """Wait for the sender; its CPU seconds over the sends (its last line)."""
+    assert sender.stdout is not None
+    last = sender.stdout.read().strip().splitlines()
+    sender.wait()
+    if sender.returncode or not last or not last[-1].startswith("sender-cpu "):
+        raise SystemExit(f"sender failed ({sender.returncode})")
+    return float(last[-1].split()[1])
+
+
+def floor_smtp(messages: int) -> None:
+    """The no-op floor (a child process, no Django): a bare aiosmtpd server whose
+    ``handle_DATA`` answers 250 at once, fed by the same sender over the same corpus.
+    Prints the rate, the server's CPU per message and the sender's."""
+    from aiosmtpd.controller import Controller
+
+    class NoOp:
+        async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
+            return "250 2.0.0 OK"
+
+    with socket.socket() as probe:  # a free port (aiosmtpd's Controller cannot start on port 0)
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(NoOp(), hostname="127.0.0.1", port=port)
+    controller.start()
+    sender = subprocess.Popen(
+        [sys.executable, __file__, "--send", str(port), "--messages", str(messages)], stdout=subprocess.PIPE, text=True
+    )
+    assert sender.stdout is not None
+    assert sender.stdout.readline().strip() == "ready"
+    started, cpu_started = time.perf_counter(), time.process_time()
+    sender.stdout.readline()
+    sender_cpu = _sender_cpu(sender)
+    total, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+    controller.stop()
+    print(f"floor-smtp {messages / total:.1f} {cpu / messages * 1000:.4f} {sender_cpu / messages * 1000:.4f}", flush=True)
+
+
+def floor_parse(messages: int) -> float:
+    """CPU ms per message of the stdlib parse alone over the same corpus: the message
+    object (``policy=default``), every part walked, the body text and each attachment's
+    decoded content. Best of 3 passes (the corpus is built before timing)."""
+    import email
+    import email.policy
+
+    mails = [_mail(i, i % 10 == 0) for i in range(messages)]
+    best = float("inf")
+    for _ in range(3):
+        started = time.process_time()
+        for raw in mails:
+            msg = email.message_from_bytes(raw, policy=email.policy.default)
+            for part in msg.walk():
+                part.get_content_type()
+            body = msg.get_body(preferencelist=("plain", "html"))  # type: ignore[attr-defined]
+            if body is not None:
+                body.get_content()
+            for part in msg.iter_attachments():  # type: ignore[attr-defined]
+                part.get_content()
+        best = min(best, time.process_time() - started)
+    return best / messages * 1000
+
+
+def floors(messages: int, peer_rate: float | None) -> None:
+    """Measure and print the floors next to the budget 10x django-helpdesk leaves."""
+    out = subprocess.run([sys.executable, __file__, "--floor-smtp", "--messages", str(messages)],
+                         check=True, stdout=subprocess.PIPE, text=True).stdout
+    rate, server_ms, sender_ms = (float(v) for v in out.strip().splitlines()[-1].split()[1:])
+    parse_ms = floor_parse(messages)
+    print(f"floor: no-op aiosmtpd server (handle_DATA returns 250), same sender and corpus: {rate:.0f} messages/s, "
+          f"server CPU {server_ms:.3f} ms/message, sender CPU {sender_ms:.3f} ms/message")
+    print(f"floor: stdlib parse (message_from_bytes, policy=default, walk, body, attachments): "
+          f"{parse_ms:.3f} ms/message (best of 3)")
+    total = server_ms + sender_ms + parse_ms
+    print(f"floor: sum of the three = {total:.3f} ms CPU/message (no store, no database, no ticket)")
+    if peer_rate:
+        cores = os.cpu_count() or 1
+        budget = cores * 1000 / (10 * peer_rate)
+        print(f"budget at 10x django-helpdesk ({10 * peer_rate:.0f} messages/s): {cores} cores x "
+              f"{1000 / (10 * peer_rate):.3f} ms wall = {budget:.3f} ms CPU/message for everything, "
+              f"sum of floors {total:.3f} ms, left {budget - total:.3f} ms")
 
 
 _HELPDESK_SETTINGS = """
@@ -220,6 +336,8 @@ def main() -> int:
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--send", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--helpdesk-child", default="", help=argparse.SUPPRESS)
+    parser.add_argument("--floor-smtp", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--no-floors", action="store_true", help="skip the no-op SMTP and parse floors")
     parser.add_argument("--no-peer", action="store_true", help="skip django-helpdesk")
     args = parser.parse_args()
     if args.helpdesk_child:
@@ -231,6 +349,9 @@ def main() -> int:
     if args.child:
         run_one(args.messages)
         return 0
+    if args.floor_smtp:
+        floor_smtp(args.messages)
+        return 0
     rates: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as tmp:
         urls = [args.database_url] if args.database_url else [f"sqlite:///{tmp}/bench.sqlite3", PG_URL]
@@ -240,18 +361,25 @@ def main() -> int:
             if url.startswith("postgres"):
                 _psql(admin, f"DROP DATABASE IF EXISTS {name}")
                 _psql(admin, f"CREATE DATABASE {name}")
+            elif url.startswith("sqlite:///"):  # a fresh file (a given path may hold a run's leftovers)
+                for suffix in ("", "-wal", "-shm"):
+                    with contextlib.suppress(FileNotFoundError):
+                        os.remove(url[len("sqlite://"):] + suffix)
             env = {**os.environ, "DATABASE_URL": url, "SLADESK_VAR_DIR": tmp, "SLADESK_LOG_LEVEL": "WARNING"}
             out = subprocess.run([sys.executable, __file__, "--child", "--messages", str(args.messages)], env=env,
                                  check=True, stdout=subprocess.PIPE, text=True).stdout
-            line = out.strip().splitlines()[-1]
-            print(line, flush=True)
+            print(out.strip(), flush=True)
+            line = next(text for text in out.splitlines() if " messages: " in text)
             rates[line.split()[0]] = float(line.split("= ")[1].split(" ")[0])
             if url.startswith("postgres"):
                 _psql(admin, f"DROP DATABASE IF EXISTS {name}")
+        peer = None
         if not args.no_peer:
             peer = run_helpdesk(args.messages, tmp)
             for vendor, rate in rates.items():
                 print(f"ratio {vendor} / django-helpdesk get_email: {rate / peer:.1f}x (target >= 10x)")
+        if not args.no_floors:
+            floors(args.messages, peer)
     return 0
 
 

@@ -99,25 +99,42 @@ def test_insert_new_writes_the_statement_bulk_create_writes(make_org, make_conta
 
 
 def test_insert_new_hands_what_it_cannot_write_to_bulk_create(make_org, make_contact, frozen_now):
-    from sladesk.core.inserts import MAX_ROWS, insert_new
+    from sladesk.core.inserts import insert_new
     from sladesk.tickets.models import TicketEvent
 
-    # given events with an expression as a value, more events than MAX_ROWS, and an
-    # event that already has a primary key
+    # given events with an expression as a value, and an event that already has a
+    # primary key
     org = make_org("particle-enterprise")
     ticket = _open(org, make_contact(org))
     expression = _events(ticket, ["note"], at=Now())
-    many = _events(ticket, ["note"] * (MAX_ROWS + 1))
     taken = TicketEvent.objects.order_by("-pk").first().pk + 1000
     with_pk = _events(ticket, ["note"])
     with_pk[0].pk = taken
     # when insert_new writes them
-    for batch in (expression, many, with_pk):
+    for batch in (expression, with_pk):
         insert_new(batch)
     # then each is stored as bulk_create stores it
     assert TicketEvent.objects.get(pk=expression[0].pk).at is not None
-    assert TicketEvent.objects.filter(pk__in=[e.pk for e in many]).count() == MAX_ROWS + 1
     assert TicketEvent.objects.filter(pk=taken, kind="note").exists()
+
+
+def test_more_rows_than_max_rows_are_written_in_chunks_of_kept_statements(make_org, make_contact, frozen_now):
+    from sladesk.core.inserts import MAX_ROWS, insert_new
+    from sladesk.tickets.models import TicketEvent
+
+    # given more events than one kept statement writes (an email batch opening many tickets)
+    org = make_org("particle-enterprise")
+    ticket = _open(org, make_contact(org))
+    many = _events(ticket, [f"note-{i}" for i in range(2 * MAX_ROWS + 3)])
+    # when insert_new writes them
+    with CaptureQueriesContext(connection) as queries:
+        insert_new(many)
+    # then they are written MAX_ROWS at a time, each instance gets its own row's key
+    inserts = [q for q in queries.captured_queries if q["sql"].startswith("INSERT")]
+    assert len(inserts) == 3
+    stored = dict(TicketEvent.objects.filter(pk__in=[e.pk for e in many]).values_list("pk", "kind"))
+    assert [stored[e.pk] for e in many] == [e.kind for e in many]
+    assert all(not e._state.adding for e in many)
 
 
 def test_insert_new_refuses_an_unsaved_related_instance(make_org, make_contact, frozen_now):

@@ -16,8 +16,10 @@ parameters, the primary keys (and any ``db_returning`` fields) set on the instan
 a failed statement inside ``atomic`` marks the transaction for rollback. Anything else is
 handed to ``bulk_create`` itself: an instance with its primary key set, instances of
 several models, a value that is an expression, a model with a parent table, a database
-default, a custom placeholder, more than `MAX_ROWS` rows, or a database that cannot return
-the keys of a multi-row insert.
+default, a custom placeholder, or a database that cannot return the keys of a multi-row
+insert. More than `MAX_ROWS` rows (an email batch opening many tickets) are written
+`MAX_ROWS` at a time inside one atomic block, as ``bulk_create`` writes its batches, so at
+most `MAX_ROWS` statements are kept per model and database.
 """
 
 from __future__ import annotations
@@ -35,8 +37,8 @@ __all__ = ["MAX_ROWS", "insert_new"]
 
 M = TypeVar("M", bound=Model)
 
-#: The most rows `insert_new` writes with a kept statement (the ``VALUES`` rows of
-#: `sladesk.core.postgresql.compiler`); more go to ``bulk_create``.
+#: The most rows one kept statement writes (the ``VALUES`` rows of
+#: `sladesk.core.postgresql.compiler`); more are written in chunks of this many.
 MAX_ROWS = 8
 
 _VENDORS = frozenset({"postgresql", "sqlite"})
@@ -115,7 +117,6 @@ def insert_new(objs: Sequence[M]) -> list[M]:
     connection = connections[db]
     if (
         shape is None
-        or len(objs) > MAX_ROWS
         or connection.vendor not in _VENDORS
         or not connection.features.can_return_rows_from_bulk_insert
         or any(type(obj) is not model or obj._is_pk_set() for obj in objs)
@@ -123,16 +124,32 @@ def insert_new(objs: Sequence[M]) -> list[M]:
         return model._default_manager.bulk_create(objs)
     for obj in objs:
         obj._prepare_related_fields_for_save(operation_name="bulk_create")
+    if len(objs) > MAX_ROWS:
+        with transaction.atomic(using=db, savepoint=False):
+            for start in range(0, len(objs), MAX_ROWS):
+                if _insert(shape, model, objs[start : start + MAX_ROWS], db, connection) is None:
+                    # a chunk Django must write: the rest go the same way, in this block
+                    model._default_manager.bulk_create(objs[start:])
+                    break
+        return objs
+    if _insert(shape, model, objs, db, connection) is None:
+        return model._default_manager.bulk_create(objs)
+    return objs
+
+
+def _insert(shape: _Shape, model: type[Model], objs: list[Any], db: str, connection: Any) -> list[Any] | None:
+    """Write at most `MAX_ROWS` new rows with the kept statement; None (nothing written)
+    when a value or the statement needs Django's own ``bulk_create``."""
     params = []
     for obj in objs:
         for field in shape.fields:
             value = field.pre_save(obj, add=True)
             if hasattr(value, "resolve_expression"):
-                return model._default_manager.bulk_create(objs)
+                return None
             params.append(field.get_db_prep_save(value, connection=connection))
     found = _statement(shape, model, objs, db)
     if found is None:
-        return model._default_manager.bulk_create(objs)
+        return None
     sql, converters = found
     with transaction.mark_for_rollback_on_error(using=db), connection.cursor() as cursor:
         cursor.execute(sql, params)

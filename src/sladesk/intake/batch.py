@@ -10,6 +10,7 @@ from django.db import connection
 from django.db.models import Count
 
 from sladesk.accounts.models import Contact, Organization
+from sladesk.core.inserts import insert_new
 from sladesk.core.clock import now
 from sladesk.intake.email import ParsedMessage, thread_keys
 from sladesk.tickets.models import Ticket
@@ -92,7 +93,7 @@ class Batch:
         return contact, why
 
     def flush(self, rows: list[InboundMessage]) -> None:
-        EmailMessageId.objects.bulk_create(self.received)  # unique: a clash rolls the batch back
+        insert_new(self.received)  # unique: a clash rolls the batch back
         outbound.acknowledge_many(self.acks)
         save_rows(rows)
 

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sladesk.core.inserts import insert_new
 from sladesk.core.clock import now
 from sladesk.intake.email import ParsedMessage, signed_reply_address
 from sladesk.tickets.models import (
@@ -129,7 +130,7 @@ def _enqueue_many(items: Sequence[_Queued]) -> None:
                   "message_id": q.mail["message_id"]},
         ))
     enqueue(rows)
-    TicketEvent.objects.bulk_create(events)
+    insert_new(events)
 
 
 def _mail(
