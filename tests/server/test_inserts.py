@@ -118,23 +118,33 @@ def test_insert_new_hands_what_it_cannot_write_to_bulk_create(make_org, make_con
     assert TicketEvent.objects.filter(pk=taken, kind="note").exists()
 
 
-def test_more_rows_than_max_rows_are_written_in_chunks_of_kept_statements(make_org, make_contact, frozen_now):
-    from sladesk.core.inserts import MAX_ROWS, insert_new
+def test_more_rows_than_max_rows_are_written_as_one_bulk_create_writes_them(make_org, make_contact, frozen_now):
+    from sladesk.core.inserts import CHUNK_ROWS, MAX_ROWS, insert_new
     from sladesk.tickets.models import TicketEvent
 
-    # given more events than one kept statement writes (an email batch opening many tickets)
+    # given more events than MAX_ROWS (an email batch opening many tickets), and more
+    # than SQLite's chunk
     org = make_org("particle-enterprise")
     ticket = _open(org, make_contact(org))
-    many = _events(ticket, [f"note-{i}" for i in range(2 * MAX_ROWS + 3)])
-    # when insert_new writes them
+    few = _events(ticket, [f"few-{i}" for i in range(MAX_ROWS + 3)])
+    many = _events(ticket, [f"many-{i}" for i in range(CHUNK_ROWS + 1)])
+    theirs = _events(ticket, [f"theirs-{i}" for i in range(MAX_ROWS + 3)])
+    # when insert_new writes them, and bulk_create writes the same number
     with CaptureQueriesContext(connection) as queries:
+        insert_new(few)
         insert_new(many)
-    # then they are written MAX_ROWS at a time, each instance gets its own row's key
-    inserts = [q for q in queries.captured_queries if q["sql"].startswith("INSERT")]
-    assert len(inserts) == 3
-    stored = dict(TicketEvent.objects.filter(pk__in=[e.pk for e in many]).values_list("pk", "kind"))
-    assert [stored[e.pk] for e in many] == [e.kind for e in many]
-    assert all(not e._state.adding for e in many)
+    with CaptureQueriesContext(connection) as bulk:
+        TicketEvent.objects.bulk_create(theirs)
+    # then each instance gets its own row's key, and a batch takes as many statements as
+    # bulk_create takes (on SQLite: chunks of CHUNK_ROWS; on PostgreSQL: bulk_create's own)
+    for batch in (few, many):
+        stored = dict(TicketEvent.objects.filter(pk__in=[e.pk for e in batch]).values_list("pk", "kind"))
+        assert [stored[e.pk] for e in batch] == [e.kind for e in batch]
+        assert all(not e._state.adding for e in batch)
+    inserts = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("INSERT")]
+    bulk_inserts = [q["sql"] for q in bulk.captured_queries if q["sql"].startswith("INSERT")]
+    assert len(inserts) == (3 if connection.vendor == "sqlite" else 2)
+    assert len(bulk_inserts) == 1
 
 
 def test_insert_new_refuses_an_unsaved_related_instance(make_org, make_contact, frozen_now):

@@ -17,9 +17,10 @@ a failed statement inside ``atomic`` marks the transaction for rollback. Anythin
 handed to ``bulk_create`` itself: an instance with its primary key set, instances of
 several models, a value that is an expression, a model with a parent table, a database
 default, a custom placeholder, or a database that cannot return the keys of a multi-row
-insert. More than `MAX_ROWS` rows (an email batch opening many tickets) are written
-`MAX_ROWS` at a time inside one atomic block, as ``bulk_create`` writes its batches, so at
-most `MAX_ROWS` statements are kept per model and database.
+insert. More than `MAX_ROWS` rows (an email batch opening many tickets): on SQLite, chunks
+of up to `CHUNK_ROWS` (fewer where SQLite's parameter limit says so) with kept statements,
+inside one atomic block as ``bulk_create`` writes its batches; on PostgreSQL,
+``bulk_create`` itself (one ``UNNEST`` statement, see `sladesk.core.postgresql.compiler`).
 """
 
 from __future__ import annotations
@@ -33,13 +34,17 @@ from django.db.models import NOT_PROVIDED, Model
 from django.db.models.fields import AutoFieldMixin
 from django.db.models.sql import InsertQuery
 
-__all__ = ["MAX_ROWS", "insert_new"]
+__all__ = ["CHUNK_ROWS", "MAX_ROWS", "insert_new"]
 
 M = TypeVar("M", bound=Model)
 
-#: The most rows one kept statement writes (the ``VALUES`` rows of
-#: `sladesk.core.postgresql.compiler`); more are written in chunks of this many.
+#: The most rows written with a kept statement on every database (the ``VALUES`` rows of
+#: `sladesk.core.postgresql.compiler`).
 MAX_ROWS = 8
+
+#: On SQLite, larger batches are written in chunks of at most this many rows, so at most
+#: this many statements are kept per model.
+CHUNK_ROWS = 64
 
 _VENDORS = frozenset({"postgresql", "sqlite"})
 
@@ -125,9 +130,12 @@ def insert_new(objs: Sequence[M]) -> list[M]:
     for obj in objs:
         obj._prepare_related_fields_for_save(operation_name="bulk_create")
     if len(objs) > MAX_ROWS:
+        if connection.vendor != "sqlite":
+            return model._default_manager.bulk_create(objs)
+        size = max(1, min(CHUNK_ROWS, connection.ops.bulk_batch_size(shape.fields, objs)))
         with transaction.atomic(using=db, savepoint=False):
-            for start in range(0, len(objs), MAX_ROWS):
-                if _insert(shape, model, objs[start : start + MAX_ROWS], db, connection) is None:
+            for start in range(0, len(objs), size):
+                if _insert(shape, model, objs[start : start + size], db, connection) is None:
                     # a chunk Django must write: the rest go the same way, in this block
                     model._default_manager.bulk_create(objs[start:])
                     break
@@ -138,7 +146,7 @@ def insert_new(objs: Sequence[M]) -> list[M]:
 
 
 def _insert(shape: _Shape, model: type[Model], objs: list[Any], db: str, connection: Any) -> list[Any] | None:
-    """Write at most `MAX_ROWS` new rows with the kept statement; None (nothing written)
+    """Write ``objs`` with the kept statement for their number; None (nothing written)
     when a value or the statement needs Django's own ``bulk_create``."""
     params = []
     for obj in objs:
