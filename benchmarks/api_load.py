@@ -1,6 +1,6 @@
 """The REST API under load: ticket create and the ``breaching_before`` list, 1,000,000 tickets.
 
-    .venv/bin/python benchmarks/api_load.py            # 1,000,000 tickets, 30 s runs (~10 min)
+    .venv/bin/python benchmarks/api_load.py            # 1,000,000 tickets, 30 s runs (6-9 min)
     .venv/bin/python benchmarks/api_load.py --quick    # 50,000 tickets, 5 s runs (< 2 min)
     .venv/bin/python benchmarks/api_load.py --tickets 200000 --duration 10
     .venv/bin/python benchmarks/api_load.py --reuse-db --db-name mine   # fill once, reuse

@@ -6,10 +6,11 @@ address and anything else come from the command line as usual, and the command l
 
 - ``worker_class = "gthread"``: keeps connections alive (the sync worker closes every
   connection after one response).
-- ``workers`` and ``threads``: WORKERS_FORMULA_DOC. A request holds its worker's GIL only
-  while Python runs; while it waits on PostgreSQL the GIL idles, so on few cores more
-  processes (not more threads per process) are what keep the cores busy:
-  ``docs/architecture.md`` has the measurements the numbers come from. Override with
+- ``workers`` and ``threads``: 2 x cores + 1 processes (gunicorn's rule of thumb) of 1
+  thread each, 5 x 1 on 2 cores. A request holds its worker's GIL only while Python
+  runs; while it waits on PostgreSQL the GIL idles, so on few cores more processes (not
+  more threads per process) are what keep the cores busy: ``docs/architecture.md`` has
+  the measurements the numbers come from. Override with
   ``SLADESK_WEB_WORKERS`` / ``SLADESK_WEB_THREADS`` (or gunicorn's ``WEB_CONCURRENCY``
   for the workers) in the environment, or ``--workers`` / ``--threads``.
 - ``preload_app = True``: the master imports the app once and the workers share its
