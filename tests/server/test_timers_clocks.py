@@ -203,3 +203,15 @@ def test_a_stale_timer_is_cancelled_not_fired(desk):
     timer.refresh_from_db()
     # re-planned from the clock and fired on the next pass with the clock's generation
     assert timer.state == "fired"
+
+
+def test_a_row_written_at_now_is_due_on_the_database_clock_at_once():
+    from sladesk.core.clock import now
+    from sladesk.notify.dbclock import db_now
+
+    # given instants the services write (``now()``, microseconds)
+    # when the workers read the database clock right after each
+    late = [(written, read) for written, read in ((now(), db_now()) for _ in range(300)) if read < written]
+    # then none of them is in the database clock's future (SQLite's strftime had only
+    # milliseconds: a row queued in the same millisecond was not due yet)
+    assert late == []

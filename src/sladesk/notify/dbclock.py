@@ -17,14 +17,15 @@ __all__ = ["db_now", "skip_locked", "write_transaction"]
 def db_now() -> datetime:
     """The database server's current instant (aware UTC).
 
-    PostgreSQL ``STATEMENT_TIMESTAMP()``; SQLite ``strftime(... 'now')`` (milliseconds),
-    the same instants `django.db.models.functions.Now` produces.
+    PostgreSQL ``STATEMENT_TIMESTAMP()``. SQLite is embedded: its clock is this host's
+    clock, read here to the microsecond. (SQLite's own ``strftime(..., 'now')`` has only
+    milliseconds, so a row queued at ``now()`` in the same millisecond read as not yet due
+    and ``sladesk worker --once`` could miss it.)
     """
+    if connection.vendor != "postgresql":
+        return datetime.now(UTC)
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SELECT STATEMENT_TIMESTAMP()")
-        else:
-            cursor.execute("SELECT STRFTIME('%Y-%m-%d %H:%M:%f', 'now')")
+        cursor.execute("SELECT STATEMENT_TIMESTAMP()")
         value = cursor.fetchone()[0]
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
