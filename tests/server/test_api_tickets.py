@@ -254,6 +254,32 @@ def test_agent_must_name_organization_and_requester(world, client_for):
     assert set(response.json()["error"]["fields"]) == {"organization", "requester"}
 
 
+def test_every_field_error_is_reported_in_one_answer(world, client_for):
+    # given an agent's create with no subject, a bad tag list and no organization/requester
+    response = client_for(world.agent).post(
+        "/api/v1/tickets/", {"tags": "not-a-list", "priority": "P1"}, format="json"
+    )
+    # then one 400 names all four, not one per try
+    assert response.status_code == 400
+    assert set(response.json()["error"]["fields"]) == {
+        "subject", "tags", "organization", "requester"
+    }
+
+
+def test_a_contact_is_not_asked_for_organization_or_requester(world, client_for):
+    response = client_for(world.globex_contact.user).post("/api/v1/tickets/", {}, format="json")
+
+    assert response.status_code == 400
+    assert set(response.json()["error"]["fields"]) == {"subject"}
+
+
+def test_api_docs_use_the_right_article(client_for, world):
+    schema = client_for(world.agent).get("/api/schema/?format=json").json()
+    summaries = [op.get("summary", "") for path in schema["paths"].values() for op in path.values()]
+    assert "Create an agent (admins)" in summaries
+    assert not [s for s in summaries if " a agent" in s or " a organization" in s]
+
+
 def test_unknown_requester_is_400(world, client_for):
     response = client_for(world.agent).post(
         "/api/v1/tickets/",

@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 import types
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -56,7 +57,7 @@ def test_due_json(capsys: pytest.CaptureFixture[str]) -> None:
     doc = json.loads(capsys.readouterr().out)
     # then the documented shape
     assert code == 0
-    assert list(doc) == ["policy", "priority", "plan", "region", "targets"]
+    assert list(doc) == ["policy", "priority", "plan", "region", "opened", "targets"]
     assert (doc["policy"], doc["priority"], doc["plan"], doc["region"]) == (
         "freistilbox",
         "high",
@@ -139,7 +140,66 @@ def test_check(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     assert main(["sla", "check", seeds[0], str(broken)]) == 1
     captured = capsys.readouterr()
     assert captured.out == f"ok {seeds[0]}\n"
-    assert captured.err.startswith(f"{broken}:3: calendars: ")
+    assert captured.err.splitlines() == [
+        *(f"{broken}:1: missing required key {k!r}" for k in ("priorities", "default_priority",
+                                                               "targets")),
+        f"{broken}:3: calendars: Dictionary should have at least 1 item after validation, "
+        "not 0 (got {})",
+    ]
+
+
+BAD_REFERENCES = """\
+name: bad
+title: Bad
+calendars:
+  main:
+    timezone: Europe/Berln
+    hours: {mon-fri: "09:00-17:00"}
+priorities:
+  - {key: P1, name: Urgent}
+  - {key: P2, name: Normal}
+default_priority: P9
+targets:
+  - priority: P7
+    first_response: 4 business hours
+  - priority: P1
+    first_response: 4 blorps
+"""
+
+
+def test_check_reports_every_problem_of_a_file(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # given a file with four independent mistakes past the schema
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(BAD_REFERENCES, encoding="utf-8")
+    # when checked
+    assert main(["sla", "check", str(bad)]) == 1
+    # then each is named with its line, in file order, not only the first
+    assert capsys.readouterr().err.splitlines() == [
+        f"{bad}:5: unknown time zone 'Europe/Berln' (use an IANA name)",
+        f"{bad}:10: unknown priority 'P9'; known: P1, P2",
+        f"{bad}:12: unknown priority 'P7'; known: P1, P2",
+        f"{bad}:15: not a duration: '4 blorps' (write e.g. '30m', '4 business hours', "
+        "'2 days', '1 week')",
+    ]
+
+
+def test_due_defaults_to_now(capsys: pytest.CaptureFixture[str]) -> None:
+    # given no --at / when asked for a 24x7-free policy's targets
+    before = datetime.now(UTC).replace(microsecond=0)
+    assert main(["sla", "due", str(ROOT / "policies/esper.yaml"), "--priority", "Sev1",
+                 "--plan", "premium", "--json"]) == 0
+    after = datetime.now(UTC)
+    doc = json.loads(capsys.readouterr().out)
+    # then the targets are computed from the current instant
+    opened = datetime.fromisoformat(doc["opened"])
+    assert before <= opened <= after
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.startswith("sladesk 0.")
 
 
 def test_other_subcommands_go_to_the_server(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -7,6 +7,7 @@ so serializing a page costs no queries.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -216,6 +217,16 @@ def _files_field() -> serializers.ListField:
     )
 
 
+def _agent_must_name(data: Mapping[str, Any]) -> dict[str, list[str]]:
+    """The errors of an agent's create that leaves out the organization or the requester."""
+    errors: dict[str, list[str]] = {}
+    if data.get("organization") in (None, ""):
+        errors["organization"] = ["an agent must name the organization (its id)"]
+    if not data.get("requester"):
+        errors["requester"] = ["an agent must name the requester (a contact's email)"]
+    return errors
+
+
 class TicketCreateSerializer(InputSerializer):
     """``POST /tickets/``. A contact's ticket is always for its own organization, requested by
     itself (``organization``/``requester`` are ignored); an agent names both. ``files``
@@ -245,6 +256,11 @@ class TicketCreateSerializer(InputSerializer):
     def validate_custom_fields(self, value: Any) -> dict[str, Any]:
         return _json_object(value)
 
+    def conditional_errors(self, data: Mapping[str, Any]) -> dict[str, list[str]]:
+        if role_of(self.context["request"].user) == Role.CONTACT:
+            return {}
+        return _agent_must_name(data)
+
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         user = self.context["request"].user
         if role_of(user) == Role.CONTACT:
@@ -252,11 +268,7 @@ class TicketCreateSerializer(InputSerializer):
             organization = contact.organization
             attrs["tags"] = []  # tags are the desk's vocabulary, not the customer's
         else:
-            errors: dict[str, list[str]] = {}
-            if attrs.get("organization") is None:
-                errors["organization"] = ["an agent must name the organization (its id)"]
-            if not attrs.get("requester"):
-                errors["requester"] = ["an agent must name the requester (a contact's email)"]
+            errors = _agent_must_name(attrs)
             if errors:
                 raise serializers.ValidationError(errors)
             # One query when both are right: the contact with its organization.

@@ -81,6 +81,11 @@ class _AccountViewSet(
         return self.paginator.get_paginated_response(self.get_serializer(page, many=True).data)
 
 
+def _article(noun: str) -> str:
+    """``an`` before a vowel sound as written (agent, organization), else ``a``."""
+    return "an" if noun[:1].lower() in "aeiou" else "a"
+
+
 def _crud_schema(
     name: str, serializer: type[serializers.Serializer], list_params: list[Any] | None = None
 ) -> dict[str, Any]:
@@ -95,10 +100,10 @@ def _crud_schema(
             summary=f"One {name}", parameters=[pk], responses={200: serializer, **errors(403, 404)}
         ),
         "create": extend_schema(
-            summary=f"Create a {name} (admins)", responses={201: serializer, **errors(400, 403)}
+            summary=f"Create {_article(name)} {name} (admins)", responses={201: serializer, **errors(400, 403)}
         ),
         "partial_update": extend_schema(
-            summary=f"Change a {name} (admins)",
+            summary=f"Change {_article(name)} {name} (admins)",
             parameters=[pk],
             responses={200: serializer, **errors(400, 403, 404)},
         ),
