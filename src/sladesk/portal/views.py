@@ -21,7 +21,7 @@ from sladesk.tickets import selectors, services
 from sladesk.tickets.models import Channel, Status, Ticket
 from sladesk.tickets.services import ServiceError
 from sladesk.web.access import contact_required
-from sladesk.web.clocks import metric_label, status_colour, status_text, urgent_badge, urgent_clocks
+from sladesk.web.clocks import customer_clocks, urgent_badge, urgent_clocks
 
 from .forms import EscalateForm, NewTicketForm, ReplyForm
 
@@ -46,7 +46,8 @@ def tickets(request: HttpRequest) -> HttpResponse:
         .only("subject", "priority", "status", "created_at")  # what the list shows
         .prefetch_related(urgent_clocks())[:PAGE_SIZE]
     )
-    rows = [(t, urgent_badge(t, now)) for t in tickets]
+    hidden = get_policy(request.user.contact.organization.policy_name).policy.internal_clocks
+    rows = [(t, urgent_badge(t, now, hidden)) for t in tickets]
     return render(request, "portal/tickets.html", {"rows": rows, "organization": request.user.contact.organization})
 
 
@@ -90,10 +91,7 @@ def ticket_detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
     ticket = _ticket(request, ticket_id)
     now = clock.now()
     policy = ticket.policy
-    clocks = [
-        {"status": s, "label": metric_label(s.metric), "colour": status_colour(s, now), "text": status_text(s, now)}
-        for s in selectors.clock_statuses(ticket, now)
-    ]
+    clocks = customer_clocks(selectors.clock_statuses(ticket, now), now)
     level = services.escalation_level(ticket)
     context = {
         "ticket": ticket,

@@ -101,6 +101,7 @@ _CLOCK_FIELDS = (
     "cycle",
     "explanation",
     "pauses",
+    "target_text",
 )
 
 

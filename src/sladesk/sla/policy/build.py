@@ -70,6 +70,7 @@ def resolve_target(policy: Policy, metric: str, d: TargetDef, context: str) -> T
         page_on_breach=d.page_on_breach,
         note=d.note,
         display_calendar=shown,
+        internal=metric in policy.internal_clocks,
     )
     if d.duration is None:
         text = d.note or "continuous work until resolution"
@@ -223,6 +224,7 @@ def build_policy(spec: PolicySpec, text: str, lines: Lines) -> Policy:
         priority_change_notifies_customer=spec.priority_change_notifies_customer,
         warn_at=spec.warn_at,
         pause_when_pending=frozenset(spec.pause_when_pending),
+        internal_clocks=frozenset(spec.internal_clocks),
         rows=tuple(rows),
         rules=tuple(rules),
         paging=Paging(
