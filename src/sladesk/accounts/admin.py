@@ -3,7 +3,10 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 
+from sladesk.core.policies import available_policies
+
 from .models import AccountTeamMember, AgentProfile, Contact, Organization, Team
+from .validation import policy_choices
 
 __all__: list[str] = []
 
@@ -14,8 +17,36 @@ class AccountTeamInline(admin.TabularInline):
     autocomplete_fields = ("user",)
 
 
+class OrganizationAdminForm(forms.ModelForm):
+    """The policy is chosen from the loaded policy files; plan, region and time zone are
+    checked by `Organization.clean` (the checks the API runs too)."""
+
+    policy_name = forms.ChoiceField(label="Policy", choices=())
+
+    class Meta:
+        model = Organization
+        fields = "__all__"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choices = policy_choices()
+        current = self.instance.policy_name if self.instance.pk else None
+        if current and current not in dict(choices):
+            choices.insert(0, (current, f"{current} — not loaded: pick a loaded policy"))
+        self.fields["policy_name"].choices = choices
+        plans = {
+            name: ", ".join(pf.policy.plans) or "(none)"
+            for name, pf in sorted(available_policies().items())
+        }
+        self.fields["plan"].help_text = "Blank: the policy's default. Plans per policy: " + "; ".join(
+            f"{name}: {keys}" for name, keys in plans.items()
+        )
+        self.fields["timezone"].help_text = "An IANA zone, e.g. Europe/Berlin"
+
+
 @admin.register(Organization)
 class OrganizationAdmin(admin.ModelAdmin):
+    form = OrganizationAdminForm
     list_display = ("name", "slug", "policy_name", "plan", "region", "timezone")
     list_filter = ("policy_name", "plan", "region")
     search_fields = ("name", "slug")

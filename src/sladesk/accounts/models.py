@@ -8,9 +8,12 @@ a superuser is an **admin**, a user with an `AgentProfile` is an **agent**, a us
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 
 from sladesk.core.clock import now
+
+from .validation import contract_problems, zone_problem
 
 __all__ = [
     "AccountTeamMember",
@@ -60,6 +63,14 @@ class Organization(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        """The contract and zone checks the API runs too (`sladesk.accounts.validation`)."""
+        problems = contract_problems(self.policy_name, self.plan, self.region)
+        if zone := zone_problem(self.timezone) if self.timezone else "a time zone is required":
+            problems["timezone"] = zone
+        if problems:
+            raise ValidationError(problems)
 
 
 class AccountTeamMember(models.Model):
@@ -118,6 +129,10 @@ class Contact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name or self.email} ({self.organization})" if self.organization_id else self.email
+
+    def clean(self) -> None:
+        if zone := zone_problem(self.timezone):
+            raise ValidationError({"timezone": zone})
 
     @property
     def display_timezone(self) -> str:
@@ -181,3 +196,7 @@ class AgentProfile(models.Model):
 
     def __str__(self) -> str:
         return self.user.get_full_name() or self.user.get_username()
+
+    def clean(self) -> None:
+        if zone := zone_problem(self.timezone) if self.timezone else "a time zone is required":
+            raise ValidationError({"timezone": zone})
