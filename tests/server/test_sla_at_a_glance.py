@@ -128,3 +128,14 @@ def test_the_api_leaves_internal_clocks_out_for_contacts_only(ui, make_org, make
     assert {c["metric"] for c in theirs["sla"]} == {"first_response", "dispatch"}
     listed = client_for(contact.user).get("/api/v1/tickets/").json()
     assert [c["metric"] for t in listed["results"] for c in t["sla"]] == ["first_response"]
+
+
+def test_the_timeline_names_teams_and_people_not_ids(client, ui):
+    # given the ticket assigned to a team and an agent
+    services.assign(ui.acme_ticket, team=ui.team, assignee=ui.agent, actor=ui.agent)
+    # when an agent opens it
+    client.force_login(ui.agent)
+    page = client.get(f"/desk/tickets/{ui.acme_ticket.pk}/").content.decode()
+    # then the timeline says who, by name
+    assert f"assigned team {ui.team.name}, assignee Alice" in page
+    assert f"team #{ui.team.pk}" not in page

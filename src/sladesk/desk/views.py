@@ -23,7 +23,7 @@ from sladesk.web.timefmt import viewer_zone
 
 from . import presence, queries
 from .forms import AssignForm, FieldsForm, MessageForm, PriorityForm, StatusForm
-from .timeline import describe, undelivered
+from .timeline import Names, describe, undelivered
 
 __all__ = ["clock_panel", "inbox", "inbox_list", "ticket_detail"]
 
@@ -111,12 +111,13 @@ def ticket_detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
     context = _panel_context(request, ticket)
     messages_list = list(ticket.messages.all())
     events = list(selectors.ticket_events(ticket))
+    names = Names.of(events)
     context.update(
         messages_list=messages_list,
         original_ids=set(originals_of(m.pk for m in messages_list if m.channel == Channel.EMAIL)),
         related=selectors.related_tickets(ticket),
-        events=[(e, describe(e)) for e in events],
-        undelivered=undelivered(events),
+        events=[(e, describe(e, names)) for e in events],
+        undelivered=undelivered(events, names),
         message_form=MessageForm(),
         priority_form=PriorityForm(policy=policy, initial={"priority": ticket.priority}),
         status_form=StatusForm(current=ticket.status),
