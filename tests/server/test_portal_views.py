@@ -92,6 +92,23 @@ def test_the_policys_rules_apply_to_what_the_customer_says(client, ui):
     assert ticket.priority == "P2" and "unsupported-device-os" in {t.name for t in ticket.tags.all()}
 
 
+def test_a_priority_lowered_by_a_rule_says_why_on_the_spot_and_on_the_ticket(client, ui):
+    # given a customer asking P1 for an unsupported Device OS
+    client.force_login(ui.acme_contact.user)
+    page = client.post(
+        "/portal/new/",
+        {"subject": "Old OS", "description": "x", "priority": "P1", "cf_device_os_supported": "no"},
+        follow=True,
+    ).content.decode()
+    # then the page they land on says it was opened as P2 and why, not silently
+    assert "Your ticket was opened as P2, not P1: " in page
+    assert "unsupported Device OS" in page
+    # and the ticket keeps saying it
+    ticket = Ticket.objects.get(subject="Old OS")
+    again = client.get(f"/portal/tickets/{ticket.pk}/").content.decode()
+    assert "Opened as P2, not P1" in again
+
+
 def test_invalid_new_ticket_shows_errors(client, ui):
     client.force_login(ui.acme_contact.user)
     response = client.post("/portal/new/", {"subject": "", "description": "x", "priority": "P9"})

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from sladesk.core import clock
 from sladesk.core.policies import get_policy
-from sladesk.tickets import selectors, services
+from sladesk.tickets import history, selectors, services
 from sladesk.tickets.models import Channel, Status, Ticket
 from sladesk.tickets.services import ServiceError
 from sladesk.web.access import contact_required
@@ -82,6 +82,12 @@ def new_ticket(request: HttpRequest) -> HttpResponse:
         form.add_error("files", str(exc))
         return render(request, "portal/new.html", {"form": form}, status=400)
     messages.success(request, f"Ticket #{ticket.pk} submitted.")
+    ruled = [n for n in history.priority_history(ticket) if n.by_rule]
+    if ruled:
+        note = ruled[-1]
+        messages.warning(
+            request, f"Your ticket was opened as {note.new}, not {note.old}: {note.reason}"
+        )
     return redirect("portal:ticket", ticket_id=ticket.pk)
 
 
@@ -98,6 +104,7 @@ def ticket_detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
         "merged_into": services.merge_target(ticket) if ticket.status == Status.CLOSED else None,
         "messages_list": list(ticket.messages.all()),
         "clocks": clocks,
+        "priority_notes": history.priority_history(ticket),
         "reply_form": ReplyForm(),
         "escalate_form": EscalateForm(),
         "ladder": policy.escalation,
