@@ -89,6 +89,18 @@ class TeamAdmin(admin.ModelAdmin):
 @admin.register(AgentProfile)
 class AgentProfileAdmin(admin.ModelAdmin):
     list_display = ("user", "timezone")
-    filter_horizontal = ("teams",)
+    filter_horizontal = ("teams", "scope_organizations", "scope_teams")
+    fieldsets = (
+        (None, {"fields": ("user", "timezone", "teams")}),
+        (
+            "Scope",
+            {
+                "fields": ("scope_organizations", "scope_teams"),
+                "description": "What this agent may see: only these organizations' tickets, "
+                "contacts and mail, and/or only tickets dispatched to these teams. Empty: "
+                "no limit. Superusers always see everything.",
+            },
+        ),
+    )
     search_fields = ("user__username", "user__first_name", "user__last_name")
     raw_id_fields = ("user",)

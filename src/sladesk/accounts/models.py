@@ -168,13 +168,33 @@ class Team(models.Model):
 
 
 class AgentProfile(models.Model):
-    """A staff user who works tickets: the teams they belong to and their display zone."""
+    """A staff user who works tickets: the teams they belong to, their display zone and
+    their scope (the part of the desk they may see).
+
+    The scope has two axes, each empty = unlimited: ``scope_organizations`` (only these
+    customers' tickets, contacts and mail) and ``scope_teams`` (only tickets dispatched to
+    these teams; a ticket with no team yet is outside a team scope). With both set, a
+    ticket must be inside both. Admins (superusers) always see everything whatever their
+    profile says. Enforced by `sladesk.accounts.access` and `sladesk.tickets.access`.
+    """
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="agent_profile"
     )
     teams = models.ManyToManyField(Team, related_name="agents", blank=True)
     timezone = models.CharField(max_length=64, default="UTC")
+    scope_organizations = models.ManyToManyField(
+        Organization,
+        related_name="scoped_agents",
+        blank=True,
+        help_text="Only these organizations' tickets, contacts and mail (empty: all).",
+    )
+    scope_teams = models.ManyToManyField(
+        Team,
+        related_name="scoped_agents",
+        blank=True,
+        help_text="Only tickets dispatched to these teams (empty: all).",
+    )
 
     class Meta:
         ordering = ("user__username",)

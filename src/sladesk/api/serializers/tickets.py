@@ -15,6 +15,7 @@ from django.db.models.functions import Upper
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from sladesk.accounts.access import may_see_organization
 from sladesk.accounts.models import Contact, Organization, Team
 from sladesk.accounts.roles import Role, role_of
 from sladesk.core import clock as core_clock
@@ -257,6 +258,9 @@ class TicketCreateSerializer(InputSerializer):
                 errors["organization"] = ["an agent must name the organization (its id)"]
             if not attrs.get("requester"):
                 errors["requester"] = ["an agent must name the requester (a contact's email)"]
+            if not errors and not may_see_organization(user, attrs["organization"]):
+                # outside the agent's scope: as if it did not exist
+                errors["organization"] = [f"no organization with id {attrs['organization']}"]
             if errors:
                 raise serializers.ValidationError(errors)
             # One query when both are right: the contact with its organization.
