@@ -301,7 +301,7 @@ def test_escalate_climbs_the_ladder_and_logs_it(frozen_now, make_org, make_conta
     contact = make_contact(org, login=True)
     ticket = services.open_ticket(organization=org, requester=contact, subject="x", description="y")
     ticket = services.escalate(ticket, actor=contact.user, reason="no answer")
-    assert (services.escalation_level(ticket), ticket.custom_fields["escalation_role"]) == (
+    assert (services.escalation_level(ticket), ticket.escalation_role) == (
         1, "Customer Happiness Manager"
     )
     event = TicketEvent.objects.get(ticket=ticket, kind=EventKind.ESCALATION)

@@ -149,5 +149,5 @@ def escalate(request: HttpRequest, ticket_id: int) -> HttpResponse:
     except ServiceError as exc:
         messages.error(request, str(exc))
         return redirect("portal:ticket", ticket_id=ticket.pk)
-    messages.success(request, f"Escalated to the {ticket.custom_fields['escalation_role']}.")
+    messages.success(request, f"Escalated to the {ticket.escalation_role}.")
     return redirect("portal:ticket", ticket_id=ticket.pk)

@@ -76,6 +76,8 @@ SUMMARY_FIELDS = (
     "assignee_id",
     "channel",
     "custom_fields",
+    "escalation_level",
+    "escalation_role",
     "policy_version_id",
     "policy_name",
     "plan",

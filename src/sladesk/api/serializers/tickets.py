@@ -22,7 +22,7 @@ from sladesk.core import clock as core_clock
 from sladesk.core.compiled import CompiledQuery
 from sladesk.core.policies import get_policy
 from sladesk.sla import PolicyError, UnknownPriorityError
-from sladesk.tickets import selectors
+from sladesk.tickets import selectors, services
 from sladesk.tickets.models import ClockState, Message, Metric, Status, Ticket
 
 from .base import InputSerializer
@@ -98,6 +98,8 @@ class TicketSerializer(serializers.ModelSerializer):
             "tags",
             "channel",
             "custom_fields",
+            "escalation_level",
+            "escalation_role",
             "policy",
             "policy_version",
             "plan",
@@ -176,9 +178,15 @@ class TicketDetailSerializer(TicketSerializer):
 
 # ------------------------------------------------------------------------------ input
 def _json_object(value: Any) -> dict[str, Any]:
+    """Custom fields: a JSON object that does not name the escalation (which changes only
+    through ``POST /tickets/{id}/escalate/``, `sladesk.tickets.services.check_custom_fields`)."""
     if not isinstance(value, dict):
         raise serializers.ValidationError("must be a JSON object")
     check_json_value(value)
+    try:
+        services.check_custom_fields(value)
+    except services.ServiceError as exc:
+        raise serializers.ValidationError(f"{exc}: POST /tickets/{{id}}/escalate/") from None
     return value
 
 
