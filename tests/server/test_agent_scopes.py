@@ -296,18 +296,38 @@ def test_a_contact_cannot_download_another_organizations_file(scoped, client):
 
 
 def test_the_django_admin_edits_the_scope(scoped, client):
-    # given the admin on olga's profile page
+    # given the admin on olga's profile page (scoped to Acme)
+    from sladesk.accounts.models import AgentScopeOrganization
+
     client.force_login(scoped.admin)
-    url = f"/admin/accounts/agentprofile/{scoped.olga.agent_profile.pk}/change/"
+    profile = scoped.olga.agent_profile
+    url = f"/admin/accounts/agentprofile/{profile.pk}/change/"
     form = client.get(url)
-    assert form.status_code == 200 and "scope_organizations" in form.content.decode()
-    # when the admin moves her scope to Globex
+    assert form.status_code == 200 and "Scope: only these organizations" in form.content.decode()
+    # when the admin moves her scope from Acme to Globex
+    row = AgentScopeOrganization.objects.get(agent=profile)
     saved = client.post(url, {
-        "user": scoped.olga.pk, "timezone": "UTC", "scope_organizations": [scoped.globex.pk],
+        "user": scoped.olga.pk, "timezone": "UTC",
+        "agentscopeorganization_set-TOTAL_FORMS": 1, "agentscopeorganization_set-INITIAL_FORMS": 1,
+        "agentscopeorganization_set-0-id": row.pk, "agentscopeorganization_set-0-agent": profile.pk,
+        "agentscopeorganization_set-0-organization": scoped.globex.pk,
+        "agentscopeteam_set-TOTAL_FORMS": 0, "agentscopeteam_set-INITIAL_FORMS": 0,
     })
     # then it is stored
-    assert saved.status_code == 302
-    assert list(scoped.olga.agent_profile.scope_organizations.all()) == [scoped.globex]
+    assert saved.status_code == 302, saved.content.decode()[:2000]
+    assert list(profile.scope_organizations.all()) == [scoped.globex]
+
+
+def test_an_organization_or_team_limiting_a_scope_cannot_be_deleted(scoped):
+    # given olga scoped to Acme and to the team
+    from django.db.models import ProtectedError
+
+    scoped.olga.agent_profile.scope_teams.set([scoped.team])
+    # when the team or Acme is deleted, then it is refused (else her scope would silently widen)
+    with pytest.raises(ProtectedError):
+        scoped.team.delete()
+    with pytest.raises(ProtectedError):
+        scoped.acme.delete()
 
 
 def test_the_demo_scoped_agent_sees_only_the_freistilbox_customers(db, frozen_now):

@@ -98,8 +98,8 @@ def scope_flags(user_id: Any) -> dict[str, Exists]:
     through_orgs = AgentProfile.scope_organizations.through.objects
     through_teams = AgentProfile.scope_teams.through.objects
     return {
-        "scope_has_organizations": Exists(through_orgs.filter(agentprofile__user_id=user_id)),
-        "scope_has_teams": Exists(through_teams.filter(agentprofile__user_id=user_id)),
+        "scope_has_organizations": Exists(through_orgs.filter(agent__user_id=user_id)),
+        "scope_has_teams": Exists(through_teams.filter(agent__user_id=user_id)),
     }
 
 
@@ -113,8 +113,8 @@ def preload_scope(user: Any, *, has_organizations: bool, has_teams: bool) -> Non
 
 def _scope_rows(profile_id: int) -> tuple[frozenset[int], frozenset[int]]:
     """The ids of an agent profile's scope organizations and scope teams, in one query."""
-    orgs = AgentProfile.scope_organizations.through.objects.filter(agentprofile_id=profile_id)
-    teams = AgentProfile.scope_teams.through.objects.filter(agentprofile_id=profile_id)
+    orgs = AgentProfile.scope_organizations.through.objects.filter(agent_id=profile_id)
+    teams = AgentProfile.scope_teams.through.objects.filter(agent_id=profile_id)
     rows = orgs.values_list(Value(0), "organization_id").union(
         teams.values_list(Value(1), "team_id"), all=True
     )

@@ -3,7 +3,15 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 
-from .models import AccountTeamMember, AgentProfile, Contact, Organization, Team
+from .models import (
+    AccountTeamMember,
+    AgentProfile,
+    AgentScopeOrganization,
+    AgentScopeTeam,
+    Contact,
+    Organization,
+    Team,
+)
 
 __all__: list[str] = []
 
@@ -86,21 +94,32 @@ class TeamAdmin(admin.ModelAdmin):
     search_fields = ("name",)
 
 
+class ScopeOrganizationInline(admin.TabularInline):
+    """The organizations the agent may see (none: all)."""
+
+    model = AgentScopeOrganization
+    extra = 0
+    autocomplete_fields = ("organization",)
+    verbose_name = "scope: organization"
+    verbose_name_plural = (
+        "Scope: only these organizations' tickets, contacts and mail (none: all; superusers see everything)"
+    )
+
+
+class ScopeTeamInline(admin.TabularInline):
+    """The teams whose tickets the agent may see (none: all)."""
+
+    model = AgentScopeTeam
+    extra = 0
+    autocomplete_fields = ("team",)
+    verbose_name = "scope: team"
+    verbose_name_plural = "Scope: only tickets dispatched to these teams (none: all)"
+
+
 @admin.register(AgentProfile)
 class AgentProfileAdmin(admin.ModelAdmin):
     list_display = ("user", "timezone")
-    filter_horizontal = ("teams", "scope_organizations", "scope_teams")
-    fieldsets = (
-        (None, {"fields": ("user", "timezone", "teams")}),
-        (
-            "Scope",
-            {
-                "fields": ("scope_organizations", "scope_teams"),
-                "description": "What this agent may see: only these organizations' tickets, "
-                "contacts and mail, and/or only tickets dispatched to these teams. Empty: "
-                "no limit. Superusers always see everything.",
-            },
-        ),
-    )
+    filter_horizontal = ("teams",)
     search_fields = ("user__username", "user__first_name", "user__last_name")
     raw_id_fields = ("user",)
+    inlines = (ScopeOrganizationInline, ScopeTeamInline)

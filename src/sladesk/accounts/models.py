@@ -15,6 +15,8 @@ from sladesk.core.clock import now
 __all__ = [
     "AccountTeamMember",
     "AgentProfile",
+    "AgentScopeOrganization",
+    "AgentScopeTeam",
     "Contact",
     "Organization",
     "Team",
@@ -185,12 +187,14 @@ class AgentProfile(models.Model):
     timezone = models.CharField(max_length=64, default="UTC")
     scope_organizations = models.ManyToManyField(
         Organization,
+        through="AgentScopeOrganization",
         related_name="scoped_agents",
         blank=True,
         help_text="Only these organizations' tickets, contacts and mail (empty: all).",
     )
     scope_teams = models.ManyToManyField(
         Team,
+        through="AgentScopeTeam",
         related_name="scoped_agents",
         blank=True,
         help_text="Only tickets dispatched to these teams (empty: all).",
@@ -201,3 +205,36 @@ class AgentProfile(models.Model):
 
     def __str__(self) -> str:
         return self.user.get_full_name() or self.user.get_username()
+
+
+class AgentScopeOrganization(models.Model):
+    """One organization an agent's scope allows (`AgentProfile.scope_organizations`).
+
+    The organization is protected: deleting it while it limits someone's scope would
+    silently leave that agent with no limit at all (empty = every organization).
+    """
+
+    agent = models.ForeignKey(AgentProfile, on_delete=models.CASCADE)
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT)
+
+    class Meta:
+        constraints = (
+            models.UniqueConstraint(fields=["agent", "organization"], name="agent_scope_org_unique"),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.agent}: {self.organization}"
+
+
+class AgentScopeTeam(models.Model):
+    """One team an agent's scope allows (`AgentProfile.scope_teams`); the team is protected
+    for the same reason as `AgentScopeOrganization`'s organization."""
+
+    agent = models.ForeignKey(AgentProfile, on_delete=models.CASCADE)
+    team = models.ForeignKey(Team, on_delete=models.PROTECT)
+
+    class Meta:
+        constraints = (models.UniqueConstraint(fields=["agent", "team"], name="agent_scope_team_unique"),)
+
+    def __str__(self) -> str:
+        return f"{self.agent}: {self.team}"
