@@ -59,20 +59,20 @@ def varied(world, frozen_now):
 def test_hand_written_detail_equals_the_documented_serializer(world, varied):
     from sladesk.api.serializers import TicketDetailSerializer, output
     from sladesk.core import clock
-    from sladesk.tickets import selectors
+    from sladesk.tickets import access, selectors
     from sladesk.tickets.models import Message
 
     now = clock.now()
     for ticket in varied:
         for user in (world.agent, world.acme_contact.user):
-            if not selectors.visible_tickets(user).filter(pk=ticket.pk).exists():
+            if not access.visible_tickets(user).filter(pk=ticket.pk).exists():
                 continue
             reference = TicketDetailSerializer(
                 selectors.get_ticket(user, ticket.pk), context={"now": now}
             ).data
             [row] = selectors.ticket_summaries([ticket.pk], now)
             messages = selectors.with_attachments(
-                selectors.visible_messages(user, Message.objects.filter(ticket=ticket))
+                access.visible_messages(user, Message.objects.filter(ticket=ticket))
             )
 
             assert _plain(output.ticket_data(row, messages)) == _plain(reference)

@@ -138,8 +138,8 @@ def test_escalation_climbs_houseware_ladder_with_a_reason(client, ui):
     url = f"/portal/tickets/{ui.bright_ticket.pk}/escalate/"
     client.post(url, {"reason": "no answer for a day"})
     ticket = Ticket.objects.get(pk=ui.bright_ticket.pk)
-    assert ticket.custom_fields["escalation_level"] == 1
-    assert ticket.custom_fields["escalation_role"] == "Customer Happiness Manager"
+    assert ticket.escalation_level == 1
+    assert ticket.escalation_role == "Customer Happiness Manager"
     event = TicketEvent.objects.filter(ticket=ticket, kind=EventKind.ESCALATION).get()
     assert event.actor_user == ui.bright_contact.user
     assert event.data == {"level": 1, "role": "Customer Happiness Manager", "reason": "no answer for a day"}
@@ -147,8 +147,8 @@ def test_escalation_climbs_houseware_ladder_with_a_reason(client, ui):
         page = client.post(url, {"reason": "still nothing"}, follow=True)
     assert b"top of the escalation ladder" in page.content
     ticket.refresh_from_db()
-    assert ticket.custom_fields["escalation_level"] == 3  # the ladder has three steps
-    assert ticket.custom_fields["escalation_role"] == "Chief Executive Officer"
+    assert ticket.escalation_level == 3  # the ladder has three steps
+    assert ticket.escalation_role == "Chief Executive Officer"
 
 
 def test_portal_list_query_count_does_not_grow(client, ui, django_assert_max_num_queries):

@@ -12,7 +12,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from sladesk.notify.models import Timer
-from sladesk.tickets import selectors, services
+from sladesk.tickets import access, selectors, services
 from sladesk.tickets.models import (
     Attachment,
     EventKind,
@@ -114,7 +114,7 @@ def test_merge_can_tell_the_requester_and_later_replies_reach_the_target(frozen_
     a, b = _open(org, contact, "a"), _open(org, contact, "b")
     services.merge(a, into=b, actor=agent, notify_requester=True)
     # then A's requester sees a public note on A naming B
-    notice = selectors.visible_messages(contact.user).get(ticket=a)
+    notice = access.visible_messages(contact.user).get(ticket=a)
     assert f"merged into #{b.pk}" in notice.body_text and notice.author_user == agent
     assert TicketEvent.objects.filter(ticket=a, kind=EventKind.CUSTOMER_NOTICE, data__template="merged").exists()
     # when the customer answers on A, the reply lands on B (no follow-up ticket)
@@ -301,7 +301,7 @@ def test_escalate_climbs_the_ladder_and_logs_it(frozen_now, make_org, make_conta
     contact = make_contact(org, login=True)
     ticket = services.open_ticket(organization=org, requester=contact, subject="x", description="y")
     ticket = services.escalate(ticket, actor=contact.user, reason="no answer")
-    assert (services.escalation_level(ticket), ticket.custom_fields["escalation_role"]) == (
+    assert (services.escalation_level(ticket), ticket.escalation_role) == (
         1, "Customer Happiness Manager"
     )
     event = TicketEvent.objects.get(ticket=ticket, kind=EventKind.ESCALATION)

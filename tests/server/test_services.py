@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from sladesk.core import policies
-from sladesk.tickets import selectors, services
+from sladesk.tickets import access, selectors, services
 from sladesk.tickets.models import EventKind, Message, SlaClock, Status, Ticket, TicketEvent
 from sladesk.tickets.models.event import AppendOnlyError
 
@@ -97,8 +97,8 @@ def test_internal_notes_are_hidden_from_contacts_and_do_not_move_clocks(solved_t
     before = list(SlaClock.objects.filter(ticket=ticket).values_list("generation", flat=True))
     services.add_note(ticket, author=agent, body="<b>root cause</b>: redis")
     # then contacts do not see it, agents do; clocks are untouched
-    assert [m.public for m in selectors.visible_messages(customer.user).filter(ticket=ticket)] == [True, True]
-    assert len(selectors.visible_messages(agent).filter(ticket=ticket)) == 3
+    assert [m.public for m in access.visible_messages(customer.user).filter(ticket=ticket)] == [True, True]
+    assert len(access.visible_messages(agent).filter(ticket=ticket)) == 3
     assert list(SlaClock.objects.filter(ticket=ticket).values_list("generation", flat=True)) == before
     # and a contact cannot write notes
     with pytest.raises(services.ServiceError):

@@ -77,7 +77,7 @@ def test_houseware_seed_breach_tells_the_account_team_and_leaves_the_ladder_to_t
     drain(_timer(ticket, "first_response", "breach").fire_at + timedelta(seconds=1))
     # then the Customer Success Manager is told and the ticket is not escalated
     ticket.refresh_from_db()
-    assert "escalation_level" not in ticket.custom_fields and not _actions(ticket)
+    assert ticket.escalation_level == 0 and not _actions(ticket)
     assert [tuple(m.rcpt_tos) for m in desk.smtp.messages] == [("cyd@houseware.example",)]
 
 
@@ -102,9 +102,9 @@ def test_an_escalate_row_starts_the_houseware_ladder_once(desk, policy_with):
     drain(desk.clock.at)
     # then the ticket is at level 1 of the ladder, logged with the seed's reason
     ticket.refresh_from_db()
-    assert ticket.custom_fields["escalation_level"] == 1
-    assert ticket.custom_fields["escalation_role"] == "Customer Happiness Manager"
-    assert "seed 003" in ticket.custom_fields["escalation_reason"]
+    assert ticket.escalation_level == 1
+    assert ticket.escalation_role == "Customer Happiness Manager"
+    assert "seed 003" in ticket.escalation_reason
     [escalated] = _actions(ticket)
     assert escalated["outcome"] == "escalated to level 1 (Customer Happiness Manager)"
     assert escalated["to"] == ["Customer Happiness Manager hana"]
@@ -120,7 +120,7 @@ def test_an_escalate_row_starts_the_houseware_ladder_once(desk, policy_with):
     _refire(breach)
     drain(desk.clock.at + timedelta(seconds=5))
     ticket.refresh_from_db()
-    assert ticket.custom_fields["escalation_level"] == 1
+    assert ticket.escalation_level == 1
     assert len(_actions(ticket)) == 1
     assert OutboxMessage.objects.filter(purpose="escalation").count() == 1
 
@@ -131,13 +131,13 @@ def test_an_escalate_row_at_the_top_of_the_ladder_changes_nothing(desk, policy_w
     org = desk.make_org("houseware")
     ticket = services.open_ticket(organization=org, requester=desk.make_contact(org), subject="s",
                                   description="d", priority="P2", actor=desk.agent)
-    services.update_fields(ticket, custom_fields={"escalation_level": 3}, actor=desk.agent)
+    Ticket.objects.filter(pk=ticket.pk).update(escalation_level=3)  # (only escalate writes it)
     # when the response breaches
     drain(_timer(ticket, "first_response", "breach").fire_at + timedelta(seconds=1))
     # then the action says so and changes nothing
     [outcome] = _actions(ticket)
     assert outcome["outcome"] == "at the top of the escalation ladder"
-    assert Ticket.objects.get(pk=ticket.pk).custom_fields["escalation_level"] == 3
+    assert Ticket.objects.get(pk=ticket.pk).escalation_level == 3
 
 
 def test_particle_warning_adds_a_tag_and_pages(desk, policy_with):

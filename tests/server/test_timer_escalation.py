@@ -53,7 +53,7 @@ def _escalation_timer(ticket):
 
 
 def _level(ticket) -> int:
-    return int(Ticket.objects.get(pk=ticket.pk).custom_fields.get("escalation_level") or 0)
+    return Ticket.objects.get(pk=ticket.pk).escalation_level
 
 
 def _mailed(desk) -> list[str]:

@@ -5,7 +5,15 @@ from django.contrib import admin
 
 from sladesk.core.policies import available_policies
 
-from .models import AccountTeamMember, AgentProfile, Contact, Organization, Team
+from .models import (
+    AccountTeamMember,
+    AgentProfile,
+    AgentScopeOrganization,
+    AgentScopeTeam,
+    Contact,
+    Organization,
+    Team,
+)
 from .validation import policy_choices
 
 __all__: list[str] = []
@@ -117,9 +125,32 @@ class TeamAdmin(admin.ModelAdmin):
     search_fields = ("name",)
 
 
+class ScopeOrganizationInline(admin.TabularInline):
+    """The organizations the agent may see (none: all)."""
+
+    model = AgentScopeOrganization
+    extra = 0
+    autocomplete_fields = ("organization",)
+    verbose_name = "scope: organization"
+    verbose_name_plural = (
+        "Scope: only these organizations' tickets, contacts and mail (none: all; superusers see everything)"
+    )
+
+
+class ScopeTeamInline(admin.TabularInline):
+    """The teams whose tickets the agent may see (none: all)."""
+
+    model = AgentScopeTeam
+    extra = 0
+    autocomplete_fields = ("team",)
+    verbose_name = "scope: team"
+    verbose_name_plural = "Scope: only tickets dispatched to these teams (none: all)"
+
+
 @admin.register(AgentProfile)
 class AgentProfileAdmin(admin.ModelAdmin):
     list_display = ("user", "timezone")
     filter_horizontal = ("teams",)
     search_fields = ("user__username", "user__first_name", "user__last_name")
     raw_id_fields = ("user",)
+    inlines = (ScopeOrganizationInline, ScopeTeamInline)

@@ -10,7 +10,8 @@ from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from sladesk.accounts.models import Contact, Organization
+from sladesk.accounts.access import visible_contacts, visible_organizations
+from sladesk.accounts.models import Organization
 from sladesk.accounts.services import create_contact
 from sladesk.web.access import agent_required
 from sladesk.web.invitations import send_invitation
@@ -21,7 +22,9 @@ PAGE_SIZE = 50
 
 
 class ContactForm(forms.Form):
-    organization = forms.ModelChoiceField(queryset=Organization.objects.order_by("name"))
+    """The organization is one the agent may see (set per request: its scope)."""
+
+    organization = forms.ModelChoiceField(queryset=Organization.objects.none())
     email = forms.EmailField()
     name = forms.CharField(required=False, max_length=200)
     timezone = forms.CharField(
@@ -36,6 +39,7 @@ class ContactForm(forms.Form):
 def contacts(request: HttpRequest) -> HttpResponse:
     """GET: contacts matching ``?q=`` (address, name or organization, any case); POST: add one."""
     form = ContactForm(request.POST or None)
+    form.fields["organization"].queryset = visible_organizations(request.user).order_by("name")  # type: ignore[attr-defined]
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -54,7 +58,11 @@ def contacts(request: HttpRequest) -> HttpResponse:
                 messages.success(request, f"{contact.email} added (no portal sign-in).")
             return redirect(f"{request.path}?q={contact.email}")
     q = request.GET.get("q", "").strip()[:200]
-    rows = Contact.objects.select_related("organization").order_by("organization__name", "email")
+    rows = (
+        visible_contacts(request.user)
+        .select_related("organization")
+        .order_by("organization__name", "email")
+    )
     if q:
         rows = rows.filter(
             Q(email__icontains=q) | Q(name__icontains=q) | Q(organization__name__icontains=q)

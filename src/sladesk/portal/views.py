@@ -1,7 +1,8 @@
 """The customer portal: a contact's organization's tickets, a new ticket, reply, escalate.
 
 Plain forms and redirects (no JavaScript needed). Access: contacts only
-(`contact_required`); a ticket of another organization is 404 (`selectors.get_ticket`).
+(`contact_required`); a ticket of another organization is 404 (`selectors.get_ticket`, i.e.
+`sladesk.tickets.access.access_ticket`).
 Times are shown in the contact's zone (else the organization's). Each POST view parses a
 form and calls one ticket service.
 """
@@ -11,13 +12,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from sladesk.core import clock
 from sladesk.core.policies import get_policy
-from sladesk.tickets import history, selectors, services
+from sladesk.tickets import access, history, selectors, services
 from sladesk.tickets.models import Channel, Status, Ticket
 from sladesk.tickets.services import ServiceError
 from sladesk.web.access import contact_required
@@ -31,10 +32,8 @@ PAGE_SIZE = 100
 
 
 def _ticket(request: HttpRequest, ticket_id: int, *, messages: bool = True) -> Ticket:
-    try:
-        return selectors.get_ticket(request.user, ticket_id, messages=messages)
-    except Ticket.DoesNotExist:
-        raise Http404("no such ticket") from None
+    """The contact's organization's ticket; 404 for any other."""
+    return selectors.get_ticket(request.user, ticket_id, messages=messages)
 
 
 @contact_required
@@ -42,7 +41,7 @@ def tickets(request: HttpRequest) -> HttpResponse:
     """The organization's tickets, newest first, with each one's most urgent clock."""
     now = clock.now()
     tickets = (
-        selectors.visible_tickets(request.user)
+        access.visible_tickets(request.user)
         .only("subject", "priority", "status", "created_at")  # what the list shows
         .prefetch_related(urgent_clocks())[:PAGE_SIZE]
     )
@@ -155,5 +154,5 @@ def escalate(request: HttpRequest, ticket_id: int) -> HttpResponse:
     except ServiceError as exc:
         messages.error(request, str(exc))
         return redirect("portal:ticket", ticket_id=ticket.pk)
-    messages.success(request, f"Escalated to the {ticket.custom_fields['escalation_role']}.")
+    messages.success(request, f"Escalated to the {ticket.escalation_role}.")
     return redirect("portal:ticket", ticket_id=ticket.pk)

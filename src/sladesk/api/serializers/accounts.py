@@ -171,6 +171,20 @@ class AgentSerializer(serializers.Serializer):
     password = serializers.CharField(
         write_only=True, required=False, max_length=128, style={"input_type": "password"}
     )
+    scope_teams = serializers.PrimaryKeyRelatedField(
+        many=True,
+        queryset=Team.objects.all(),
+        required=False,
+        help_text="Team ids: the agent sees only tickets dispatched to these teams (empty: "
+        "no team limit). Admins only may change it; admins themselves always see everything.",
+    )
+    scope_organizations = serializers.PrimaryKeyRelatedField(
+        many=True,
+        queryset=Organization.objects.all(),
+        required=False,
+        help_text="Organization ids: the agent sees only these organizations' tickets, "
+        "contacts and mail (empty: no organization limit).",
+    )
 
     def validate_timezone(self, value: str) -> str:
         return _check_zone(value)
@@ -202,6 +216,8 @@ class AgentSerializer(serializers.Serializer):
         user = get_user_model().objects.create_user(password=password, **user_attrs)
         profile = AgentProfile.objects.create(user=user, timezone=validated.get("timezone", "UTC"))
         profile.teams.set(teams)
+        profile.scope_teams.set(validated.get("scope_teams", []))
+        profile.scope_organizations.set(validated.get("scope_organizations", []))
         return profile
 
     @transaction.atomic
@@ -217,4 +233,7 @@ class AgentSerializer(serializers.Serializer):
             profile.save(update_fields=["timezone"])
         if "teams" in validated:
             profile.teams.set(validated["teams"])
+        for axis in ("scope_teams", "scope_organizations"):
+            if axis in validated:
+                getattr(profile, axis).set(validated[axis])
         return profile

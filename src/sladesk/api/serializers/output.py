@@ -103,6 +103,8 @@ def ticket_data(
         "tags": row["tags"],
         "channel": str(row["channel"]),
         "custom_fields": row["custom_fields"],
+        "escalation_level": row["escalation_level"],
+        "escalation_role": row["escalation_role"],
         "policy": row["policy_name"],
         "policy_version": row["policy_digest"],
         "plan": row["plan"],

@@ -16,13 +16,14 @@ from django.db.models.functions import Upper
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from sladesk.accounts.access import may_see_organization
 from sladesk.accounts.models import Contact, Organization, Team
 from sladesk.accounts.roles import Role, role_of
 from sladesk.core import clock as core_clock
 from sladesk.core.compiled import CompiledQuery
 from sladesk.core.policies import get_policy
 from sladesk.sla import PolicyError, UnknownPriorityError
-from sladesk.tickets import selectors
+from sladesk.tickets import selectors, services
 from sladesk.tickets.models import ClockState, Message, Metric, Status, Ticket
 
 from .base import InputSerializer
@@ -98,6 +99,8 @@ class TicketSerializer(serializers.ModelSerializer):
             "tags",
             "channel",
             "custom_fields",
+            "escalation_level",
+            "escalation_role",
             "policy",
             "policy_version",
             "plan",
@@ -176,9 +179,15 @@ class TicketDetailSerializer(TicketSerializer):
 
 # ------------------------------------------------------------------------------ input
 def _json_object(value: Any) -> dict[str, Any]:
+    """Custom fields: a JSON object that does not name the escalation (which changes only
+    through ``POST /tickets/{id}/escalate/``, `sladesk.tickets.services.check_custom_fields`)."""
     if not isinstance(value, dict):
         raise serializers.ValidationError("must be a JSON object")
     check_json_value(value)
+    try:
+        services.check_custom_fields(value)
+    except services.ServiceError as exc:
+        raise serializers.ValidationError(f"{exc}: POST /tickets/{{id}}/escalate/") from None
     return value
 
 
@@ -269,6 +278,9 @@ class TicketCreateSerializer(InputSerializer):
             attrs["tags"] = []  # tags are the desk's vocabulary, not the customer's
         else:
             errors = _agent_must_name(attrs)
+            if not errors and not may_see_organization(user, attrs["organization"]):
+                # outside the agent's scope: as if it did not exist
+                errors["organization"] = [f"no organization with id {attrs['organization']}"]
             if errors:
                 raise serializers.ValidationError(errors)
             # One query when both are right: the contact with its organization.

@@ -2,8 +2,8 @@
 (merge, split, links, escalate, original email: `sladesk.api.views.relations`).
 
 Each handler parses its input with a serializer, checks access (role permission classes,
-then row visibility through `sladesk.tickets.selectors`, so another organization's
-ticket is 404), calls one write (a `sladesk.tickets.services` function, or
+then row visibility through `sladesk.tickets.access`, so a ticket outside the caller's
+organization or scope is 404), calls one write (a `sladesk.tickets.services` function, or
 `sladesk.api.commands.update_ticket` for PATCH) and serializes the re-read ticket (create
 serializes what the service wrote, ``ticket.opening``: no re-read).
 
@@ -38,7 +38,7 @@ from sladesk.api.serializers import (
     output,
 )
 from sladesk.core import clock as core_clock
-from sladesk.tickets import selectors, services
+from sladesk.tickets import access, selectors, services
 from sladesk.tickets.models import Channel, Message, Ticket
 
 from .base import EnvelopeMixin, errors
@@ -80,7 +80,8 @@ _STATUS_SCHEMA: dict[str, Any] = {
     ),
 )
 class TicketViewSet(TicketRelationsMixin, EnvelopeMixin, viewsets.GenericViewSet):
-    """Tickets the caller may see: agents all, a contact its own organization's.
+    """Tickets the caller may see (`sladesk.tickets.access`): admins all, agents those of
+    their scope, a contact its own organization's.
 
     Merge, split, links, escalation and original emails: `TicketRelationsMixin`."""
 
@@ -92,21 +93,19 @@ class TicketViewSet(TicketRelationsMixin, EnvelopeMixin, viewsets.GenericViewSet
 
     # ----------------------------------------------------------------- helpers
     def _visible(self, pk: str) -> Ticket:
-        """The ticket if the caller may see it; ``Ticket.DoesNotExist`` (404) otherwise."""
-        return (
-            selectors.visible_tickets(self.request.user)
-            .select_related("policy_version")
-            .get(pk=int(pk))
+        """The ticket if the caller may see it; ``Http404`` otherwise."""
+        return access.access_ticket(
+            self.request.user, pk, Ticket.objects.select_related("policy_version")
         )
 
     def _detail(self, pk: int, code: int = status.HTTP_200_OK) -> Response:
         """The ticket ``pk`` with its clocks and the messages the caller may read; 404 when
         not visible."""
         user, now = self.request.user, core_clock.now()
-        rows = selectors.ticket_summaries(selectors.visible_tickets(user).filter(pk=pk), now)
+        rows = selectors.ticket_summaries(access.visible_tickets(user).filter(pk=pk), now)
         if not rows:
             raise Ticket.DoesNotExist(pk)
-        messages = selectors.visible_messages(user, Message.objects.filter(ticket_id=pk))
+        messages = access.visible_messages(user, Message.objects.filter(ticket_id=pk))
         data = output.ticket_data(
             rows[0], selectors.with_attachments(messages), customer=_is_contact(user)
         )
@@ -125,7 +124,7 @@ class TicketViewSet(TicketRelationsMixin, EnvelopeMixin, viewsets.GenericViewSet
         filters = params.filters()
         now = core_clock.now()
         page = self.paginator.paginate(
-            lambda: selectors.filter_tickets(selectors.visible_tickets(request.user), **filters),
+            lambda: selectors.filter_tickets(access.visible_tickets(request.user), **filters),
             request,
             ORDERINGS[params.validated_data["ordering"]],
             load=lambda page, key: selectors.ticket_summaries(page, now, extra=key),

@@ -34,6 +34,7 @@ from ..models import (
 )
 from ._base import ServiceError, _add_tags, _lock, _Log, _refresh, _sanitize, _set_by, _snapshot
 from .attachments import _store, check_uploads, files_follow_transaction
+from .escalation import check_custom_fields
 
 __all__ = ["OpenRequest", "Opening", "open_ticket", "open_tickets", "refresh_clocks"]
 
@@ -138,6 +139,7 @@ def open_tickets(requests: Sequence[OpenRequest]) -> list[Ticket]:
     for request in requests:
         if request.requester.organization_id != request.organization.pk:
             raise ServiceError("the requester is not a contact of this organization")
+        check_custom_fields(request.custom_fields)
         check_uploads(request.attachments)
     if not requests:
         return []
