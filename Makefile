@@ -11,26 +11,43 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/sladesk
 PURE_TESTS := $(wildcard tests/sla tests/intake tests/notify)
 PYTEST := $(PY) -m pytest -p no:cacheprovider -q
 
-.PHONY: run test system-deps test-pure test-sqlite test-postgres lint typecheck bench clean
+.PHONY: run test system-deps test-pure test-sqlite test-postgres lint typecheck bench clean lock audit
 
-# Two install levels: `make run` needs only the server (.[server], ~20 s from pip's cache);
-# tests, lint, types and benchmarks need everything (.[server,dev,bench], which implies the
-# run level). pip is used as the venv ships it (no self-upgrade on every fresh clone).
-$(RUN_STAMP): pyproject.toml
+# Two install levels: `make run` needs only the server: the exact versions and hashes of
+# requirements/server.lock (pip refuses any file whose hash differs), then sladesk itself
+# without dependencies; tests, lint, types and benchmarks add the dev and bench extras on
+# top of the same locked server versions. pip is used as the venv ships it (no self-upgrade
+# on every fresh clone). pyproject.toml keeps the ranges; `make lock` refreshes the lock.
+LOCK := requirements/server.lock
+
+$(RUN_STAMP): pyproject.toml $(LOCK)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PIP) -e '.[server]'
+	$(PIP) --require-hashes -r $(LOCK)
+	$(PIP) --no-deps -e .
 	touch $(RUN_STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(LOCK)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) --require-hashes -r $(LOCK)
 	$(PIP) -e '.[server,dev,bench]'
 	touch $(STAMP) $(RUN_STAMP)
+
+# Re-resolve the server install within pyproject.toml's ranges (plus requirements/server.in)
+# and write every version with the hashes of all its files (pip-tools: pip's own resolver).
+lock: $(STAMP)
+	$(VENV)/bin/pip-compile -q --extra server --generate-hashes --allow-unsafe --strip-extras \
+	  --no-emit-index-url --no-emit-find-links --upgrade -o $(LOCK) pyproject.toml requirements/server.in
+
+# The lock against a vulnerability database: fails on a known vulnerability, says
+# "NOT AUDITED" (and passes) when no database that knows these releases is reachable.
+audit: $(STAMP)
+	$(PY) .ci/audit_lock.py $(LOCK)
 
 # `make run PORT=8123` (or ADDR=0.0.0.0:8123) serves elsewhere than 127.0.0.1:8000.
 run: $(RUN_STAMP)
 	$(VENV)/bin/sladesk run $(or $(ADDR),$(if $(PORT),127.0.0.1:$(PORT)))
 
-test: lint typecheck test-pure system-deps test-sqlite test-postgres
+test: lint typecheck audit test-pure system-deps test-sqlite test-postgres
 
 # System packages real-component tests start: Debian's Chromium (browser tests; never a
 # downloaded browser build) and Dovecot (the IMAP server the email tests poll).
