@@ -99,9 +99,11 @@ class Arrival:
 
 
 class TimedReceiver:
-    """A loopback HTTP receiver answering 200 to every POST and recording its `Arrival`."""
+    """A loopback HTTP receiver answering 200 to every POST, ``delay`` seconds after it
+    recorded its `Arrival` (a slow receiver keeps deliveries in flight, so a killed worker
+    is likely to die mid-delivery)."""
 
-    def __init__(self) -> None:
+    def __init__(self, delay: float = 0.0) -> None:
         self.arrivals: list[Arrival] = []
         lock, arrivals = threading.Lock(), self.arrivals
 
@@ -112,16 +114,21 @@ class TimedReceiver:
                 with contextlib.suppress(ValueError), lock:
                     arrivals.append(Arrival(at, {k.lower(): v for k, v in self.headers.items()},
                                             json.loads(body)))
-                self.send_response(200)
-                self.send_header("Content-Length", "2")
-                self.end_headers()
-                self.wfile.write(b"ok")
+                time.sleep(delay)
+                with contextlib.suppress(OSError):  # the sender was killed meanwhile
+                    self.send_response(200)
+                    self.send_header("Content-Length", "2")
+                    self.end_headers()
+                    self.wfile.write(b"ok")
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 
         class Server(ThreadingHTTPServer):
             daemon_threads = True
+
+            def handle_error(self, request: Any, client_address: Any) -> None:
+                pass  # a connection cut by a killed worker is part of the test
 
         self.server = Server(("127.0.0.1", 0), Handler)
         self.port = self.server.server_address[1]

@@ -4,7 +4,7 @@ Given a private PostgreSQL cluster (`soak_support.PrivateCluster`; never the sha
 server), 3 gunicorn web servers, 3 ``sladesk worker`` processes and the SMTP intake, and
 steady load for ``SLADESK_SOAK_SECONDS`` (default 120): API ticket creates spread over the
 web servers, inbound mail over SMTP, and SLA breach timers re-targeted to fire 2.5 s ahead,
-each delivered to a loopback webhook receiver. A third of the way in one worker and one web
+each delivered to a loopback webhook receiver that takes 0.5 s to answer. A third of the way in one worker and one web
 server are killed with SIGKILL and started again; then PostgreSQL is restarted once.
 
 Then nothing acknowledged is lost (every 2xx create is a ticket, every mail answered 250 is
@@ -189,7 +189,7 @@ def _breaches(receiver: TimedReceiver) -> dict[int, list]:
 
 def _run(cluster: PrivateCluster, tmp_path: Path) -> tuple[Load, list[tuple[str, float, float]], dict]:
     """Start the desk on ``cluster``, load it, inject the faults, drain; what happened."""
-    receiver, sink = TimedReceiver(), SmtpCapture().start()
+    receiver, sink = TimedReceiver(delay=0.5), SmtpCapture().start()
     n_timers = int(SECONDS * 2 * 0.95)
     env = {**os.environ, "DATABASE_URL": cluster.url, "DJANGO_SETTINGS_MODULE": "sladesk.settings",
            "SLADESK_CONN_HEALTH_CHECKS": "1", "SLADESK_VAR_DIR": str(tmp_path / "var"),
