@@ -24,6 +24,7 @@ than a transaction can last still names and no `Attachment` row references.
 
 from __future__ import annotations
 
+import posixpath
 import threading
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -107,6 +108,14 @@ def _ledger() -> list[_Written]:
     return found
 
 
+def _short(name: str, limit: int = 60) -> str:
+    """``name`` cut to ``limit`` characters for its storage path, keeping its extension (up
+    to 10 characters); the row keeps the full name in ``filename``."""
+    root, ext = posixpath.splitext(name)
+    ext = ext[:10]
+    return root[: limit - len(ext)] + ext
+
+
 def _pending(storage: Storage, name: str) -> str:
     """Write the pending marker of the file ``name`` (before the file); its name."""
     marker: str = storage.save(f"{PENDING_DIR}/{uuid.uuid4().hex}", ContentFile(name.encode()))
@@ -173,7 +182,7 @@ def _store(message: Message, uploads: Iterable[Upload], log: _Log) -> list[Attac
         field, storage = att.file.field, att.file.storage
         # the final name, fixed before anything is written: a fresh directory of its own
         # (so nobody else can take it), cut to the column's length as storage would
-        wanted = field.generate_filename(att, f"{uuid.uuid4().hex[:16]}/{name[:60]}")
+        wanted = field.generate_filename(att, f"{uuid.uuid4().hex[:16]}/{_short(name)}")
         final = storage.get_available_name(wanted, max_length=field.max_length)
         marker = _pending(storage, final)
         att.file = storage.save(final, content, max_length=field.max_length)
