@@ -11,7 +11,8 @@ Then nothing acknowledged is lost (every 2xx create is a ticket, every mail answ
 a ticket message, every scheduled breach reached the receiver), each breach reaching the
 receiver more than once carries one idempotency key, and timers stay on time: p99 of
 fire_at -> arrival < 2 s for timers due outside the fault window. The figures are printed
-(``-s`` shows them) for the closing note. PostgreSQL pass only (``-m postgres``).
+(``-s`` shows them). ``make test-postgres`` runs it alone after the rest of the PostgreSQL
+pass (marker ``soak``), so its timings are not shared with a parallel test stream.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from email_helpers import DOMAIN, build_mail, wait_for
 from soak_support import Desk, PrivateCluster, TimedReceiver, free_port
 from timer_helpers import SmtpCapture
 
-pytestmark = [pytest.mark.postgres, pytest.mark.slow]
+pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.soak]
 
 SECONDS = float(os.environ.get("SLADESK_SOAK_SECONDS", "120"))
 LEAD = 2.5  # a breach timer is re-targeted this far ahead of now
