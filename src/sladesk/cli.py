@@ -12,7 +12,7 @@ from collections.abc import Sequence
 __all__ = ["main"]
 
 _USAGE = """usage: sladesk sla {due,check} ...   (support-policy deadlines and validation)
-       sladesk run | worker | manage ...   (the server)
+       sladesk run | worker | backup PATH | restore PATH | manage ...   (the server)
        sladesk --version"""
 
 
