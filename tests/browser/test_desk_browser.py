@@ -8,7 +8,8 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from browser_support import axe_violations, shot, sign_in
+
+from support.browser import axe_violations, shot, sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -4,7 +4,8 @@ target, the source is closed with a link, and its clocks stop without a breach."
 from __future__ import annotations
 
 import pytest
-from browser_support import sign_in
+
+from support.browser import sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
