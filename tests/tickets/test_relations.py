@@ -284,12 +284,12 @@ def test_merge_and_split_links_cannot_be_unlinked(frozen_now, acme, agent):
         services.unlink(a, b, actor=agent)
 
 
-def test_related_tickets_costs_one_query(frozen_now, acme, agent, django_assert_num_queries):
+def test_related_tickets_costs_one_query(frozen_now, acme, agent, query_count):
     org, contact = acme
     a = _open(org, contact, "a")
     for i in range(4):
         services.link(a, _open(org, contact, f"b{i}"), actor=agent)
-    with django_assert_num_queries(1):
+    with query_count("related tickets with their organizations, 4 links"):
         rows = selectors.related_tickets(a)
         names = [r.ticket.organization.name for r in rows]
     assert names == ["Acme"] * 4
