@@ -241,7 +241,10 @@ def print_table(
         f"\n{n:,} queries per operation (pandas, businesstimedelta: first {min(n, slow_n):,}); "
         f"oracle check on the first {check:,}"
     )
-    head = f"{'calendar':8} {'operation':12} {'library':18} {'ops/s':>12} {'sladesk x':>10} {'oracle disagree':>16}  note"
+    head = (
+        f"{'calendar':8} {'operation':12} {'library':18} {'ops/s':>12} {'sladesk x':>10} "
+        f"{'oracle disagree':>16}  note"
+    )
     print(head)
     print("-" * len(head))
     for r in rows:

@@ -67,36 +67,81 @@ def get(api, ticket_id: int):
         # particle-enterprise na (9-17 PT, US holidays). P2: 4 business hours = 30 min Wed,
         # Thu 26 Thanksgiving closed, 3 h 30 Fri → Fri 12:30 PST; resolution 16 h = 0.5 Wed
         # + 8 Fri + 7.5 Mon → Mon 30 Nov 16:30 PST.
-        ("particle-enterprise", {"region": "na"}, {"priority": "P2"}, "P2",
-         {"first_response": "2026-11-27T12:30:00-08:00", "resolution": "2026-11-30T16:30:00-08:00"}),
+        (
+            "particle-enterprise",
+            {"region": "na"},
+            {"priority": "P2"},
+            "P2",
+            {
+                "first_response": "2026-11-27T12:30:00-08:00",
+                "resolution": "2026-11-30T16:30:00-08:00",
+            },
+        ),
         # P1 runs in calendar time: 1 hour and 2 days (48 h) from Wed 16:30 PST.
-        ("particle-enterprise", {"region": "na"}, {"priority": "Priority 1"}, "P1",
-         {"first_response": "2026-11-25T17:30:00-08:00", "resolution": "2026-11-27T16:30:00-08:00"}),
+        (
+            "particle-enterprise",
+            {"region": "na"},
+            {"priority": "Priority 1"},
+            "P1",
+            {
+                "first_response": "2026-11-25T17:30:00-08:00",
+                "resolution": "2026-11-27T16:30:00-08:00",
+            },
+        ),
         # particle-accelerator emea (9-17 UTC, England holidays), created Thu 00:30Z. P1:
         # 1 business hour → Thu 10:00Z; 2 business days = 16 h: Thu 8 + Fri 8 → Fri 17:00Z.
-        ("particle-accelerator", {"region": "emea"}, {"priority": "P1"}, "P1",
-         {"first_response": "2026-11-26T10:00:00Z", "resolution": "2026-11-27T17:00:00Z"}),
+        (
+            "particle-accelerator",
+            {"region": "emea"},
+            {"priority": "P1"},
+            "P1",
+            {"first_response": "2026-11-26T10:00:00Z", "resolution": "2026-11-27T17:00:00Z"},
+        ),
         # ... unsupported Device OS caps P1 at P2: 4 business hours → Thu 13:00Z; 16 h → Fri 17:00Z.
-        ("particle-accelerator", {"region": "emea"},
-         {"priority": "P1", "custom_fields": {"device_os_supported": False}}, "P2",
-         {"first_response": "2026-11-26T13:00:00Z", "resolution": "2026-11-27T17:00:00Z"}),
+        (
+            "particle-accelerator",
+            {"region": "emea"},
+            {"priority": "P1", "custom_fields": {"device_os_supported": False}},
+            "P2",
+            {"first_response": "2026-11-26T13:00:00Z", "resolution": "2026-11-27T17:00:00Z"},
+        ),
         # esper premium (9-17 PT, US holidays). Sev3 asked, 600 devices ⇒ floor Sev2: first
         # response 4 business hours → Fri 12:30 PST (no next_update before the first reply).
-        ("esper", {"plan": "premium"},
-         {"priority": "Sev3", "custom_fields": {"devices_affected": 600}}, "Sev2",
-         {"first_response": "2026-11-27T12:30:00-08:00"}),
+        (
+            "esper",
+            {"plan": "premium"},
+            {"priority": "Sev3", "custom_fields": {"devices_affected": 600}},
+            "Sev2",
+            {"first_response": "2026-11-27T12:30:00-08:00"},
+        ),
         # esper standard Sev3: 1 business day = 8 h: 0.5 Wed + 7.5 Fri → Fri 16:30 PST.
-        ("esper", {}, {"priority": "Sev3"}, "Sev3", {"first_response": "2026-11-27T16:30:00-08:00"}),
+        (
+            "esper",
+            {},
+            {"priority": "Sev3"},
+            "Sev3",
+            {"first_response": "2026-11-27T16:30:00-08:00"},
+        ),
         # houseware 24x7: an agent's P0 is kept: 24 hours → Fri 27 Nov 00:30Z.
         ("houseware", {}, {"priority": "P0"}, "P0", {"first_response": "2026-11-27T00:30:00Z"}),
         # freistilbox standard (office 08-20 Berlin, no holidays), created Thu 01:30 CET.
         # normal: 1 business day = 12 h → Thu 08:00-20:00 → 19:00Z; dispatch 1 business
         # hour → Thu 09:00 CET = 08:00Z.
-        ("freistilbox", {}, {"priority": "normal"}, "normal",
-         {"first_response": "2026-11-26T19:00:00Z", "dispatch": "2026-11-26T08:00:00Z"}),
+        (
+            "freistilbox",
+            {},
+            {"priority": "normal"},
+            "normal",
+            {"first_response": "2026-11-26T19:00:00Z", "dispatch": "2026-11-26T08:00:00Z"},
+        ),
         # freistilbox urgent: 30 minutes around the clock → 01:00Z.
-        ("freistilbox", {}, {"priority": "urgent"}, "urgent",
-         {"first_response": "2026-11-26T01:00:00Z", "dispatch": "2026-11-26T08:00:00Z"}),
+        (
+            "freistilbox",
+            {},
+            {"priority": "urgent"},
+            "urgent",
+            {"first_response": "2026-11-26T01:00:00Z", "dispatch": "2026-11-26T08:00:00Z"},
+        ),
     ],
 )
 def test_create_returns_the_sla_due_instants(desk, policy, org_kw, body, priority, expected):
@@ -123,7 +168,9 @@ def test_houseware_ignores_the_customers_priority(desk, client_for):
 
     # when the customer asks for P0 themselves (no organization/requester needed)
     response = client_for(contact.user).post(
-        "/api/v1/tickets/", {"subject": "Down", "description": "all down", "priority": "P0"}, format="json"
+        "/api/v1/tickets/",
+        {"subject": "Down", "description": "all down", "priority": "P0"},
+        format="json",
     )
 
     # then the Customer Happiness team's default P2 applies: 48 hours → Sat 28 Nov 00:30Z
@@ -285,7 +332,9 @@ def test_houseware_pending_keeps_first_response_running(desk, frozen_now):
 def test_freistilbox_dispatch_by_assignment(desk, frozen_now, team, agent):
     api, org = desk
     organization, contact = org("freistilbox")
-    tid = open_ticket(api, organization, contact, priority="normal", tags=["cluster:c42", "site:example.com"])["id"]
+    tid = open_ticket(
+        api, organization, contact, priority="normal", tags=["cluster:c42", "site:example.com"]
+    )["id"]
 
     # assignment Thu 08:30 CET (07:30Z) meets dispatch (due 09:00 CET) and opens the ticket
     frozen_now.set(T("2026-11-26T07:30:00Z"))

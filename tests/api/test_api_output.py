@@ -32,22 +32,34 @@ def varied(world, frozen_now):
     from sladesk.tickets.models import Attachment
 
     tagged = services.open_ticket(
-        organization=world.acme, requester=world.acme_contact, subject="Tagged",
-        description="d", priority="P3", tags=["cluster:c42", "bulk"],
+        organization=world.acme,
+        requester=world.acme_contact,
+        subject="Tagged",
+        description="d",
+        priority="P3",
+        tags=["cluster:c42", "bulk"],
         custom_fields={"device_os_supported": True, "devices_affected": 12},
     )
     paused = services.open_ticket(
-        organization=world.acme, requester=world.acme_contact, subject="Paused",
-        description="d", priority="P2",
+        organization=world.acme,
+        requester=world.acme_contact,
+        subject="Paused",
+        description="d",
+        priority="P2",
     )
     reply = services.reply(paused, author=world.agent, body="Please send logs")
     Attachment.objects.create(
-        message=reply, file="attachments/howto.txt", filename="howto.txt",
-        content_type="text/plain", size=42,
+        message=reply,
+        file="attachments/howto.txt",
+        filename="howto.txt",
+        content_type="text/plain",
+        size=42,
     )
     services.set_pending(paused, actor=world.agent, reason="waiting for logs")
     solved = services.open_ticket(
-        organization=world.globex, requester=world.globex_contact, subject="Solved",
+        organization=world.globex,
+        requester=world.globex_contact,
+        subject="Solved",
         description="d",
     )
     services.assign(solved, team=world.team, assignee=world.agent, actor=world.agent)
@@ -91,11 +103,16 @@ def test_hand_written_list_equals_the_documented_serializer(world, varied, clien
 
     assert body["results"] == _plain(expected)
     assert {c["state"] for t in body["results"] for c in t["sla"]} >= {
-        "paused", "met", "breached", "cancelled",
+        "paused",
+        "met",
+        "breached",
+        "cancelled",
     }
 
 
-def test_attachments_are_read_only_for_tickets_that_have_some(world, varied, client_for, query_count):
+def test_attachments_are_read_only_for_tickets_that_have_some(
+    world, varied, client_for, query_count
+):
     api = client_for(world.agent)
     api.get(f"/api/v1/tickets/{varied[2].pk}/")  # the role lookup is cached from here on
     paused, tagged = varied[3], varied[2]
@@ -107,7 +124,9 @@ def test_attachments_are_read_only_for_tickets_that_have_some(world, varied, cli
 
     # ticket, tags, clocks, messages (with an EXISTS per message) [+ their attachments]
     assert len(files.captured_queries) == len(no_files.captured_queries) + 1
-    assert [a["filename"] for m in with_files["messages"] for a in m["attachments"]] == ["howto.txt"]
+    assert [a["filename"] for m in with_files["messages"] for a in m["attachments"]] == [
+        "howto.txt"
+    ]
 
 
 def test_create_answers_what_reading_the_ticket_back_answers(world, client_for):
@@ -116,9 +135,13 @@ def test_create_answers_what_reading_the_ticket_back_answers(world, client_for):
     created = api.post(
         "/api/v1/tickets/",
         {
-            "subject": "OTA stalls", "description": "Half the fleet", "priority": "P1",
-            "organization": world.acme.pk, "requester": "PAT@acme.example",
-            "custom_fields": {"device_os_supported": False}, "tags": ["fleet"],
+            "subject": "OTA stalls",
+            "description": "Half the fleet",
+            "priority": "P1",
+            "organization": world.acme.pk,
+            "requester": "PAT@acme.example",
+            "custom_fields": {"device_os_supported": False},
+            "tags": ["fleet"],
         },
         format="json",
     )
@@ -149,8 +172,11 @@ def test_create_reads_back_nothing_it_wrote(world, client_for):
 
     api = client_for(world.agent)
     payload = {
-        "subject": "Sensor offline", "description": "One unit", "priority": "P3",
-        "organization": world.acme.pk, "requester": "pat@acme.example",
+        "subject": "Sensor offline",
+        "description": "One unit",
+        "priority": "P3",
+        "organization": world.acme.pk,
+        "requester": "pat@acme.example",
     }
 
     with CaptureQueriesContext(connection) as queries:
@@ -159,7 +185,8 @@ def test_create_reads_back_nothing_it_wrote(world, client_for):
     assert created.status_code == 201
     written = ('"tickets_slaclock"', '"tickets_message"', '"tickets_ticket_tags"', '"notify_timer"')
     reads = [
-        q["sql"] for q in queries.captured_queries
+        q["sql"]
+        for q in queries.captured_queries
         if q["sql"].lstrip().upper().startswith("SELECT") and any(t in q["sql"] for t in written)
     ]
     assert reads == []  # the answer is built from ticket.opening; new clocks have no timers

@@ -15,12 +15,16 @@ def _schema(client):
 
 def _nullable(prop: dict) -> bool:
     types = prop.get("type")
-    return bool(prop.get("nullable")) or (isinstance(types, list) and "null" in types) or any(
-        alt.get("type") == "null" for alt in prop.get("anyOf", prop.get("oneOf", []))
+    return (
+        bool(prop.get("nullable"))
+        or (isinstance(types, list) and "null" in types)
+        or any(alt.get("type") == "null" for alt in prop.get("anyOf", prop.get("oneOf", [])))
     )
 
 
-def test_clock_instants_that_the_api_answers_as_null_are_nullable_in_the_schema(world, client_for, client):
+def test_clock_instants_that_the_api_answers_as_null_are_nullable_in_the_schema(
+    world, client_for, client
+):
     # given a ticket whose clocks include instants that are null (not met, not breached)
     clocks = client_for(world.agent).get(f"/api/v1/tickets/{world.acme_ticket.pk}/").json()["sla"]
     null_fields = {k for c in clocks for k, v in c.items() if v is None}
@@ -32,7 +36,9 @@ def test_clock_instants_that_the_api_answers_as_null_are_nullable_in_the_schema(
 
 def test_links_schema_is_the_plain_list_the_view_answers(world, client_for, client):
     # given the links of a ticket as answered: a JSON array
-    assert isinstance(client_for(world.agent).get(f"/api/v1/tickets/{world.acme_ticket.pk}/links/").json(), list)
+    assert isinstance(
+        client_for(world.agent).get(f"/api/v1/tickets/{world.acme_ticket.pk}/links/").json(), list
+    )
     # then the schema says an array too, for GET and POST (not a paginated object)
     item = _schema(client)["paths"]["/api/v1/tickets/{id}/links/"]
     for method, code in (("get", "200"), ("post", "201")):

@@ -14,7 +14,9 @@ pytestmark = pytest.mark.django_db
 def test_token_round_trip(world):
     anonymous = APIClient()
 
-    response = anonymous.post("/api/v1/auth/token/", {"username": "alice", "password": "pw"}, format="json")
+    response = anonymous.post(
+        "/api/v1/auth/token/", {"username": "alice", "password": "pw"}, format="json"
+    )
 
     assert response.status_code == 200
     token = response.json()["token"]
@@ -23,7 +25,9 @@ def test_token_round_trip(world):
 
 
 def test_token_with_a_wrong_password_is_400_with_a_message(world):
-    response = APIClient().post("/api/v1/auth/token/", {"username": "alice", "password": "nope"}, format="json")
+    response = APIClient().post(
+        "/api/v1/auth/token/", {"username": "alice", "password": "nope"}, format="json"
+    )
 
     assert response.status_code == 400
     assert "Unable to log in" in response.json()["error"]["message"]
@@ -55,8 +59,12 @@ def spread(world, frozen_now, client_for):
 
     def new(priority, **kw):
         return services.open_ticket(
-            organization=world.acme, requester=world.acme_contact, subject=f"{priority} ticket",
-            description="d", priority=priority, **kw,
+            organization=world.acme,
+            requester=world.acme_contact,
+            subject=f"{priority} ticket",
+            description="d",
+            priority=priority,
+            **kw,
         )
 
     p1, p4, p3, solved = new("P1"), new("P4"), new("P3", tags=["firmware"]), new("P2")
@@ -107,7 +115,9 @@ def test_breaching_before_is_a_half_open_bound_on_running_clocks(world, spread, 
 
     before_fri = ids(api.get("/api/v1/tickets/", {"breaching_before": "2026-11-27T13:00:00-08:00"}))
     at_globex_due = ids(api.get("/api/v1/tickets/", {"breaching_before": "2026-11-28T00:30:00Z"}))
-    after_globex_due = ids(api.get("/api/v1/tickets/", {"breaching_before": "2026-11-28T00:30:01Z"}))
+    after_globex_due = ids(
+        api.get("/api/v1/tickets/", {"breaching_before": "2026-11-28T00:30:01Z"})
+    )
 
     assert before_fri == [spread["p1"].pk]
     assert at_globex_due == [spread["p1"].pk]  # due_at < bound: the bound itself is excluded
@@ -128,7 +138,9 @@ def test_cursor_pages_walk_every_ticket_once_newest_first(world, spread, client_
 
 
 @pytest.mark.parametrize("ordering", ["-id", "id"])
-def test_breaching_before_pages_walk_what_the_filter_selects_once(world, spread, client_for, ordering):
+def test_breaching_before_pages_walk_what_the_filter_selects_once(
+    world, spread, client_for, ordering
+):
     # An agent's breaching_before-only list reads its ids from the running-clock index
     # (selectors.breaching_ids); P1 has two running clocks and must still come once.
     from sladesk.tickets import selectors
@@ -162,7 +174,11 @@ def test_ordering_by_due_lists_soonest_first_and_skips_stopped_clocks(world, spr
     # earliest running due: P1 Wed 17:30 PST, Globex Sat 00:30Z, Acme P2 and P3 both Mon
     # 16:30 PST (tie broken by id), P4 Tue 16:30 PST; the solved ticket has no running clock
     assert seen == [
-        spread["p1"].pk, world.globex_ticket.pk, world.acme_ticket.pk, spread["p3"].pk, spread["p4"].pk,
+        spread["p1"].pk,
+        world.globex_ticket.pk,
+        world.acme_ticket.pk,
+        spread["p3"].pk,
+        spread["p4"].pk,
     ]
 
 
@@ -185,8 +201,12 @@ def test_list_query_count_does_not_grow_with_the_page(world, client_for, query_c
 
     for i in range(30):
         t = services.open_ticket(
-            organization=world.acme, requester=world.acme_contact, subject=f"#{i}",
-            description="d", priority="P3", tags=[f"tag{i}", "bulk"],
+            organization=world.acme,
+            requester=world.acme_contact,
+            subject=f"#{i}",
+            description="d",
+            priority="P3",
+            tags=[f"tag{i}", "bulk"],
         )
         services.assign(t, team=world.team, assignee=world.agent, actor=world.agent)
     api = client_for(world.agent)
@@ -210,7 +230,9 @@ def test_detail_query_count_is_constant(world, client_for, query_count):
     assert len(response.json()["messages"]) == 13
 
 
-@pytest.mark.parametrize("path", ["/api/v1/organizations/", "/api/v1/contacts/", "/api/v1/teams/", "/api/v1/agents/"])
+@pytest.mark.parametrize(
+    "path", ["/api/v1/organizations/", "/api/v1/contacts/", "/api/v1/teams/", "/api/v1/agents/"]
+)
 def test_account_lists_query_count_is_constant(world, client_for, query_count, path):
     from django.contrib.auth.models import User
 
@@ -236,7 +258,12 @@ def test_account_lists_query_count_is_constant(world, client_for, query_count, p
 def test_unknown_priority_names_the_known_ones(world, client_for):
     response = client_for(world.agent).post(
         "/api/v1/tickets/",
-        {"subject": "x", "organization": world.globex.pk, "requester": "kim@globex.example", "priority": "urgent"},
+        {
+            "subject": "x",
+            "organization": world.globex.pk,
+            "requester": "kim@globex.example",
+            "priority": "urgent",
+        },
         format="json",
     )
 
@@ -278,7 +305,9 @@ def test_closed_to_pending_is_a_409(world, client_for):
     api = client_for(world.agent)
     tid = world.acme_ticket.pk
     api.post(f"/api/v1/tickets/{tid}/solve/", format="json")
-    assert api.patch(f"/api/v1/tickets/{tid}/", {"status": "closed"}, format="json").status_code == 200
+    assert (
+        api.patch(f"/api/v1/tickets/{tid}/", {"status": "closed"}, format="json").status_code == 200
+    )
 
     response = api.post(f"/api/v1/tickets/{tid}/pending/", format="json")
 
@@ -289,7 +318,9 @@ def test_closed_to_pending_is_a_409(world, client_for):
 
 
 def test_method_not_allowed_is_405_json(world, client_for):
-    response = client_for(world.agent).put(f"/api/v1/tickets/{world.acme_ticket.pk}/", {}, format="json")
+    response = client_for(world.agent).put(
+        f"/api/v1/tickets/{world.acme_ticket.pk}/", {}, format="json"
+    )
 
     assert response.status_code == 405
     assert response.json()["error"]["code"] == "method_not_allowed"
@@ -304,14 +335,18 @@ def test_bad_breaching_before_is_400(world, client_for):
 
 def test_nul_in_custom_fields_is_400_not_a_database_error(world, client_for):
     response = client_for(world.agent).patch(
-        f"/api/v1/tickets/{world.acme_ticket.pk}/", {"custom_fields": {"x": "a\u0000b"}}, format="json"
+        f"/api/v1/tickets/{world.acme_ticket.pk}/",
+        {"custom_fields": {"x": "a\u0000b"}},
+        format="json",
     )
 
     assert response.status_code == 400
 
 
 def test_empty_patch_is_400(world, client_for):
-    response = client_for(world.agent).patch(f"/api/v1/tickets/{world.acme_ticket.pk}/", {}, format="json")
+    response = client_for(world.agent).patch(
+        f"/api/v1/tickets/{world.acme_ticket.pk}/", {}, format="json"
+    )
 
     assert response.status_code == 400
     assert "nothing to change" in response.json()["error"]["message"]
@@ -319,7 +354,9 @@ def test_empty_patch_is_400(world, client_for):
 
 def test_contact_may_not_change_priority_and_is_told_why(world, client_for):
     response = client_for(world.acme_contact.user).patch(
-        f"/api/v1/tickets/{world.acme_ticket.pk}/", {"priority": "P1", "reason": "urgent!"}, format="json"
+        f"/api/v1/tickets/{world.acme_ticket.pk}/",
+        {"priority": "P1", "reason": "urgent!"},
+        format="json",
     )
 
     assert response.status_code == 403
@@ -344,7 +381,9 @@ def test_patch_custom_fields_reapplies_the_policy_rules(world, client_for):
     api.patch(f"/api/v1/tickets/{tid}/", {"priority": "P1", "reason": "fleet down"}, format="json")
 
     # an unsupported Device OS caps Particle's priority at P2 (seed 000 footnote)
-    body = api.patch(f"/api/v1/tickets/{tid}/", {"custom_fields": {"device_os_supported": False}}, format="json").json()
+    body = api.patch(
+        f"/api/v1/tickets/{tid}/", {"custom_fields": {"device_os_supported": False}}, format="json"
+    ).json()
 
     assert body["priority"] == "P2"
     assert "unsupported-device-os" in body["tags"]
@@ -367,7 +406,9 @@ def test_reply_to_a_pending_ticket_by_the_customer_resumes_it(world, client_for,
     tid = world.acme_ticket.pk
     agent_api.post(f"/api/v1/tickets/{tid}/pending/", {"reason": "need logs"}, format="json")
 
-    client_for(world.acme_contact.user).post(f"/api/v1/tickets/{tid}/reply/", {"body": "logs"}, format="json")
+    client_for(world.acme_contact.user).post(
+        f"/api/v1/tickets/{tid}/reply/", {"body": "logs"}, format="json"
+    )
 
     body = agent_api.get(f"/api/v1/tickets/{tid}/").json()
     assert body["status"] == "open"

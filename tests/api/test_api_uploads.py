@@ -23,7 +23,10 @@ def test_a_reply_with_files_stores_them_on_the_message(world, client_for, who):
     # when they reply with two files as multipart/form-data
     response = api.post(
         f"/api/v1/tickets/{world.acme_ticket.pk}/reply/",
-        {"body": "logs attached", "files": [_file("a.log"), _file("b.png", b"\x89PNG", "image/png")]},
+        {
+            "body": "logs attached",
+            "files": [_file("a.log"), _file("b.png", b"\x89PNG", "image/png")],
+        },
         format="multipart",
     )
     # then the message has both, as the service stored them, and the answer lists them
@@ -48,13 +51,20 @@ def test_a_note_with_a_file_by_an_agent(world, client_for):
 @pytest.mark.parametrize("who", ["agent", "contact"])
 def test_opening_a_ticket_with_files_attaches_them_to_the_description(world, client_for, who):
     # given an agent (naming organization and requester) or Acme's contact
-    fields = {"organization": world.acme.pk, "requester": "pat@acme.example"} if who == "agent" else {}
+    fields = (
+        {"organization": world.acme.pk, "requester": "pat@acme.example"} if who == "agent" else {}
+    )
     # when they open a ticket as multipart/form-data with a file and custom fields as JSON text
     response = client_for(world.users[who]).post(
         "/api/v1/tickets/",
-        {"subject": "Screen blank", "description": "see screenshot", "priority": "P3",
-         "custom_fields": '{"environment": "production"}', "files": [_file("screen.png", b"\x89PNG", "image/png")],
-         **fields},
+        {
+            "subject": "Screen blank",
+            "description": "see screenshot",
+            "priority": "P3",
+            "custom_fields": '{"environment": "production"}',
+            "files": [_file("screen.png", b"\x89PNG", "image/png")],
+            **fields,
+        },
         format="multipart",
     )
     # then the description carries the file, shown in the answer

@@ -37,8 +37,12 @@ _EXAMPLES = int(os.environ.get("SLADESK_SCHEMA_EXAMPLES", "8"))
 #: Every answer is documented: no 5xx, a documented status code and content type, a body
 #: and headers matching the schema, no auth ignored.
 _CHECKS = [
-    not_a_server_error, status_code_conformance, content_type_conformance, response_headers_conformance,
-    response_schema_conformance, ignored_auth,
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    ignored_auth,
 ]
 #: Only on request (``SLADESK_SCHEMA_CHECKS=all``), as they report behaviour that is meant:
 #: ``positive_data_acceptance`` expects every schema-valid request to succeed, and the API
@@ -163,11 +167,21 @@ def test_no_server_errors(world, keep_test_connection, method, path, mode):
     if mode == "positive-real-ids":
         real = next(f for prefix, f in _REAL_IDS.items() if path.startswith(prefix))
         kwargs["path_parameters"] = {"id": real(world)}
-    generation_mode = schemathesis.GenerationMode.NEGATIVE if mode == "negative" else schemathesis.GenerationMode.POSITIVE
+    generation_mode = (
+        schemathesis.GenerationMode.NEGATIVE
+        if mode == "negative"
+        else schemathesis.GenerationMode.POSITIVE
+    )
 
     # when generated requests are sent, then none answers 5xx
     @given(case=operation.as_strategy(generation_mode, **kwargs))
-    @settings(max_examples=_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True, database=None)
+    @settings(
+        max_examples=_EXAMPLES,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+        derandomize=True,
+        database=None,
+    )
     def run(case):
         case.call_and_validate(headers=headers, checks=_CHECKS)
 

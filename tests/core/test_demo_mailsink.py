@@ -14,7 +14,11 @@ def test_a_mail_sent_to_the_sink_is_written_as_an_eml_file(tmp_path: Path) -> No
     sink = start_mail_sink(tmp_path / "sent-mail")
     try:
         msg = EmailMessage()
-        msg["From"], msg["To"], msg["Subject"] = "desk@example.com", "acme@example.com", "[#7] Hello"
+        msg["From"], msg["To"], msg["Subject"] = (
+            "desk@example.com",
+            "acme@example.com",
+            "[#7] Hello",
+        )
         msg.set_content("We are on it.")
         # when the desk sends a mail to it
         with smtplib.SMTP(sink.hostname, sink.port, timeout=10) as smtp:

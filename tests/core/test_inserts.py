@@ -118,7 +118,9 @@ def test_insert_new_hands_what_it_cannot_write_to_bulk_create(make_org, make_con
     assert TicketEvent.objects.filter(pk=taken, kind="note").exists()
 
 
-def test_more_rows_than_max_rows_are_written_as_one_bulk_create_writes_them(make_org, make_contact, frozen_now):
+def test_more_rows_than_max_rows_are_written_as_one_bulk_create_writes_them(
+    make_org, make_contact, frozen_now
+):
     from sladesk.core.inserts import CHUNK_ROWS, MAX_ROWS, insert_new
     from sladesk.tickets.models import TicketEvent
 
@@ -138,7 +140,9 @@ def test_more_rows_than_max_rows_are_written_as_one_bulk_create_writes_them(make
     # then each instance gets its own row's key, and a batch takes as many statements as
     # bulk_create takes (on SQLite: chunks of CHUNK_ROWS; on PostgreSQL: bulk_create's own)
     for batch in (few, many):
-        stored = dict(TicketEvent.objects.filter(pk__in=[e.pk for e in batch]).values_list("pk", "kind"))
+        stored = dict(
+            TicketEvent.objects.filter(pk__in=[e.pk for e in batch]).values_list("pk", "kind")
+        )
         assert [stored[e.pk] for e in batch] == [e.kind for e in batch]
         assert all(not e._state.adding for e in batch)
     inserts = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("INSERT")]

@@ -18,7 +18,9 @@ def test_links_point_at_the_port_being_served(monkeypatch: pytest.MonkeyPatch, s
     assert ticket_url(36) == "http://127.0.0.1:8301/desk/tickets/36/"
 
 
-def test_an_unspecified_host_is_written_as_loopback(monkeypatch: pytest.MonkeyPatch, settings) -> None:
+def test_an_unspecified_host_is_written_as_loopback(
+    monkeypatch: pytest.MonkeyPatch, settings
+) -> None:
     # given no public URL configured
     monkeypatch.setenv("SLADESK_NOTIFY_PUBLIC_URL", "")  # unset; restored after the test
     settings.SLADESK_NOTIFY = {}
@@ -37,7 +39,9 @@ def test_a_configured_public_url_wins(monkeypatch: pytest.MonkeyPatch, settings)
     assert ticket_url(5) == "https://desk.example.com/desk/tickets/5/"
 
 
-@pytest.mark.parametrize(("argv", "status"), [(["run", "--help"], 0), (["run", "-h"], 0), (["run", "--port", "8"], 2)])
+@pytest.mark.parametrize(
+    ("argv", "status"), [(["run", "--help"], 0), (["run", "-h"], 0), (["run", "--port", "8"], 2)]
+)
 def test_run_help_or_a_bad_option_starts_nothing(argv, status, capsys, monkeypatch) -> None:
     # given `sladesk run` that would migrate, load the demo and start SMTP and the worker
     import sladesk.server_cli as cli

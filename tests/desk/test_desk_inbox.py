@@ -44,7 +44,11 @@ def test_breached_view_keeps_a_recorded_breach_until_the_clock_is_met(client, ui
 def test_pages_run_from_the_running_clocks_into_the_rest(client, ui, monkeypatch, extra):
     # given a third ticket with no running clock (solved) and one row per page
     done = services.open_ticket(
-        organization=ui.acme, requester=ui.acme_contact, subject="Solved already", description="x", priority="P3"
+        organization=ui.acme,
+        requester=ui.acme_contact,
+        subject="Solved already",
+        description="x",
+        priority="P3",
     )
     services.solve(done, actor=ui.agent)
     assert not SlaClock.objects.filter(ticket=done, state="running").exists()
@@ -81,8 +85,11 @@ def test_subject_search(client, ui, q, expected):
 
 def test_search_by_number_also_matches_subjects_with_that_number(client, ui):
     numbered = services.open_ticket(
-        organization=ui.acme, requester=ui.acme_contact, subject=f"Follow-up to {ui.bright_ticket.pk}",
-        description="x", priority="P3",
+        organization=ui.acme,
+        requester=ui.acme_contact,
+        subject=f"Follow-up to {ui.bright_ticket.pk}",
+        description="x",
+        priority="P3",
     )
     client.force_login(ui.agent)
     rows, _, _ = _inbox(client, f"view=all&q=%23{ui.bright_ticket.pk}")

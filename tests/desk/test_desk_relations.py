@@ -22,7 +22,10 @@ def second(ui):
 
     ui.now.set(ui.now.at + timedelta(minutes=1))
     return services.open_ticket(
-        organization=ui.acme, requester=ui.acme_contact, subject="LTE drops", description="since Monday",
+        organization=ui.acme,
+        requester=ui.acme_contact,
+        subject="LTE drops",
+        description="since Monday",
         priority="P2",
     )
 
@@ -35,7 +38,8 @@ def _page(client, ticket):
 def test_merge_form_merges_and_lands_on_the_target(client, ui, second):
     client.force_login(ui.agent)
     response = client.post(
-        f"/desk/tickets/{second.pk}/merge/", {"into": f"#{ui.acme_ticket.pk}", "notify_requester": "on"}
+        f"/desk/tickets/{second.pk}/merge/",
+        {"into": f"#{ui.acme_ticket.pk}", "notify_requester": "on"},
     )
     assert response["Location"] == f"/desk/tickets/{ui.acme_ticket.pk}/"
     merged = Ticket.objects.get(pk=second.pk)
@@ -43,7 +47,10 @@ def test_merge_form_merges_and_lands_on_the_target(client, ui, second):
     assert {c.state for c in SlaClock.objects.filter(ticket=merged)} == {"cancelled"}
     # the target shows the moved message marked with its origin, and the link
     page = _page(client, ui.acme_ticket).content.decode()
-    assert "since Monday" in page and f'from <a href="/desk/tickets/{second.pk}/">#{second.pk}</a>' in page
+    assert (
+        "since Monday" in page
+        and f'from <a href="/desk/tickets/{second.pk}/">#{second.pk}</a>' in page
+    )
     assert 'data-relation="merged from"' in page
     # the source says where it went and offers no more merge/split
     source = _page(client, merged).content.decode()
@@ -62,12 +69,16 @@ def test_merge_form_merges_and_lands_on_the_target(client, ui, second):
 
 def test_merge_across_organizations_shows_the_error_and_changes_nothing(client, ui):
     client.force_login(ui.agent)
-    page = client.post(f"/desk/tickets/{ui.bright_ticket.pk}/merge/", {"into": ui.acme_ticket.pk}, follow=True)
+    page = client.post(
+        f"/desk/tickets/{ui.bright_ticket.pk}/merge/", {"into": ui.acme_ticket.pk}, follow=True
+    )
     assert b"only tickets of the same organization can be merged" in page.content
     assert Ticket.objects.get(pk=ui.bright_ticket.pk).status == Status.NEW
     bad = client.post(f"/desk/tickets/{ui.bright_ticket.pk}/merge/", {"into": "abc"}, follow=True)
     assert b"is not a ticket number" in bad.content
-    missing = client.post(f"/desk/tickets/{ui.bright_ticket.pk}/merge/", {"into": "999999"}, follow=True)
+    missing = client.post(
+        f"/desk/tickets/{ui.bright_ticket.pk}/merge/", {"into": "999999"}, follow=True
+    )
     assert b"there is no ticket #999999" in missing.content
 
 
@@ -86,7 +97,8 @@ def test_split_form_moves_the_ticked_message_to_a_new_ticket(client, ui):
     page = _page(client, ui.acme_ticket).content.decode()
     assert f'name="messages" value="{question.pk}" form="split-form"' in page
     response = client.post(
-        f"/desk/tickets/{ui.acme_ticket.pk}/split/", {"messages": [question.pk], "subject": "Billing"}
+        f"/desk/tickets/{ui.acme_ticket.pk}/split/",
+        {"messages": [question.pk], "subject": "Billing"},
     )
     new = Ticket.objects.get(subject="Billing")
     assert response["Location"] == f"/desk/tickets/{new.pk}/"
@@ -102,11 +114,17 @@ def test_link_forms_relate_tickets_on_both_pages_across_organizations(client, ui
     client.force_login(ui.agent)
     client.post(f"/desk/tickets/{ui.acme_ticket.pk}/link/", {"other": ui.bright_ticket.pk})
     acme_page = _page(client, ui.acme_ticket).content.decode()
-    assert 'data-relation="related"' in acme_page and "Dashboards slow" in acme_page and "Bright" in acme_page
+    assert (
+        'data-relation="related"' in acme_page
+        and "Dashboards slow" in acme_page
+        and "Bright" in acme_page
+    )
     assert "Cellular reconnects" in _page(client, ui.bright_ticket).content.decode()
     client.post(f"/desk/tickets/{ui.bright_ticket.pk}/unlink/", {"other": ui.acme_ticket.pk})
     assert not TicketLink.objects.exists()
-    again = client.post(f"/desk/tickets/{ui.bright_ticket.pk}/unlink/", {"other": ui.acme_ticket.pk}, follow=True)
+    again = client.post(
+        f"/desk/tickets/{ui.bright_ticket.pk}/unlink/", {"other": ui.acme_ticket.pk}, follow=True
+    )
     assert b"were not linked" in again.content
 
 
@@ -123,7 +141,10 @@ def test_follow_ups_show_in_the_related_list(client, ui):
 def test_desk_reply_with_files_goes_through_the_reply_service(client, ui):
     client.force_login(ui.agent)
     upload = SimpleUploadedFile("fix.patch", b"--- a\n+++ b\n", content_type="text/x-diff")
-    client.post(f"/desk/tickets/{ui.acme_ticket.pk}/message/", {"body": "patch", "kind": "reply", "files": [upload]})
+    client.post(
+        f"/desk/tickets/{ui.acme_ticket.pk}/message/",
+        {"body": "patch", "kind": "reply", "files": [upload]},
+    )
     att = Attachment.objects.get()
     assert (att.message.body_text, att.message.public, att.filename) == ("patch", True, "fix.patch")
     assert client.get(f"/desk/attachments/{att.pk}/").status_code == 200
@@ -137,10 +158,16 @@ def mailed(ui):
     """A ticket opened by mail to Acme's alias: (ticket, its first message, the raw bytes)."""
     InboundAddress.objects.create(address="acme@support.example.com", organization=ui.acme)
     raw = build_mail(
-        sender=ui.acme_contact.email, to="acme@support.example.com", subject="=?utf-8?q?Mod=C3=A9m?= down",
+        sender=ui.acme_contact.email,
+        to="acme@support.example.com",
+        subject="=?utf-8?q?Mod=C3=A9m?= down",
         headers={"X-Mailer": "Thunderbird"},
     )
-    row = process(store_raw(raw, envelope_from=ui.acme_contact.email, envelope_to=["acme@support.example.com"]).pk)
+    row = process(
+        store_raw(
+            raw, envelope_from=ui.acme_contact.email, envelope_to=["acme@support.example.com"]
+        ).pk
+    )
     assert row.ticket_message is not None, row.reason
     return row.ticket, row.ticket_message, raw
 
@@ -169,7 +196,10 @@ def test_the_headers_page_of_a_large_mail_reads_only_its_head(client, ui, mailed
 
     # given a mailed message whose stored original is several megabytes
     _, message, _ = mailed
-    big = build_mail(sender=ui.acme_contact.email, attachments=[("logs.bin", "application/octet-stream", b"x" * 3_000_000)])
+    big = build_mail(
+        sender=ui.acme_contact.email,
+        attachments=[("logs.bin", "application/octet-stream", b"x" * 3_000_000)],
+    )
     InboundMessage.objects.filter(ticket_message=message).update(raw=big, size=len(big))
     client.force_login(ui.agent)
     # when an agent opens its headers page
@@ -177,7 +207,11 @@ def test_the_headers_page_of_a_large_mail_reads_only_its_head(client, ui, mailed
         shown = client.get(f"/desk/messages/{message.pk}/email/").content.decode()
     # then the headers are shown, and no query reads the whole raw column (only a substring)
     assert "Message-ID" in shown
-    whole = [q["sql"] for q in captured.captured_queries if re.search(r'(?<!SUBSTR\()(?<!SUBSTRING\()"intake_inboundmessage"\."raw"', q["sql"])]
+    whole = [
+        q["sql"]
+        for q in captured.captured_queries
+        if re.search(r'(?<!SUBSTR\()(?<!SUBSTRING\()"intake_inboundmessage"\."raw"', q["sql"])
+    ]
     assert whole == []
 
 
@@ -204,13 +238,20 @@ def test_ticket_page_query_count_does_not_grow_with_links_merges_and_mail(
         client.get(url)
     for i in range(4):
         other = services.open_ticket(
-            organization=ui.acme, requester=ui.acme_contact, subject=f"dup {i}", description=f"dup {i}",
+            organization=ui.acme,
+            requester=ui.acme_contact,
+            subject=f"dup {i}",
+            description=f"dup {i}",
         )
         services.reply(other, author=ui.agent, body="seen")
         services.merge(other, into=ticket, actor=ui.agent)
-        services.link(ticket, services.open_ticket(
-            organization=ui.acme, requester=ui.acme_contact, subject=f"rel {i}", description="r"
-        ), actor=ui.agent)
+        services.link(
+            ticket,
+            services.open_ticket(
+                organization=ui.acme, requester=ui.acme_contact, subject=f"rel {i}", description="r"
+            ),
+            actor=ui.agent,
+        )
     with django_assert_max_num_queries(len(few.captured_queries)):
         page = client.get(url)
     assert len(page.context["related"]) == 9
@@ -220,16 +261,22 @@ def test_timeline_words_for_merge_split_link_files_and_escalation(client, ui, se
     services.merge(second, into=ui.acme_ticket, actor=ui.agent, notify_requester=True)
     services.link(ui.acme_ticket, ui.bright_ticket, actor=ui.agent)
     services.escalate(ui.bright_ticket, actor=ui.bright_contact.user, reason="slow")
-    question = services.reply(ui.acme_ticket, author=ui.acme_contact, body="q", attachments=[("a.txt", b"a", "")])
+    question = services.reply(
+        ui.acme_ticket, author=ui.acme_contact, body="q", attachments=[("a.txt", b"a", "")]
+    )
     services.split(ui.acme_ticket, messages=[question.pk], actor=ui.agent)
     client.force_login(ui.agent)
-    words = [text for _, text in client.get(f"/desk/tickets/{ui.acme_ticket.pk}/").context["events"]]
+    words = [
+        text for _, text in client.get(f"/desk/tickets/{ui.acme_ticket.pk}/").context["events"]
+    ]
     assert f"#{second.pk} merged into this ticket (1 message(s) moved here)" in words
     assert f"linked #{ui.bright_ticket.pk}" in words and "attached a.txt" in words
     assert any(w.startswith("1 message(s) split off into #") for w in words)
     source = [text for _, text in client.get(f"/desk/tickets/{second.pk}/").context["events"]]
     assert f"merged into #{ui.acme_ticket.pk} (1 message(s) moved, requester told)" in source
-    bright = [text for _, text in client.get(f"/desk/tickets/{ui.bright_ticket.pk}/").context["events"]]
+    bright = [
+        text for _, text in client.get(f"/desk/tickets/{ui.bright_ticket.pk}/").context["events"]
+    ]
     assert "escalated to level 1 (Customer Happiness Manager): slow" in bright
 
 
@@ -245,4 +292,7 @@ def test_telling_the_requester_of_a_mailed_ticket_queues_the_mail(client, ui, ma
     assert f"merged into #{ui.acme_ticket.pk}" in str(mail.payload)
     # and the original email of the moved message is still one click away on the target
     client.force_login(ui.agent)
-    assert f'href="/desk/messages/{message.pk}/email/"' in _page(client, ui.acme_ticket).content.decode()
+    assert (
+        f'href="/desk/messages/{message.pk}/email/"'
+        in _page(client, ui.acme_ticket).content.decode()
+    )

@@ -21,7 +21,9 @@ def test_anonymous_visitors_are_sent_to_the_one_sign_in_page(client, ui):
     assert response["Location"].startswith("/accounts/login/?next=/desk/")
 
 
-@pytest.mark.parametrize("path", ["/desk/", "/desk/tickets/{id}/", "/desk/settings/", "/desk/inbox/list/"])
+@pytest.mark.parametrize(
+    "path", ["/desk/", "/desk/tickets/{id}/", "/desk/settings/", "/desk/inbox/list/"]
+)
 def test_contacts_cannot_use_the_desk(client, ui, path):
     client.force_login(ui.acme_contact.user)
     assert client.get(path.format(id=ui.acme_ticket.pk)).status_code == 403
@@ -31,7 +33,9 @@ def test_sign_in_lands_agents_in_the_desk_and_contacts_in_the_portal(client, ui)
     response = client.post("/accounts/login/", {"username": "alice", "password": "pw"})
     assert response["Location"] == "/desk/"
     client.logout()
-    response = client.post("/accounts/login/", {"username": ui.acme_contact.user.username, "password": "pw"})
+    response = client.post(
+        "/accounts/login/", {"username": ui.acme_contact.user.username, "password": "pw"}
+    )
     assert response["Location"] == "/portal/"
     assert client.get("/")["Location"] == "/portal/"
 
@@ -44,7 +48,10 @@ def test_password_reset_mails_a_link_that_sets_a_new_password(client, ui):
     path = link.split("testserver", 1)[1]
     form = client.get(path, follow=True)
     assert form.status_code == 200 and b"new_password1" in form.content
-    done = client.post(form.redirect_chain[-1][0], {"new_password1": "n3w-Secret!x", "new_password2": "n3w-Secret!x"})
+    done = client.post(
+        form.redirect_chain[-1][0],
+        {"new_password1": "n3w-Secret!x", "new_password2": "n3w-Secret!x"},
+    )
     assert done["Location"] == "/accounts/reset/done/"
     assert client.login(username=ui.acme_contact.user.username, password="n3w-Secret!x")
 
@@ -55,7 +62,11 @@ def test_settings_are_for_admins_only(client, ui):
     client.force_login(ui.admin)
     page = client.get("/desk/settings/")
     assert page.status_code == 200 and b"houseware" in page.content and b"Bright" in page.content
-    for path in ("/desk/settings/teams/", "/desk/settings/agents/", "/desk/settings/policies/houseware/"):
+    for path in (
+        "/desk/settings/teams/",
+        "/desk/settings/agents/",
+        "/desk/settings/policies/houseware/",
+    ):
         assert client.get(path).status_code == 200
 
 
@@ -131,13 +142,19 @@ def test_inbox_list_partial_is_only_the_list(client, ui):
 def _more_tickets(ui, n):
     for i in range(n):
         ticket = services.open_ticket(
-            organization=ui.acme, requester=ui.acme_contact, subject=f"extra {i}", description="x",
-            priority="P3", tags=[f"t{i}"],
+            organization=ui.acme,
+            requester=ui.acme_contact,
+            subject=f"extra {i}",
+            description="x",
+            priority="P3",
+            tags=[f"t{i}"],
         )
         services.assign(ticket, assignee=ui.agent, team=ui.team, actor=ui.agent)
 
 
-def test_inbox_query_count_does_not_grow_with_tickets(client, ui, query_count, django_assert_max_num_queries):
+def test_inbox_query_count_does_not_grow_with_tickets(
+    client, ui, query_count, django_assert_max_num_queries
+):
     client.force_login(ui.agent)
     client.get("/desk/")  # warm the session and the policy caches
     _more_tickets(ui, 3)
@@ -151,7 +168,9 @@ def test_inbox_query_count_does_not_grow_with_tickets(client, ui, query_count, d
 
 # ------------------------------------------------------------------ ticket page
 def test_ticket_page_shows_conversation_notes_clocks_and_timeline(client, ui):
-    services.add_note(ui.acme_ticket, author=ui.agent, body="check the <b>SIM</b> <script>x</script>")
+    services.add_note(
+        ui.acme_ticket, author=ui.agent, body="check the <b>SIM</b> <script>x</script>"
+    )
     client.force_login(ui.agent)
     page = client.get(f"/desk/tickets/{ui.acme_ticket.pk}/")
     html = page.content.decode()
@@ -165,7 +184,9 @@ def test_ticket_page_shows_conversation_notes_clocks_and_timeline(client, ui):
     assert any("opened at P2" in text for _, text in page.context["events"])
 
 
-def test_ticket_page_query_count_does_not_grow_with_messages(client, ui, query_count, django_assert_max_num_queries):
+def test_ticket_page_query_count_does_not_grow_with_messages(
+    client, ui, query_count, django_assert_max_num_queries
+):
     client.force_login(ui.agent)
     url = f"/desk/tickets/{ui.acme_ticket.pk}/"
     client.get(url)
@@ -187,7 +208,9 @@ def test_another_agents_ticket_is_404_only_when_it_does_not_exist(client, ui):
 
 def test_reply_form_calls_the_reply_service_and_meets_first_response(client, ui):
     client.force_login(ui.agent)
-    response = client.post(f"/desk/tickets/{ui.acme_ticket.pk}/message/", {"body": "On it", "kind": "reply"})
+    response = client.post(
+        f"/desk/tickets/{ui.acme_ticket.pk}/message/", {"body": "On it", "kind": "reply"}
+    )
     assert response.status_code == 302
     message = Message.objects.filter(ticket=ui.acme_ticket).latest("id")
     assert (message.public, message.author_user, message.body_text) == (True, ui.agent, "On it")
@@ -197,7 +220,9 @@ def test_reply_form_calls_the_reply_service_and_meets_first_response(client, ui)
 def test_note_form_adds_an_internal_note(client, ui):
     client.force_login(ui.agent)
     client.post(f"/desk/tickets/{ui.acme_ticket.pk}/message/", {"body": "internal", "kind": "note"})
-    assert Message.objects.filter(ticket=ui.acme_ticket, public=False, body_text="internal").exists()
+    assert Message.objects.filter(
+        ticket=ui.acme_ticket, public=False, body_text="internal"
+    ).exists()
 
 
 def test_priority_change_needs_a_reason_and_retargets_the_clocks(client, ui):
@@ -220,7 +245,9 @@ def test_status_assign_and_fields_forms_call_their_services(client, ui):
     base = f"/desk/tickets/{ui.acme_ticket.pk}"
     client.post(f"{base}/assign/", {"team": ui.team.pk, "assignee": ui.bob.pk})
     client.post(f"{base}/status/", {"status": "pending", "reason": "waiting for logs"})
-    client.post(f"{base}/fields/", {"tags": "sim, lte", "custom_fields": "device_os_version: 5.8.0"})
+    client.post(
+        f"{base}/fields/", {"tags": "sim, lte", "custom_fields": "device_os_version: 5.8.0"}
+    )
     ticket = Ticket.objects.get(pk=ui.acme_ticket.pk)
     assert (ticket.assignee, ticket.team, ticket.status) == (ui.bob, ui.team, "pending")
     assert sorted(t.name for t in ticket.tags.all()) == ["lte", "sim"]
@@ -264,8 +291,13 @@ def test_an_open_page_is_acknowledged_from_the_ticket_page(client, ui):
     from sladesk.notify.models import Page, Timer
 
     # given a P1 (Particle pages on-call on creation) with its repeat timer pending
-    ticket = services.open_ticket(organization=ui.acme, requester=ui.acme_contact, subject="Fleet down",
-                                  description="d", priority="P1")
+    ticket = services.open_ticket(
+        organization=ui.acme,
+        requester=ui.acme_contact,
+        subject="Fleet down",
+        description="d",
+        priority="P1",
+    )
     page = Page.objects.get(ticket=ticket)
     url = f"/desk/tickets/{ticket.pk}/pages/{page.pk}/ack/"
     # then the ticket page shows it with an Acknowledge button posting to its URL
@@ -285,10 +317,16 @@ def test_an_open_page_is_acknowledged_from_the_ticket_page(client, ui):
     done = client.post(url, follow=True)
     # then the page is acknowledged by them from the desk, its repeats stop, the log says so
     page.refresh_from_db()
-    assert (page.state, page.acknowledged_by, page.acknowledged_via) == ("acknowledged", ui.agent, "desk")
+    assert (page.state, page.acknowledged_by, page.acknowledged_via) == (
+        "acknowledged",
+        ui.agent,
+        "desk",
+    )
     assert not Timer.objects.filter(page=page, state="pending").exists()
     assert ticket.events.get(kind="page", data__action="acknowledged").actor_user == ui.agent
-    assert b"acknowledged: its repeats stop" in done.content and b"On-call paged" not in done.content
+    assert (
+        b"acknowledged: its repeats stop" in done.content and b"On-call paged" not in done.content
+    )
     # and a second POST changes nothing
     again = client.post(url, follow=True)
     assert b"already acknowledged" in again.content

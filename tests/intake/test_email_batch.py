@@ -16,7 +16,10 @@ pytestmark = pytest.mark.django_db
 
 
 def _store(*raws: bytes) -> list[int]:
-    return [store_raw(r, envelope_from="jane@acme.example", envelope_to=[f"acme@{DOMAIN}"]).pk for r in raws]
+    return [
+        store_raw(r, envelope_from="jane@acme.example", envelope_to=[f"acme@{DOMAIN}"]).pk
+        for r in raws
+    ]
 
 
 def _states(ids: list[int]) -> list[str]:
@@ -30,30 +33,41 @@ def test_one_batch_threads_a_reply_to_a_ticket_opened_earlier_in_it(settings, ac
     ids = _store(
         build_mail(subject="[P2] Devices offline", message_id="<orig@acme.example>"),
         build_mail(subject="[P2] Devices offline", message_id="<orig@acme.example>"),
-        build_mail(subject="Re: Devices offline", body="Still offline.", message_id="<reply@acme.example>",
-                   in_reply_to="<orig@acme.example>"),
+        build_mail(
+            subject="Re: Devices offline",
+            body="Still offline.",
+            message_id="<reply@acme.example>",
+            in_reply_to="<orig@acme.example>",
+        ),
     )
     # when they are processed as one batch
     assert pipeline.process_batch(ids) == 3
     # then one ticket, a duplicate and a reply on that ticket; one acknowledgement
     assert _states(ids) == [InboundState.TICKET, InboundState.DUPLICATE, InboundState.REPLY]
     ticket = Ticket.objects.get()
-    assert list(Message.objects.filter(ticket=ticket).order_by("id").values_list("body_text", flat=True)) == [
-        "Our devices are offline.", "Still offline."]
-    assert set(InboundMessage.objects.filter(pk__in=ids).values_list("ticket_id", flat=True)) == {ticket.pk}
+    assert list(
+        Message.objects.filter(ticket=ticket).order_by("id").values_list("body_text", flat=True)
+    ) == ["Our devices are offline.", "Still offline."]
+    assert set(InboundMessage.objects.filter(pk__in=ids).values_list("ticket_id", flat=True)) == {
+        ticket.pk
+    }
     assert EmailMessageId.objects.filter(direction=EmailMessageId.IN).count() == 2
     assert OutboxMessage.objects.filter(purpose="acknowledgement").count() == 1
 
 
 def test_the_rate_limit_counts_the_messages_earlier_in_the_batch(settings, acme):
     settings.SLADESK_EMAIL = {"domains": DOMAIN, "rate_limit": 2}
-    ids = _store(*[build_mail(subject=f"n{i}", message_id=f"<rl{i}@acme.example>") for i in range(3)])
+    ids = _store(
+        *[build_mail(subject=f"n{i}", message_id=f"<rl{i}@acme.example>") for i in range(3)]
+    )
     pipeline.process_batch(ids)
     assert _states(ids) == [InboundState.TICKET, InboundState.TICKET, InboundState.IGNORED]
     assert "rate limit: 2 messages" in InboundMessage.objects.get(pk=ids[2]).reason
 
 
-def test_an_unexpected_error_rolls_the_batch_back_and_costs_only_its_message(settings, acme, monkeypatch):
+def test_an_unexpected_error_rolls_the_batch_back_and_costs_only_its_message(
+    settings, acme, monkeypatch
+):
     settings.SLADESK_EMAIL = {"domains": DOMAIN}
     real = services.open_tickets
 
@@ -63,21 +77,37 @@ def test_an_unexpected_error_rolls_the_batch_back_and_costs_only_its_message(set
         return real(requests)
 
     monkeypatch.setattr(services, "open_tickets", failing)
-    ids = _store(*[build_mail(subject=s, message_id=f"<p{i}@acme.example>") for i, s in enumerate(["a", "poison", "b"])])
+    ids = _store(
+        *[
+            build_mail(subject=s, message_id=f"<p{i}@acme.example>")
+            for i, s in enumerate(["a", "poison", "b"])
+        ]
+    )
     # when the batch fails on its second message
     pipeline.process_batch(ids)
-    # then the others are tickets (processed one by one) and the bad one is quarantined with the error
+    # then the others are tickets (processed one by one) and the bad one is quarantined with
+    #      the error
     assert _states(ids) == [InboundState.TICKET, InboundState.QUARANTINED, InboundState.TICKET]
     assert InboundMessage.objects.get(pk=ids[1]).reason == "processing failed: RuntimeError: boom"
-    assert Ticket.objects.count() == 2 and OutboxMessage.objects.filter(purpose="acknowledgement").count() == 2
-    assert list(InboundMessage.objects.filter(pk__in=ids).values_list("attempts", flat=True)) == [1, 1, 1]
+    assert (
+        Ticket.objects.count() == 2
+        and OutboxMessage.objects.filter(purpose="acknowledgement").count() == 2
+    )
+    assert list(InboundMessage.objects.filter(pk__in=ids).values_list("attempts", flat=True)) == [
+        1,
+        1,
+        1,
+    ]
 
 
 def test_a_batch_reads_once_whatever_its_size(settings, acme, query_count):
     # given 20 new tickets stored
     settings.SLADESK_EMAIL = {"domains": DOMAIN}
-    ids = _store(*[build_mail(subject=f"[P3] n{i}", message_id=f"<q{i}@acme.example>") for i in range(20)])
-    # then processing them costs the ticket services' queries plus a fixed number, not ~30 per message
+    ids = _store(
+        *[build_mail(subject=f"[P3] n{i}", message_id=f"<q{i}@acme.example>") for i in range(20)]
+    )
+    # then processing them costs the ticket services' queries plus a fixed number, not ~30
+    #      per message
     with query_count("a batch of 20 new tickets") as ctx:
         pipeline.process_batch(ids)
     assert set(_states(ids)) == {InboundState.TICKET}
@@ -89,11 +119,17 @@ def test_one_batch_threads_by_subject_number_to_a_ticket_opened_earlier_in_it(se
     settings.SLADESK_EMAIL = {"domains": DOMAIN}
     # given a ticket, so the next number is known, then a new mail and an answer naming that
     #       next number in its subject only (no In-Reply-To), stored before processing
-    first = pipeline.process(_store(build_mail(subject="earlier", message_id="<e@acme.example>"))[0]).ticket
+    first = pipeline.process(
+        _store(build_mail(subject="earlier", message_id="<e@acme.example>"))[0]
+    ).ticket
     number = first.pk + 1
     ids = _store(
         build_mail(subject="[P2] Devices offline", message_id="<n1@acme.example>"),
-        build_mail(subject=f"Re: [#{number}] Devices offline", body="Still offline.", message_id="<n2@acme.example>"),
+        build_mail(
+            subject=f"Re: [#{number}] Devices offline",
+            body="Still offline.",
+            message_id="<n2@acme.example>",
+        ),
     )
     # when they are processed as one batch
     pipeline.process_batch(ids)
@@ -111,8 +147,13 @@ def test_a_reply_in_the_batch_of_its_ticket_keeps_its_attachment(settings, acme)
     # given a new mail and a reply to it with a file, stored before processing
     ids = _store(
         build_mail(subject="Devices offline", message_id="<a1@acme.example>"),
-        build_mail(subject="Re: Devices offline", body="Log attached.", message_id="<a2@acme.example>",
-                   in_reply_to="<a1@acme.example>", attachments=[("log.txt", "text/plain", b"line\n" * 10)]),
+        build_mail(
+            subject="Re: Devices offline",
+            body="Log attached.",
+            message_id="<a2@acme.example>",
+            in_reply_to="<a1@acme.example>",
+            attachments=[("log.txt", "text/plain", b"line\n" * 10)],
+        ),
     )
     # when they are processed as one batch
     pipeline.process_batch(ids)

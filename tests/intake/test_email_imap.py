@@ -17,15 +17,26 @@ pytestmark = pytest.mark.django_db
 
 def _mailbox(dovecot, **kw) -> ImapMailbox:
     return ImapMailbox.objects.create(
-        name="acme-inbox", host="127.0.0.1", port=dovecot.port, ssl=False, username=dovecot.user,
-        password=dovecot.password, recipient=f"acme@{DOMAIN}", **kw,
+        name="acme-inbox",
+        host="127.0.0.1",
+        port=dovecot.port,
+        ssl=False,
+        username=dovecot.user,
+        password=dovecot.password,
+        recipient=f"acme@{DOMAIN}",
+        **kw,
     )
 
 
 def test_polled_mail_becomes_tickets_and_is_moved_once(dovecot, acme):
     # given two mails in the IMAP inbox (one routed only by the mailbox's recipient)
     client = dovecot.client()
-    client.append("INBOX", build_mail(subject="[P1] Fleet offline", message_id="<i1@acme.example>", to="ops@acme.example"))
+    client.append(
+        "INBOX",
+        build_mail(
+            subject="[P1] Fleet offline", message_id="<i1@acme.example>", to="ops@acme.example"
+        ),
+    )
     client.append("INBOX", build_mail(subject="Invoice question", message_id="<i2@acme.example>"))
     mailbox = _mailbox(dovecot, processed_folder="Processed")
     # when the mailbox is polled and the mail processed

@@ -21,7 +21,11 @@ _PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 
 def _html_mail_with_inline_logo() -> bytes:
     msg = EmailMessage()
-    msg["From"], msg["To"], msg["Subject"] = "Jane <jane@acme.example>", f"acme@{DOMAIN}", "Screenshot"
+    msg["From"], msg["To"], msg["Subject"] = (
+        "Jane <jane@acme.example>",
+        f"acme@{DOMAIN}",
+        "Screenshot",
+    )
     msg["Message-ID"] = make_msgid(domain="acme.example")
     msg.set_content("See the screenshot.")
     msg.add_alternative(
@@ -29,11 +33,15 @@ def _html_mail_with_inline_logo() -> bytes:
         '<img src="https://tracker.example/pixel.png"></p>',
         subtype="html",
     )
-    msg.get_payload()[1].add_related(_PNG, maintype="image", subtype="png", cid="<shot1@acme.example>")
+    msg.get_payload()[1].add_related(
+        _PNG, maintype="image", subtype="png", cid="<shot1@acme.example>"
+    )
     return msg.as_bytes(policy=SMTP)
 
 
-def test_inline_image_shows_from_its_attachment_in_desk_and_portal(smtp_server, acme, agent, client, make_contact):
+def test_inline_image_shows_from_its_attachment_in_desk_and_portal(
+    smtp_server, acme, agent, client, make_contact
+):
     # given an HTML mail whose body shows an inline image by cid: (and a remote tracker)
     with smtplib.SMTP("127.0.0.1", smtp_server.port, timeout=10) as smtp:
         smtp.sendmail("jane@acme.example", [f"acme@{DOMAIN}"], _html_mail_with_inline_logo())

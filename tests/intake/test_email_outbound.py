@@ -32,9 +32,13 @@ def _parsed(raw: bytes) -> email.message.EmailMessage:
     return email.message_from_bytes(raw, policy=default_policy)  # type: ignore[return-value]
 
 
-def test_acknowledgement_and_agent_reply_thread_in_the_customers_client(smtp_server, capture, acme, agent):
+def test_acknowledgement_and_agent_reply_thread_in_the_customers_client(
+    smtp_server, capture, acme, agent
+):
     # given a new ticket by mail
-    _send(smtp_server, build_mail(subject="[P2] Boron units drop off", message_id="<q1@acme.example>"))
+    _send(
+        smtp_server, build_mail(subject="[P2] Boron units drop off", message_id="<q1@acme.example>")
+    )
     process_pending()
     ticket = Ticket.objects.get()
     # when the outbox delivers the acknowledgement
@@ -67,9 +71,15 @@ def test_acknowledgement_and_agent_reply_thread_in_the_customers_client(smtp_ser
     assert mail.get_content().startswith("We are on it.")
     assert EmailMessageId.objects.get(message_id=mail["Message-ID"]).ticket_message == reply
     # and the customer's answer to it threads by In-Reply-To
-    _send(smtp_server, build_mail(subject=f"Re: [#{ticket.pk}] Boron units drop off",
-                                  body="Thanks!\n\nOn Wed, support wrote:\n> We are on it.",
-                                  in_reply_to=mail["Message-ID"], references=[ack_id, mail["Message-ID"]]))
+    _send(
+        smtp_server,
+        build_mail(
+            subject=f"Re: [#{ticket.pk}] Boron units drop off",
+            body="Thanks!\n\nOn Wed, support wrote:\n> We are on it.",
+            in_reply_to=mail["Message-ID"],
+            references=[ack_id, mail["Message-ID"]],
+        ),
+    )
     process_pending()
     row = InboundMessage.objects.order_by("-id").first()
     assert row.state == InboundState.REPLY and row.ticket == ticket
@@ -78,7 +88,9 @@ def test_acknowledgement_and_agent_reply_thread_in_the_customers_client(smtp_ser
     assert "We are on it." in row.quoted_text
 
 
-def test_out_of_hours_freistilbox_ack_says_on_call_was_told(frozen_now, make_org, make_contact, capture, settings):
+def test_out_of_hours_freistilbox_ack_says_on_call_was_told(
+    frozen_now, make_org, make_contact, capture, settings
+):
     from datetime import datetime
 
     from sladesk.intake.models import InboundAddress
@@ -90,7 +102,9 @@ def test_out_of_hours_freistilbox_ack_says_on_call_was_told(frozen_now, make_org
     org = make_org("freistilbox", plan="standard", name="Webwerk", timezone="Europe/Berlin")
     make_contact(org, "ops@webwerk.example")
     InboundAddress.objects.create(address="support@freistilbox.example", kind="support")
-    raw = build_mail(sender="ops@webwerk.example", to="support@freistilbox.example", subject="Site slow")
+    raw = build_mail(
+        sender="ops@webwerk.example", to="support@freistilbox.example", subject="Site slow"
+    )
     # when it is processed
     row = process(store_raw(raw, envelope_to=["support@freistilbox.example"]).pk)
     # then the acknowledgement says the on-call engineer has been told
@@ -126,7 +140,9 @@ def test_a_refused_send_is_visible_on_the_ticket(smtp_server, acme, settings, ag
     assert outcomes == ["queued", "dead"]
 
 
-def test_an_agent_sees_a_refused_send_on_the_ticket_page(smtp_server, acme, settings, agent, client):
+def test_an_agent_sees_a_refused_send_on_the_ticket_page(
+    smtp_server, acme, settings, agent, client
+):
     # given an outbound relay where nothing listens, and a ticket whose acknowledgement died
     ticket = _ticket_with_a_dead_acknowledgement(smtp_server, settings)
     # when the agent opens the ticket in the desk

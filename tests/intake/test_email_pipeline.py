@@ -21,7 +21,17 @@ from support.mail import DOMAIN, build_mail
 
 pytestmark = pytest.mark.django_db
 
-CORPUS_REPLIES = ["gmail", "apple_mail_2", "iphone", "outlook", "hotmail", "aol", "yahoo", "thunderbird", "android"]
+CORPUS_REPLIES = [
+    "gmail",
+    "apple_mail_2",
+    "iphone",
+    "outlook",
+    "hotmail",
+    "aol",
+    "yahoo",
+    "thunderbird",
+    "android",
+]
 
 
 def ingest(raw: bytes, to: str = f"acme@{DOMAIN}") -> InboundMessage:
@@ -53,13 +63,19 @@ def test_processing_a_row_twice_is_a_no_op(acme):
 
 
 @pytest.mark.parametrize("client", CORPUS_REPLIES)
-def test_real_client_replies_thread_by_in_reply_to_and_show_only_the_new_text(acme, client, corpus_dir):
+def test_real_client_replies_thread_by_in_reply_to_and_show_only_the_new_text(
+    acme, client, corpus_dir
+):
     # given a ticket opened by mail and acknowledged
     ticket = ingest(build_mail(subject="Test")).ticket
     ack_id = EmailMessageId.objects.get(ticket=ticket, direction="out").message_id
     # when the customer answers from a real mail client (its bytes, our thread headers)
     raw = (corpus_dir / "mailgun-talon" / "standard_replies" / f"{client}.eml").read_bytes()
-    row = ingest(rewrite(raw, From="jane@acme.example", In_Reply_To=ack_id, Message_ID=f"<{client}@acme.example>"))
+    row = ingest(
+        rewrite(
+            raw, From="jane@acme.example", In_Reply_To=ack_id, Message_ID=f"<{client}@acme.example>"
+        )
+    )
     # then the reply is on the ticket with only the new text; the history is kept aside
     assert (row.state, row.ticket) == (InboundState.REPLY, ticket)
     assert row.ticket_message.body_text == "Hello"
@@ -68,7 +84,9 @@ def test_real_client_replies_thread_by_in_reply_to_and_show_only_the_new_text(ac
 
 def test_threading_by_subject_reference_then_by_signed_reply_address(acme):
     ticket = ingest(build_mail(subject="Console login loop")).ticket
-    by_subject = ingest(build_mail(subject=f"Re: [#{ticket.pk}] Console login loop", body="still broken"))
+    by_subject = ingest(
+        build_mail(subject=f"Re: [#{ticket.pk}] Console login loop", body="still broken")
+    )
     assert (by_subject.state, by_subject.ticket) == (InboundState.REPLY, ticket)
     assert "[#" in by_subject.reason
     signed = signed_reply_address("acme", DOMAIN, ticket.pk, conf().secrets[0])
@@ -96,7 +114,9 @@ def test_reply_after_solve_reopens_within_the_window_else_follows_up(acme, agent
 def test_reply_to_a_merged_ticket_lands_on_its_target_without_a_new_acknowledgement(acme, agent):
     # given two mailed tickets from the same customer, the first merged into the second
     first = ingest(build_mail(subject="Fleet offline", message_id="<m1@acme.example>")).ticket
-    second = ingest(build_mail(subject="Fleet offline again", message_id="<m2@acme.example>")).ticket
+    second = ingest(
+        build_mail(subject="Fleet offline again", message_id="<m2@acme.example>")
+    ).ticket
     services.merge(first, into=second, actor=agent)
     acks = OutboxMessage.objects.filter(purpose="acknowledgement").count()
     # when the customer answers the first ticket's thread
@@ -108,15 +128,20 @@ def test_reply_to_a_merged_ticket_lands_on_its_target_without_a_new_acknowledgem
     assert Ticket.objects.count() == 2
 
 
-def test_routes_give_team_and_default_priority_and_the_sender_gives_the_organization(make_org, make_contact):
+def test_routes_give_team_and_default_priority_and_the_sender_gives_the_organization(
+    make_org, make_contact
+):
     # given freistilbox's shared hosting@ address routed to DevOps with a default priority
     org = make_org("freistilbox", plan="standard", name="Shopfabrik")
     make_contact(org, "it@shopfabrik.example")
     devops = Team.objects.create(slug="devops", name="DevOps")
-    InboundAddress.objects.create(address="hosting@freistilbox.example", team=devops, kind="hosting",
-                                  default_priority="high")
+    InboundAddress.objects.create(
+        address="hosting@freistilbox.example", team=devops, kind="hosting", default_priority="high"
+    )
     # when a known contact writes to it
-    raw = build_mail(sender="it@shopfabrik.example", to="hosting@freistilbox.example", subject="Varnish misses")
+    raw = build_mail(
+        sender="it@shopfabrik.example", to="hosting@freistilbox.example", subject="Varnish misses"
+    )
     row = ingest(raw, to="hosting@freistilbox.example")
     # then the ticket is the sender's organization's, on DevOps' desk, at the route's priority
     ticket = row.ticket
@@ -134,7 +159,9 @@ def test_routes_give_team_and_default_priority_and_the_sender_gives_the_organiza
         ("houseware", "[P0] Dashboards time out", "P2"),  # the customer cannot set it: default P2
     ],
 )
-def test_subject_priority_tag_goes_through_the_policy(make_org, make_contact, policy, subject, expected):
+def test_subject_priority_tag_goes_through_the_policy(
+    make_org, make_contact, policy, subject, expected
+):
     org = make_org(policy, name=f"org {policy}", plan="standard" if policy == "freistilbox" else "")
     make_contact(org, "jane@acme.example")
     InboundAddress.objects.create(address=f"{policy}@{DOMAIN}", organization=org)
@@ -162,10 +189,17 @@ def test_auto_replies_never_open_tickets_or_get_answers(acme, headers):
 def test_a_bounce_of_our_mail_is_recorded_on_the_ticket_not_answered(acme):
     ticket = ingest(build_mail(subject="Help")).ticket
     ack_id = EmailMessageId.objects.get(ticket=ticket, direction="out").message_id
-    bounce = build_mail(sender="mailer-daemon@acme.example", subject="Undelivered Mail Returned to Sender",
-                        in_reply_to=ack_id)
+    bounce = build_mail(
+        sender="mailer-daemon@acme.example",
+        subject="Undelivered Mail Returned to Sender",
+        in_reply_to=ack_id,
+    )
     row = ingest(bounce)
-    assert row.state == InboundState.IGNORED and row.reason.startswith("bounce") and row.ticket == ticket
+    assert (
+        row.state == InboundState.IGNORED
+        and row.reason.startswith("bounce")
+        and row.ticket == ticket
+    )
     assert ticket.events.filter(data__action="inbound_ignored").exists()
     assert OutboxMessage.objects.count() == 1  # only the first acknowledgement
 
@@ -205,17 +239,27 @@ def test_unknown_sender_from_an_allowed_domain_becomes_a_contact(acme):
     row = ingest(build_mail(sender="bob@acme.example"))
     assert row.state == InboundState.TICKET and row.ticket.requester.email == "bob@acme.example"
     stranger = ingest(build_mail(sender="eve@elsewhere.example"))
-    assert stranger.state == InboundState.QUARANTINED and "not one of its domains" in stranger.reason
+    assert (
+        stranger.state == InboundState.QUARANTINED and "not one of its domains" in stranger.reason
+    )
 
 
 def test_unrouted_and_unparseable_mail_is_quarantined_with_a_reason(acme):
     unrouted = ingest(build_mail(to=f"nobody@{DOMAIN}"), to=f"nobody@{DOMAIN}")
-    assert unrouted.state == InboundState.QUARANTINED and "not sent to a routed address" in unrouted.reason
+    assert (
+        unrouted.state == InboundState.QUARANTINED
+        and "not sent to a routed address" in unrouted.reason
+    )
 
 
 def test_attachments_and_inline_images_are_stored_with_a_size_limit(acme, settings):
     settings.SLADESK_EMAIL = {"max_attachment_bytes": 1000}
-    raw = build_mail(attachments=[("log.txt", "text/plain", b"x" * 500), ("core.bin", "application/octet-stream", b"y" * 5000)])
+    raw = build_mail(
+        attachments=[
+            ("log.txt", "text/plain", b"x" * 500),
+            ("core.bin", "application/octet-stream", b"y" * 5000),
+        ]
+    )
     row = ingest(raw)
     stored = Attachment.objects.get()
     assert (stored.filename, stored.size, stored.message) == ("log.txt", 500, row.ticket_message)
@@ -224,7 +268,9 @@ def test_attachments_and_inline_images_are_stored_with_a_size_limit(acme, settin
 
 def test_agent_reply_on_a_web_ticket_sends_no_mail(acme, agent):
     contact = acme.contacts.get()
-    ticket = services.open_ticket(organization=acme, requester=contact, subject="web", description="d")
+    ticket = services.open_ticket(
+        organization=acme, requester=contact, subject="web", description="d"
+    )
     services.reply(ticket, author=agent, body="hi")
     assert not OutboxMessage.objects.filter(purpose="customer_reply").exists()
     assert Message.objects.filter(ticket=ticket).count() == 2

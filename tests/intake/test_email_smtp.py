@@ -99,7 +99,9 @@ def test_sessions_storing_at_once_each_hear_250_with_their_own_stored_row(smtp_s
             client.mail("jane@acme.example")
             client.rcpt(f"acme@{DOMAIN}")
             start.wait()
-            answers[i] = client.data(build_mail(subject=f"session {i}", message_id=f"<s{i}@acme.example>"))
+            answers[i] = client.data(
+                build_mail(subject=f"session {i}", message_id=f"<s{i}@acme.example>")
+            )
 
     threads = [threading.Thread(target=send, args=(i,)) for i in range(8)]
     for t in threads:

@@ -38,10 +38,17 @@ def two_urls(desk, http_receiver):
     urls = [_json_url(first, "first/TOKEN1"), _json_url(second, "second/TOKEN2")]
     team = Team.objects.create(name="Cloud", slug="cloud", apprise_urls="\n".join(urls))
     org = desk.make_org("particle-enterprise", region="na")
-    ticket = services.open_ticket(organization=org, requester=desk.make_contact(org), subject="s",
-                                  description="d", priority="P3")
+    ticket = services.open_ticket(
+        organization=org,
+        requester=desk.make_contact(org),
+        subject="s",
+        description="d",
+        priority="P3",
+    )
     services.assign(ticket, team=team, actor=desk.agent)
-    warning = Timer.objects.get(clock__ticket=ticket, clock__metric="first_response", kind="warning")
+    warning = Timer.objects.get(
+        clock__ticket=ticket, clock__metric="first_response", kind="warning"
+    )
     at = warning.fire_at + timedelta(seconds=1)
     fire_due(now=at)  # the warning's rows are queued; `drain` would deliver them too
     return team, urls, (first, second), at
@@ -90,9 +97,9 @@ def test_rows_queued_by_position_are_rewritten_by_the_migration_and_delivered(tw
     assert "first/TOKEN1" in first.requests[0].path and "second/TOKEN2" in second.requests[0].path
     # and the migration reverses to positions of the list as it reads then
     migration._backward(apps, None)
-    assert sorted(OutboxMessage.objects.filter(channel="apprise").values_list("destination", flat=True)) == [
-        f"team:{team.pk}/0", f"team:{team.pk}/1"
-    ]
+    assert sorted(
+        OutboxMessage.objects.filter(channel="apprise").values_list("destination", flat=True)
+    ) == [f"team:{team.pk}/0", f"team:{team.pk}/1"]
 
 
 def test_a_legacy_position_still_resolves_for_rows_an_older_process_queues(two_urls):

@@ -17,8 +17,18 @@ pytestmark = pytest.mark.django_db
 
 def _rows(n: int, at) -> list[OutboxMessage]:
     return OutboxMessage.objects.bulk_create(
-        [OutboxMessage(idempotency_key=f"k{i}", channel="slack", destination="team:1",
-                       next_attempt_at=at, created_at=at, updated_at=at) for i in range(n)])
+        [
+            OutboxMessage(
+                idempotency_key=f"k{i}",
+                channel="slack",
+                destination="team:1",
+                next_attempt_at=at,
+                created_at=at,
+                updated_at=at,
+            )
+            for i in range(n)
+        ]
+    )
 
 
 def _updates(fn) -> list[str]:

@@ -31,8 +31,16 @@ def _p1s(desk, n: int) -> list:
     """``n`` P1 tickets: each queues a page to PagerDuty, Slack and the on-call e-mail."""
     org = desk.make_org("particle-enterprise", region="na", name=f"Fleet {next(_orgs)}")
     requester = desk.make_contact(org)
-    return [services.open_ticket(organization=org, requester=requester, subject=f"down {i}",
-                                 description="d", priority="P1") for i in range(n)]
+    return [
+        services.open_ticket(
+            organization=org,
+            requester=requester,
+            subject=f"down {i}",
+            description="d",
+            priority="P1",
+        )
+        for i in range(n)
+    ]
 
 
 def _pass_queries(at) -> tuple[int, int]:
@@ -70,15 +78,21 @@ def test_one_pass_records_delivered_retry_and_dead_rows_together(desk):
     assert outbox.deliver_due(now=at) == 3
     # then each row has its own outcome
     rows = {r.channel: r for r in OutboxMessage.objects.filter(ticket=ticket)}
-    assert (rows["email"].state, rows["email"].delivered_at, rows["email"].last_error) == ("delivered", at, "")
+    assert (rows["email"].state, rows["email"].delivered_at, rows["email"].last_error) == (
+        "delivered",
+        at,
+        "",
+    )
     assert (rows["slack"].state, rows["slack"].last_status) == ("dead", 404)
     assert "no_service" in rows["slack"].last_error
     assert (rows["pagerduty"].state, rows["pagerduty"].last_status) == ("retry", 500)
     assert at < rows["pagerduty"].next_attempt_at <= at + timedelta(seconds=2)
     assert rows["pagerduty"].delivered_at is None
     # and the final outcomes (not the retry) are in the ticket's log, once each
-    outcomes = sorted((e.data["channel"], e.data["outcome"], e.data["attempts"])
-                      for e in ticket.events.filter(kind="notify", data__outbox__isnull=False))
+    outcomes = sorted(
+        (e.data["channel"], e.data["outcome"], e.data["attempts"])
+        for e in ticket.events.filter(kind="notify", data__outbox__isnull=False)
+    )
     assert outcomes == [("email", "delivered", 1), ("slack", "dead", 1)]
 
 
@@ -91,8 +105,10 @@ def test_a_result_whose_claim_expired_is_dropped_and_the_rest_of_the_pass_record
     taken = next(r for r in claimed if r.channel == "slack")
     OutboxMessage.objects.filter(pk=taken.pk).update(attempts=F("attempts") + 1)
     # when the pass records its three results
-    recorded = outbox._record([(r, DeliveryResult.delivered(200, "HTTP 200")) for r in claimed],
-                              desk.clock.at + timedelta(seconds=1))
+    recorded = outbox._record(
+        [(r, DeliveryResult.delivered(200, "HTTP 200")) for r in claimed],
+        desk.clock.at + timedelta(seconds=1),
+    )
     # then the two rows still its own are delivered; the re-claimed one is left to its claim
     assert recorded == 2
     states = dict(OutboxMessage.objects.filter(ticket=ticket).values_list("channel", "state"))
@@ -194,8 +210,11 @@ def test_a_transaction_that_rolls_back_wakes_nobody(desk, django_capture_on_comm
     from django.db import transaction
 
     outbox.wait_for_work(0)
-    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError), \
-            transaction.atomic():
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
         _p1s(desk, 1)
         raise RuntimeError("rolled back")
     assert outbox.wait_for_work(0) is False

@@ -17,15 +17,21 @@ pytestmark = pytest.mark.django_db
 
 def _p1(desk):
     org = desk.make_org("particle-enterprise", region="na")
-    return services.open_ticket(organization=org, requester=desk.make_contact(org), subject="Fleet down",
-                                description="All devices offline", priority="P1")
+    return services.open_ticket(
+        organization=org,
+        requester=desk.make_contact(org),
+        subject="Fleet down",
+        description="All devices offline",
+        priority="P1",
+    )
 
 
 def test_slack_429_then_500_then_ok_is_delivered_on_the_third_attempt(desk):
 
     # given Slack answers 429 (Retry-After 30), then 500, then 200 ok
-    desk.slack.replies.extend([HttpReply(429, "rate_limited", {"Retry-After": "30"}),
-                               HttpReply(500, "oops")])
+    desk.slack.replies.extend(
+        [HttpReply(429, "rate_limited", {"Retry-After": "30"}), HttpReply(500, "oops")]
+    )
     ticket = _p1(desk)
     row = OutboxMessage.objects.get(ticket=ticket, channel="slack")
     start = desk.clock.at
@@ -45,10 +51,17 @@ def test_slack_429_then_500_then_ok_is_delivered_on_the_third_attempt(desk):
     # the three requests carried the same exact payload
     bodies = [r.json() for r in desk.slack.requests]
     assert len(bodies) == 3 and bodies[0] == bodies[1] == bodies[2]
-    assert bodies[0]["text"] == (f"[CRITICAL] P1 ticket #{ticket.pk}: P1 pages on-call on creation "
-                                 f"https://desk.example.com/desk/tickets/{ticket.pk}/")
+    assert bodies[0]["text"] == (
+        f"[CRITICAL] P1 ticket #{ticket.pk}: P1 pages on-call on creation "
+        f"https://desk.example.com/desk/tickets/{ticket.pk}/"
+    )
     assert bodies[0]["blocks"][1]["elements"][0]["url"].endswith(f"/desk/tickets/{ticket.pk}/")
-    assert ticket.events.filter(kind="notify", data__outcome="delivered", data__channel="slack").count() == 1
+    assert (
+        ticket.events.filter(
+            kind="notify", data__outcome="delivered", data__channel="slack"
+        ).count()
+        == 1
+    )
 
 
 def test_pagerduty_500_then_202_retries_with_the_same_dedup_key(desk):
@@ -65,7 +78,9 @@ def test_pagerduty_500_then_202_retries_with_the_same_dedup_key(desk):
 
 def test_pagerduty_400_is_dead_at_once_and_the_admin_can_retry_it(desk, admin_client):
 
-    desk.pagerduty.replies.append(HttpReply(400, '{"status":"invalid event","message":"Event object is invalid"}'))
+    desk.pagerduty.replies.append(
+        HttpReply(400, '{"status":"invalid event","message":"Event object is invalid"}')
+    )
     ticket = _p1(desk)
     drain(desk.clock.at)
     row = OutboxMessage.objects.get(ticket=ticket, channel="pagerduty")
@@ -73,8 +88,9 @@ def test_pagerduty_400_is_dead_at_once_and_the_admin_can_retry_it(desk, admin_cl
     assert "permanent failure" in row.last_error and "R0UTINGKEY" not in row.last_error
     assert ticket.events.filter(kind="notify", data__outcome="dead").count() == 1
     # when an admin retries it from the outbox list
-    response = admin_client.post("/admin/notify/outboxmessage/",
-                                 {"action": "retry_dead", "_selected_action": [row.pk]})
+    response = admin_client.post(
+        "/admin/notify/outboxmessage/", {"action": "retry_dead", "_selected_action": [row.pk]}
+    )
     assert response.status_code == 302
     row.refresh_from_db()
     assert (row.state, row.attempts) == ("queued", 0)
@@ -113,8 +129,12 @@ def test_a_claim_whose_lease_expired_is_taken_again_and_its_late_result_ignored(
     # and the dead worker's result, if it came back now, changes nothing
     from sladesk.notify import DeliveryResult
 
-    assert outbox._record([(claimed, DeliveryResult.failed(400, "late"))],
-                          desk.clock.at + timedelta(seconds=62)) == 0
+    assert (
+        outbox._record(
+            [(claimed, DeliveryResult.failed(400, "late"))], desk.clock.at + timedelta(seconds=62)
+        )
+        == 0
+    )
     row.refresh_from_db()
     assert row.state == "delivered"
 
@@ -122,8 +142,13 @@ def test_a_claim_whose_lease_expired_is_taken_again_and_its_late_result_ignored(
 def test_the_same_event_queues_each_notification_once(desk):
     ticket = _p1(desk)
     row = OutboxMessage.objects.get(ticket=ticket, channel="slack")
-    copy = OutboxMessage(idempotency_key=row.idempotency_key, channel="slack", destination=row.destination,
-                         payload=row.payload, next_attempt_at=desk.clock.at)
+    copy = OutboxMessage(
+        idempotency_key=row.idempotency_key,
+        channel="slack",
+        destination=row.destination,
+        payload=row.payload,
+        next_attempt_at=desk.clock.at,
+    )
     outbox.enqueue([copy])
     assert OutboxMessage.objects.filter(idempotency_key=row.idempotency_key).count() == 1
 

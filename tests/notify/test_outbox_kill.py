@@ -40,12 +40,21 @@ def test_kill_9_during_delivery_loses_nothing_and_duplicates_nothing(
     org = make_org("particle-enterprise", region="na")
     requester = make_contact(org)
     for i in range(N):
-        services.open_ticket(organization=org, requester=requester, subject=f"down {i}",
-                             description="d", priority="P1")
+        services.open_ticket(
+            organization=org,
+            requester=requester,
+            subject=f"down {i}",
+            description="d",
+            priority="P1",
+        )
     keys = set(Page.objects.values_list("key", flat=True))
     assert OutboxMessage.objects.filter(channel="pagerduty").count() == N
-    env = {"SLADESK_NOTIFY_PAGERDUTY_URL": pagerduty.url("/v2/enqueue"), "SLADESK_NOTIFY_LEASE": "3",
-           "SLADESK_NOTIFY_OUTBOX_BATCH": "2", "SLADESK_NOTIFY_DELIVERY_THREADS": "2"}
+    env = {
+        "SLADESK_NOTIFY_PAGERDUTY_URL": pagerduty.url("/v2/enqueue"),
+        "SLADESK_NOTIFY_LEASE": "3",
+        "SLADESK_NOTIFY_OUTBOX_BATCH": "2",
+        "SLADESK_NOTIFY_DELIVERY_THREADS": "2",
+    }
     # when a worker is killed (SIGKILL) while its requests are in flight
     worker = worker_process("--no-timers", env=env)
     try:
@@ -59,7 +68,11 @@ def test_kill_9_during_delivery_loses_nothing_and_duplicates_nothing(
     pagerduty.default = HttpReply(202, "{}")
     worker = worker_process("--no-timers", env=env)
     try:
-        _wait(lambda: OutboxMessage.objects.filter(state="delivered").count() == N, 60, "all deliveries")
+        _wait(
+            lambda: OutboxMessage.objects.filter(state="delivered").count() == N,
+            60,
+            "all deliveries",
+        )
     finally:
         worker.send_signal(signal.SIGTERM)
         worker.wait(timeout=15)

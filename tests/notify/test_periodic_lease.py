@@ -28,8 +28,14 @@ def _job(calls: list[str], name: str = "test.lease") -> periodic.PeriodicJob:
 
 def _dead_claim(job: periodic.PeriodicJob, slot: datetime, attempt: int = 1) -> None:
     """The row a worker leaves when it is killed during the slot's job."""
-    PeriodicRun.objects.create(job=job.name, slot=slot, worker="gone:4242:abcdef", started_at=slot,
-                               lease_until=slot + LEASE, attempt=attempt)
+    PeriodicRun.objects.create(
+        job=job.name,
+        slot=slot,
+        worker="gone:4242:abcdef",
+        started_at=slot,
+        lease_until=slot + LEASE,
+        attempt=attempt,
+    )
 
 
 @pytest.mark.django_db
@@ -94,11 +100,21 @@ def test_a_killed_worker_process_slot_is_rerun_by_another_worker(settings):
 
     require_postgres()  # a second process needs the shared database
     settings.SLADESK_NOTIFY = {"periodic_lease": 2.0}
-    env = {**os.environ, "DATABASE_URL": database_url(), "DJANGO_SETTINGS_MODULE": "sladesk.settings.test",
-           "SLADESK_NOTIFY_PERIODIC_LEASE": "2", "SLADESK_CONN_MAX_AGE": "0"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url(),
+        "DJANGO_SETTINGS_MODULE": "sladesk.settings.test",
+        "SLADESK_NOTIFY_PERIODIC_LEASE": "2",
+        "SLADESK_CONN_MAX_AGE": "0",
+    }
     # given a real worker process in the middle of a slot's job
-    child = subprocess.Popen([sys.executable, "-c", _CHILD], env=env, stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True)
+    child = subprocess.Popen(
+        [sys.executable, "-c", _CHILD],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 60
         while not PeriodicRun.objects.filter(job="test.killed").exists():

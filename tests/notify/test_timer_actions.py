@@ -70,8 +70,14 @@ def test_houseware_seed_breach_tells_the_account_team_and_leaves_the_ladder_to_t
     org = desk.make_org("houseware")
     csm = type(desk.agent).objects.create_user("cyd", "cyd@houseware.example", "pw")
     AccountTeamMember.objects.create(organization=org, user=csm, role="Customer Success Manager")
-    ticket = services.open_ticket(organization=org, requester=desk.make_contact(org), subject="Report broken",
-                                  description="d", priority="P3", actor=desk.agent)
+    ticket = services.open_ticket(
+        organization=org,
+        requester=desk.make_contact(org),
+        subject="Report broken",
+        description="d",
+        priority="P3",
+        actor=desk.agent,
+    )
     # when the first response is missed
     drain(_timer(ticket, "first_response", "breach").fire_at + timedelta(seconds=1))
     # then the Customer Success Manager is told and the ticket is not escalated
@@ -92,8 +98,14 @@ def test_an_escalate_row_starts_the_houseware_ladder_once(desk, policy_with):
     csm = user("cyd", "cyd@houseware.example", "pw")
     AccountTeamMember.objects.create(organization=org, user=chm, role="Customer Happiness Manager")
     AccountTeamMember.objects.create(organization=org, user=csm, role="Customer Success Manager")
-    ticket = services.open_ticket(organization=org, requester=desk.make_contact(org), subject="Report broken",
-                                  description="d", priority="P3", actor=desk.agent)
+    ticket = services.open_ticket(
+        organization=org,
+        requester=desk.make_contact(org),
+        subject="Report broken",
+        description="d",
+        priority="P3",
+        actor=desk.agent,
+    )
     breach = _timer(ticket, "first_response", "breach")
     assert breach.fire_at == T("2026-11-27T09:00:00+00:00")
     # when the first response is missed
@@ -113,7 +125,11 @@ def test_an_escalate_row_starts_the_houseware_ladder_once(desk, policy_with):
     assert step.data["role"] == "Customer Happiness Manager" and "seed 003" in step.data["reason"]
     # and the Happiness Manager got the escalation mail; the CSM the breach notification
     to = sorted(tuple(m.rcpt_tos) for m in desk.smtp.messages)
-    assert to == [("cyd@houseware.example",), ("hana@houseware.example",), ("hana@houseware.example",)]
+    assert to == [
+        ("cyd@houseware.example",),
+        ("hana@houseware.example",),
+        ("hana@houseware.example",),
+    ]
     assert OutboxMessage.objects.get(purpose="escalation").state == "delivered"
     # when the same timer fires again (same generation), nothing escalates twice
     _refire(breach)
@@ -128,8 +144,14 @@ def test_an_escalate_row_at_the_top_of_the_ladder_changes_nothing(desk, policy_w
     # given a ticket the customer already escalated to the top (level 3)
     policy_with("houseware", _ESCALATE_ON_BREACH)
     org = desk.make_org("houseware")
-    ticket = services.open_ticket(organization=org, requester=desk.make_contact(org), subject="s",
-                                  description="d", priority="P2", actor=desk.agent)
+    ticket = services.open_ticket(
+        organization=org,
+        requester=desk.make_contact(org),
+        subject="s",
+        description="d",
+        priority="P2",
+        actor=desk.agent,
+    )
     services.update_fields(ticket, custom_fields={"escalation_level": 3}, actor=desk.agent)
     # when the response breaches
     drain(_timer(ticket, "first_response", "breach").fire_at + timedelta(seconds=1))
@@ -141,17 +163,25 @@ def test_an_escalate_row_at_the_top_of_the_ladder_changes_nothing(desk, policy_w
 
 def test_particle_warning_adds_a_tag_and_pages(desk, policy_with):
     # given Particle Enterprise with a warning row (75 % of the target used)
-    policy_with("particle-enterprise", """\
+    policy_with(
+        "particle-enterprise",
+        """\
 actions:
   - at: warning
     metric: first_response
     do: [{add_tag: response-at-risk}, page]
     reason: three quarters of the response time are used
-""")
+""",
+    )
     desk.clock.set(T("2026-11-23T09:00:00-08:00"))  # Monday
     org = desk.make_org("particle-enterprise", region="na")
-    ticket = services.open_ticket(organization=org, requester=desk.make_contact(org), subject="s",
-                                  description="d", priority="P4")
+    ticket = services.open_ticket(
+        organization=org,
+        requester=desk.make_contact(org),
+        subject="s",
+        description="d",
+        priority="P4",
+    )
     warning = _timer(ticket, "first_response", "warning")
     assert warning.fire_at == T("2026-11-25T11:00:00-08:00")  # 18 of 24 business hours
     # when the warning fires
@@ -169,7 +199,10 @@ actions:
     assert "first response target at risk" in page.reason
     assert desk.pagerduty.requests[0].json()["dedup_key"] == page.key
     # and the default notification was still decided (nobody assigned yet: logged)
-    assert ticket.events.get(kind="notify", data__action="warning").data["outcome"] == "no recipient configured"
+    assert (
+        ticket.events.get(kind="notify", data__action="warning").data["outcome"]
+        == "no recipient configured"
+    )
     # when the warning is fired again, no second page, no second tag event
     _refire(warning)
     drain(warning.fire_at + timedelta(seconds=2))
@@ -179,16 +212,24 @@ actions:
 
 def test_particle_breach_raises_priority_and_moves_the_timers_once(desk, policy_with):
     # given Particle Enterprise where a missed first response raises the priority a level
-    policy_with("particle-enterprise", """\
+    policy_with(
+        "particle-enterprise",
+        """\
 actions:
   - at: breach
     metric: first_response
     do: [{raise_priority: 1}]
-""")
+""",
+    )
     desk.clock.set(T("2026-11-23T09:00:00-08:00"))  # Monday
     org = desk.make_org("particle-enterprise", region="na")
-    ticket = services.open_ticket(organization=org, requester=desk.make_contact(org), subject="s",
-                                  description="d", priority="P4")
+    ticket = services.open_ticket(
+        organization=org,
+        requester=desk.make_contact(org),
+        subject="s",
+        description="d",
+        priority="P4",
+    )
     resolution_before = _timer(ticket, "resolution", "breach").fire_at
     breach = _timer(ticket, "first_response", "breach")
     # when the first response breaches (3 business days: Wed 17:00 Pacific)
@@ -220,8 +261,13 @@ def test_freistilbox_dispatch_page_is_one_page_however_often_the_breach_fires(de
     # given a freistilbox ticket not dispatched within its office hour (seed 004)
     desk.clock.set(T("2026-11-25T10:00:00+01:00"))
     org = desk.make_org("freistilbox")
-    ticket = services.open_ticket(organization=org, requester=desk.make_contact(org), subject="s",
-                                  description="d", priority="normal")
+    ticket = services.open_ticket(
+        organization=org,
+        requester=desk.make_contact(org),
+        subject="s",
+        description="d",
+        priority="normal",
+    )
     breach = _timer(ticket, "dispatch", "breach")
     drain(T("2026-11-25T11:00:01+01:00"))
     [paged] = _actions(ticket)
@@ -234,27 +280,43 @@ def test_freistilbox_dispatch_page_is_one_page_however_often_the_breach_fires(de
 
 def test_the_same_moment_run_twice_in_process_acts_once(desk, policy_with):
     # given Houseware rows that, at a breach, escalate, raise to at least P1 and tag
-    policy_with("houseware", _ESCALATE_ON_BREACH + """\
+    policy_with(
+        "houseware",
+        _ESCALATE_ON_BREACH
+        + """\
   - at: breach
     do: [{raise_priority: P1}, {add_tag: breached}]
-""")
+""",
+    )
     org = desk.make_org("houseware")
-    ticket = services.open_ticket(organization=org, requester=desk.make_contact(org), subject="s",
-                                  description="d", priority="P3", actor=desk.agent)
+    ticket = services.open_ticket(
+        organization=org,
+        requester=desk.make_contact(org),
+        subject="s",
+        description="d",
+        priority="P3",
+        actor=desk.agent,
+    )
     timer = _timer(ticket, "first_response", "breach")
     clock = SlaClock.objects.get(ticket=ticket, metric="first_response")
     # when the moment's actions run twice for the same timer generation
     for _ in range(2):
-        notify_actions.clock_moment(Ticket.objects.get(pk=ticket.pk), clock, timer, desk.clock.at, False)
+        notify_actions.clock_moment(
+            Ticket.objects.get(pk=ticket.pk), clock, timer, desk.clock.at, False
+        )
     # then each action ran once: P3 → P1 (at least P1), one tag, one ladder step
     ticket.refresh_from_db()
     assert ticket.priority == "P1"
     assert [a["outcome"] for a in _actions(ticket)] == [
-        "escalated to level 1 (Customer Happiness Manager)", "raised P3 → P1", "tagged breached",
+        "escalated to level 1 (Customer Happiness Manager)",
+        "raised P3 → P1",
+        "tagged breached",
     ]
 
 
-def test_team_targets_webhook_and_apprise_get_warnings_secrets_never_stored(desk, http_receiver, caplog):
+def test_team_targets_webhook_and_apprise_get_warnings_secrets_never_stored(
+    desk, http_receiver, caplog
+):
     # given a team with Slack, a signed webhook and an Apprise json:// URL (loopback)
     from sladesk.notify import verify_signature
 
@@ -262,25 +324,45 @@ def test_team_targets_webhook_and_apprise_get_warnings_secrets_never_stored(desk
     apprise_rx = http_receiver()
     host, port = apprise_rx.url("/").split("//")[1].split("/")[0].split(":")
     team = Team.objects.create(
-        name="Cloud", slug="cloud", slack_webhook_url=desk.slack.url("/services/T1/B1/SECRETSLACK"),
-        webhook_url=hook.url("/hooks/SECRETPATH"), webhook_secret="s3cret-signing-key",
+        name="Cloud",
+        slug="cloud",
+        slack_webhook_url=desk.slack.url("/services/T1/B1/SECRETSLACK"),
+        webhook_url=hook.url("/hooks/SECRETPATH"),
+        webhook_secret="s3cret-signing-key",
         apprise_urls=f"\njson://{host}:{port}/apprise/SECRETAPPRISE\n",
     )
     org = desk.make_org("particle-enterprise", region="na")
-    ticket = services.open_ticket(organization=org, requester=desk.make_contact(org), subject="s",
-                                  description="d", priority="P3")
+    ticket = services.open_ticket(
+        organization=org,
+        requester=desk.make_contact(org),
+        subject="s",
+        description="d",
+        priority="P3",
+    )
     services.assign(ticket, team=team, actor=desk.agent)
     # when the first response warning fires
     caplog.set_level("DEBUG")
     drain(_timer(ticket, "first_response", "warning").fire_at + timedelta(seconds=1))
     # then the team is told on all three, the webhook signed with its secret
     [notified] = ticket.events.filter(kind="notify", data__action="warning", data__outcome="queued")
-    assert notified.data["to"] == ["team cloud (slack)", "team cloud (webhook)", "team cloud (apprise 1)"]
+    assert notified.data["to"] == [
+        "team cloud (slack)",
+        "team cloud (webhook)",
+        "team cloud (apprise 1)",
+    ]
     [request] = hook.requests
-    assert verify_signature("s3cret-signing-key", request.headers["x-sladesk-timestamp"], request.body,
-                            request.headers["x-sladesk-signature"], tolerance=10**9)
+    assert verify_signature(
+        "s3cret-signing-key",
+        request.headers["x-sladesk-timestamp"],
+        request.body,
+        request.headers["x-sladesk-signature"],
+        tolerance=10**9,
+    )
     assert request.json()["summary"].startswith(f"P3 ticket #{ticket.pk}: first response due")
-    assert len(apprise_rx.requests) == 1 and "first response due" in apprise_rx.requests[0].body.decode()
+    assert (
+        len(apprise_rx.requests) == 1
+        and "first response due" in apprise_rx.requests[0].body.decode()
+    )
     assert set(OutboxMessage.objects.values_list("state", flat=True)) == {"delivered"}
     # and no secret is in the outbox, the ticket log or the log records
     stored = str(list(OutboxMessage.objects.values_list("destination", "payload", "last_error")))
@@ -290,27 +372,49 @@ def test_team_targets_webhook_and_apprise_get_warnings_secrets_never_stored(desk
 
 
 def test_the_team_admin_never_shows_secrets_and_a_blank_field_keeps_them(admin_client):
-    team = Team.objects.create(name="Cloud", slug="cloud", pagerduty_routing_key="R0UTINGKEY-SECRET",
-                               webhook_url="https://hooks.example/x", webhook_secret="s3cret-signing-key",
-                               slack_webhook_url="https://hooks.slack.example/SLACKTOKEN",
-                               apprise_urls="tgram://APPRISETOKEN/123")
+    team = Team.objects.create(
+        name="Cloud",
+        slug="cloud",
+        pagerduty_routing_key="R0UTINGKEY-SECRET",
+        webhook_url="https://hooks.example/x",
+        webhook_secret="s3cret-signing-key",
+        slack_webhook_url="https://hooks.slack.example/SLACKTOKEN",
+        apprise_urls="tgram://APPRISETOKEN/123",
+    )
     url = f"/admin/accounts/team/{team.pk}/change/"
     html = admin_client.get(url).content.decode()
     for secret in ("R0UTINGKEY-SECRET", "s3cret-signing-key", "SLACKTOKEN", "APPRISETOKEN"):
         assert secret not in html
     assert "leave blank to keep it" in html
-    form = {"name": "Cloud team", "slug": "cloud", "description": "", "slack_webhook_url": "",
-            "webhook_url": "https://hooks.example/x", "webhook_secret": "", "apprise_urls": "",
-            "pagerduty_routing_key": "", "oncall_user": ""}
+    form = {
+        "name": "Cloud team",
+        "slug": "cloud",
+        "description": "",
+        "slack_webhook_url": "",
+        "webhook_url": "https://hooks.example/x",
+        "webhook_secret": "",
+        "apprise_urls": "",
+        "pagerduty_routing_key": "",
+        "oncall_user": "",
+    }
     assert admin_client.post(url, form).status_code == 302
     team.refresh_from_db()
     assert (team.name, team.pagerduty_routing_key, team.webhook_secret) == (
-        "Cloud team", "R0UTINGKEY-SECRET", "s3cret-signing-key")
+        "Cloud team",
+        "R0UTINGKEY-SECRET",
+        "s3cret-signing-key",
+    )
     assert (team.slack_webhook_url, team.apprise_urls) == (
-        "https://hooks.slack.example/SLACKTOKEN", "tgram://APPRISETOKEN/123")
+        "https://hooks.slack.example/SLACKTOKEN",
+        "tgram://APPRISETOKEN/123",
+    )
     admin_client.post(url, {**form, "webhook_secret": "rotated"})
     assert Team.objects.get(pk=team.pk).webhook_secret == "rotated"
     admin_client.post(url, {**form, "clear_secrets": "on"})
     team.refresh_from_db()
-    assert (team.pagerduty_routing_key, team.webhook_secret, team.slack_webhook_url, team.apprise_urls) == (
-        "", "", "", "")
+    assert (
+        team.pagerduty_routing_key,
+        team.webhook_secret,
+        team.slack_webhook_url,
+        team.apprise_urls,
+    ) == ("", "", "", "")

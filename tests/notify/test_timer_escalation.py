@@ -64,11 +64,20 @@ def test_after_rungs_are_climbed_by_the_timer_once_each(desk, policy_text):
     policy_text("particle-enterprise", lambda text: text + _PARTICLE_LADDER)
     desk.clock.set(T("2026-11-30T10:00:00-08:00"))
     org = desk.make_org("particle-enterprise", region="na")
-    ticket = services.open_ticket(organization=org, requester=desk.make_contact(org), subject="s",
-                                  description="d", priority="P3")
+    ticket = services.open_ticket(
+        organization=org,
+        requester=desk.make_contact(org),
+        subject="s",
+        description="d",
+        priority="P3",
+    )
     # then level 1 is armed 4 business hours after opening: Mon 14:00 Pacific
     timer = _escalation_timer(ticket)
-    assert (timer.fire_at, timer.generation, timer.state) == (T("2026-11-30T14:00:00-08:00"), 0, "pending")
+    assert (timer.fire_at, timer.generation, timer.state) == (
+        T("2026-11-30T14:00:00-08:00"),
+        0,
+        "pending",
+    )
     # when the worker runs just before, nothing happens
     drain(T("2026-11-30T13:59:59-08:00"))
     assert _level(ticket) == 0
@@ -77,10 +86,15 @@ def test_after_rungs_are_climbed_by_the_timer_once_each(desk, policy_text):
     drain(desk.clock.at)
     assert _level(ticket) == 1
     step = ticket.events.get(kind="escalation")
-    assert (step.actor_label, step.data["level"], step.data["role"]) == ("policy", 1, "Support Manager")
+    assert (step.actor_label, step.data["level"], step.data["role"]) == (
+        "policy",
+        1,
+        "Support Manager",
+    )
     assert step.data["after"] == "4 business hours" and "after opening" in step.data["reason"]
     assert _mailed(desk) == ["manager@particle.example"]
-    # and level 2 is armed 1 business day (8 h) after reaching level 1: Mon 14:00-17:00 + Tue 09:00-14:00
+    # and level 2 is armed 1 business day (8 h) after reaching level 1:
+    #     Mon 14:00-17:00 + Tue 09:00-14:00
     timer = _escalation_timer(ticket)
     assert (timer.fire_at, timer.generation) == (T("2026-12-01T14:00:00-08:00"), 1)
     # when it fires: level 2, the director mailed; the top rung has no after: nothing armed
@@ -103,8 +117,13 @@ def test_a_solved_ticket_does_not_climb(desk, policy_text):
     policy_text("particle-enterprise", lambda text: text + _PARTICLE_LADDER)
     desk.clock.set(T("2026-11-30T10:00:00-08:00"))
     org = desk.make_org("particle-enterprise", region="na")
-    ticket = services.open_ticket(organization=org, requester=desk.make_contact(org), subject="s",
-                                  description="d", priority="P3")
+    ticket = services.open_ticket(
+        organization=org,
+        requester=desk.make_contact(org),
+        subject="s",
+        description="d",
+        priority="P3",
+    )
     services.reply(ticket, author=desk.agent, body="fixed")
     services.solve(ticket, actor=desk.agent, reason="fixed")
     # when the climb comes due
@@ -117,15 +136,23 @@ def test_a_solved_ticket_does_not_climb(desk, policy_text):
 def test_an_escalation_by_hand_moves_the_climb_to_the_next_rung(desk, policy_text):
     # given Houseware (24x7) whose second rung is reached 4 hours after the first, and whose
     # Head of Customer Experience is on the account team
-    policy_text("houseware", lambda text: text.replace(
-        "  - {role: Head of Customer Experience}", "  - {role: Head of Customer Experience, after: 4 hours}"
-    ))
+    policy_text(
+        "houseware",
+        lambda text: text.replace(
+            "  - {role: Head of Customer Experience}",
+            "  - {role: Head of Customer Experience, after: 4 hours}",
+        ),
+    )
     desk.clock.set(T("2026-11-24T09:00:00+00:00"))
     org = desk.make_org("houseware")
     head = type(desk.agent).objects.create_user("hedy", "hedy@houseware.example", "pw")
-    AccountTeamMember.objects.create(organization=org, user=head, role="Head of Customer Experience")
+    AccountTeamMember.objects.create(
+        organization=org, user=head, role="Head of Customer Experience"
+    )
     customer = desk.make_contact(org)
-    ticket = services.open_ticket(organization=org, requester=customer, subject="s", description="d", actor=customer)
+    ticket = services.open_ticket(
+        organization=org, requester=customer, subject="s", description="d", actor=customer
+    )
     # then nothing is armed before an escalation (level 1 has no after:)
     assert not Timer.objects.filter(ticket=ticket, kind="escalation").exists()
     # when the customer escalates at 10:00 (level 1)
@@ -144,8 +171,13 @@ def test_a_timer_armed_on_a_level_the_ticket_has_left_is_stale(desk, policy_text
     policy_text("particle-enterprise", lambda text: text + _PARTICLE_LADDER)
     desk.clock.set(T("2026-11-30T10:00:00-08:00"))
     org = desk.make_org("particle-enterprise", region="na")
-    ticket = services.open_ticket(organization=org, requester=desk.make_contact(org), subject="s",
-                                  description="d", priority="P3")
+    ticket = services.open_ticket(
+        organization=org,
+        requester=desk.make_contact(org),
+        subject="s",
+        description="d",
+        priority="P3",
+    )
     desk.clock.set(T("2026-11-30T11:00:00-08:00"))
     services.escalate(ticket, actor=desk.agent, reason="customer called")
     # then the one timer now waits for level 2, 1 business day after 11:00 (Tue 11:00)
@@ -163,7 +195,9 @@ def test_a_climb_that_came_due_while_solved_is_re_armed_on_reopen(desk, policy_t
     desk.clock.set(T("2026-11-30T10:00:00-08:00"))
     org = desk.make_org("particle-enterprise", region="na")
     customer = desk.make_contact(org)
-    ticket = services.open_ticket(organization=org, requester=customer, subject="s", description="d", priority="P3")
+    ticket = services.open_ticket(
+        organization=org, requester=customer, subject="s", description="d", priority="P3"
+    )
     desk.clock.set(T("2026-11-30T12:00:00-08:00"))
     services.reply(ticket, author=desk.agent, body="fixed")
     services.solve(ticket, actor=desk.agent, reason="fixed")
@@ -177,7 +211,11 @@ def test_a_climb_that_came_due_while_solved_is_re_armed_on_reopen(desk, policy_t
     # then the climb is armed again for the 2 business hours left, not counting the solved
     # time: Tue 12:00
     timer = _escalation_timer(ticket)
-    assert (timer.state, timer.fire_at, timer.generation) == ("pending", T("2026-12-01T12:00:00-08:00"), 0)
+    assert (timer.state, timer.fire_at, timer.generation) == (
+        "pending",
+        T("2026-12-01T12:00:00-08:00"),
+        0,
+    )
     # and the timer worker climbs level 1 then, once
     drain(T("2026-12-01T11:59:59-08:00"))
     assert _level(ticket) == 0
@@ -191,13 +229,24 @@ def test_a_reopen_before_the_climb_is_due_moves_it_by_the_solved_time(desk, poli
     policy_text("particle-enterprise", lambda text: text + _PARTICLE_LADDER)
     desk.clock.set(T("2026-11-30T10:00:00-08:00"))
     org = desk.make_org("particle-enterprise", region="na")
-    ticket = services.open_ticket(organization=org, requester=desk.make_contact(org), subject="s",
-                                  description="d", priority="P3")
+    ticket = services.open_ticket(
+        organization=org,
+        requester=desk.make_contact(org),
+        subject="s",
+        description="d",
+        priority="P3",
+    )
     desk.clock.set(T("2026-11-30T12:00:00-08:00"))
     services.solve(ticket, actor=desk.agent, reason="fixed")
     # when an agent reopens it at 13:00, before the climb came due
     desk.clock.set(T("2026-11-30T13:00:00-08:00"))
-    services.change_status(Ticket.objects.get(pk=ticket.pk), status="open", actor=desk.agent, reason="not fixed")
+    services.change_status(
+        Ticket.objects.get(pk=ticket.pk), status="open", actor=desk.agent, reason="not fixed"
+    )
     # then the hour it was solved does not count: the climb moves from 14:00 to 15:00
     timer = _escalation_timer(ticket)
-    assert (timer.state, timer.fire_at, timer.generation) == ("pending", T("2026-11-30T15:00:00-08:00"), 0)
+    assert (timer.state, timer.fire_at, timer.generation) == (
+        "pending",
+        T("2026-11-30T15:00:00-08:00"),
+        0,
+    )

@@ -18,8 +18,13 @@ pytestmark = pytest.mark.django_db
 
 def _p1(desk):
     org = desk.make_org("particle-enterprise", region="na")
-    return services.open_ticket(organization=org, requester=desk.make_contact(org), subject="Fleet down",
-                                description="All devices offline", priority="P1")
+    return services.open_ticket(
+        organization=org,
+        requester=desk.make_contact(org),
+        subject="Fleet down",
+        description="All devices offline",
+        priority="P1",
+    )
 
 
 def test_a_page_repeats_every_interval_until_acknowledged_by_link(desk, client):
@@ -46,7 +51,10 @@ def test_a_page_repeats_every_interval_until_acknowledged_by_link(desk, client):
     # then PagerDuty gets acknowledge with the page key, and the repeats stop
     drain(desk.clock.at + timedelta(minutes=16))
     assert desk.pagerduty.requests[-1].json() == {
-        "routing_key": "R0UTINGKEY0000000000000000000000", "event_action": "acknowledge", "dedup_key": page.key}
+        "routing_key": "R0UTINGKEY0000000000000000000000",
+        "event_action": "acknowledge",
+        "dedup_key": page.key,
+    }
     drain(desk.clock.at + timedelta(hours=2))
     assert len(desk.slack.requests) == 2
     assert not Timer.objects.filter(page=page, state="pending").exists()
@@ -74,7 +82,11 @@ def test_acknowledge_through_the_api_then_resolve_when_the_clock_is_met(desk):
     assert page.state == "resolved"
     drain(desk.clock.at)
     actions = [r.json()["event_action"] for r in desk.pagerduty.requests]
-    assert actions == ["trigger", "acknowledge", "resolve"]  # queued in that order, sent in that order
+    assert actions == [
+        "trigger",
+        "acknowledge",
+        "resolve",
+    ]  # queued in that order, sent in that order
     assert {r.json()["dedup_key"] for r in desk.pagerduty.requests} == {page.key}
 
 
@@ -83,8 +95,12 @@ def test_missed_timers_fire_once_in_order_marked_late_after_downtime(desk):
     desk.clock.set(T("2026-11-24T09:00:00-08:00"))
     org = desk.make_org("particle-enterprise", region="na")
     requester = desk.make_contact(org)
-    tickets = [services.open_ticket(organization=org, requester=requester, subject=p, description="d", priority=p)
-               for p in ("P2", "P3", "P4")]
+    tickets = [
+        services.open_ticket(
+            organization=org, requester=requester, subject=p, description="d", priority=p
+        )
+        for p in ("P2", "P3", "P4")
+    ]
     for ticket in tickets:
         services.assign(ticket, team=desk.team, actor=desk.agent)
     clocks = SlaClock.objects.filter(ticket__in=tickets, metric="first_response")
@@ -98,7 +114,13 @@ def test_missed_timers_fire_once_in_order_marked_late_after_downtime(desk):
     assert fired and all(t.state == "fired" and t.late for t in fired)
     breaches = OutboxMessage.objects.filter(ticket__in=tickets, purpose="breach")
     assert breaches.count() == breaches.values("idempotency_key").distinct().count()
-    events = [e for t in tickets for e in t.events.filter(kind="notify", data__outcome="queued", data__metric="first_response")]
+    events = [
+        e
+        for t in tickets
+        for e in t.events.filter(
+            kind="notify", data__outcome="queued", data__metric="first_response"
+        )
+    ]
     assert sorted(e.data["action"] for e in events) == ["breach"] * 3 + ["warning"] * 3
     order = [(e.data["timer"]) for e in sorted(events, key=lambda e: e.pk)]
     fire_ats = [Timer.objects.get(pk=pk).fire_at for pk in order]
@@ -114,13 +136,19 @@ def test_health_and_metrics_report_overdue_timers_and_queued_outbox(desk, client
     assert client.get("/health/").json()["status"] == "ok"
     desk.clock.set(db_now())  # the ticket's own timers are not overdue on the database clock
     org = desk.make_org("particle-enterprise", region="na")
-    ticket = services.open_ticket(organization=org, requester=desk.make_contact(org), subject="s",
-                                  description="d", priority="P1")
+    ticket = services.open_ticket(
+        organization=org,
+        requester=desk.make_contact(org),
+        subject="s",
+        description="d",
+        priority="P1",
+    )
     # make one timer overdue by a minute on the database clock (and the others not yet due:
     # the frozen test clock may be days behind the database's)
     Timer.objects.filter(ticket=ticket).update(fire_at=db_now() + timedelta(hours=1))
     Timer.objects.filter(ticket=ticket, kind="breach", clock__metric="first_response").update(
-        fire_at=db_now() - timedelta(minutes=1))
+        fire_at=db_now() - timedelta(minutes=1)
+    )
     OutboxMessage.objects.filter(ticket=ticket).update(created_at=db_now() - timedelta(minutes=10))
     response = client.get("/health/")
     assert response.status_code == 503

@@ -36,8 +36,17 @@ def test_a_fired_breach_is_delivered_right_after_its_firing_commits(
     team.save()
     org = make_org("particle-enterprise", region="na")
     requester = make_contact(org)
-    tickets = [services.open_ticket(organization=org, requester=requester, subject=f"s{i}",
-                                    description="d", priority="P3", team=team) for i in range(N)]
+    tickets = [
+        services.open_ticket(
+            organization=org,
+            requester=requester,
+            subject=f"s{i}",
+            description="d",
+            priority="P3",
+            team=team,
+        )
+        for i in range(N)
+    ]
     OutboxMessage.objects.all().delete()  # what opening queued is not measured here
     Timer.objects.filter(state="pending").update(fire_at=db_now() + timedelta(days=30))
     worker = worker_process("--no-periodic")
@@ -60,8 +69,11 @@ def test_a_fired_breach_is_delivered_right_after_its_firing_commits(
     # then each was posted once, and sent within a fraction of the poll interval of its firing
     assert breaches.filter(state="delivered").count() == N, err[-2000:]
     assert len(slack.requests) == N
-    fired = dict(Timer.objects.filter(ticket__in=tickets, kind="breach", clock__metric="first_response")
-                 .values_list("ticket_id", "fired_at"))
+    fired = dict(
+        Timer.objects.filter(
+            ticket__in=tickets, kind="breach", clock__metric="first_response"
+        ).values_list("ticket_id", "fired_at")
+    )
     delays = [(row.delivered_at - fired[row.ticket_id]).total_seconds() for row in breaches]
     assert statistics.median(delays) < 0.3, sorted(delays)  # polling: ~0.5 s
     assert max(delays) < 2.0, sorted(delays)

@@ -60,7 +60,9 @@ def test_houseware_customers_get_no_priority_choice(client, ui):
     client.force_login(ui.bright_contact.user)
     form = client.get("/portal/new/").context["form"]
     assert "priority" not in form.fields and form.levels == []
-    response = client.post("/portal/new/", {"subject": "Export", "description": "CSV?", "priority": "P0"})
+    response = client.post(
+        "/portal/new/", {"subject": "Export", "description": "CSV?", "priority": "P0"}
+    )
     ticket = Ticket.objects.get(subject="Export")
     assert response["Location"] == f"/portal/tickets/{ticket.pk}/"
     assert ticket.priority == "P2"  # the team sets it; the default applies
@@ -70,14 +72,22 @@ def test_submitting_a_p2_ticket_opens_it_with_its_due_time(client, ui):
     client.force_login(ui.acme_contact.user)
     response = client.post(
         "/portal/new/",
-        {"subject": "Boron offline", "description": "since 9:00", "priority": "P2",
-         "cf_device_os_supported": "yes", "cf_device_os_version": "5.8.0", "cf_environment": "production",
-         "files": SimpleUploadedFile("log.txt", b"trace", content_type="text/plain")},
+        {
+            "subject": "Boron offline",
+            "description": "since 9:00",
+            "priority": "P2",
+            "cf_device_os_supported": "yes",
+            "cf_device_os_version": "5.8.0",
+            "cf_environment": "production",
+            "files": SimpleUploadedFile("log.txt", b"trace", content_type="text/plain"),
+        },
     )
     ticket = Ticket.objects.get(subject="Boron offline")
     assert (ticket.priority, ticket.requester, ticket.channel) == ("P2", ui.acme_contact, "web")
     assert ticket.custom_fields == {
-        "device_os_supported": True, "device_os_version": "5.8.0", "environment": "production",
+        "device_os_supported": True,
+        "device_os_version": "5.8.0",
+        "environment": "production",
     }
     assert Attachment.objects.get(message__ticket=ticket).filename == "log.txt"
     page = client.get(response["Location"])
@@ -86,9 +96,14 @@ def test_submitting_a_p2_ticket_opens_it_with_its_due_time(client, ui):
 
 def test_the_policys_rules_apply_to_what_the_customer_says(client, ui):
     client.force_login(ui.acme_contact.user)
-    client.post("/portal/new/", {"subject": "Old OS", "description": "x", "priority": "P1", "cf_device_os_supported": "no"})
+    client.post(
+        "/portal/new/",
+        {"subject": "Old OS", "description": "x", "priority": "P1", "cf_device_os_supported": "no"},
+    )
     ticket = Ticket.objects.get(subject="Old OS")
-    assert ticket.priority == "P2" and "unsupported-device-os" in {t.name for t in ticket.tags.all()}
+    assert ticket.priority == "P2" and "unsupported-device-os" in {
+        t.name for t in ticket.tags.all()
+    }
 
 
 def test_invalid_new_ticket_shows_errors(client, ui):
@@ -124,7 +139,11 @@ def test_escalation_climbs_houseware_ladder_with_a_reason(client, ui):
     assert ticket.custom_fields["escalation_role"] == "Customer Happiness Manager"
     event = TicketEvent.objects.filter(ticket=ticket, kind=EventKind.ESCALATION).get()
     assert event.actor_user == ui.bright_contact.user
-    assert event.data == {"level": 1, "role": "Customer Happiness Manager", "reason": "no answer for a day"}
+    assert event.data == {
+        "level": 1,
+        "role": "Customer Happiness Manager",
+        "reason": "no answer for a day",
+    }
     for _ in range(3):
         page = client.post(url, {"reason": "still nothing"}, follow=True)
     assert b"top of the escalation ladder" in page.content
@@ -133,13 +152,17 @@ def test_escalation_climbs_houseware_ladder_with_a_reason(client, ui):
     assert ticket.custom_fields["escalation_role"] == "Chief Executive Officer"
 
 
-def test_portal_list_query_count_does_not_grow(client, ui, query_count, django_assert_max_num_queries):
+def test_portal_list_query_count_does_not_grow(
+    client, ui, query_count, django_assert_max_num_queries
+):
     client.force_login(ui.acme_contact.user)
     client.get("/portal/")
     with query_count("ticket list, 1 ticket") as few:
         client.get("/portal/")
     for i in range(15):
-        services.open_ticket(organization=ui.acme, requester=ui.acme_contact, subject=f"n{i}", description="x")
+        services.open_ticket(
+            organization=ui.acme, requester=ui.acme_contact, subject=f"n{i}", description="x"
+        )
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get("/portal/")
     assert SlaClock.objects.filter(ticket__organization=ui.acme).count() >= 32

@@ -17,7 +17,9 @@ __all__ = ["DOMAIN", "Captured", "EphemeralController", "build_mail", "wait_for"
 DOMAIN = "support.example.com"
 
 
-def wait_for(condition: Callable[[], object], timeout: float = 10.0, what: str = "condition") -> object:
+def wait_for(
+    condition: Callable[[], object], timeout: float = 10.0, what: str = "condition"
+) -> object:
     deadline = time.monotonic() + timeout
     while True:
         value = condition()
@@ -68,10 +70,10 @@ class Captured:
 
     async def handle_DATA(self, server, session, envelope) -> str:  # aiosmtpd handler
         with self.lock:
-            self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content))
+            self.messages.append(
+                (envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content)
+            )
         return "250 OK captured"
-
-
 
 
 class EphemeralController(Controller):

@@ -26,10 +26,16 @@ def ticket(make_org, make_contact):
 
 def _files(settings) -> set[str]:
     root = settings.MEDIA_ROOT / "attachments"
-    return {str(p.relative_to(settings.MEDIA_ROOT)) for p in root.rglob("*") if p.is_file()} if root.exists() else set()
+    return (
+        {str(p.relative_to(settings.MEDIA_ROOT)) for p in root.rglob("*") if p.is_file()}
+        if root.exists()
+        else set()
+    )
 
 
-def test_a_reply_failing_after_its_files_were_written_leaves_no_file(ticket, agent, settings, monkeypatch):
+def test_a_reply_failing_after_its_files_were_written_leaves_no_file(
+    ticket, agent, settings, monkeypatch
+):
     # given the files on disk before, and the clocks failing after the reply's file is written
     from sladesk.tickets.services import conversation
 
@@ -41,19 +47,25 @@ def test_a_reply_failing_after_its_files_were_written_leaves_no_file(ticket, age
     monkeypatch.setattr(conversation, "_agent_replied", broken)
     # when an agent replies with a file
     with pytest.raises(Boom):
-        services.reply(ticket, author=agent, body="log", attachments=[("gone.log", b"x" * 10, "text/plain")])
+        services.reply(
+            ticket, author=agent, body="log", attachments=[("gone.log", b"x" * 10, "text/plain")]
+        )
     # then neither the row nor the file is there
     assert not Attachment.objects.exists()
     assert _files(settings) == before
 
 
-def test_a_rolled_back_savepoint_loses_its_file_and_the_committed_one_stays(ticket, agent, settings):
+def test_a_rolled_back_savepoint_loses_its_file_and_the_committed_one_stays(
+    ticket, agent, settings
+):
     # given the files on disk before
     before = _files(settings)
     # when, in one transaction of a caller that lets files follow it (as the email batch does),
     # a first note commits its file and a second one's savepoint rolls back
     with files_follow_transaction(), transaction.atomic():
-        kept = services.add_note(ticket, author=agent, body="a", attachments=[("kept.log", b"1", "")])
+        kept = services.add_note(
+            ticket, author=agent, body="a", attachments=[("kept.log", b"1", "")]
+        )
         with pytest.raises(Boom), transaction.atomic():
             services.add_note(ticket, author=agent, body="b", attachments=[("gone.log", b"2", "")])
             raise Boom
@@ -64,7 +76,9 @@ def test_a_rolled_back_savepoint_loses_its_file_and_the_committed_one_stays(tick
     assert row.file.read() == b"1"
 
 
-def test_a_file_of_a_caller_rolled_back_transaction_goes_at_the_next_upload(ticket, agent, settings):
+def test_a_file_of_a_caller_rolled_back_transaction_goes_at_the_next_upload(
+    ticket, agent, settings
+):
     # given a reply with a file inside a caller's transaction that rolled back
     before = _files(settings)
     with pytest.raises(Boom), transaction.atomic():
@@ -90,7 +104,12 @@ def test_a_failed_open_ticket_leaves_no_file(make_org, make_contact, settings, m
     monkeypatch.setattr(opening, "sync_clock_timers", broken)
     # when the customer opens a ticket with a file
     with pytest.raises(Boom):
-        services.open_ticket(organization=org, requester=contact, subject="s", description="d",
-                             attachments=[("screen.png", b"\x89PNG", "image/png")])
+        services.open_ticket(
+            organization=org,
+            requester=contact,
+            subject="s",
+            description="d",
+            attachments=[("screen.png", b"\x89PNG", "image/png")],
+        )
     # then nothing of it stays on disk
     assert _files(settings) == before

@@ -35,8 +35,12 @@ def test_particle_enterprise_p2_full_life_cycle(frozen_now, make_org, make_conta
 
     # when the customer opens a P2
     ticket = services.open_ticket(
-        organization=org, requester=customer, subject="Fleet OTA stalls",
-        description="Half the fleet is stuck", priority="P2", channel="email",
+        organization=org,
+        requester=customer,
+        subject="Fleet OTA stalls",
+        description="Half the fleet is stuck",
+        priority="P2",
+        channel="email",
         custom_fields={"device_os_supported": True},
     )
 
@@ -48,7 +52,8 @@ def test_particle_enterprise_p2_full_life_cycle(frozen_now, make_org, make_conta
     assert clock(ticket, "resolution").due_at == T("2026-11-30T16:30:00-08:00")
     assert "Thanksgiving" in clock(ticket, "first_response").explanation
     assert set(SlaClock.objects.filter(ticket=ticket).values_list("metric", flat=True)) == {
-        "first_response", "resolution",
+        "first_response",
+        "resolution",
     }
 
     # when the agent answers Fri 10:00
@@ -56,7 +61,11 @@ def test_particle_enterprise_p2_full_life_cycle(frozen_now, make_org, make_conta
     services.reply(ticket, author=agent, body="Looking into it")
     # then first response is met with 30 min Wed + 1 h Fri used; the ticket is open
     fr = clock(ticket, "first_response")
-    assert (fr.state, fr.met_at, fr.used) == ("met", T("2026-11-27T10:00:00-08:00"), timedelta(hours=1, minutes=30))
+    assert (fr.state, fr.met_at, fr.used) == (
+        "met",
+        T("2026-11-27T10:00:00-08:00"),
+        timedelta(hours=1, minutes=30),
+    )
     ticket.refresh_from_db()
     assert ticket.status == Status.OPEN
 
@@ -104,7 +113,9 @@ def test_particle_enterprise_p2_full_life_cycle(frozen_now, make_org, make_conta
     ticket.refresh_from_db()
     assert (ticket.status, ticket.solved_at) == (Status.SOLVED, T("2026-12-02T12:00:00-08:00"))
     # and the log has every clock move, in order
-    moves = [(e.data["metric"], e.data["from"], e.data["to"]) for e in events(ticket, EventKind.CLOCK)]
+    moves = [
+        (e.data["metric"], e.data["from"], e.data["to"]) for e in events(ticket, EventKind.CLOCK)
+    ]
     assert moves == [
         ("first_response", None, "running"),
         ("resolution", None, "running"),
@@ -123,8 +134,12 @@ def test_particle_enterprise_p1_resolution_is_met_by_downgrade_to_p2(
     org = make_org("particle-enterprise", region="na")
     customer = make_contact(org)
     ticket = services.open_ticket(
-        organization=org, requester=customer, subject="Fleet down", description="all offline",
-        priority="P1", channel="email",
+        organization=org,
+        requester=customer,
+        subject="Fleet down",
+        description="all offline",
+        priority="P1",
+        channel="email",
     )
     # then first response 1 hour → 17:30 PST; resolution 2 days → Fri 27 Nov 16:30 PST
     assert clock(ticket, "first_response").due_at == T("2026-11-25T17:30:00-08:00")
@@ -159,7 +174,11 @@ def test_particle_enterprise_emea_uses_uk_hours(frozen_now, make_org, make_conta
     frozen_now.set(T("2026-12-24T15:00:00+00:00"))  # Thu, Christmas Eve
     # when a P2 opens
     ticket = services.open_ticket(
-        organization=org, requester=customer, subject="x", description="y", priority="P2",
+        organization=org,
+        requester=customer,
+        subject="x",
+        description="y",
+        priority="P2",
     )
     # then 4 business hours: Thu 15-17 = 2 h, Fri 25 Christmas, Mon 28 Boxing Day
     #      (observed), Tue 29 09:00 + 2 h → 11:00 GMT
@@ -176,8 +195,12 @@ def test_particle_accelerator_caps_unsupported_device_os_and_notices_changes(
     frozen_now.set(T("2026-12-24T15:00:00+00:00"))
     # when the customer asks for P1 on an unsupported Device OS
     ticket = services.open_ticket(
-        organization=org, requester=customer, subject="OTA fails", description="on 1.5.2",
-        priority="P1", custom_fields={"device_os_supported": False, "device_os_version": "1.5.2"},
+        organization=org,
+        requester=customer,
+        subject="OTA fails",
+        description="on 1.5.2",
+        priority="P1",
+        custom_fields={"device_os_supported": False, "device_os_version": "1.5.2"},
     )
     # then the rule caps it at P2 and tags it
     assert ticket.priority == "P2"
@@ -210,8 +233,12 @@ def test_esper_premium_next_update_cadence(frozen_now, make_org, make_contact, a
     frozen_now.set(T("2026-11-30T10:00:00-08:00"))  # Mon
     # when the customer opens a Sev3 with 800 devices affected
     ticket = services.open_ticket(
-        organization=org, requester=customer, subject="DPC update broke devices",
-        description="800 devices", priority="Sev3", custom_fields={"devices_affected": 800},
+        organization=org,
+        requester=customer,
+        subject="DPC update broke devices",
+        description="800 devices",
+        priority="Sev3",
+        custom_fields={"devices_affected": 800},
     )
     # then the 500+ rule raises it to Sev2: first response 4 business hours → 14:00 PST
     assert ticket.priority == "Sev2"
@@ -242,7 +269,10 @@ def test_esper_premium_next_update_cadence(frozen_now, make_org, make_contact, a
     # when nobody updates until 13:00: the refresh records the breach at 12:30
     frozen_now.set(T("2026-12-01T13:00:00-08:00"))
     [breached] = services.refresh_clocks(ticket)
-    assert (breached.metric, breached.breached_at) == ("next_update", T("2026-12-01T12:30:00-08:00"))
+    assert (breached.metric, breached.breached_at) == (
+        "next_update",
+        T("2026-12-01T12:30:00-08:00"),
+    )
     assert services.refresh_clocks(ticket) == []  # safe to run twice
     # and the next update restarts the cadence: 13:05 + 4 h = 3 h 55 Tue + 5 min Wed → 09:05
     frozen_now.set(T("2026-12-01T13:05:00-08:00"))
@@ -256,15 +286,21 @@ def test_esper_premium_next_update_cadence(frozen_now, make_org, make_contact, a
     assert clock(ticket, "next_update").state == "cancelled"
 
 
-def test_esper_field_change_reapplies_the_500_devices_floor(frozen_now, make_org, make_contact, agent):
+def test_esper_field_change_reapplies_the_500_devices_floor(
+    frozen_now, make_org, make_contact, agent
+):
     # given a premium Sev3 opened Mon 30 Nov 10:00 PST: first response 1 business day (8 h)
     #       → Tue 1 Dec 10:00
     org = make_org("esper", plan="premium")
     customer = make_contact(org)
     frozen_now.set(T("2026-11-30T10:00:00-08:00"))
     ticket = services.open_ticket(
-        organization=org, requester=customer, subject="MDM policy", description="not applied",
-        priority="Sev3", custom_fields={"devices_affected": 20},
+        organization=org,
+        requester=customer,
+        subject="MDM policy",
+        description="not applied",
+        priority="Sev3",
+        custom_fields={"devices_affected": 20},
     )
     assert clock(ticket, "first_response").due_at == T("2026-12-01T10:00:00-08:00")
     # when at 11:00 the agent records 650 devices
@@ -279,15 +315,21 @@ def test_esper_field_change_reapplies_the_500_devices_floor(frozen_now, make_org
 
 
 # ------------------------------------------------------------------ houseware
-def test_houseware_ignores_customer_priority_and_runs_24x7(frozen_now, make_org, make_contact, agent):
+def test_houseware_ignores_customer_priority_and_runs_24x7(
+    frozen_now, make_org, make_contact, agent
+):
     # given a Houseware customer (24x7, team sets priority)
     org = make_org("houseware")
     customer = make_contact(org, login=True)
     frozen_now.set(T("2026-11-26T00:30:00+00:00"))  # Thanksgiving does not matter here
     # when the customer (through its login) asks for P0
     ticket = services.open_ticket(
-        organization=org, requester=customer, subject="Dashboards slow", description="slow",
-        priority="P0", actor=customer.user,
+        organization=org,
+        requester=customer,
+        subject="Dashboards slow",
+        description="slow",
+        priority="P0",
+        actor=customer.user,
     )
     # then the default P2 applies: 48 hours → Sat 28 Nov 00:30 UTC
     assert ticket.priority == "P2"
@@ -316,21 +358,30 @@ def test_houseware_ignores_customer_priority_and_runs_24x7(frozen_now, make_org,
 
 
 # ------------------------------------------------------------------ freistilbox
-def test_freistilbox_standard_dispatch_and_first_response(frozen_now, make_org, make_contact, agent, team):
+def test_freistilbox_standard_dispatch_and_first_response(
+    frozen_now, make_org, make_contact, agent, team
+):
     # given a 12x5 customer (Mon-Fri 08-20 Berlin)
     org = make_org("freistilbox", plan="standard")
     customer = make_contact(org)
     frozen_now.set(T("2026-11-27T19:30:00+01:00"))  # Fri
     # when a normal ticket arrives tagged with its cluster and website
     ticket = services.open_ticket(
-        organization=org, requester=customer, subject="503s", description="site down?",
-        priority="normal", tags=["cluster:c42", "website:example.com"],
+        organization=org,
+        requester=customer,
+        subject="503s",
+        description="site down?",
+        priority="normal",
+        tags=["cluster:c42", "website:example.com"],
     )
     # then first response 1 business day (12 h): Fri 30 min, Mon 30 Nov 08:00 + 11 h 30 → 19:30
     assert clock(ticket, "first_response").due_at == T("2026-11-30T19:30:00+01:00")
     # dispatch 1 business hour (office): Fri 30 min + Mon 08:00 + 30 min → 08:30
     assert clock(ticket, "dispatch").due_at == T("2026-11-30T08:30:00+01:00")
-    assert sorted(ticket.tags.values_list("name", flat=True)) == ["cluster:c42", "website:example.com"]
+    assert sorted(ticket.tags.values_list("name", flat=True)) == [
+        "cluster:c42",
+        "website:example.com",
+    ]
 
     # when a team picks it up Mon 08:15
     frozen_now.set(T("2026-11-30T08:15:00+01:00"))
@@ -346,13 +397,19 @@ def test_freistilbox_standard_dispatch_and_first_response(frozen_now, make_org, 
     assert clock(ticket, "first_response").state == "met"
 
 
-def test_freistilbox_enterprise_out_of_hours_pages_and_runs_24x7(frozen_now, make_org, make_contact):
+def test_freistilbox_enterprise_out_of_hours_pages_and_runs_24x7(
+    frozen_now, make_org, make_contact
+):
     # given a 24x7 enterprise customer; Sat 28 Nov 03:00 CET is outside office hours
     org = make_org("freistilbox", plan="enterprise")
     customer = make_contact(org)
     frozen_now.set(T("2026-11-28T03:00:00+01:00"))
     ticket = services.open_ticket(
-        organization=org, requester=customer, subject="down", description="prod down", priority="urgent",
+        organization=org,
+        requester=customer,
+        subject="down",
+        description="prod down",
+        priority="urgent",
     )
     # then urgent first response 30 minutes → 03:30; dispatch on the office calendar
     #      → Mon 30 Nov 08:00 + 1 h → 09:00 CET

@@ -37,7 +37,12 @@ def acme(make_org, make_contact):
 
 def _open(org, contact, subject, priority="P2", **kw):
     return services.open_ticket(
-        organization=org, requester=contact, subject=subject, description=f"{subject}!", priority=priority, **kw
+        organization=org,
+        requester=contact,
+        subject=subject,
+        description=f"{subject}!",
+        priority=priority,
+        **kw,
     )
 
 
@@ -54,7 +59,9 @@ def test_merge_moves_messages_closes_the_source_and_cancels_its_clocks(frozen_no
     a = _open(org, contact, "Modem offline")
     frozen_now.set(T("2026-11-25T16:45:00-08:00"))
     services.reply(b, author=agent, body="looking")
-    b_clocks = {c.metric: (c.state, c.due_at, c.generation) for c in SlaClock.objects.filter(ticket=b)}
+    b_clocks = {
+        c.metric: (c.state, c.due_at, c.generation) for c in SlaClock.objects.filter(ticket=b)
+    }
     assert Timer.objects.filter(ticket=a, state="pending").count() > 0
     # when alice merges A into B an hour later
     frozen_now.set(T("2026-11-25T17:00:00-08:00"))
@@ -63,7 +70,11 @@ def test_merge_moves_messages_closes_the_source_and_cancels_its_clocks(frozen_no
     a.refresh_from_db()
     moved = Message.objects.get(body_text="Modem offline!")
     assert (moved.ticket_id, moved.origin_ticket_id) == (b.pk, a.pk)
-    assert [m.origin_ticket_id for m in Message.objects.filter(ticket=b, public=True)] == [None, a.pk, None]
+    assert [m.origin_ticket_id for m in Message.objects.filter(ticket=b, public=True)] == [
+        None,
+        a.pk,
+        None,
+    ]
     # A is closed, linked to B, its clocks cancelled (not met, not breached) with no pending timer
     assert (a.status, a.closed_at) == (Status.CLOSED, frozen_now.at)
     assert TicketLink.objects.filter(source=a, target=b, kind=LinkKind.MERGED).exists()
@@ -79,17 +90,25 @@ def test_merge_moves_messages_closes_the_source_and_cancels_its_clocks(frozen_no
     assert (event_a.data["into"], event_b.data["from"], event_a.actor_user) == (b.pk, a.pk, agent)
     assert event_a.data["notified"] is False
     notes = Message.objects.filter(public=False).order_by("ticket_id")
-    assert [n.ticket_id for n in notes] == [b.pk, a.pk] and all("same outage" in n.body_text for n in notes)
+    assert [n.ticket_id for n in notes] == [b.pk, a.pk] and all(
+        "same outage" in n.body_text for n in notes
+    )
     # and the requester was not told (no public message on A)
     assert not Message.objects.filter(ticket=a, public=True).exists()
 
 
-def test_merge_across_organizations_is_refused_naming_both(frozen_now, acme, make_org, make_contact, agent):
+def test_merge_across_organizations_is_refused_naming_both(
+    frozen_now, acme, make_org, make_contact, agent
+):
     org, contact = acme
     other = make_org("houseware", name="Bright")
     a = _open(org, contact, "x")
-    b = services.open_ticket(organization=other, requester=make_contact(other), subject="y", description="y")
-    with pytest.raises(services.ServiceError, match=r"Acme and .* Bright: only tickets of the same organization"):
+    b = services.open_ticket(
+        organization=other, requester=make_contact(other), subject="y", description="y"
+    )
+    with pytest.raises(
+        services.ServiceError, match=r"Acme and .* Bright: only tickets of the same organization"
+    ):
         services.merge(a, into=b, actor=agent)
     assert Ticket.objects.get(pk=a.pk).status == Status.NEW
     assert Message.objects.filter(ticket=a).count() == 1
@@ -116,7 +135,9 @@ def test_merge_can_tell_the_requester_and_later_replies_reach_the_target(frozen_
     # then A's requester sees a public note on A naming B
     notice = selectors.visible_messages(contact.user).get(ticket=a)
     assert f"merged into #{b.pk}" in notice.body_text and notice.author_user == agent
-    assert TicketEvent.objects.filter(ticket=a, kind=EventKind.CUSTOMER_NOTICE, data__template="merged").exists()
+    assert TicketEvent.objects.filter(
+        ticket=a, kind=EventKind.CUSTOMER_NOTICE, data__template="merged"
+    ).exists()
     # when the customer answers on A, the reply lands on B (no follow-up ticket)
     frozen_now.set(T("2026-11-25T18:00:00-08:00"))
     message = services.reply(a, author=contact, body="thanks")
@@ -135,7 +156,9 @@ def test_a_clock_breached_before_the_merge_stays_breached(frozen_now, acme, agen
 
 
 # ------------------------------------------------------------------ split
-def test_split_opens_a_linked_ticket_whose_clocks_start_at_the_message(frozen_now, acme, make_contact, agent):
+def test_split_opens_a_linked_ticket_whose_clocks_start_at_the_message(
+    frozen_now, acme, make_contact, agent
+):
     # given a ticket, and on Mon 30 Nov 10:00 a colleague of the requester asks something else
     org, contact = acme
     colleague = make_contact(org, "ops@acme.example")
@@ -147,7 +170,12 @@ def test_split_opens_a_linked_ticket_whose_clocks_start_at_the_message(frozen_no
     frozen_now.set(T("2026-11-30T11:00:00-08:00"))
     new = services.split(a, messages=[other.pk], actor=agent, subject="Billing address")
     # then it is a new P2 ticket of Acme, requested by the colleague, linked to A
-    assert (new.organization, new.requester, new.subject, new.priority) == (org, colleague, "Billing address", "P2")
+    assert (new.organization, new.requester, new.subject, new.priority) == (
+        org,
+        colleague,
+        "Billing address",
+        "P2",
+    )
     assert TicketLink.objects.filter(source=new, target=a, kind=LinkKind.SPLIT).exists()
     other.refresh_from_db()
     assert (other.ticket_id, other.origin_ticket_id) == (new.pk, a.pk)
@@ -158,7 +186,9 @@ def test_split_opens_a_linked_ticket_whose_clocks_start_at_the_message(frozen_no
     # and the original keeps its clocks, with a note and a split event
     assert {c.metric: (c.state, c.due_at) for c in SlaClock.objects.filter(ticket=a)} == a_clocks
     assert TicketEvent.objects.get(ticket=a, kind=EventKind.SPLIT).data == {
-        "to": new.pk, "messages": [other.pk], "note_id": Message.objects.get(ticket=a, public=False).pk
+        "to": new.pk,
+        "messages": [other.pk],
+        "note_id": Message.objects.get(ticket=a, public=False).pk,
     }
     created = TicketEvent.objects.get(ticket=new, kind=EventKind.CREATED)
     assert (created.data["split_from"], created.actor_user) == (a.pk, agent)
@@ -207,14 +237,19 @@ def test_split_with_agent_updates_starts_the_next_update_cadence_as_a_reply_woul
     # then the new ticket has a next_update clock started at the latest update, as on any ticket
     nu = _clock(new, "next_update")
     assert (nu.state, nu.started_at, nu.due_at, nu.breached_at) == (
-        state, latest.created_at, due, breached
+        state,
+        latest.created_at,
+        due,
+        breached,
     )
     assert _clock(new, "first_response").met_at == first.created_at
     # and its breach timer is pending (at the due instant, or at once for the breach's actions)
     assert Timer.objects.get(ticket=new, clock=nu, kind="breach").state == "pending"
 
 
-def test_split_of_customer_messages_only_has_no_next_update_yet(frozen_now, make_org, make_contact, agent):
+def test_split_of_customer_messages_only_has_no_next_update_yet(
+    frozen_now, make_org, make_contact, agent
+):
     # given an Esper premium ticket and a second question nobody answered
     org = make_org("esper", plan="premium")
     customer = make_contact(org)
@@ -223,7 +258,9 @@ def test_split_of_customer_messages_only_has_no_next_update_yet(frozen_now, make
     # when it is split off
     new = services.split(a, messages=[question.pk], actor=agent)
     # then, as a newly opened ticket, it waits for a first response and has no cadence yet
-    assert set(SlaClock.objects.filter(ticket=new).values_list("metric", flat=True)) >= {"first_response"}
+    assert set(SlaClock.objects.filter(ticket=new).values_list("metric", flat=True)) >= {
+        "first_response"
+    }
     assert not SlaClock.objects.filter(ticket=new, metric="next_update").exists()
 
 
@@ -247,7 +284,9 @@ def test_split_refuses_nothing_everything_and_foreign_messages(frozen_now, acme,
     with pytest.raises(services.ServiceError, match="every message"):
         services.split(a, messages=[only.pk], actor=agent)
     foreign = Message.objects.get(ticket=b)
-    with pytest.raises(services.ServiceError, match=rf"\[{foreign.pk}\] are not messages of #{a.pk}"):
+    with pytest.raises(
+        services.ServiceError, match=rf"\[{foreign.pk}\] are not messages of #{a.pk}"
+    ):
         services.split(a, messages=[foreign.pk], actor=agent)
     with pytest.raises(services.ServiceError, match="only agents"):
         services.split(a, messages=[only.pk], actor=contact.user)
@@ -267,7 +306,9 @@ def test_links_are_symmetric_idempotent_and_listed_with_follow_ups(frozen_now, a
     services.close(a, actor=agent)
     follow = services.reply(a, author=contact, body="again").ticket
     assert [r.relation for r in selectors.related_tickets(a)] == ["related", "follow-up"]
-    assert [(r.ticket.pk, r.relation) for r in selectors.related_tickets(follow)] == [(a.pk, "follow-up of")]
+    assert [(r.ticket.pk, r.relation) for r in selectors.related_tickets(follow)] == [
+        (a.pk, "follow-up of")
+    ]
     # unlinking removes it from both sides
     assert services.unlink(a, b, actor=agent) is True
     assert services.unlink(a, b, actor=agent) is False
@@ -302,7 +343,8 @@ def test_escalate_climbs_the_ladder_and_logs_it(frozen_now, make_org, make_conta
     ticket = services.open_ticket(organization=org, requester=contact, subject="x", description="y")
     ticket = services.escalate(ticket, actor=contact.user, reason="no answer")
     assert (services.escalation_level(ticket), ticket.custom_fields["escalation_role"]) == (
-        1, "Customer Happiness Manager"
+        1,
+        "Customer Happiness Manager",
     )
     event = TicketEvent.objects.get(ticket=ticket, kind=EventKind.ESCALATION)
     assert (event.actor_user, event.data["reason"]) == (contact.user, "no answer")
@@ -314,7 +356,9 @@ def test_escalate_climbs_the_ladder_and_logs_it(frozen_now, make_org, make_conta
         services.escalate(ticket, actor=agent, reason=" ")
 
 
-def test_a_customer_escalation_mails_the_rung_it_reaches_once(frozen_now, make_org, make_contact, agent):
+def test_a_customer_escalation_mails_the_rung_it_reaches_once(
+    frozen_now, make_org, make_contact, agent
+):
     from django.contrib.auth.models import User
 
     from sladesk.accounts.models import AccountTeamMember
@@ -325,12 +369,17 @@ def test_a_customer_escalation_mails_the_rung_it_reaches_once(frozen_now, make_o
     hana = User.objects.create_user("hana", "hana@houseware.example", "pw")
     AccountTeamMember.objects.create(organization=org, user=hana, role="Customer Happiness Manager")
     contact = make_contact(org, login=True)
-    ticket = services.open_ticket(organization=org, requester=contact, subject="Report broken", description="y")
+    ticket = services.open_ticket(
+        organization=org, requester=contact, subject="Report broken", description="y"
+    )
     # when the customer escalates (seed 003: "1st level of escalation: Customer Happiness Manager")
     escalated = services.escalate(ticket, actor=contact.user, reason="no answer in two days")
     # then the Happiness Manager is e-mailed with the reason, in the same change
     [mail] = OutboxMessage.objects.filter(ticket_id=ticket.pk, purpose="escalation")
-    assert mail.channel == "email" and "Customer Happiness Manager (level 1)" in mail.payload["summary"]
+    assert (
+        mail.channel == "email"
+        and "Customer Happiness Manager (level 1)" in mail.payload["summary"]
+    )
     assert "no answer in two days" in mail.payload["body"]
     assert [r.label for r in escalated.escalation_told] == ["Customer Happiness Manager hana"]
     # and the next level (nobody on the account team for it) mails nobody, but still climbs
@@ -338,13 +387,17 @@ def test_a_customer_escalation_mails_the_rung_it_reaches_once(frozen_now, make_o
     assert OutboxMessage.objects.filter(purpose="escalation").count() == 1
 
 
-def test_escalate_refuses_policies_without_a_ladder_and_other_organizations(frozen_now, acme, make_org, make_contact):
+def test_escalate_refuses_policies_without_a_ladder_and_other_organizations(
+    frozen_now, acme, make_org, make_contact
+):
     org, contact = acme
     ticket = _open(org, contact, "x")
     with pytest.raises(services.ServiceError, match="no escalation ladder"):
         services.escalate(ticket, actor=contact.user, reason="why")
     bright = make_org("houseware", name="Bright")
-    theirs = services.open_ticket(organization=bright, requester=make_contact(bright), subject="x", description="y")
+    theirs = services.open_ticket(
+        organization=bright, requester=make_contact(bright), subject="x", description="y"
+    )
     with pytest.raises(services.ServiceError, match="own organization"):
         services.escalate(theirs, actor=contact.user, reason="why")
 
@@ -361,17 +414,23 @@ def test_reply_with_attachments_stores_them_in_the_same_change(frozen_now, acme,
     event = TicketEvent.objects.get(ticket=ticket, kind=EventKind.ATTACHMENT)
     assert (event.data["files"][0]["filename"], event.actor_user) == ("log.txt", contact.user)
     # a later file on an agent's note, as raw bytes
-    note = services.add_note(ticket, author=agent, body="n", attachments=[("trace.bin", b"\x00\x01", "")])
+    note = services.add_note(
+        ticket, author=agent, body="n", attachments=[("trace.bin", b"\x00\x01", "")]
+    )
     assert note.attachments.get().filename == "trace.bin"
 
 
-def test_attachments_over_the_limit_are_refused_before_anything_is_written(frozen_now, acme, monkeypatch):
+def test_attachments_over_the_limit_are_refused_before_anything_is_written(
+    frozen_now, acme, monkeypatch
+):
     from sladesk.tickets.services import attachments
 
     monkeypatch.setattr(attachments, "MAX_ATTACHMENT_BYTES", 4)
     org, contact = acme
     ticket = _open(org, contact, "x")
-    with pytest.raises(services.ServiceError, match=r"big\.log is 5 bytes: files may be at most 4 bytes"):
+    with pytest.raises(
+        services.ServiceError, match=r"big\.log is 5 bytes: files may be at most 4 bytes"
+    ):
         services.reply(ticket, author=contact, body="x", attachments=[("big.log", b"12345", "")])
     assert Message.objects.filter(ticket=ticket).count() == 1 and not Attachment.objects.exists()
 
@@ -385,4 +444,6 @@ def test_contacts_attach_only_to_their_own_public_messages(frozen_now, acme, age
     first = Message.objects.filter(ticket=ticket, public=True).get()
     files = services.add_attachments(first, [("a.txt", b"a", "text/plain")], actor=contact.user)
     assert [f.filename for f in files] == ["a.txt"]
-    assert frozen_now.at - TicketEvent.objects.filter(kind=EventKind.ATTACHMENT).get().at == timedelta(0)
+    assert frozen_now.at - TicketEvent.objects.filter(
+        kind=EventKind.ATTACHMENT
+    ).get().at == timedelta(0)

@@ -36,7 +36,8 @@ def test_crossed_merges_at_once_leave_exactly_one_merge(make_org, make_contact, 
     org = make_org("houseware", name="Bright")
     contact = make_contact(org)
     a, b = (
-        services.open_ticket(organization=org, requester=contact, subject=s, description=s) for s in ("a", "b")
+        services.open_ticket(organization=org, requester=contact, subject=s, description=s)
+        for s in ("a", "b")
     )
     barrier = threading.Barrier(2)
     outcomes: dict[str, object] = {}
@@ -60,5 +61,10 @@ def test_crossed_merges_at_once_leave_exactly_one_merge(make_org, make_contact, 
     assert "is closed" in str(errors[0])
     (link,) = TicketLink.objects.filter(kind="merged")
     closed = Ticket.objects.get(pk=link.source_id)
-    assert closed.status == Status.CLOSED and Ticket.objects.get(pk=link.target_id).status != Status.CLOSED
-    assert set(Message.objects.filter(public=True).values_list("ticket_id", flat=True)) == {link.target_id}
+    assert (
+        closed.status == Status.CLOSED
+        and Ticket.objects.get(pk=link.target_id).status != Status.CLOSED
+    )
+    assert set(Message.objects.filter(public=True).values_list("ticket_id", flat=True)) == {
+        link.target_id
+    }

@@ -23,7 +23,10 @@ def solved_ticket(frozen_now, make_org, make_contact, agent):
     customer = make_contact(org, login=True)
     frozen_now.set(T("2026-11-30T10:00:00-08:00"))
     ticket = services.open_ticket(
-        organization=org, requester=customer, subject="Console slow", description="slow",
+        organization=org,
+        requester=customer,
+        subject="Console slow",
+        description="slow",
         priority="P3",
     )
     frozen_now.set(T("2026-11-30T11:00:00-08:00"))
@@ -97,9 +100,14 @@ def test_internal_notes_are_hidden_from_contacts_and_do_not_move_clocks(solved_t
     before = list(SlaClock.objects.filter(ticket=ticket).values_list("generation", flat=True))
     services.add_note(ticket, author=agent, body="<b>root cause</b>: redis")
     # then contacts do not see it, agents do; clocks are untouched
-    assert [m.public for m in selectors.visible_messages(customer.user).filter(ticket=ticket)] == [True, True]
+    assert [m.public for m in selectors.visible_messages(customer.user).filter(ticket=ticket)] == [
+        True,
+        True,
+    ]
     assert len(selectors.visible_messages(agent).filter(ticket=ticket)) == 3
-    assert list(SlaClock.objects.filter(ticket=ticket).values_list("generation", flat=True)) == before
+    assert (
+        list(SlaClock.objects.filter(ticket=ticket).values_list("generation", flat=True)) == before
+    )
     # and a contact cannot write notes
     with pytest.raises(services.ServiceError):
         services.add_note(ticket, author=customer.user, body="x")
@@ -108,13 +116,18 @@ def test_internal_notes_are_hidden_from_contacts_and_do_not_move_clocks(solved_t
 def test_html_is_sanitized(frozen_now, make_org, make_contact, agent):
     org = make_org("houseware")
     ticket = services.open_ticket(
-        organization=org, requester=make_contact(org), subject="x", description="a <b>b</b>",
+        organization=org,
+        requester=make_contact(org),
+        subject="x",
+        description="a <b>b</b>",
     )
     msg = services.reply(
         ticket, author=agent, body="hi", html='<p onclick="x()">hi<script>alert(1)</script></p>'
     )
     assert msg.body_html == "<p>hi</p>"
-    assert Message.objects.filter(ticket=ticket).first().body_html == "<p>a &lt;b&gt;b&lt;/b&gt;</p>"
+    assert (
+        Message.objects.filter(ticket=ticket).first().body_html == "<p>a &lt;b&gt;b&lt;/b&gt;</p>"
+    )
 
 
 def test_events_are_append_only(frozen_now, make_org, make_contact):
@@ -133,8 +146,12 @@ def test_events_are_append_only(frozen_now, make_org, make_contact):
 def test_contact_of_another_organization_cannot_open_or_reply(frozen_now, make_org, make_contact):
     a, b = make_org("houseware", name="A"), make_org("houseware", name="B")
     with pytest.raises(services.ServiceError):
-        services.open_ticket(organization=a, requester=make_contact(b), subject="x", description="y")
-    ticket = services.open_ticket(organization=a, requester=make_contact(a), subject="x", description="y")
+        services.open_ticket(
+            organization=a, requester=make_contact(b), subject="x", description="y"
+        )
+    ticket = services.open_ticket(
+        organization=a, requester=make_contact(a), subject="x", description="y"
+    )
     with pytest.raises(services.ServiceError):
         services.reply(ticket, author=make_contact(b, "other@b.example"), body="hi")
 
@@ -144,7 +161,8 @@ def test_editing_a_policy_file_does_not_move_old_deadlines_until_retargeted(
 ):
     # given a Houseware ticket opened under the seed text: P2 48 hours
     (tmp_path / "houseware.yaml").write_text(
-        (settings.SLADESK_POLICY_DIR / "houseware.yaml").read_text(encoding="utf-8"), encoding="utf-8"
+        (settings.SLADESK_POLICY_DIR / "houseware.yaml").read_text(encoding="utf-8"),
+        encoding="utf-8",
     )
     settings.SLADESK_POLICY_DIR = tmp_path
     policies.reload()
@@ -157,7 +175,11 @@ def test_editing_a_policy_file_does_not_move_old_deadlines_until_retargeted(
 
     # when the file changes (P2 now 12 hours) and the registry reloads
     path = tmp_path / "houseware.yaml"
-    path.write_text(path.read_text().replace("priority: P2, first_response: 48 hours", "priority: P2, first_response: 12 hours"))
+    path.write_text(
+        path.read_text().replace(
+            "priority: P2, first_response: 48 hours", "priority: P2, first_response: 12 hours"
+        )
+    )
     policies.reload()
     frozen_now.set(T("2026-11-26T06:00:00+00:00"))
     # then the old ticket keeps its deadline, a new ticket gets the new one
@@ -173,7 +195,9 @@ def test_editing_a_policy_file_does_not_move_old_deadlines_until_retargeted(
     ticket = services.retarget_policy(ticket, actor=agent, reason="contract amended")
     assert SlaClock.objects.get(ticket=ticket).due_at == T("2026-11-26T12:00:00+00:00")
     [event] = TicketEvent.objects.filter(ticket=ticket, kind=EventKind.POLICY)
-    assert event.data["from_digest"] == old_digest and event.data["to_digest"] == ticket.policy_digest
+    assert (
+        event.data["from_digest"] == old_digest and event.data["to_digest"] == ticket.policy_digest
+    )
     policies.reload()
 
 
@@ -182,10 +206,22 @@ def test_breaching_before_lists_tickets_with_a_running_clock_due_before(
 ):
     org = make_org("houseware")
     frozen_now.set(T("2026-11-26T00:00:00+00:00"))
-    p0 = services.open_ticket(organization=org, requester=make_contact(org), subject="a",
-                              description="a", priority="P0", actor=agent)  # due +24 h
-    services.open_ticket(organization=org, requester=make_contact(org, "c@x.example"), subject="b",
-                         description="b", priority="P3", actor=agent)  # due +72 h
+    p0 = services.open_ticket(
+        organization=org,
+        requester=make_contact(org),
+        subject="a",
+        description="a",
+        priority="P0",
+        actor=agent,
+    )  # due +24 h
+    services.open_ticket(
+        organization=org,
+        requester=make_contact(org, "c@x.example"),
+        subject="b",
+        description="b",
+        priority="P3",
+        actor=agent,
+    )  # due +72 h
     found = selectors.ticket_list(agent, breaching_before=T("2026-11-27T06:00:00+00:00"))
     assert [t.pk for t in found] == [p0.pk]
 
@@ -200,7 +236,11 @@ def test_demo_data_loads_once(db, frozen_now):
     assert data.load() is False
     assert Ticket.objects.count() == count >= 24
     assert set(Organization.objects.values_list("policy_name", flat=True)) == {
-        "particle-enterprise", "particle-accelerator", "esper", "houseware", "freistilbox",
+        "particle-enterprise",
+        "particle-accelerator",
+        "esper",
+        "houseware",
+        "freistilbox",
     }
 
 
@@ -210,7 +250,9 @@ def test_admin_pages_render_for_every_model(admin_client, frozen_now, make_org, 
     from django.urls import reverse
 
     org = make_org("houseware")
-    ticket = services.open_ticket(organization=org, requester=make_contact(org), subject="x", description="y")
+    ticket = services.open_ticket(
+        organization=org, requester=make_contact(org), subject="x", description="y"
+    )
     for model in apps.get_models():
         if model not in django_admin.site._registry:
             continue
@@ -225,9 +267,13 @@ def _written(ticket):
     """What opening wrote for ``ticket``, without row ids: events, clocks, timers."""
     from sladesk.notify.models import Timer
 
-    events = [(e.kind, {k: v for k, v in e.data.items() if k not in ("message_id", "page")})
-              for e in TicketEvent.objects.filter(ticket=ticket).order_by("id")]
-    clocks = sorted(SlaClock.objects.filter(ticket=ticket).values_list("metric", "state", "due_at", "warn_at"))
+    events = [
+        (e.kind, {k: v for k, v in e.data.items() if k not in ("message_id", "page")})
+        for e in TicketEvent.objects.filter(ticket=ticket).order_by("id")
+    ]
+    clocks = sorted(
+        SlaClock.objects.filter(ticket=ticket).values_list("metric", "state", "due_at", "warn_at")
+    )
     timers = sorted(Timer.objects.filter(ticket=ticket).values_list("kind", "state", "fire_at"))
     return events, clocks, timers
 
@@ -240,20 +286,34 @@ def test_open_tickets_writes_what_open_ticket_writes_for_each(frozen_now, make_o
     jane, bob = make_contact(particle), make_contact(houseware)
     # when one ticket each is opened alone, then the same two together
     alone = [
-        services.open_ticket(organization=particle, requester=jane, subject="a", description="x", priority="P1"),
+        services.open_ticket(
+            organization=particle, requester=jane, subject="a", description="x", priority="P1"
+        ),
         services.open_ticket(organization=houseware, requester=bob, subject="b", description="y"),
     ]
-    together = services.open_tickets([
-        services.OpenRequest(organization=particle, requester=jane, subject="a", description="x", priority="P1"),
-        services.OpenRequest(organization=houseware, requester=bob, subject="b", description="y"),
-    ])
+    together = services.open_tickets(
+        [
+            services.OpenRequest(
+                organization=particle, requester=jane, subject="a", description="x", priority="P1"
+            ),
+            services.OpenRequest(
+                organization=houseware, requester=bob, subject="b", description="y"
+            ),
+        ]
+    )
     # then each ticket of the pair has the events, clocks and timers of its twin opened alone,
     #      its first message and its opening snapshot; numbers follow the request order
     assert [t.subject for t in together] == ["a", "b"] and together[0].pk < together[1].pk
     for single, bulk in zip(alone, together, strict=True):
         assert _written(bulk) == _written(single)
-        assert (bulk.priority, bulk.policy_version_id) == (single.priority, single.policy_version_id)
-        assert bulk.opening.message.ticket_id == bulk.pk and bulk.opening.message.body_text == single.opening.message.body_text
+        assert (bulk.priority, bulk.policy_version_id) == (
+            single.priority,
+            single.policy_version_id,
+        )
+        assert (
+            bulk.opening.message.ticket_id == bulk.pk
+            and bulk.opening.message.body_text == single.opening.message.body_text
+        )
         assert [c.metric for c in bulk.opening.clocks] == [c.metric for c in single.opening.clocks]
     assert _written(together[0])[0][0][0] == EventKind.CREATED
 
@@ -264,8 +324,14 @@ def test_open_tickets_opens_none_when_one_request_is_refused(make_org, make_cont
     jane = make_contact(particle)
     # when they are opened together, then nothing is opened
     with pytest.raises(services.ServiceError):
-        services.open_tickets([
-            services.OpenRequest(organization=particle, requester=jane, subject="a", description="x"),
-            services.OpenRequest(organization=houseware, requester=jane, subject="b", description="y"),
-        ])
+        services.open_tickets(
+            [
+                services.OpenRequest(
+                    organization=particle, requester=jane, subject="a", description="x"
+                ),
+                services.OpenRequest(
+                    organization=houseware, requester=jane, subject="b", description="y"
+                ),
+            ]
+        )
     assert not Ticket.objects.exists()

@@ -178,7 +178,10 @@ def test_installing_the_log_filter_twice_adds_it_once() -> None:
 
 def test_the_notify_package_does_not_import_django() -> None:
     # given a fresh interpreter
-    code = "import sys, sladesk.notify; print(sorted(m for m in sys.modules if m.split('.')[0] in ('django', 'rest_framework')))"
+    code = (
+        "import sys, sladesk.notify; print(sorted(m for m in sys.modules"
+        " if m.split('.')[0] in ('django', 'rest_framework')))"
+    )
     # when only sladesk.notify is imported
     output = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True

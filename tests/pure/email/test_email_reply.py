@@ -101,7 +101,10 @@ def test_interleaved_answers_are_kept_with_their_questions() -> None:
 
 
 def test_indentation_of_pasted_config_is_kept() -> None:
-    text = "Our config:\n\nserver:\n    port: 25\n    tls: true\n\nOn Mon, 1 Jan 2024, Bob <b@x.io> wrote:\n> hi"
+    text = (
+        "Our config:\n\nserver:\n    port: 25\n    tls: true\n\n"
+        "On Mon, 1 Jan 2024, Bob <b@x.io> wrote:\n> hi"
+    )
     new_text, _ = extract_reply(text)
     assert "    port: 25" in new_text
 

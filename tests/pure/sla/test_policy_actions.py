@@ -208,14 +208,20 @@ def test_the_documented_example_is_a_valid_actions_block() -> None:
         ("4 hours", "2026-11-27T15:00:00+01:00", "2026-11-27T19:00:00+01:00"),
     ],
 )
-def test_a_rung_after_counts_on_the_calendar_it_is_given(after: str, since: str, expected: str) -> None:
+def test_a_rung_after_counts_on_the_calendar_it_is_given(
+    after: str, since: str, expected: str
+) -> None:
     # given a ladder whose second rung is climbed by time
-    text = TINY.replace("  - {role: Head of support}", f"  - {{role: Head of support, after: {after}}}")
+    text = TINY.replace(
+        "  - {role: Head of support}", f"  - {{role: Head of support, after: {after}}}"
+    )
     policy = load_policy_text(text, source="tiny.yaml")
     first, second = policy.escalation  # type: ignore[attr-defined]
     office = policy.calendars["office"]  # type: ignore[attr-defined]
     # then the first (no after:) never climbs by itself, the second at the expected instant
     assert first.climbs_at(datetime.fromisoformat(since), office) is None
-    assert second.climbs_at(datetime.fromisoformat(since), office) == datetime.fromisoformat(expected)
+    assert second.climbs_at(datetime.fromisoformat(since), office) == datetime.fromisoformat(
+        expected
+    )
     with pytest.raises(NaiveDatetimeError):
         second.climbs_at(datetime(2026, 11, 27, 15), office)  # noqa: DTZ001
