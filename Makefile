@@ -7,8 +7,11 @@ STAMP  := $(VENV)/.installed
 RUN_STAMP := $(VENV)/.installed-run
 PIP    := $(PY) -m pip install -q --disable-pip-version-check
 PG_URL ?= postgres://postgres@127.0.0.1:5432/sladesk
-# Framework-free suites run without the Django plugin: the SLA core must not need Django.
-PURE_TESTS := $(wildcard tests/sla tests/intake tests/notify)
+# Framework-free suites (tests/pure/) run without the Django plugin: the SLA core, mail
+# parsing and the delivery channels must not need Django. Every other folder of tests/ is a
+# Django area and runs twice, on SQLite and on PostgreSQL (tests/README.md: the layout).
+PURE_TESTS := tests/pure
+DJANGO_TESTS := tests --ignore=tests/pure
 PYTEST := $(PY) -m pytest -p no:cacheprovider -q
 
 .PHONY: run test system-deps test-pure test-sqlite test-postgres lint typecheck bench clean lock audit
@@ -66,21 +69,23 @@ test-pure: $(STAMP)
 # PostgreSQL pass ends with the soak test alone (about 3 minutes; its timing assertions
 # want the machine to itself) and prints its figures (docs/deployment.md, "Soak test").
 test-sqlite: $(STAMP)
-	@if [ -d tests/server ]; then env -u DATABASE_URL $(PYTEST) -n 2 -m "not soak" tests/server $(wildcard tests/browser); fi
+	env -u DATABASE_URL $(PYTEST) -n 2 -m "not soak" $(DJANGO_TESTS)
 
+# The browser tests run once, on SQLite: they check pages, not the database.
 test-postgres: $(STAMP)
-	@if [ ! -d tests/server ]; then exit 0; fi; \
-	if $(PY) -c "import psycopg,sys; psycopg.connect('$(PG_URL)'.rsplit('/',1)[0]+'/postgres', connect_timeout=3).close()" 2>/dev/null; then \
-	  DATABASE_URL=$(PG_URL) SLADESK_REQUIRE_POSTGRES=1 $(PYTEST) -n 2 -m "not soak" tests/server && \
-	  DATABASE_URL=$(PG_URL) SLADESK_REQUIRE_POSTGRES=1 $(PYTEST) -s -m soak tests/server/test_soak.py; \
+	@if $(PY) -c "import psycopg,sys; psycopg.connect('$(PG_URL)'.rsplit('/',1)[0]+'/postgres', connect_timeout=3).close()" 2>/dev/null; then \
+	  DATABASE_URL=$(PG_URL) SLADESK_REQUIRE_POSTGRES=1 $(PYTEST) -n 2 -m "not soak" $(DJANGO_TESTS) --ignore=tests/browser && \
+	  DATABASE_URL=$(PG_URL) SLADESK_REQUIRE_POSTGRES=1 $(PYTEST) -s -m soak tests/core/test_soak.py; \
 	elif [ "$${CI:-}" = "true" ]; then \
 	  echo "FAIL: PostgreSQL at $(PG_URL) is not reachable; CI must run the PostgreSQL tests"; exit 1; \
 	else \
 	  echo "NOTE: PostgreSQL not reachable at $(PG_URL); PostgreSQL tests skipped (CI fails here)"; \
 	fi
 
+# ruff check includes E501 (line length 100); ruff format --check keeps one layout.
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks
+	$(VENV)/bin/ruff format --check src tests benchmarks
 	$(VENV)/bin/lint-imports
 
 typecheck: $(STAMP)
