@@ -42,8 +42,8 @@ Merge, split and link: `sladesk.tickets.services.relations`; files on messages:
 
 from __future__ import annotations
 
-from ._base import TRANSITIONS, InvalidTransition, ServiceError
 from .attachments import MAX_ATTACHMENT_BYTES, add_attachments, link_inline_images
+from .base import TRANSITIONS, InvalidTransition, ServiceError, breach_due_clocks
 from .conversation import add_note, opened_follow_up, reply
 from .escalation import escalate, escalation_level
 from .fields import add_tags, assign, retarget_policy, update_fields
@@ -71,6 +71,7 @@ __all__ = [
     "add_note",
     "add_tags",
     "assign",
+    "breach_due_clocks",
     "change_priority",
     "change_status",
     "close",

@@ -10,10 +10,11 @@ from typing import Any
 from django.db import transaction
 
 from sladesk.core import clock as core_clock
-from sladesk.notify.escalations import arm_climb, tell_rung
 
-from ..models import Channel, EventKind, Ticket
-from ._base import ServiceError, _customer_side, _lock, _Log, _touch
+from .. import events
+from ..announce import TicketEscalated, announce
+from ..models import Channel, Ticket
+from .base import Log, ServiceError, customer_side, lock, touch
 
 __all__ = ["escalate", "escalation_level"]
 
@@ -36,19 +37,20 @@ def escalate(
     role and the reason are kept in the ticket's ``custom_fields`` (``escalation_level``,
     ``escalation_role``, ``escalation_reason``, where the pages read them) and logged as an
     ``escalation`` event. SLA clocks do not move (the ladder names people, not targets).
-    The rung is told by e-mail in the same transaction (`sladesk.notify.escalations`);
-    ``ticket.escalation_told`` on the returned ticket lists who. Reaching a level arms the
-    climb to the next rung when that rung has ``after:`` (`sladesk.notify.escalations`);
-    ``after`` is given by that timer's climb and logged with the event.
+    `TicketEscalated` is announced in the same transaction: the rung is told by e-mail and
+    the climb to the next rung is armed when that rung has ``after:``
+    (`sladesk.notify.escalations`); ``ticket.escalation_told`` on the returned ticket lists
+    who was told (the event's ``told``). ``after`` is given by that timer's climb and
+    logged with the event.
     Raises `ServiceError` when the policy has no ladder, the top is reached, or a contact
     escalates another organization's ticket.
     """
     if not reason or not reason.strip():
         raise ServiceError("an escalation needs a reason")
-    customer = _customer_side(actor) if actor is not None and not isinstance(actor, str) else None
+    customer = customer_side(actor) if actor is not None and not isinstance(actor, str) else None
     now = core_clock.now()
     with transaction.atomic():
-        ticket = _lock(ticket)
+        ticket = lock(ticket)
         if customer is not None and customer.organization_id != ticket.organization_id:
             raise ServiceError("a contact can only escalate its own organization's tickets")
         ladder = ticket.policy.escalation
@@ -64,11 +66,11 @@ def escalate(
             "escalation_role": step.role,
             "escalation_reason": reason.strip(),
         }
-        log = _Log(ticket, actor, channel, now)
-        data = {"after": after} if after else {}
-        log.add(EventKind.ESCALATION, level=level + 1, role=step.role, reason=reason.strip(), **data)
-        _touch(ticket, now, "custom_fields")
+        log = Log(ticket, actor, channel, now)
+        log.add(events.escalation, level=level + 1, role=step.role, reason=reason.strip(), after=after)
+        touch(ticket, now, "custom_fields")
         log.flush()
-        ticket.escalation_told = tell_rung(ticket, step, reason=reason.strip(), at=now)
-        arm_climb(ticket, level=level + 1, since=now)
+        escalated = TicketEscalated(ticket, level + 1, step, reason.strip(), now)
+        announce(escalated)
+        ticket.escalation_told = escalated.told
     return ticket

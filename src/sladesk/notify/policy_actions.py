@@ -43,10 +43,9 @@ from typing import Any
 from django.db import transaction
 
 from sladesk.sla import SlaError
-from sladesk.tickets import clocks
+from sladesk.tickets import clocks, events
 from sladesk.tickets.models import Channel, EventKind, SlaClock, Ticket, TicketEvent
 
-from .events import event, write_events
 from .models import Timer, TimerKind
 
 __all__ = ["ACTOR", "PendingAction", "action_key", "run_actions"]
@@ -90,7 +89,7 @@ def run_actions(pending: Sequence[PendingAction], moment: datetime) -> None:
     """Run each action not yet run for its timer generation, logging its outcome."""
     keys = {action_key(p.timer, p.clock, p.action) for p in pending}
     done = _done(keys, {p.ticket.pk for p in pending})
-    events: list[TicketEvent] = []
+    entries: list[TicketEvent] = []
     for p in pending:
         key = action_key(p.timer, p.clock, p.action)
         if key in done:
@@ -102,11 +101,9 @@ def run_actions(pending: Sequence[PendingAction], moment: datetime) -> None:
                 outcome = _run(p, key, moment)
         except (SlaError, ValueError) as exc:  # ServiceError is a ValueError
             outcome = {"outcome": f"failed: {exc}"}
-        events.append(
-            event(
-                p.ticket.pk,
-                EventKind.ACTION,
-                moment,
+        entries.append(
+            events.action(
+                p.ticket.pk, moment,
                 actor=ACTOR,
                 key=key,
                 action=p.action.kind,
@@ -119,7 +116,7 @@ def run_actions(pending: Sequence[PendingAction], moment: datetime) -> None:
                 **outcome,
             )
         )
-    write_events(events)
+    events.write(entries)
 
 
 def _why(p: PendingAction) -> str:

@@ -28,13 +28,12 @@ from datetime import datetime
 from typing import Any
 
 from sladesk.core.policies import targets_for
-from sladesk.tickets import clocks
-from sladesk.tickets.models import EventKind, SlaClock, Ticket, TicketEvent
+from sladesk.tickets import clocks, events
+from sladesk.tickets.models import SlaClock, Ticket, TicketEvent
 
-from .events import event, write_events
 from .models import OutboxMessage, Timer, TimerKind
-from .moment_actions import PendingAction, run_actions
 from .outbox import enqueue, ticket_rows
+from .policy_actions import PendingAction, run_actions
 from .recipients import Recipient, account_teams, assignee, team
 
 __all__ = ["clock_moment", "clock_moments", "moment_actions", "unique"]
@@ -104,7 +103,7 @@ def clock_moments(
     }
     accounts = account_teams(orgs)
     rows: list[OutboxMessage] = []
-    events = list(clock_events)
+    entries = list(clock_events)
     later: list[PendingAction] = []
     for ticket, clock, timer, late, acts in planned:
         later += [PendingAction(ticket, clock, timer, late, a) for a in acts if a.kind != "notify"]
@@ -138,11 +137,9 @@ def clock_moments(
             },
             at=moment,
         )
-        events.append(
-            event(
-                ticket.pk,
-                EventKind.NOTIFY,
-                moment,
+        entries.append(
+            events.notify(
+                ticket.pk, moment,
                 action=timer.kind,
                 metric=clock.metric,
                 timer=timer.pk,
@@ -152,6 +149,6 @@ def clock_moments(
             )
         )
     enqueue(rows)
-    write_events(events)
+    events.write(entries)
     if later:
         run_actions(later, moment)
