@@ -13,7 +13,7 @@ from datetime import timedelta
 import pytest
 from worker_procs import require_postgres, worker_process
 
-from sladesk.notify.dbclock import db_now
+from sladesk.core.database import db_now
 from sladesk.notify.models import OutboxMessage, Timer
 from sladesk.tickets import services
 from sladesk.tickets.models import SlaClock, Ticket, TicketEvent

@@ -46,12 +46,12 @@ from django.db import transaction
 from django.db.models import F
 
 from sladesk.core.bulk import update_rows
+from sladesk.core.database import db_now, skip_locked, write_transaction
 from sladesk.tickets import events
 
 from . import ChannelConfig, DeliveryResult, Notification, deliver, retry
 from .channels._http import warm_client
 from .conf import conf
-from .dbclock import db_now, skip_locked, write_transaction
 from .links import ticket_url
 from .models import CLAIMABLE, OutboxMessage, OutboxState
 from .recipients import Recipient, channel_configs

@@ -46,13 +46,13 @@ from django.db.models.functions import Now
 
 from sladesk.core import clock as core_clock
 from sladesk.core.bulk import update_rows
+from sladesk.core.database import db_now, skip_locked, write_transaction
 from sladesk.core.inserts import insert_new
 from sladesk.tickets import services
 from sladesk.tickets.models import ClockState, SlaClock, Ticket, TicketEvent
 
 from . import escalations, moments, pages
 from .conf import conf
-from .dbclock import db_now, skip_locked, write_transaction
 from .models import Timer, TimerKind, TimerState
 
 __all__ = ["fire_due", "next_due_in", "sync_clock_timers"]
