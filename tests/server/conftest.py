@@ -23,7 +23,7 @@ _settings.INSTALLED_APPS  # noqa: B018  (load settings now so pytest-django sets
 
 
 class FrozenClock:
-    """The test's clock: ``sladesk.core.clock.source`` returns ``self.at``; move with ``set``."""
+    """The test's clock: ``sladesk.core.time.source`` returns ``self.at``; move with ``set``."""
 
     def __init__(self, at: datetime) -> None:
         self.at = at
@@ -38,10 +38,10 @@ class FrozenClock:
 
 @pytest.fixture
 def frozen_now(monkeypatch: pytest.MonkeyPatch) -> FrozenClock:
-    from sladesk.core import clock
+    from sladesk.core import time as core_time
 
     fake = FrozenClock(datetime.fromisoformat("2026-11-25T16:30:00-08:00"))
-    monkeypatch.setattr(clock, "source", fake)
+    monkeypatch.setattr(core_time, "source", fake)
     return fake
 
 

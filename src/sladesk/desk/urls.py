@@ -7,7 +7,7 @@ from django.urls import path
 from sladesk.web import attachments
 from sladesk.web.access import agent_required
 
-from . import actions, mail_views, originals, settings_views, views
+from . import mail_views, originals, settings_views, views, writes
 
 app_name = "desk"
 
@@ -16,21 +16,21 @@ urlpatterns = [
     path("inbox/list/", views.inbox_list, name="inbox_list"),
     path("tickets/<int:ticket_id>/", views.ticket_detail, name="ticket"),
     path("tickets/<int:ticket_id>/clocks/", views.clock_panel, name="clock_panel"),
-    path("tickets/<int:ticket_id>/message/", actions.message, name="message"),
-    path("tickets/<int:ticket_id>/priority/", actions.priority, name="priority"),
-    path("tickets/<int:ticket_id>/status/", actions.status, name="status"),
-    path("tickets/<int:ticket_id>/assign/", actions.assign, name="assign"),
-    path("tickets/<int:ticket_id>/fields/", actions.fields, name="fields"),
+    path("tickets/<int:ticket_id>/message/", writes.message, name="message"),
+    path("tickets/<int:ticket_id>/priority/", writes.priority, name="priority"),
+    path("tickets/<int:ticket_id>/status/", writes.status, name="status"),
+    path("tickets/<int:ticket_id>/assign/", writes.assign, name="assign"),
+    path("tickets/<int:ticket_id>/fields/", writes.fields, name="fields"),
     path(
         "tickets/<int:ticket_id>/pages/<int:page_id>/ack/",
-        actions.acknowledge_page,
+        writes.acknowledge_page,
         name="acknowledge_page",
     ),
-    path("tickets/<int:ticket_id>/presence/", actions.heartbeat, name="heartbeat"),
-    path("tickets/<int:ticket_id>/merge/", actions.merge, name="merge"),
-    path("tickets/<int:ticket_id>/split/", actions.split, name="split"),
-    path("tickets/<int:ticket_id>/link/", actions.link, name="link"),
-    path("tickets/<int:ticket_id>/unlink/", actions.unlink, name="unlink"),
+    path("tickets/<int:ticket_id>/presence/", writes.heartbeat, name="heartbeat"),
+    path("tickets/<int:ticket_id>/merge/", writes.merge, name="merge"),
+    path("tickets/<int:ticket_id>/split/", writes.split, name="split"),
+    path("tickets/<int:ticket_id>/link/", writes.link, name="link"),
+    path("tickets/<int:ticket_id>/unlink/", writes.unlink, name="unlink"),
     path("messages/<int:message_id>/email/", originals.original_email, name="original_email"),
     path("messages/<int:message_id>/email.eml", originals.original_email_download, name="original_email_download"),
     path("attachments/<int:attachment_id>/", agent_required(attachments.serve), name="attachment"),

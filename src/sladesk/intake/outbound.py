@@ -28,8 +28,8 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sladesk.core.clock import now
 from sladesk.core.inserts import insert_new
+from sladesk.core.time import now
 from sladesk.intake.email import ParsedMessage, signed_reply_address
 from sladesk.tickets.models import (
     Channel,

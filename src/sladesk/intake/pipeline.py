@@ -40,8 +40,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 
 from sladesk.accounts.models import Organization
-from sladesk.core.clock import now
 from sladesk.core.database import sqlite_writer
+from sladesk.core.time import now
 from sladesk.intake.email import parse_message
 from sladesk.tickets.services.attachments import files_follow_transaction
 

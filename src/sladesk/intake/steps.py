@@ -13,8 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sladesk.accounts.models import Contact, Organization
-from sladesk.core.clock import now
 from sladesk.core.policies import get_policy
+from sladesk.core.time import now
 from sladesk.intake.email import (
     ParsedMessage,
     extract_reply,

@@ -235,7 +235,7 @@ def _record(outcomes: Sequence[tuple[OutboxMessage, DeliveryResult]], now: datet
 
     Only rows that are still this claim (``state = sending`` with the claimed ``attempts``,
     read under ``FOR UPDATE`` in id order on PostgreSQL) are written — one plain ``UPDATE``
-    per distinct outcome (`sladesk.notify.bulk.update_rows`: every delivery of the pass
+    per distinct outcome (`sladesk.core.bulk.update_rows`: every delivery of the pass
     shares one) — with one ``notify`` event per final outcome (one insert). A row whose
     lease ran out and was claimed again is left to its new claim (logged).
     """

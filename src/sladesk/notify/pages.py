@@ -3,7 +3,8 @@
 `page_oncall` is the one call every paging decision goes through (P1 created, out-of-hours
 request, ``page_on_breach`` target missed); on-call rotations will plug in behind
 `sladesk.notify.recipients.oncall`. All functions here run inside the caller's
-transaction (services call them) or open their own, and write ``page`` ticket events.
+transaction (the reactions to ticket events and the timer worker call them) or open
+their own, and write ``page`` ticket events.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from django.core import signing
 from django.db import transaction
 from django.urls import reverse
 
-from sladesk.core import clock as core_clock
+from sladesk.core import time as core_time
 from sladesk.core.inserts import insert_new
 from sladesk.tickets import events
 from sladesk.tickets.models import SlaClock, Ticket
@@ -108,7 +109,7 @@ def page_oncall(ticket: Ticket, reason: str, *, clock: SlaClock | None = None,
     schedules the repeat timer. ``clock`` is the promise the page is about: meeting it
     resolves the page.
     """
-    now = now or core_clock.now()
+    now = now or core_time.now()
     team = oncall_team(ticket)
     [page] = insert_new([Page(ticket=ticket, clock=clock, team=team, reason=reason, created_at=now)])
     targets = oncall(team)
@@ -186,7 +187,7 @@ def _close(page: Page, state: str, at: datetime) -> None:
 
 def acknowledge_page(page: Page, actor: Any, *, via: str = "api") -> Page:
     """Someone has it: stop the repeats, acknowledge the PagerDuty incident. Idempotent."""
-    now = core_clock.now()
+    now = core_time.now()
     with transaction.atomic():
         Ticket.objects.select_for_update().filter(pk=page.ticket_id).first()
         page = Page.objects.select_for_update().get(pk=page.pk)

@@ -1,6 +1,6 @@
 """The ticket-changing actions of a clock's moment: page, raise priority, add tag, escalate.
 
-Run by `sladesk.notify.actions.clock_moments` in the timer worker's firing transaction,
+Run by `sladesk.notify.moments.clock_moments` in the timer worker's firing transaction,
 after the moment's notifications are queued. Every change goes through the ticket
 services with the actor ``policy`` (``channel = system``) and the reason the policy gives:
 
@@ -43,10 +43,11 @@ from typing import Any
 from django.db import transaction
 
 from sladesk.sla import SlaError
-from sladesk.tickets import clocks, events
+from sladesk.tickets import clocks, events, services
 from sladesk.tickets.models import Channel, EventKind, SlaClock, Ticket, TicketEvent
 
 from .models import Timer, TimerKind
+from .pages import page_oncall
 
 __all__ = ["ACTOR", "PendingAction", "action_key", "run_actions"]
 
@@ -139,8 +140,6 @@ def _run(p: PendingAction, key: str, moment: datetime) -> dict[str, Any]:
 
 
 def _page(p: PendingAction, moment: datetime) -> dict[str, Any]:
-    from .pages import page_oncall
-
     target = clocks.targets_of(p.ticket).get(p.clock.metric)
     text = target.text if target is not None else p.clock.metric
     metric = p.clock.metric.replace("_", " ")
@@ -153,8 +152,6 @@ def _page(p: PendingAction, moment: datetime) -> dict[str, Any]:
 
 
 def _raise(p: PendingAction) -> dict[str, Any]:
-    from sladesk.tickets import services
-
     policy = clocks.policy_of(p.ticket)
     current = Ticket.objects.values_list("priority", flat=True).get(pk=p.ticket.pk)
     rank = policy.rank(current)
@@ -171,16 +168,12 @@ def _raise(p: PendingAction) -> dict[str, Any]:
 
 
 def _tag(p: PendingAction) -> dict[str, Any]:
-    from sladesk.tickets import services
-
     tag = p.action.tag
     added = services.add_tags(p.ticket, tags=[tag], actor=ACTOR, reason=_why(p), channel=_SYSTEM)
     return {"outcome": f"tagged {tag}" if added else f"already tagged {tag}", "tag": tag}
 
 
 def _escalate(p: PendingAction) -> dict[str, Any]:
-    from sladesk.tickets import services
-
     ladder = clocks.policy_of(p.ticket).escalation
     fields = Ticket.objects.values_list("custom_fields", flat=True).get(pk=p.ticket.pk)
     level = int((fields or {}).get("escalation_level") or 0)

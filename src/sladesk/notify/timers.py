@@ -1,7 +1,7 @@
 """Durable timers: scheduling them with the clocks, firing them exactly once.
 
-**Scheduling** (`sync_clock_timers`, called by `sladesk.tickets.services` in the
-transaction that saves a clock). For each clock, at most one timer per kind:
+**Scheduling** (`sync_clock_timers`, the reaction to `ClocksChanged`, which the ticket
+services announce in the transaction that saves a clock: `sladesk.notify.reactions`). For each clock, at most one timer per kind:
 
 ====================  ===================================================================
 clock state            timers
@@ -23,9 +23,10 @@ worker). `_fire_batch` fires the clock timers of the batch together in one savep
 tickets locked with ``SKIP LOCKED`` in one query (a ticket another transaction is changing
 is left for the next pass, so a service waiting for a timer row cannot deadlock with us),
 their clocks loaded in one query, each timer's generation compared with its clock's
-(stale: cancelled and re-planned from the clock), a due breach recorded as the ticket
-service records it, the timer marked fired (``late`` when more than ``late_after`` seconds
-behind) and the actions of `sladesk.notify.actions` queued — every write one statement
+(stale: cancelled and re-planned from the clock), the due breaches recorded by the ticket
+layer (`sladesk.tickets.services.breach_due_clocks`), the timer marked fired (``late`` when
+more than ``late_after`` seconds behind) and the moment's notifications and policy actions
+queued (`sladesk.notify.moments`) — every write one statement
 for the batch. Page repeats, and every timer of a batch whose firing raised, go through
 `_fire`, one savepoint per timer, and so do escalation timers (a rung's ``after:``:
 `sladesk.notify.escalations.climb`): a timer whose firing raises stays pending and is
@@ -44,7 +45,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models.functions import Now
 
-from sladesk.core import clock as core_clock
+from sladesk.core import time as core_time
 from sladesk.core.bulk import update_rows
 from sladesk.core.database import db_now, skip_locked, write_transaction
 from sladesk.core.inserts import insert_new
@@ -92,7 +93,7 @@ def sync_clock_timers(clocks: Iterable[SlaClock], *, new: bool = False) -> None:
     saved = list({c.pk: c for c in clocks if c.pk is not None}.values())
     if not saved:
         return
-    now = core_clock.now()
+    now = core_time.now()
     existing = (
         {}
         if new

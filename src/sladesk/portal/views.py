@@ -15,7 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from sladesk.core import clock
+from sladesk.core import time as core_time
 from sladesk.core.policies import get_policy
 from sladesk.tickets import selectors, services
 from sladesk.tickets.models import Channel, Status, Ticket
@@ -40,7 +40,7 @@ def _ticket(request: HttpRequest, ticket_id: int, *, messages: bool = True) -> T
 @contact_required
 def tickets(request: HttpRequest) -> HttpResponse:
     """The organization's tickets, newest first, with each one's most urgent clock."""
-    now = clock.now()
+    now = core_time.now()
     tickets = (
         selectors.visible_tickets(request.user)
         .only("subject", "priority", "status", "created_at")  # what the list shows
@@ -88,7 +88,7 @@ def new_ticket(request: HttpRequest) -> HttpResponse:
 def ticket_detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
     """Public conversation, clocks in the contact's zone, reply and escalate forms."""
     ticket = _ticket(request, ticket_id)
-    now = clock.now()
+    now = core_time.now()
     policy = ticket.policy
     clocks = [
         {"status": s, "label": metric_label(s.metric), "colour": status_colour(s, now), "text": status_text(s, now)}

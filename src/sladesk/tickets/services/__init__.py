@@ -4,7 +4,7 @@ Conventions shared by every function here:
 
 - ``actor`` is who acts: a ``User`` (agent, admin, or a contact's login), a `Contact`, or
   None for the system. It is written to every `TicketEvent` the call produces.
-- The current instant is `sladesk.core.clock.now()`, read once per call.
+- The current instant is `sladesk.core.time.now()`, read once per call.
 - An existing ticket is locked (``SELECT ... FOR UPDATE``; SQLite serialises writers with
   ``BEGIN IMMEDIATE``) and its clocks are refreshed first, so a breach that happened before
   this action is recorded at its real instant before the action changes anything.

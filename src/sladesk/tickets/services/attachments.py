@@ -27,7 +27,7 @@ from django.core.files.base import ContentFile, File
 from django.core.files.storage import Storage
 from django.db import transaction
 
-from sladesk.core import clock as core_clock
+from sladesk.core import time as core_time
 
 from .. import events
 from ..models import Attachment, Channel, Message
@@ -175,7 +175,7 @@ def add_attachments(
     """
     check_uploads(uploads)
     customer = customer_side(actor) if actor is not None and not isinstance(actor, str) else None
-    now = core_clock.now()
+    now = core_time.now()
     with files_follow_transaction(), transaction.atomic():
         ticket = lock(message.ticket)
         if customer is not None and (customer.organization_id != ticket.organization_id or not message.public):

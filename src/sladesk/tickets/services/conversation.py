@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import transaction
 
 from sladesk.accounts.models import Contact
-from sladesk.core import clock as core_clock
+from sladesk.core import time as core_time
 
 from .. import clocks, events
 from ..announce import AgentReplied, announce
@@ -69,7 +69,7 @@ def reply(
     if not public:
         return add_note(ticket, author=author, body=body, channel=channel, html=html, attachments=attachments)
     check_uploads(attachments)
-    now = core_clock.now()
+    now = core_time.now()
     customer = customer_side(author)
     with files_follow_transaction(), transaction.atomic():
         ticket = lock(ticket)
@@ -191,7 +191,7 @@ def add_note(
     if customer_side(author) is not None:
         raise ServiceError("contacts cannot write internal notes")
     check_uploads(attachments)
-    now = core_clock.now()
+    now = core_time.now()
     with files_follow_transaction(), transaction.atomic():
         ticket = lock(ticket)
         log = Log(ticket, author, channel, now)

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.db import transaction
 
-from sladesk.core import clock as core_clock
+from sladesk.core import time as core_time
 
 from .. import events
 from ..announce import TicketEscalated, announce
@@ -48,7 +48,7 @@ def escalate(
     if not reason or not reason.strip():
         raise ServiceError("an escalation needs a reason")
     customer = customer_side(actor) if actor is not None and not isinstance(actor, str) else None
-    now = core_clock.now()
+    now = core_time.now()
     with transaction.atomic():
         ticket = lock(ticket)
         if customer is not None and customer.organization_id != ticket.organization_id:

@@ -11,7 +11,7 @@ from typing import Any
 from django.db import transaction
 
 from sladesk.accounts.models import Team
-from sladesk.core import clock as core_clock
+from sladesk.core import time as core_time
 
 from .. import clocks, events
 from ..clocks import ClockChange
@@ -54,7 +54,7 @@ def assign(
     """
     if team is None and assignee is None:
         raise ServiceError("assign needs a team or an assignee")
-    now = core_clock.now()
+    now = core_time.now()
     with transaction.atomic():
         ticket = lock(ticket)
         log = Log(ticket, actor, channel, now)
@@ -95,7 +95,7 @@ def update_fields(
     goes through the same re-targeting as `change_priority`, with the rule's reason. Tags a
     rule adds are added.
     """
-    now = core_clock.now()
+    now = core_time.now()
     with transaction.atomic():
         ticket = lock(ticket)
         log = Log(ticket, actor, channel, now)
@@ -146,7 +146,7 @@ def add_tags(
     Logged as a ``fields`` event (``tags`` from/to, ``reason``) only when something was
     added; adding a tag the ticket already has changes nothing and logs nothing.
     """
-    now = core_clock.now()
+    now = core_time.now()
     with transaction.atomic():
         ticket = lock(ticket)
         before = sorted(ticket.tags.values_list("name", flat=True))
@@ -175,7 +175,7 @@ def retarget_policy(
     """
     if not reason or not reason.strip():
         raise ServiceError("re-targeting a policy needs a reason")
-    now = core_clock.now()
+    now = core_time.now()
     with transaction.atomic():
         ticket = lock(ticket)
         log = Log(ticket, actor, Channel.SYSTEM if actor is None else Channel.WEB, now)

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.db import transaction
 
-from sladesk.core import clock as core_clock
+from sladesk.core import time as core_time
 
 from .. import clocks, events
 from ..announce import TicketReopened, announce
@@ -67,7 +67,7 @@ def change_priority(
     """
     if not reason or not reason.strip():
         raise ServiceError("a priority change needs a reason")
-    now = core_clock.now()
+    now = core_time.now()
     with transaction.atomic():
         ticket = lock(ticket)
         log = Log(ticket, actor, channel, now)
@@ -163,7 +163,7 @@ def change_status(
 
     Raises `InvalidTransition` for a move the life cycle does not allow.
     """
-    now = core_clock.now()
+    now = core_time.now()
     with transaction.atomic():
         ticket = lock(ticket)
         if status == ticket.status:

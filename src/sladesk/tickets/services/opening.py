@@ -13,7 +13,7 @@ from typing import Any
 from django.db import transaction
 
 from sladesk.accounts.models import Contact, Organization, Team
-from sladesk.core import clock as core_clock
+from sladesk.core import time as core_time
 from sladesk.core.inserts import insert_new
 
 from .. import clocks, events
@@ -147,7 +147,7 @@ def open_tickets(requests: Sequence[OpenRequest]) -> list[Ticket]:
         check_uploads(request.attachments)
     if not requests:
         return []
-    now = core_clock.now()
+    now = core_time.now()
     with files_follow_transaction(), transaction.atomic():
         versions: dict[str, PolicyVersion] = {}
         drafts = [_draft(request, versions, now) for request in requests]
@@ -260,7 +260,7 @@ def refresh_clocks(ticket: Ticket, now: datetime | None = None) -> list[SlaClock
     ``breached_at`` (and the event's ``at``) is the due instant (`breach_due_clocks`).
     Safe to run twice. Returns the clocks that breached now.
     """
-    now = now or core_clock.now()
+    now = now or core_time.now()
     with transaction.atomic():
         ticket = lock(ticket)
         log = Log(ticket, None, Channel.SYSTEM, now)

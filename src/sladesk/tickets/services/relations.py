@@ -43,7 +43,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 
 from sladesk.accounts.models import Contact
-from sladesk.core import clock as core_clock
+from sladesk.core import time as core_time
 
 from .. import clocks, events
 from ..announce import (
@@ -145,7 +145,7 @@ def merge(
     ``source`` is closed (already final, or merged before) or ``into`` is closed.
     """
     _agent_only(actor, "merge")
-    now = core_clock.now()
+    now = core_time.now()
     with transaction.atomic():
         source, target = _lock_pair(source, into)
         if source.organization_id != target.organization_id:
@@ -236,7 +236,7 @@ def split(
     ids = sorted({int(m) for m in messages})
     if not ids:
         raise ServiceError("choose at least one message to split off")
-    now = core_clock.now()
+    now = core_time.now()
     with transaction.atomic():
         original = _lock(ticket)
         chosen = list(Message.objects.filter(ticket=original, pk__in=ids).order_by("created_at", "id"))
@@ -300,7 +300,7 @@ def _new_ticket(
         team=original.team, policy_version=version, policy_name=policy.name,
         plan=policy.resolve_plan(org.plan or None) or "",
         region=policy.resolve_region(org.region or None) or "",
-        created_at=at, updated_at=core_clock.now(),
+        created_at=at, updated_at=core_time.now(),
     )
 
 
@@ -344,7 +344,7 @@ def link(ticket: Ticket, other: Ticket, *, actor: Any, channel: str = Channel.WE
     Linking twice returns the existing link and logs nothing.
     """
     _agent_only(actor, "link")
-    now = core_clock.now()
+    now = core_time.now()
     with transaction.atomic():
         a, b = _lock_pair(ticket, other)
         low, high = sorted((a.pk, b.pk))
@@ -368,7 +368,7 @@ def unlink(ticket: Ticket, other: Ticket, *, actor: Any, channel: str = Channel.
     Merge and split links are history: asking to unlink those raises `ServiceError`.
     """
     _agent_only(actor, "unlink")
-    now = core_clock.now()
+    now = core_time.now()
     with transaction.atomic():
         a, b = _lock_pair(ticket, other)
         pair = Q(source=a, target=b) | Q(source=b, target=a)
