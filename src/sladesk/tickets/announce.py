@@ -50,6 +50,7 @@ __all__ = [
     "announce",
     "subscribe",
     "subscribers",
+    "unsubscribe",
 ]
 
 Phase = Literal["in_transaction", "on_commit"]
@@ -173,6 +174,14 @@ def subscribe(event: type[E], handler: Callable[[E], None], *, phase: Phase) -> 
     handlers = _registry.handlers[(event, phase)]
     if handler not in handlers:
         handlers.append(handler)
+
+
+def unsubscribe(event: type[E], handler: Callable[[E], None], *, phase: Phase) -> None:
+    """Undo `subscribe` (a no-op when ``handler`` is not subscribed): for tests that listen
+    for a while."""
+    handlers = _registry.handlers[(event, phase)]
+    if handler in handlers:
+        handlers.remove(handler)
 
 
 def subscribers(event: type[DomainEvent], phase: Phase) -> list[Handler]:

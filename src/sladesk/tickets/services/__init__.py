@@ -8,6 +8,11 @@ Conventions shared by every function here:
 - An existing ticket is locked (``SELECT ... FOR UPDATE``; SQLite serialises writers with
   ``BEGIN IMMEDIATE``) and its clocks are refreshed first, so a breach that happened before
   this action is recorded at its real instant before the action changes anything.
+- Log entries are built by `sladesk.tickets.events` (one constructor per kind) and written
+  with one insert per call.
+- What the apps above do about a change (timers, pages, escalation mail, customer mail)
+  they do as reactions to the typed events a service announces inside its transaction
+  (`sladesk.tickets.announce`); the services never import those apps.
 - Every clock change is a ``clock`` event with ``{"metric", "from", "to", "due_at",
   "reason", "used_seconds", ...}`` (see `sladesk.tickets.clocks`).
 
