@@ -251,10 +251,16 @@ def link(
 
 
 # -------------------------------------------------------------------- reactions (system)
-def notify(ticket: Ticket | int, at: datetime, *, actor: Any = None, **data: Any) -> TicketEvent:
-    """A notification was queued, delivered or given up (``action``: its purpose,
-    ``outcome``, ``to``, and the channel's details such as ``channel``, ``outbox``)."""
-    return _event(ticket, EventKind.NOTIFY, at, actor, _SYSTEM, data)
+def notify(
+    ticket: Ticket | int, at: datetime, *, actor: Any = None, event_channel: str = _SYSTEM,
+    **data: Any,
+) -> TicketEvent:
+    """A notification was queued, delivered or given up, or inbound mail was ignored
+    (``action``: its purpose, ``outcome``, ``to``, and the delivery's details such as
+    ``channel``, ``outbox``). ``event_channel`` is the entry's own channel: ``system``, or
+    ``email`` for what the e-mail channel noted (``channel`` in the data is where a
+    notification goes)."""
+    return _event(ticket, EventKind.NOTIFY, at, actor, event_channel, data)
 
 
 def page(
