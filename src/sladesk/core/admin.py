@@ -12,7 +12,16 @@ __all__: list[str] = []
 
 @admin.register(PeriodicRun)
 class PeriodicRunAdmin(admin.ModelAdmin):
-    list_display = ("job", "slot", "state", "attempt", "worker", "started_at", "lease_until", "finished_at")
+    list_display = (
+        "job",
+        "slot",
+        "state",
+        "attempt",
+        "worker",
+        "started_at",
+        "lease_until",
+        "finished_at",
+    )
     list_filter = ("state", "job")
     search_fields = ("job", "error")
 

@@ -69,7 +69,11 @@ def refresh_connection() -> None:
     kept: the settings' ``CONN_MAX_AGE = 0`` would otherwise reopen it for every stored
     message (connect, PRAGMAs, Django's SQL functions, a cold page cache — measured
     about a fifth of the SMTP path's CPU)."""
-    healthy = connection.connection is not None and connection.is_usable() and not connection.errors_occurred
+    healthy = (
+        connection.connection is not None
+        and connection.is_usable()
+        and not connection.errors_occurred
+    )
     if connection.vendor == "sqlite" and healthy:
         return
     close_old_connections()

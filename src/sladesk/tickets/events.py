@@ -116,7 +116,12 @@ def created(
 
 
 def message(
-    ticket: Ticket | int, at: datetime, *, actor: Any, channel: str, message_id: int,
+    ticket: Ticket | int,
+    at: datetime,
+    *,
+    actor: Any,
+    channel: str,
+    message_id: int,
     from_customer: bool,
 ) -> TicketEvent:
     """A public message (a reply) was added."""
@@ -124,13 +129,20 @@ def message(
     return _event(ticket, EventKind.MESSAGE, at, actor, channel, data)
 
 
-def note(ticket: Ticket | int, at: datetime, *, actor: Any, channel: str, message_id: int) -> TicketEvent:
+def note(
+    ticket: Ticket | int, at: datetime, *, actor: Any, channel: str, message_id: int
+) -> TicketEvent:
     """An internal note was added."""
     return _event(ticket, EventKind.NOTE, at, actor, channel, {"message_id": message_id})
 
 
 def attachment(
-    ticket: Ticket | int, at: datetime, *, actor: Any, channel: str, message_id: int,
+    ticket: Ticket | int,
+    at: datetime,
+    *,
+    actor: Any,
+    channel: str,
+    message_id: int,
     files: list[dict[str, Any]],
 ) -> TicketEvent:
     """Files were stored on a message (``files``: ``id``, ``filename``, ``size`` each)."""
@@ -138,15 +150,23 @@ def attachment(
     return _event(ticket, EventKind.ATTACHMENT, at, actor, channel, data)
 
 
-def follow_up(ticket: Ticket | int, at: datetime, *, actor: Any, channel: str, follow_up: int) -> TicketEvent:
+def follow_up(
+    ticket: Ticket | int, at: datetime, *, actor: Any, channel: str, follow_up: int
+) -> TicketEvent:
     """A customer's reply opened the follow-up ticket ``follow_up`` of this one."""
     return _event(ticket, EventKind.FOLLOW_UP, at, actor, channel, {"follow_up": follow_up})
 
 
 # -------------------------------------------------------------------- fields and life cycle
 def status(
-    ticket: Ticket | int, at: datetime, *, actor: Any, channel: str, from_status: str,
-    to_status: str, reason: str,
+    ticket: Ticket | int,
+    at: datetime,
+    *,
+    actor: Any,
+    channel: str,
+    from_status: str,
+    to_status: str,
+    reason: str,
 ) -> TicketEvent:
     """The status moved ``from_status`` → ``to_status``."""
     data = {"from": from_status, "to": to_status, "reason": reason}
@@ -154,8 +174,14 @@ def status(
 
 
 def priority(
-    ticket: Ticket | int, at: datetime, *, actor: Any, channel: str, from_priority: str,
-    to_priority: str, reason: str,
+    ticket: Ticket | int,
+    at: datetime,
+    *,
+    actor: Any,
+    channel: str,
+    from_priority: str,
+    to_priority: str,
+    reason: str,
 ) -> TicketEvent:
     """The priority changed ``from_priority`` → ``to_priority``, for ``reason``."""
     data = {"from": from_priority, "to": to_priority, "reason": reason}
@@ -163,23 +189,36 @@ def priority(
 
 
 def assigned(
-    ticket: Ticket | int, at: datetime, *, actor: Any, channel: str,
-    team: dict[str, Any] | None = None, assignee: dict[str, Any] | None = None,
+    ticket: Ticket | int,
+    at: datetime,
+    *,
+    actor: Any,
+    channel: str,
+    team: dict[str, Any] | None = None,
+    assignee: dict[str, Any] | None = None,
 ) -> TicketEvent:
     """The team and/or the assignee changed (each ``{"from": id, "to": id}``)."""
     data = {k: v for k, v in (("team", team), ("assignee", assignee)) if v is not None}
     return _event(ticket, EventKind.ASSIGNED, at, actor, channel, data)
 
 
-def fields(ticket: Ticket | int, at: datetime, *, actor: Any, channel: str, **changed: Any) -> TicketEvent:
+def fields(
+    ticket: Ticket | int, at: datetime, *, actor: Any, channel: str, **changed: Any
+) -> TicketEvent:
     """Fields changed: one ``{"from", "to"}`` per field (``subject``, ``tags``, a custom
     field), plus ``reason`` when one was given."""
     return _event(ticket, EventKind.FIELDS, at, actor, channel, changed)
 
 
 def rule(
-    ticket: Ticket | int, at: datetime, *, actor: Any, channel: str, priority: str,
-    reasons: list[str], **extra: Any,
+    ticket: Ticket | int,
+    at: datetime,
+    *,
+    actor: Any,
+    channel: str,
+    priority: str,
+    reasons: list[str],
+    **extra: Any,
 ) -> TicketEvent:
     """The policy's rules set ``priority`` for ``reasons`` (``tags``: tags they added)."""
     data = {"priority": priority, "reasons": reasons, **extra}
@@ -187,31 +226,56 @@ def rule(
 
 
 def policy(
-    ticket: Ticket | int, at: datetime, *, actor: Any, channel: str, policy: str,
-    from_digest: str, to_digest: str, priority: str, reason: str,
+    ticket: Ticket | int,
+    at: datetime,
+    *,
+    actor: Any,
+    channel: str,
+    policy: str,
+    from_digest: str,
+    to_digest: str,
+    priority: str,
+    reason: str,
 ) -> TicketEvent:
     """The ticket was re-targeted to another version of its policy."""
     data = {
-        "policy": policy, "from_digest": from_digest, "to_digest": to_digest,
-        "priority": priority, "reason": reason,
+        "policy": policy,
+        "from_digest": from_digest,
+        "to_digest": to_digest,
+        "priority": priority,
+        "reason": reason,
     }
     return _event(ticket, EventKind.POLICY, at, actor, channel, data)
 
 
 def customer_notice(
-    ticket: Ticket | int, at: datetime, *, actor: Any, channel: str, template: str,
-    to_contact: int | None, **data: Any,
+    ticket: Ticket | int,
+    at: datetime,
+    *,
+    actor: Any,
+    channel: str,
+    template: str,
+    to_contact: int | None,
+    **data: Any,
 ) -> TicketEvent:
     """The customer is owed (or was sent) the notice ``template`` (``priority_changed``,
     ``merged``) with its data."""
     return _event(
-        ticket, EventKind.CUSTOMER_NOTICE, at, actor, channel,
+        ticket,
+        EventKind.CUSTOMER_NOTICE,
+        at,
+        actor,
+        channel,
         {"template": template, "to_contact": to_contact, **data},
     )
 
 
 def clock(
-    ticket: Ticket | int, change: ClockChange, at: datetime, *, actor: Any = None,
+    ticket: Ticket | int,
+    change: ClockChange,
+    at: datetime,
+    *,
+    actor: Any = None,
     channel: str = _SYSTEM,
 ) -> TicketEvent:
     """A clock changed state (`sladesk.tickets.clocks.ClockChange.event_data`). A breach is
@@ -220,8 +284,15 @@ def clock(
 
 
 def escalation(
-    ticket: Ticket | int, at: datetime, *, actor: Any, channel: str, level: int, role: str,
-    reason: str, after: str | None = None,
+    ticket: Ticket | int,
+    at: datetime,
+    *,
+    actor: Any,
+    channel: str,
+    level: int,
+    role: str,
+    reason: str,
+    after: str | None = None,
 ) -> TicketEvent:
     """The ticket climbed to ``level`` of its escalation ladder (``after``: by time)."""
     data: dict[str, Any] = {"level": level, "role": role, "reason": reason}
@@ -231,13 +302,17 @@ def escalation(
 
 
 # -------------------------------------------------------------------- relations
-def merge(ticket: Ticket | int, at: datetime, *, actor: Any, channel: str, **data: Any) -> TicketEvent:
+def merge(
+    ticket: Ticket | int, at: datetime, *, actor: Any, channel: str, **data: Any
+) -> TicketEvent:
     """A merge: on the merged ticket ``into``, ``messages``, ``note_id``, ``notified``; on
     the one merged into ``from``, ``messages``, ``note_id``."""
     return _event(ticket, EventKind.MERGE, at, actor, channel, data)
 
 
-def split(ticket: Ticket | int, at: datetime, *, actor: Any, channel: str, **data: Any) -> TicketEvent:
+def split(
+    ticket: Ticket | int, at: datetime, *, actor: Any, channel: str, **data: Any
+) -> TicketEvent:
     """A split: on the new ticket ``from``, ``messages``; on the original ``to``,
     ``messages``, ``note_id``."""
     return _event(ticket, EventKind.SPLIT, at, actor, channel, data)
@@ -252,7 +327,11 @@ def link(
 
 # -------------------------------------------------------------------- reactions (system)
 def notify(
-    ticket: Ticket | int, at: datetime, *, actor: Any = None, event_channel: str = _SYSTEM,
+    ticket: Ticket | int,
+    at: datetime,
+    *,
+    actor: Any = None,
+    event_channel: str = _SYSTEM,
     **data: Any,
 ) -> TicketEvent:
     """A notification was queued, delivered or given up, or inbound mail was ignored
@@ -268,7 +347,9 @@ def page(
 ) -> TicketEvent:
     """On-call paging: the page ``page`` was ``triggered``, ``repeated``, ``acknowledged``
     or ``resolved``."""
-    return _event(ticket, EventKind.PAGE, at, actor, _SYSTEM, {"action": action, "page": page, **data})
+    return _event(
+        ticket, EventKind.PAGE, at, actor, _SYSTEM, {"action": action, "page": page, **data}
+    )
 
 
 def action(ticket: Ticket | int, at: datetime, *, actor: Any, **data: Any) -> TicketEvent:

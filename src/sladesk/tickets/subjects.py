@@ -71,4 +71,3 @@ def find_ticket_ref(subject: str) -> int | None:
     """The ticket number of the first ``[#1234]`` reference in ``subject``, or ``None``."""
     match = TICKET_REF.search(subject or "")
     return int(match.group(1)) if match else None
-
