@@ -1,6 +1,6 @@
 """What the API's hot paths save stays correct: the policy-snapshot cache and ``anyof``.
 
-The snapshot cache (`sladesk.tickets.services._base._snapshot`) only remembers committed
+The snapshot cache (`sladesk.tickets.services.base.policy_snapshot`) only remembers committed
 rows, so these tests commit (``transaction=True``); ``anyof`` runs on both databases.
 """
 

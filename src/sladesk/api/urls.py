@@ -11,6 +11,7 @@ from .views import (
     AgentViewSet,
     ContactViewSet,
     OrganizationViewSet,
+    PageAckView,
     TeamViewSet,
     TicketViewSet,
     TokenView,
@@ -31,6 +32,7 @@ router.register("agents", AgentViewSet, basename="agent")
 urlpatterns = [
     path("v1/auth/token/", TokenView.as_view(), name="token"),
     path("v1/", include(router.urls)),
+    path("v1/pages/<id:id>/ack/", PageAckView.as_view(), name="page-ack"),
     path(
         "schema/",
         SpectacularAPIView.as_view(

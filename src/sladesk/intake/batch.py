@@ -10,8 +10,8 @@ from django.db import connection
 from django.db.models import Count
 
 from sladesk.accounts.models import Contact, Organization
-from sladesk.core.clock import now
 from sladesk.core.inserts import insert_new
+from sladesk.core.time import now
 from sladesk.intake.email import ParsedMessage, thread_keys
 from sladesk.tickets.models import Ticket
 

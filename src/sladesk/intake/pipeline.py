@@ -40,12 +40,12 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 
 from sladesk.accounts.models import Organization
-from sladesk.core.clock import now
+from sladesk.core.database import sqlite_writer
+from sladesk.core.time import now
 from sladesk.intake.email import parse_message
 from sladesk.tickets.services.attachments import files_follow_transaction
 
 from .batch import Batch
-from .dblock import sqlite_writer
 from .models import InboundMessage, InboundState
 from .routing import routing_snapshot
 from .steps import Quarantine, decide, finish, open_pending

@@ -13,8 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sladesk.accounts.models import Contact, Organization
-from sladesk.core.clock import now
 from sladesk.core.policies import get_policy
+from sladesk.core.time import now
 from sladesk.intake.email import (
     ParsedMessage,
     extract_reply,
@@ -24,8 +24,8 @@ from sladesk.intake.email import (
     thread_keys,
     verify_reply_address,
 )
-from sladesk.tickets import services
-from sladesk.tickets.models import Attachment, Channel, EventKind, Message, Ticket, TicketEvent
+from sladesk.tickets import events, services
+from sladesk.tickets.models import Attachment, Channel, Message, Ticket
 
 from .batch import Batch
 from .models import EmailMessageId, InboundMessage, InboundState
@@ -336,11 +336,9 @@ def _note(row: InboundMessage, notes: list[str]) -> None:
 
 
 def _log_ignored(ticket: Ticket, row: InboundMessage) -> None:
-    TicketEvent.objects.create(
-        ticket=ticket,
-        at=now(),
-        actor_label=row.from_address or "system",
-        channel=Channel.EMAIL,
-        kind=EventKind.NOTIFY,
-        data={"action": "inbound_ignored", "inbound": row.pk, "reason": row.reason},
-    )
+    events.write([
+        events.notify(
+            ticket, now(), actor=row.from_address or "system", event_channel=Channel.EMAIL,
+            action="inbound_ignored", inbound=row.pk, reason=row.reason,
+        )
+    ])

@@ -3,7 +3,8 @@
 `page_oncall` is the one call every paging decision goes through (P1 created, out-of-hours
 request, ``page_on_breach`` target missed); on-call rotations will plug in behind
 `sladesk.notify.recipients.oncall`. All functions here run inside the caller's
-transaction (services call them) or open their own, and write ``page`` ticket events.
+transaction (the reactions to ticket events and the timer worker call them) or open
+their own, and write ``page`` ticket events.
 """
 
 from __future__ import annotations
@@ -15,13 +16,13 @@ from django.core import signing
 from django.db import transaction
 from django.urls import reverse
 
-from sladesk.core import clock as core_clock
+from sladesk.core import time as core_time
 from sladesk.core.inserts import insert_new
-from sladesk.tickets.models import EventKind, SlaClock, Ticket
+from sladesk.tickets import events
+from sladesk.tickets.models import SlaClock, Ticket
 
 from . import Notification
 from .conf import conf
-from .events import event, write_events
 from .links import absolute, ticket_url
 from .models import OutboxMessage, Page, PageState, Timer, TimerKind, TimerState
 from .outbox import enqueue, message
@@ -108,7 +109,7 @@ def page_oncall(ticket: Ticket, reason: str, *, clock: SlaClock | None = None,
     schedules the repeat timer. ``clock`` is the promise the page is about: meeting it
     resolves the page.
     """
-    now = now or core_clock.now()
+    now = now or core_time.now()
     team = oncall_team(ticket)
     [page] = insert_new([Page(ticket=ticket, clock=clock, team=team, reason=reason, created_at=now)])
     targets = oncall(team)
@@ -124,12 +125,10 @@ def page_oncall(ticket: Ticket, reason: str, *, clock: SlaClock | None = None,
         updated_at=now,
     )
     insert_new([repeat])
-    write_events(
+    events.write(
         [
-            event(
-                ticket.pk,
-                EventKind.PAGE,
-                now,
+            events.page(
+                ticket.pk, now,
                 actor=actor,
                 action="triggered",
                 page=page.pk,
@@ -163,7 +162,7 @@ def repeat_page(timer: Timer, ticket: Ticket, moment: datetime, late: bool) -> b
         late=late,
         updated_at=moment,
     )
-    write_events([event(ticket.pk, EventKind.PAGE, moment, action="repeated", page=page.pk,
+    events.write([events.page(ticket.pk, moment, action="repeated", page=page.pk,
                         repeat=page.repeats, to=[r.label for r in targets])])
     return True
 
@@ -188,7 +187,7 @@ def _close(page: Page, state: str, at: datetime) -> None:
 
 def acknowledge_page(page: Page, actor: Any, *, via: str = "api") -> Page:
     """Someone has it: stop the repeats, acknowledge the PagerDuty incident. Idempotent."""
-    now = core_clock.now()
+    now = core_time.now()
     with transaction.atomic():
         Ticket.objects.select_for_update().filter(pk=page.ticket_id).first()
         page = Page.objects.select_for_update().get(pk=page.pk)
@@ -201,7 +200,7 @@ def acknowledge_page(page: Page, actor: Any, *, via: str = "api") -> Page:
         page.save()
         summary = f"page about ticket #{page.ticket_id} acknowledged"
         _queue(page, _pagerduty_targets(page), "acknowledge", f"page:{page.pk}:acknowledge", now, summary)
-        write_events([event(page.ticket_id, EventKind.PAGE, now, actor=actor, action="acknowledged",
+        events.write([events.page(page.ticket_id, now, actor=actor, action="acknowledged",
                             page=page.pk, via=via)])
     return page
 
@@ -220,6 +219,6 @@ def resolve_pages(clock_ids: list[int], now: datetime, reason: str = "the clock 
         page.save(update_fields=["state", "generation", "resolved_at"])
         summary = f"page about ticket #{page.ticket_id} resolved: {reason}"
         _queue(page, _pagerduty_targets(page), "resolve", f"page:{page.pk}:resolve", now, summary)
-    write_events([event(p.ticket_id, EventKind.PAGE, now, action="resolved", page=p.pk, reason=reason)
+    events.write([events.page(p.ticket_id, now, action="resolved", page=p.pk, reason=reason)
                   for p in open_pages])
     return len(open_pages)

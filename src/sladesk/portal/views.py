@@ -16,7 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from sladesk.core import clock
+from sladesk.core import time as core_time
 from sladesk.core.policies import get_policy
 from sladesk.tickets import access, history, selectors, services
 from sladesk.tickets.models import Channel, Status, Ticket
@@ -39,7 +39,7 @@ def _ticket(request: HttpRequest, ticket_id: int, *, messages: bool = True) -> T
 @contact_required
 def tickets(request: HttpRequest) -> HttpResponse:
     """The organization's tickets, newest first, with each one's most urgent clock."""
-    now = clock.now()
+    now = core_time.now()
     tickets = (
         access.visible_tickets(request.user)
         .only("subject", "priority", "status", "created_at")  # what the list shows
@@ -94,7 +94,7 @@ def new_ticket(request: HttpRequest) -> HttpResponse:
 def ticket_detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
     """Public conversation, clocks in the contact's zone, reply and escalate forms."""
     ticket = _ticket(request, ticket_id)
-    now = clock.now()
+    now = core_time.now()
     policy = ticket.policy
     clocks = customer_clocks(selectors.clock_statuses(ticket, now), now)
     level = services.escalation_level(ticket)

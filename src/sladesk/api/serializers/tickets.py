@@ -19,7 +19,7 @@ from rest_framework import serializers
 from sladesk.accounts.access import may_see_organization
 from sladesk.accounts.models import Contact, Organization, Team
 from sladesk.accounts.roles import Role, role_of
-from sladesk.core import clock as core_clock
+from sladesk.core import time as core_time
 from sladesk.core.compiled import CompiledQuery
 from sladesk.core.policies import get_policy
 from sladesk.sla import PolicyError, UnknownPriorityError
@@ -116,7 +116,7 @@ class TicketSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(ClockSerializer(many=True))
     def get_sla(self, ticket: Ticket) -> list[dict[str, Any]]:
-        now = self.context.get("now") or core_clock.now()
+        now = self.context.get("now") or core_time.now()
         return ClockSerializer(selectors.clock_statuses(ticket, now), many=True).data  # type: ignore[return-value]
 
 

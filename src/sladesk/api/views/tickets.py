@@ -37,7 +37,7 @@ from sladesk.api.serializers import (
     TicketUpdateSerializer,
     output,
 )
-from sladesk.core import clock as core_clock
+from sladesk.core import time as core_time
 from sladesk.tickets import access, selectors, services
 from sladesk.tickets.models import Channel, Message, Ticket
 
@@ -101,7 +101,7 @@ class TicketViewSet(TicketRelationsMixin, EnvelopeMixin, viewsets.GenericViewSet
     def _detail(self, pk: int, code: int = status.HTTP_200_OK) -> Response:
         """The ticket ``pk`` with its clocks and the messages the caller may read; 404 when
         not visible."""
-        user, now = self.request.user, core_clock.now()
+        user, now = self.request.user, core_time.now()
         rows = selectors.ticket_summaries(access.visible_tickets(user).filter(pk=pk), now)
         if not rows:
             raise Ticket.DoesNotExist(pk)
@@ -122,7 +122,7 @@ class TicketViewSet(TicketRelationsMixin, EnvelopeMixin, viewsets.GenericViewSet
         params = TicketFilterSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         filters = params.filters()
-        now = core_clock.now()
+        now = core_time.now()
         page = self.paginator.paginate(
             lambda: selectors.filter_tickets(access.visible_tickets(request.user), **filters),
             request,

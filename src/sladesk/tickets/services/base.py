@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import copy
 import html as html_lib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -17,16 +17,14 @@ from django.db.models.signals import post_migrate
 
 from sladesk.accounts.models import Contact
 from sladesk.accounts.roles import Role, role_of
-from sladesk.core.inserts import insert_new
+from sladesk.core.bulk import update_rows
 from sladesk.core.policies import get_policy
-from sladesk.notify.timers import sync_clock_timers
 
-from .. import clocks
+from .. import clocks, events
+from ..announce import ClocksChanged, announce
 from ..clocks import ClockChange
 from ..models import (
-    Channel,
     ClockState,
-    EventKind,
     PolicyVersion,
     SlaClock,
     Status,
@@ -35,7 +33,24 @@ from ..models import (
     TicketEvent,
 )
 
-__all__ = ["TRANSITIONS", "InvalidTransition", "ServiceError"]
+__all__ = [
+    "TRANSITIONS",
+    "InvalidTransition",
+    "Log",
+    "ServiceError",
+    "add_tag_names",
+    "breach_due_clocks",
+    "clocks_by_metric",
+    "customer_side",
+    "lock",
+    "policy_snapshot",
+    "refresh",
+    "sanitize",
+    "save_clocks",
+    "set_by_of",
+    "set_status",
+    "touch",
+]
 
 
 class ServiceError(ValueError):
@@ -58,49 +73,38 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 
 
 # ============================================================================ helpers
-class _Log:
-    """Collects the events of one service call; written with one bulk insert at the end."""
+class Log:
+    """Collects the log entries of one service call (`sladesk.tickets.events`), all by one
+    actor on one channel at one instant; written with one insert at the end (`flush`)."""
 
     def __init__(self, ticket: Ticket, actor: Any, channel: str, at: datetime) -> None:
         self.ticket, self.at, self.channel = ticket, at, channel
-        self.user, self.contact, self.label = _actor_fields(actor)
+        self.actor = events.Actor.of(actor)
         self.events: list[TicketEvent] = []
 
-    def add(self, kind: str, **data: Any) -> None:
+    @property
+    def user(self) -> Any:
+        """The acting user (None for a contact, a label or the system)."""
+        return self.actor.user
+
+    def add(self, entry: Callable[..., TicketEvent], **data: Any) -> None:
+        """Add the entry a `sladesk.tickets.events` constructor builds from ``data``."""
         self.events.append(
-            TicketEvent(
-                ticket=self.ticket,
-                at=self.at,
-                actor_user=self.user,
-                actor_contact=self.contact,
-                actor_label=self.label,
-                channel=self.channel,
-                kind=kind,
-                data=data,
-            )
+            entry(self.ticket, self.at, actor=self.actor, channel=self.channel, **data)
         )
 
     def clock(self, change: ClockChange | None) -> None:
         if change is not None:
-            self.add(EventKind.CLOCK, **change.event_data())
+            self.events.append(
+                events.clock(self.ticket, change, self.at, actor=self.actor, channel=self.channel)
+            )
 
     def flush(self) -> None:
-        if self.events:
-            insert_new(self.events)
-            self.events = []
+        events.write(self.events)
+        self.events = []
 
 
-def _actor_fields(actor: Any) -> tuple[Any, Contact | None, str]:
-    if actor is None:
-        return None, None, "system"
-    if isinstance(actor, str):
-        return None, None, actor
-    if isinstance(actor, Contact):
-        return None, actor, actor.email
-    return actor, getattr(actor, "contact", None), actor.get_username()
-
-
-def _set_by(actor: Any) -> str:
+def set_by_of(actor: Any) -> str:
     """``customer``, ``agent`` or ``system`` for `Policy.apply_rules`."""
     if actor is None or isinstance(actor, str):
         return "system"
@@ -112,7 +116,7 @@ def _set_by(actor: Any) -> str:
     return "customer"
 
 
-def _customer_side(author: Any) -> Contact | None:
+def customer_side(author: Any) -> Contact | None:
     """The Contact when ``author`` writes for the customer, else None (staff)."""
     if isinstance(author, Contact):
         return author
@@ -125,7 +129,7 @@ def _customer_side(author: Any) -> Contact | None:
 _URL_SCHEMES = set(nh3.ALLOWED_URL_SCHEMES) | {"cid"}
 
 
-def _sanitize(body: str, html: str | None) -> str:
+def sanitize(body: str, html: str | None) -> str:
     """Sanitized HTML: the given HTML through nh3 (``cid:`` images kept), else the escaped
     text with line breaks."""
     if html:
@@ -134,7 +138,7 @@ def _sanitize(body: str, html: str | None) -> str:
     return "".join("<p>" + html_lib.escape(p).replace("\n", "<br>") + "</p>" for p in paragraphs)
 
 
-def _lock(ticket: Ticket) -> Ticket:
+def lock(ticket: Ticket) -> Ticket:
     """The ticket re-read under a row lock (the caller's instance may be stale)."""
     locked = (
         Ticket.objects.select_for_update(of=("self",))
@@ -144,11 +148,11 @@ def _lock(ticket: Ticket) -> Ticket:
     return locked
 
 
-def _clocks(ticket: Ticket) -> dict[str, SlaClock]:
+def clocks_by_metric(ticket: Ticket) -> dict[str, SlaClock]:
     return {c.metric: c for c in SlaClock.objects.filter(ticket=ticket)}
 
 
-def _save_clocks(changes: Iterable[ClockChange | None], log: _Log) -> None:
+def save_clocks(changes: Iterable[ClockChange | None], log: Log) -> None:
     """Save the changed clocks, log them, and move their timers (same transaction)."""
     saved = []
     for change in changes:
@@ -157,40 +161,71 @@ def _save_clocks(changes: Iterable[ClockChange | None], log: _Log) -> None:
         change.clock.save()
         saved.append(change.clock)
         log.clock(change)
-    sync_clock_timers(saved)
+    if saved:
+        announce(ClocksChanged(saved))
 
 
-def _refresh(ticket: Ticket, now: datetime, log: _Log) -> list[ClockChange]:
-    changes = []
-    for clock in SlaClock.objects.filter(ticket=ticket, state=ClockState.RUNNING, due_at__lte=now):
-        change = clocks.breach_due(clock, now)
-        if change is not None:
-            # The breach happened at the due instant, whoever notices it and whenever.
-            clock.save()
-            log.events.append(
-                TicketEvent(
-                    ticket=ticket,
-                    at=clock.breached_at or now,
-                    actor_label="system",
-                    channel=Channel.SYSTEM,
-                    kind=EventKind.CLOCK,
-                    data=change.event_data(),
-                )
-            )
-            changes.append(change)
-    sync_clock_timers([c.clock for c in changes])
+#: The stored fields of a clock (what a breach may change).
+_CLOCK_ATTNAMES = [f.attname for f in SlaClock._meta.concrete_fields if not f.primary_key]
+
+
+def breach_due_clocks(
+    due: Sequence[SlaClock], now: datetime, *, log_into: list[TicketEvent] | None = None
+) -> list[ClockChange]:
+    """Record the breach of each clock of ``due`` that is running with its due instant at or
+    before ``now``; the others are left alone. The one place a breach is recorded: the
+    services refreshing a ticket before they act (`refresh`) and the timer worker firing a
+    batch of one or many breach timers (`sladesk.notify.timers`) both come here.
+
+    Each breach is decided by `sladesk.tickets.clocks.breach_due` (breached at the due
+    instant, not when noticed; the clock's generation moves on). The clocks are updated
+    in memory (the caller's instances) and in the database (only the fields a breach
+    changed, few statements for the batch: `sladesk.core.bulk.update_rows`); each breach is
+    a ``clock`` entry by the system at the due instant, inserted here or, with
+    ``log_into``, appended to that list for the caller's own insert; `ClocksChanged` is
+    announced for the breached clocks (their timers follow in this transaction). Call it
+    inside a transaction with the clocks' tickets locked. Returns the changes, in order.
+    """
+    changes: list[ClockChange] = []
+    changed: set[str] = set()
+    for row in due:
+        before = [getattr(row, a) for a in _CLOCK_ATTNAMES]
+        change = clocks.breach_due(row, now)
+        if change is None:
+            continue
+        changes.append(change)
+        changed.update(
+            a for a, old in zip(_CLOCK_ATTNAMES, before, strict=True) if getattr(row, a) != old
+        )
+    if not changes:
+        return []
+    breached = [c.clock for c in changes]
+    update_rows(SlaClock, breached, sorted(changed))
+    entries = [events.clock(c.clock.ticket_id, c, c.clock.breached_at or now) for c in changes]
+    if log_into is None:
+        events.write(entries)
+    else:
+        log_into.extend(entries)
+    announce(ClocksChanged(breached))
     return changes
 
 
-def _touch(ticket: Ticket, now: datetime, *fields: str) -> None:
+def refresh(ticket: Ticket, now: datetime, log: Log) -> list[ClockChange]:
+    """Record the breaches of ``ticket``'s running clocks due at or before ``now``
+    (`breach_due_clocks`), their entries joining ``log``'s insert."""
+    due = SlaClock.objects.filter(ticket=ticket, state=ClockState.RUNNING, due_at__lte=now)
+    return breach_due_clocks(list(due), now, log_into=log.events)
+
+
+def touch(ticket: Ticket, now: datetime, *fields: str) -> None:
     ticket.updated_at = now
     ticket.save(update_fields=[*fields, "updated_at"])
 
 
-def _set_status(ticket: Ticket, status: str, log: _Log, reason: str = "") -> None:
+def set_status(ticket: Ticket, status: str, log: Log, reason: str = "") -> None:
     if ticket.status == status:
         return
-    log.add(EventKind.STATUS, **{"from": ticket.status, "to": status, "reason": reason})
+    log.add(events.status, from_status=ticket.status, to_status=status, reason=reason)
     ticket.status = status
 
 
@@ -207,7 +242,7 @@ def _forget_versions(**kwargs: Any) -> None:
 post_migrate.connect(_forget_versions, dispatch_uid="sladesk.tickets.services._versions")
 
 
-def _snapshot(policy_name: str) -> PolicyVersion:
+def policy_snapshot(policy_name: str) -> PolicyVersion:
     """The `PolicyVersion` row of the current file ``policy_name`` (created on first use).
 
     Read once per process and digest: after the first ticket opened under a policy text,
@@ -238,7 +273,7 @@ def _snapshot(policy_name: str) -> PolicyVersion:
     return version
 
 
-def _add_tags(ticket: Ticket, names: Iterable[str]) -> list[str]:
+def add_tag_names(ticket: Ticket, names: Iterable[str]) -> list[str]:
     names = [n.strip() for n in names if n and n.strip()]
     if not names:
         return []

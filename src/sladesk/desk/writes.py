@@ -33,7 +33,7 @@ from .forms import (
     SplitForm,
     StatusForm,
 )
-from .views import _ticket
+from .views import visible_ticket
 
 __all__ = [
     "acknowledge_page",
@@ -58,7 +58,7 @@ def _action(handler: Callable[[HttpRequest, Ticket], str | tuple[str, int]]) -> 
     @require_POST
     @agent_required
     def view(request: HttpRequest, ticket_id: int) -> HttpResponse:
-        ticket = _ticket(request, ticket_id, messages=False)
+        ticket = visible_ticket(request, ticket_id, messages=False)
         goto = ticket.pk
         try:
             done = handler(request, ticket)
@@ -199,7 +199,7 @@ def fields(request: HttpRequest, ticket: Ticket) -> str:
 def acknowledge_page(request: HttpRequest, ticket_id: int, page_id: int) -> HttpResponse:
     """"I have it": acknowledge an open page of this ticket (`pages.acknowledge_page`,
     ``via="desk"``) — its repeats stop and PagerDuty gets ``acknowledge``."""
-    ticket = _ticket(request, ticket_id, messages=False)
+    ticket = visible_ticket(request, ticket_id, messages=False)
     page = get_object_or_404(Page, pk=page_id, ticket=ticket)
     if page.state != PageState.TRIGGERED:
         messages.info(request, f"Page #{page.pk} was already {page.state}.")

@@ -1,4 +1,4 @@
-"""What happens at a clock's moment, from the ticket's policy (issue 4, item 2).
+"""What happens at a clock's moment (a warning or a breach), from the ticket's policy.
 
 The ticket's policy snapshot decides (`sladesk.sla.Policy.actions_at`, docs/policy.md
 ``actions:``); by default, for every policy that says nothing else:
@@ -17,7 +17,7 @@ rung of its ladder: Houseware at a missed response), or other audiences to notif
 
 ``notify`` writes its outbox rows (key ``timer:<id>:<generation>:<kind>:<channel>:<to>``)
 and one ``notify`` ticket event naming the recipients, or saying that none is configured.
-The other actions change the ticket through its services (`sladesk.notify.moment_actions`)
+The other actions change the ticket through its services (`sladesk.notify.policy_actions`)
 and each writes an ``action`` event with its outcome; each runs once per timer generation.
 """
 
@@ -28,16 +28,15 @@ from datetime import datetime
 from typing import Any
 
 from sladesk.core.policies import targets_for
-from sladesk.tickets import clocks
-from sladesk.tickets.models import EventKind, SlaClock, Ticket, TicketEvent
+from sladesk.tickets import clocks, events
+from sladesk.tickets.models import SlaClock, Ticket, TicketEvent
 
-from .events import event, write_events
 from .models import OutboxMessage, Timer, TimerKind
-from .moment_actions import PendingAction, run_actions
 from .outbox import enqueue, ticket_rows
+from .policy_actions import PendingAction, run_actions
 from .recipients import Recipient, account_teams, assignee, team
 
-__all__ = ["clock_moment", "clock_moments", "moment_actions", "unique"]
+__all__ = ["actions_at", "clock_moment", "clock_moments", "unique"]
 
 
 def unique(recipients: list[Recipient]) -> list[Recipient]:
@@ -65,7 +64,7 @@ def clock_moment(
     clock_moments([(ticket, clock, timer, late)], moment)
 
 
-def moment_actions(ticket: Ticket, clock: SlaClock, kind: str) -> tuple[Any, ...]:
+def actions_at(ticket: Ticket, clock: SlaClock, kind: str) -> tuple[Any, ...]:
     """The policy's actions (`sladesk.sla.MomentAction`) at ``kind`` of ``clock``."""
     policy = clocks.policy_of(ticket)
     page_on_breach = False
@@ -94,7 +93,7 @@ def clock_moments(
     e.g. the breaches just recorded) written in one insert each; the other actions (page,
     raise priority, add tag, escalate) then run one by one through the ticket services."""
     planned = [
-        (ticket, clock, timer, late, moment_actions(ticket, clock, timer.kind))
+        (ticket, clock, timer, late, actions_at(ticket, clock, timer.kind))
         for ticket, clock, timer, late in fired
     ]
     orgs = {
@@ -104,7 +103,7 @@ def clock_moments(
     }
     accounts = account_teams(orgs)
     rows: list[OutboxMessage] = []
-    events = list(clock_events)
+    entries = list(clock_events)
     later: list[PendingAction] = []
     for ticket, clock, timer, late, acts in planned:
         later += [PendingAction(ticket, clock, timer, late, a) for a in acts if a.kind != "notify"]
@@ -138,11 +137,9 @@ def clock_moments(
             },
             at=moment,
         )
-        events.append(
-            event(
-                ticket.pk,
-                EventKind.NOTIFY,
-                moment,
+        entries.append(
+            events.notify(
+                ticket.pk, moment,
                 action=timer.kind,
                 metric=clock.metric,
                 timer=timer.pk,
@@ -152,6 +149,6 @@ def clock_moments(
             )
         )
     enqueue(rows)
-    write_events(events)
+    events.write(entries)
     if later:
         run_actions(later, moment)

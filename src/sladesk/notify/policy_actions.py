@@ -1,6 +1,6 @@
 """The ticket-changing actions of a clock's moment: page, raise priority, add tag, escalate.
 
-Run by `sladesk.notify.actions.clock_moments` in the timer worker's firing transaction,
+Run by `sladesk.notify.moments.clock_moments` in the timer worker's firing transaction,
 after the moment's notifications are queued. Every change goes through the ticket
 services with the actor ``policy`` (``channel = system``) and the reason the policy gives:
 
@@ -43,11 +43,11 @@ from typing import Any
 from django.db import transaction
 
 from sladesk.sla import SlaError
-from sladesk.tickets import clocks
+from sladesk.tickets import clocks, events, services
 from sladesk.tickets.models import Channel, EventKind, SlaClock, Ticket, TicketEvent
 
-from .events import event, write_events
 from .models import Timer, TimerKind
+from .pages import page_oncall
 
 __all__ = ["ACTOR", "PendingAction", "action_key", "run_actions"]
 
@@ -90,7 +90,7 @@ def run_actions(pending: Sequence[PendingAction], moment: datetime) -> None:
     """Run each action not yet run for its timer generation, logging its outcome."""
     keys = {action_key(p.timer, p.clock, p.action) for p in pending}
     done = _done(keys, {p.ticket.pk for p in pending})
-    events: list[TicketEvent] = []
+    entries: list[TicketEvent] = []
     for p in pending:
         key = action_key(p.timer, p.clock, p.action)
         if key in done:
@@ -102,11 +102,9 @@ def run_actions(pending: Sequence[PendingAction], moment: datetime) -> None:
                 outcome = _run(p, key, moment)
         except (SlaError, ValueError) as exc:  # ServiceError is a ValueError
             outcome = {"outcome": f"failed: {exc}"}
-        events.append(
-            event(
-                p.ticket.pk,
-                EventKind.ACTION,
-                moment,
+        entries.append(
+            events.action(
+                p.ticket.pk, moment,
                 actor=ACTOR,
                 key=key,
                 action=p.action.kind,
@@ -119,7 +117,7 @@ def run_actions(pending: Sequence[PendingAction], moment: datetime) -> None:
                 **outcome,
             )
         )
-    write_events(events)
+    events.write(entries)
 
 
 def _why(p: PendingAction) -> str:
@@ -142,8 +140,6 @@ def _run(p: PendingAction, key: str, moment: datetime) -> dict[str, Any]:
 
 
 def _page(p: PendingAction, moment: datetime) -> dict[str, Any]:
-    from .pages import page_oncall
-
     target = clocks.targets_of(p.ticket).get(p.clock.metric)
     text = target.text if target is not None else p.clock.metric
     metric = p.clock.metric.replace("_", " ")
@@ -156,8 +152,6 @@ def _page(p: PendingAction, moment: datetime) -> dict[str, Any]:
 
 
 def _raise(p: PendingAction) -> dict[str, Any]:
-    from sladesk.tickets import services
-
     policy = clocks.policy_of(p.ticket)
     current = Ticket.objects.values_list("priority", flat=True).get(pk=p.ticket.pk)
     rank = policy.rank(current)
@@ -174,16 +168,12 @@ def _raise(p: PendingAction) -> dict[str, Any]:
 
 
 def _tag(p: PendingAction) -> dict[str, Any]:
-    from sladesk.tickets import services
-
     tag = p.action.tag
     added = services.add_tags(p.ticket, tags=[tag], actor=ACTOR, reason=_why(p), channel=_SYSTEM)
     return {"outcome": f"tagged {tag}" if added else f"already tagged {tag}", "tag": tag}
 
 
 def _escalate(p: PendingAction) -> dict[str, Any]:
-    from sladesk.tickets import services
-
     ladder = clocks.policy_of(p.ticket).escalation
     level = Ticket.objects.values_list("escalation_level", flat=True).get(pk=p.ticket.pk)
     if level >= len(ladder):

@@ -1,8 +1,8 @@
-"""The one clock of the product.
+"""The product's time source: the current instant, read in one place.
 
 Every service reads the current instant through `now()`; nothing else calls
 ``datetime.now()`` or ``timezone.now()``. Tests freeze time by replacing one function:
-``monkeypatch.setattr("sladesk.core.clock.source", lambda: instant)`` (the ``frozen_now``
+``monkeypatch.setattr("sladesk.core.time.source", lambda: instant)`` (the ``frozen_now``
 fixture in ``tests/support/fixtures/accounts.py`` does this).
 """
 
@@ -28,7 +28,7 @@ def now() -> datetime:
     """The current instant (aware, UTC unless a test froze it in another zone)."""
     at = source()
     if at.tzinfo is None:
-        raise ValueError("sladesk.core.clock.source returned a naive datetime")
+        raise ValueError("sladesk.core.time.source returned a naive datetime")
     return at
 
 

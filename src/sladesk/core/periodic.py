@@ -1,26 +1,25 @@
-"""Periodic jobs (issue 4, item 6): each slot runs once, whatever the number of workers.
+"""Periodic jobs: each slot runs once, whatever the number of workers.
 
 A job is a function registered with `periodic`::
 
     @periodic("notify.prune", every=timedelta(hours=1))
     def prune_old_rows() -> None: ...
 
-Registrations live in a ``jobs`` module of any installed app (``sladesk/notify/jobs.py``;
-IMAP polling or report snapshots add their own), imported by `discover`.
+Registrations live in a ``jobs`` module of any installed app (``sladesk/notify/jobs.py``,
+``sladesk/intake/jobs.py``), imported by `discover`.
 
 **Slots.** Time is cut into half-open intervals ``[s, s + every)`` aligned on ``every``
 since the Unix epoch (UTC); the slot is named by its start ``s`` and becomes due at ``s``,
 read on the *database's* clock. A worker claims a slot by inserting the
-`~sladesk.notify.models.PeriodicRun` row (``job``, ``slot``): the unique constraint lets
+`~sladesk.core.models.PeriodicRun` row (``job``, ``slot``): the unique constraint lets
 exactly one insert succeed, so with any number of workers each slot runs once.
 
 **Catch-up.** A worker looks at the newest recorded slot of each job and claims every slot
 since, oldest first — so none is skipped while some worker runs — but after downtime at
-most the job's ``catch_up`` newest ones (default ``SLADESK_NOTIFY["periodic_catch_up"]``,
-3): the older missed slots are recorded ``skipped``. A job never seen before starts at the
+most the job's ``catch_up`` newest ones (default the ``catch_up`` setting, 3): the older missed slots are recorded ``skipped``. A job never seen before starts at the
 current slot (no back-fill of history).
 
-**Leases.** A claim holds for ``periodic_lease`` seconds (default 120) and is renewed every
+**Leases.** A claim holds for ``lease`` seconds (default 120) and is renewed every
 third of that by a heartbeat while the job runs. If the worker dies mid-run its row stays
 ``running`` and its lease lapses; the next worker to look (`reclaim_expired`, part of every
 `run_due` / `PeriodicRunner.tick`) takes the slot over with a conditional update that bumps
@@ -30,7 +29,7 @@ slow, not dead, records nothing once its slot was taken over. So a slot runs at 
 and at most twice; jobs must be safe to run twice (IMAP polling and pruning are).
 
 **Isolation.** Jobs run in their own thread pool (`PeriodicRunner`,
-``periodic_threads`` threads), never in the timer or delivery loops, so a long job cannot
+``threads`` threads), never in the timer or delivery loops, so a long job cannot
 delay a due timer; a job whose previous slot is still running in this process is not
 claimed again until it finishes (its missed slots are then caught up within the bound).
 A job's outcome (``done``/``failed`` with the error) is recorded on its row.
@@ -45,21 +44,24 @@ import threading
 import uuid
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, close_old_connections, connection, transaction
 from django.utils.module_loading import autodiscover_modules
 
-from .conf import conf
-from .dbclock import db_now
+from .database import db_now
 from .models import PeriodicRun, PeriodicRunState
 
 __all__ = [
     "REGISTRY",
+    "JobsConf",
     "PeriodicJob",
     "PeriodicRunner",
     "claim_due",
+    "conf",
     "discover",
     "periodic",
     "reclaim_expired",
@@ -77,9 +79,40 @@ MAX_ATTEMPTS = 2
 
 
 @dataclass(frozen=True)
+class JobsConf:
+    """The scheduler's settings."""
+
+    #: Threads running periodic jobs in each worker (apart from its other loops).
+    threads: int = 2
+    #: After downtime at most this many missed slots of a job run; older ones: skipped.
+    catch_up: int = 3
+    #: A claimed slot belongs to its worker this long (seconds), renewed every third of it
+    #: while the job runs; once it lapses (the worker died) another worker re-runs it, once.
+    lease: float = 120.0
+
+
+def conf() -> JobsConf:
+    """``settings.SLADESK_JOBS[<name>]``, else ``SLADESK_JOBS_<NAME>`` in the environment,
+    else the names these settings had under the notify layer
+    (``SLADESK_NOTIFY["periodic_<name>"]``, ``SLADESK_NOTIFY_PERIODIC_<NAME>``), else the
+    defaults. Read on every call (cheap), so tests can override the settings."""
+    jobs: dict[str, Any] = getattr(settings, "SLADESK_JOBS", {}) or {}
+    notify: dict[str, Any] = getattr(settings, "SLADESK_NOTIFY", {}) or {}
+    values: dict[str, Any] = {}
+    for f in fields(JobsConf):
+        raw = jobs.get(f.name, os.environ.get(f"SLADESK_JOBS_{f.name.upper()}"))
+        if raw is None:
+            old = f"periodic_{f.name}"
+            raw = notify.get(old, os.environ.get(f"SLADESK_NOTIFY_{old.upper()}"))
+        if raw is not None:
+            values[f.name] = type(f.default)(raw)
+    return JobsConf(**values)
+
+
+@dataclass(frozen=True)
 class PeriodicJob:
     """A registered job: ``run`` once per ``every``; at most ``catch_up`` missed slots
-    are run after downtime (None: the ``periodic_catch_up`` setting)."""
+    are run after downtime (None: the ``catch_up`` setting)."""
 
     name: str
     every: timedelta
@@ -87,7 +120,7 @@ class PeriodicJob:
     catch_up: int | None = None
 
     def bound(self) -> int:
-        return max(1, conf().periodic_catch_up if self.catch_up is None else self.catch_up)
+        return max(1, conf().catch_up if self.catch_up is None else self.catch_up)
 
 
 #: Job name -> job. Filled by `periodic` when the ``jobs`` modules are imported.
@@ -122,7 +155,7 @@ def slot_of(every: timedelta, at: datetime) -> datetime:
 
 
 def _lease() -> timedelta:
-    return timedelta(seconds=conf().periodic_lease)
+    return timedelta(seconds=conf().lease)
 
 
 def _claim(job: PeriodicJob, slot: datetime, moment: datetime) -> bool:
@@ -309,7 +342,7 @@ class PeriodicRunner:
     ) -> None:
         self.jobs = REGISTRY if jobs is None else jobs
         self.pool = ThreadPoolExecutor(
-            max_workers=threads or conf().periodic_threads, thread_name_prefix="sladesk-periodic"
+            max_workers=threads or conf().threads, thread_name_prefix="sladesk-periodic"
         )
         self.running: dict[str, Future[None]] = {}
         self.next_at: dict[str, datetime] = {}  # no slot of the job is due before this
