@@ -20,6 +20,7 @@ from .rules import Rule, RuleOutcome, apply_rules
 from .schema import METRICS, ContractSpec
 
 __all__ = [
+    "CreditBand",
     "EscalationLevel",
     "OutOfHours",
     "Paging",
@@ -31,6 +32,7 @@ __all__ = [
     "TargetRow",
     "UnknownPlanError",
     "UnknownRegionError",
+    "UptimeTerms",
 ]
 
 
@@ -198,6 +200,29 @@ _NUMBERED = re.compile(r"^(?:p|prio|priority|sev|severity|level|lvl)(\d+)$")
 
 
 @dataclass(frozen=True)
+class CreditBand:
+    """A service-credit band: an uptime strictly ``below`` percent earns ``credit_pct``
+    percent of the period's fee."""
+
+    below: float
+    credit_pct: float
+
+
+@dataclass(frozen=True)
+class UptimeTerms:
+    """The availability promise (policy ``uptime:``; ``uptime_target`` is its short form):
+    the monthly target percent, the weights of partial outages and degraded performance
+    (a major outage weighs 1), credit bands (highest ``below`` first), and whether a
+    ticket about a component under announced maintenance is paged on breach."""
+
+    target: float
+    partial_weight: float = 0.3
+    degraded_weight: float = 0.0
+    credits: tuple[CreditBand, ...] = ()
+    maintenance_silences_pages: bool = False
+
+
+@dataclass(frozen=True)
 class Policy:
     """A support policy (the SLA as code) loaded from one YAML file; see docs/policy.md."""
 
@@ -227,6 +252,7 @@ class Policy:
     always: Calendar = field(default_factory=Calendar.always)
     actions: tuple[ActionRow, ...] = ()
     default_actions: bool = True
+    uptime: UptimeTerms | None = None
 
     # ---------------------------------------------------------------- priorities
     def rank(self, key: str) -> int:
