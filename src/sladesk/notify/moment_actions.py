@@ -142,8 +142,11 @@ def _run(p: PendingAction, key: str, moment: datetime) -> dict[str, Any]:
 
 
 def _page(p: PendingAction, moment: datetime) -> dict[str, Any]:
-    from .pages import page_oncall
+    from .pages import page_oncall, page_vetoed
 
+    vetoed = page_vetoed(p.ticket, p.clock, moment)
+    if vetoed:
+        return {"outcome": f"not paged: {vetoed}"}
     target = clocks.targets_of(p.ticket).get(p.clock.metric)
     text = target.text if target is not None else p.clock.metric
     metric = p.clock.metric.replace("_", " ")
