@@ -13,7 +13,7 @@ import pytest
 
 pytest_plugins = ["timer_support"]
 
-__all__ = ["status"]
+__all__ = ["policy_with", "status"]
 
 
 @pytest.fixture
@@ -32,3 +32,24 @@ def status(desk: Any) -> SimpleNamespace:
     dashboard = create_component(page, name="Dashboard", group="Platform")
     desk.page, desk.api, desk.dashboard, desk.org = page, api, dashboard, org
     return desk
+
+
+@pytest.fixture
+def policy_with(settings: Any, tmp_path: Any) -> Any:
+    """Write ``<name>.yaml`` (the seed text plus ``extra`` YAML) into this test's own policy
+    directory and load it; the seeds come back after the test."""
+    from pathlib import Path
+
+    from sladesk.core import policies
+
+    original = settings.SLADESK_POLICY_DIR
+
+    def write(name: str, extra: str) -> None:
+        text = (Path(original) / f"{name}.yaml").read_text(encoding="utf-8") + "\n" + extra
+        (tmp_path / f"{name}.yaml").write_text(text, encoding="utf-8")
+        settings.SLADESK_POLICY_DIR = tmp_path
+        policies.reload()
+
+    yield write
+    settings.SLADESK_POLICY_DIR = original
+    policies.reload()
