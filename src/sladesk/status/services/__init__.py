@@ -5,8 +5,14 @@ from __future__ import annotations
 
 from ._common import ServiceError, bump
 from .checks import beat, record_result, run_checks
-from .components import create_component, set_component_status
-from .incidents import backfill_times, open_incident, post_update, publish_postmortem
+from .components import create_component, set_component_status, update_component
+from .incidents import (
+    backfill_times,
+    edit_incident,
+    open_incident,
+    post_update,
+    publish_postmortem,
+)
 from .maintenance import (
     apply_maintenance,
     cancel_maintenance,
@@ -28,6 +34,7 @@ __all__ = [
     "components_in_maintenance",
     "confirm",
     "create_component",
+    "edit_incident",
     "link_ticket",
     "open_incident",
     "open_incident_for_ticket",
@@ -40,4 +47,5 @@ __all__ = [
     "subscribe_email",
     "tell_tickets",
     "unsubscribe",
+    "update_component",
 ]

@@ -14,14 +14,17 @@ from datetime import datetime
 from django.db import transaction
 from django.db.models import F
 
+from sladesk.tickets.services import ServiceError as TicketServiceError
+
 from ..models import Component, ComponentStatus, StatusPage, StatusSpan
 from ..uptime import worst
 
 __all__ = ["ServiceError", "bump", "hold", "recompute", "record"]
 
 
-class ServiceError(ValueError):
-    """A status-page request that cannot be done as asked (the message says why)."""
+class ServiceError(TicketServiceError):
+    """A status-page request that cannot be done as asked (the message says why); the
+    API answers it 400 ``refused`` like a refused ticket service."""
 
 
 def bump(page_id: int, at: datetime) -> None:

@@ -11,7 +11,7 @@ from sladesk.core import clock
 from ..models import Component, ComponentGroup, ComponentStatus, SpanSource, StatusPage
 from ._common import ServiceError, bump, hold
 
-__all__ = ["create_component", "set_component_status"]
+__all__ = ["create_component", "set_component_status", "update_component"]
 
 
 @transaction.atomic
@@ -59,4 +59,30 @@ def set_component_status(component: Component, status: str, *, actor: Any = None
         raise ServiceError("under_maintenance comes from scheduled maintenance; schedule a window")
     component = Component.objects.select_for_update().get(pk=component.pk)
     hold(component, SpanSource.MANUAL, "manual", status, clock.now())
+    return component
+
+
+@transaction.atomic
+def update_component(
+    component: Component,
+    *,
+    actor: Any = None,
+    status: str | None = None,
+    name: str | None = None,
+    description: str | None = None,
+    position: int | None = None,
+    showcase: bool | None = None,
+) -> Component:
+    """Rename, describe, reorder or (``status``) set a component's status by hand."""
+    now = clock.now()
+    fields = {"name": name, "description": description, "position": position, "showcase": showcase}
+    changed = {k: v for k, v in fields.items() if v is not None}
+    if "name" in changed and not str(changed["name"]).strip():
+        raise ServiceError("a component needs a name")
+    if changed:
+        Component.objects.filter(pk=component.pk).update(**changed, updated_at=now)
+        bump(component.page_id, now)
+    if status is not None:
+        set_component_status(component, status, actor=actor)
+    component.refresh_from_db()
     return component

@@ -34,7 +34,7 @@ from ._common import ServiceError, bump, hold, record
 from .subscribers import tell_subscribers
 from .tickets import tell_tickets
 
-__all__ = ["backfill_times", "open_incident", "post_update", "publish_postmortem"]
+__all__ = ["backfill_times", "edit_incident", "open_incident", "post_update", "publish_postmortem"]
 
 _HOLDABLE = {s.value for s in ComponentStatus} - {ComponentStatus.MAINTENANCE}
 _POSTABLE = {s.value for s in IncidentStatus} - {IncidentStatus.POSTMORTEM}
@@ -247,4 +247,29 @@ def backfill_times(
     incident.updated_at = now
     incident.save(update_fields=["started_at", "resolved_at", "updated_at"])
     bump(incident.page_id, now)
+    return incident
+
+
+@transaction.atomic
+def edit_incident(
+    incident: Incident,
+    *,
+    name: str | None = None,
+    impact: str | None = None,
+    started_at: datetime | None = None,
+    resolved_at: datetime | None = None,
+) -> Incident:
+    """Rename, re-rate, or correct the times of an incident (`backfill_times`)."""
+    now = clock.now()
+    if impact is not None and impact not in Impact.values:
+        raise ServiceError(f"unknown impact {impact!r}; use {', '.join(Impact.values)}")
+    if name is not None and not name.strip():
+        raise ServiceError("an incident needs a name")
+    if started_at is not None or resolved_at is not None:
+        incident = backfill_times(incident, started_at=started_at, resolved_at=resolved_at)
+    fields = {k: v for k, v in {"name": name, "impact": impact}.items() if v is not None}
+    if fields:
+        Incident.objects.filter(pk=incident.pk).update(**fields, updated_at=now)
+        bump(incident.page_id, now)
+        incident.refresh_from_db()
     return incident
