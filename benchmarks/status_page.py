@@ -48,7 +48,6 @@ from api_load import (  # noqa: E402
     signals_as_exit,
     start_server,
 )
-
 from sladesk import gunicorn_conf  # noqa: E402
 
 TARGET_RPS = 1000.0
