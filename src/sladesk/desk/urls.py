@@ -7,7 +7,7 @@ from django.urls import path
 from sladesk.web import attachments
 from sladesk.web.access import agent_required
 
-from . import actions, mail_views, originals, settings_views, views
+from . import actions, incident, mail_views, originals, settings_views, views
 
 app_name = "desk"
 
@@ -31,6 +31,8 @@ urlpatterns = [
     path("tickets/<int:ticket_id>/split/", actions.split, name="split"),
     path("tickets/<int:ticket_id>/link/", actions.link, name="link"),
     path("tickets/<int:ticket_id>/unlink/", actions.unlink, name="unlink"),
+    path("tickets/<int:ticket_id>/incident/", incident.open_incident, name="open_incident"),
+    path("tickets/<int:ticket_id>/incident/link/", incident.link_incident, name="link_incident"),
     path("messages/<int:message_id>/email/", originals.original_email, name="original_email"),
     path("messages/<int:message_id>/email.eml", originals.original_email_download, name="original_email_download"),
     path("attachments/<int:attachment_id>/", agent_required(attachments.serve), name="attachment"),
