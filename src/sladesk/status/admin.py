@@ -2,9 +2,23 @@
 
 from __future__ import annotations
 
+import secrets
+from typing import Any
+
 from django.contrib import admin
 
-from .models import Check, Component, ComponentGroup, Incident, Maintenance, StatusPage, Subscriber
+from sladesk.core.clock import now
+
+from .models import (
+    Check,
+    Component,
+    ComponentGroup,
+    Incident,
+    Maintenance,
+    StatusPage,
+    Subscriber,
+    SubscriberKind,
+)
 
 __all__: list[str] = []
 
@@ -47,5 +61,18 @@ class CheckAdmin(admin.ModelAdmin):
 
 @admin.register(Subscriber)
 class SubscriberAdmin(admin.ModelAdmin):
+    """A webhook added here is active at once; its signing secret is typed in when it is
+    added (the receiver needs it) and never shown again. An e-mail address added here
+    still needs its owner's confirmation."""
+
     list_display = ("__str__", "page", "kind", "confirmed_at", "unsubscribed_at")
-    exclude = ("webhook_secret",)
+
+    def get_exclude(self, request: Any, obj: Subscriber | None = None) -> tuple[str, ...]:
+        hidden = ("confirmed_at", "unsubscribed_at")
+        return hidden if obj is None else (*hidden, "webhook_secret")
+
+    def save_model(self, request: Any, obj: Subscriber, form: Any, change: bool) -> None:
+        if not change and obj.kind == SubscriberKind.WEBHOOK:
+            obj.webhook_secret = obj.webhook_secret or secrets.token_urlsafe(32)
+            obj.confirmed_at = now()
+        super().save_model(request, obj, form, change)
