@@ -27,9 +27,11 @@ from .feeds import snapshot
 from .models import Component, ComponentStatus, Incident, StatusPage
 
 __all__ = [
+    "CACHE_CONTROL",
     "JSON_KINDS",
     "atom",
     "confirm",
+    "document",
     "heartbeat",
     "incident",
     "public_json",
@@ -170,10 +172,16 @@ def _parse(value: str | None) -> Any:
     return None if value is None else datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
+def document(slug: str | None, kind: str) -> cache.Document | None:
+    """The cached document ``kind`` of the page ``slug`` (None: the default page); None
+    when there is no such page. Shared by the views and `sladesk.status.fastpath`."""
+    return cache.lookup(slug or "", kind, lambda: _revision(slug), lambda: _build(slug))
+
+
 def _serve(request: HttpRequest, slug: str | None, kind: str) -> HttpResponse:
     if request.method not in ("GET", "HEAD"):
         return HttpResponseNotAllowed(["GET", "HEAD"])
-    doc = cache.lookup(slug or "", kind, lambda: _revision(slug), lambda: _build(slug))
+    doc = document(slug, kind)
     if doc is None:
         raise Http404("no such status page")
     if request.headers.get("If-None-Match") == doc.etag:
