@@ -118,6 +118,8 @@ CASES = [
      lambda w: {"body": "x"}, {"contact": 403, "agent": 404, "admin": 404}),
     ("status incident ticket missing", "post", "/api/v1/status/incidents/999999/tickets/",
      lambda w: {"ticket": 1}, {"contact": 403, "agent": 404, "admin": 404}),
+    ("status uptime without a page", "get", "/api/v1/status/uptime/", None,
+     {"contact": 403, "agent": 404, "admin": 404}),
     ("status maintenances", "get", "/api/v1/status/maintenances/", None, {"contact": 403, "agent": 200, "admin": 200}),
     ("status maintenance create", "post", "/api/v1/status/maintenances/",
      lambda w: {"page": "nope", "name": "x", "components": ["a"]}, {"contact": 403, "agent": 400, "admin": 400}),

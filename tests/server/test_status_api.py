@@ -115,3 +115,21 @@ def test_an_incident_from_a_p1_ticket_links_it(world, client_for, page):
     low = services.open_ticket(organization=world.acme, requester=world.acme_other, subject="q", description="d", priority="P4", actor=world.agent)
     refused = client_for(world.agent).post("/api/v1/status/incidents/", {"page": "acme", "name": "x", "body": "y", "ticket": low.pk}, format="json")
     assert refused.status_code == 400 and "most urgent" in refused.json()["error"]["message"]
+
+
+def test_the_monthly_uptime_against_the_promise(world, client_for, frozen_now):
+    # given Globex's page under Houseware's 99.5 % with a 6-hour outage in October
+    page = StatusPage.objects.create(slug="globex", name="Globex", organization=world.globex)
+    create_component(page, name="App")
+    api = client_for(world.agent)
+    [app] = api.get("/api/v1/status/components/?page=globex").json()
+    api.post("/api/v1/status/incidents/", {
+        "page": "globex", "name": "Outage", "body": "x", "components": {app["id"]: "major_outage"},
+        "started_at": "2026-10-10T00:00:00Z", "resolved_at": "2026-10-10T06:00:00Z",
+    }, format="json")
+    # when October is asked for
+    [row] = api.get("/api/v1/status/uptime/?page=globex&month=2026-10").json()
+    # then 6 h of 744 counted hours is under the promise (no credit bands in the seed)
+    assert row["target_percent"] == 99.5 and row["met"] is False
+    assert row["uptime_percent"] == pytest.approx(100 * (1 - 6 / 744))
+    assert api.get("/api/v1/status/uptime/?page=globex&month=2026-13").status_code == 400

@@ -12,12 +12,14 @@ filtered by ``?page=<slug>``.
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.shortcuts import get_object_or_404
 from drf_spectacular.plumbing import build_array_type, build_basic_type
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status as http
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -33,9 +35,11 @@ from sladesk.api.serializers.status import (
     MaintenanceInput,
     PostmortemInput,
 )
+from sladesk.core import clock
 from sladesk.status import services
 from sladesk.status.feeds import component_json, incident_payload, maintenance_payload
-from sladesk.status.models import Component, Incident, Maintenance
+from sladesk.status.history import month_report
+from sladesk.status.models import Component, Incident, Maintenance, StatusPage
 from sladesk.tickets.models import Ticket
 
 from .base import EnvelopeMixin, errors
@@ -51,6 +55,7 @@ __all__ = [
     "MaintenanceCancelView",
     "MaintenanceDetailView",
     "MaintenanceListView",
+    "UptimeView",
 ]
 
 LIMIT = 200
@@ -175,6 +180,44 @@ class IncidentTicketView(_Base):
         ticket = get_object_or_404(Ticket, pk=_parse(LinkTicketInput, request)["ticket"])
         services.link_ticket(ticket, incident, actor=request.user)
         return Response(incident_payload(_incident(public_id)), status=http.HTTP_201_CREATED)
+
+
+_MONTH = OpenApiParameter("month", str, description="the calendar month, YYYY-MM (default: this month)")
+
+
+class UptimeView(_Base):
+    """``GET /api/v1/status/uptime/?page=<slug>&month=YYYY-MM``: each component's month
+    against the policy's promise (`sladesk.status.history.month_report`), for reports and
+    customer statements."""
+
+    @extend_schema(operation_id="status_uptime_list", parameters=[_PAGE, _MONTH], responses={200: _LIST, **errors(400, 403, 404)}, tags=["status"])
+    def get(self, request: Request) -> Response:
+        page = get_object_or_404(StatusPage, slug=request.query_params.get("page") or "-")
+        raw = request.query_params.get("month") or clock.now().astimezone(ZoneInfo(page.time_zone)).strftime("%Y-%m")
+        try:
+            year, month = (int(x) for x in raw.split("-"))
+            if not (1970 <= year <= 9999 and 1 <= month <= 12):
+                raise ValueError
+        except ValueError:
+            raise ValidationError({"month": ["a calendar month as YYYY-MM"]}) from None
+        return Response(
+            [
+                {
+                    "component": row.component.public_id,
+                    "name": row.component.name,
+                    "month": f"{year:04d}-{month:02d}",
+                    "time_zone": page.time_zone,
+                    "uptime_percent": row.uptime.percent,
+                    "target_percent": row.target,
+                    "met": row.met,
+                    "credit_pct": row.credit_pct,
+                    "downtime_seconds": row.uptime.downtime,
+                    "maintenance_seconds": row.uptime.seconds.get("under_maintenance", 0.0),
+                    "counted_seconds": row.uptime.counted,
+                }
+                for row in month_report(page, year, month)
+            ]
+        )
 
 
 class MaintenanceListView(_Base):
