@@ -100,6 +100,7 @@ def test_a_backfilled_incident_is_history_and_tells_nobody(status):
         ({"components": {"nope": "major_outage"}}, "not on the status page"),
         ({"components": {}, "status": "postmortem"}, "unknown incident status"),
         ({"impact": "apocalyptic"}, "unknown impact"),
+        ({"status": "resolved"}, "already over needs started_at"),
         ({"resolved_at": T("2026-05-01T00:00:00+00:00"), "started_at": T("2026-05-02T00:00:00+00:00")}, "resolved_at"),
     ],
 )

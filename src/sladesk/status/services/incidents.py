@@ -101,6 +101,8 @@ def open_incident(
     if resolved_at is not None:
         status = IncidentStatus.RESOLVED
     elif status == IncidentStatus.RESOLVED:
+        if started_at is None:
+            raise ServiceError("an incident that is already over needs started_at (and resolved_at)")
         resolved_at = now
     _check_times(started, resolved_at, now)
     pairs = _resolve_components(page, components)
