@@ -131,3 +131,12 @@ def test_only_agents_open_incidents_and_only_from_the_most_urgent_tickets(status
         open_incident_for_ticket(normal, status.page, actor=status.agent)
     with pytest.raises(ServiceError, match="only agents"):
         open_incident_for_ticket(urgent, status.page, actor=None)
+
+
+def test_the_page_form_subscribes_to_chosen_components_only(client, status):
+    # given a visitor ticking only the dashboard on the public page
+    html = client.get("/status/houseware/").content.decode()
+    assert f'value="{status.dashboard.public_id}"' in html
+    client.post("/status/houseware/subscribe/", {"email": "dee@example.com", "component": [status.dashboard.public_id]})
+    sub = Subscriber.objects.get(email="dee@example.com")
+    assert list(sub.components.all()) == [status.dashboard]
