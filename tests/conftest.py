@@ -12,4 +12,5 @@ pytest_plugins = [
     "support.fixtures.email",
     "support.fixtures.timers",
     "support.fixtures.web",
+    "support.status",
 ]

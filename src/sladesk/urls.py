@@ -26,6 +26,10 @@ urlpatterns = [
 if find_spec("sladesk.api") is not None and find_spec("sladesk.api.urls") is not None:
     urlpatterns.append(path("api/", include("sladesk.api.urls")))
 
+# The public status page: /status/ (sladesk.status).
+if find_spec("sladesk.status") is not None and find_spec("sladesk.status.urls") is not None:
+    urlpatterns.append(path("status/", include("sladesk.status.urls")))
+
 # Timers and notifications: /health/, /metrics, page acknowledgements (sladesk.notify).
 urlpatterns.append(path("", include("sladesk.notify.urls")))
 

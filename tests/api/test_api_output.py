@@ -96,7 +96,9 @@ def test_hand_written_list_equals_the_documented_serializer(world, varied, clien
     from sladesk.tickets import selectors
 
     expected = TicketSerializer(
-        selectors.ticket_list(world.agent).order_by("-id"), many=True, context={"now": core_time.now()}
+        selectors.ticket_list(world.agent).order_by("-id"),
+        many=True,
+        context={"now": core_time.now()},
     ).data
 
     body = client_for(world.agent).get("/api/v1/tickets/").json()

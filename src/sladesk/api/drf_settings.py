@@ -39,5 +39,11 @@ SPECTACULAR: dict[str, Any] = {
         "ClockMetricEnum": "sladesk.tickets.models.clock.Metric",
         "ClockStateEnum": "sladesk.tickets.models.clock.ClockState",
         "ChannelEnum": "sladesk.tickets.models.ticket.Channel",
+        "StatusComponentStatusEnum": [
+            "operational", "degraded_performance", "partial_outage", "major_outage",
+        ],
+        "StatusIncidentStatusEnum": ["investigating", "identified", "monitoring", "resolved"],
+        "StatusImpactEnum": "sladesk.status.models.Impact",
+        "StatusMaintenanceFrequencyEnum": ["", "daily", "weekly", "monthly"],
     },
 }

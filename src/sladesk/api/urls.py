@@ -6,6 +6,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from . import status_urls
 from .drf_settings import SPECTACULAR
 from .views import (
     AgentViewSet,
@@ -31,6 +32,7 @@ router.register("agents", AgentViewSet, basename="agent")
 
 urlpatterns = [
     path("v1/auth/token/", TokenView.as_view(), name="token"),
+    path("v1/status/", include(status_urls)),
     path("v1/", include(router.urls)),
     path("v1/pages/<id:id>/ack/", PageAckView.as_view(), name="page-ack"),
     path(

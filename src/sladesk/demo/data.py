@@ -178,8 +178,23 @@ def load(*, now: datetime | None = None, stdout: Callable[[str], None] = lambda 
                 subject, priority, hours_ago, fields, tags, then,
             )
             count += 1
-        stdout(f"demo data: {len(orgs)} organizations, {len(agents)} agents, {count} tickets (admin {admin})")
+        pages = _status_pages(now)
+        stdout(
+            f"demo data: {len(orgs)} organizations, {len(agents)} agents, {count} tickets, "
+            f"{pages} status pages (admin {admin})"
+        )
     return True
+
+
+def _status_pages(now: datetime) -> int:
+    """The status pages of `sladesk.status.demo` (when that app is installed)."""
+    from django.apps import apps
+
+    if not apps.is_installed("sladesk.status"):
+        return 0
+    from sladesk.status.demo import load_pages
+
+    return load_pages(now)
 
 
 #: Email routes (sladesk.intake): a per-customer alias for each Particle organization, and

@@ -7,7 +7,7 @@ from django.urls import path
 from sladesk.web import attachments
 from sladesk.web.access import agent_required
 
-from . import contacts, mail_views, originals, settings_views, views, writes
+from . import contacts, incident, mail_views, originals, settings_views, views, writes
 
 app_name = "desk"
 
@@ -31,6 +31,8 @@ urlpatterns = [
     path("tickets/<id:ticket_id>/split/", writes.split, name="split"),
     path("tickets/<id:ticket_id>/link/", writes.link, name="link"),
     path("tickets/<id:ticket_id>/unlink/", writes.unlink, name="unlink"),
+    path("tickets/<id:ticket_id>/incident/", incident.open_incident, name="open_incident"),
+    path("tickets/<id:ticket_id>/incident/link/", incident.link_incident, name="link_incident"),
     path("messages/<id:message_id>/email/", originals.original_email, name="original_email"),
     path("messages/<id:message_id>/email.eml", originals.original_email_download, name="original_email_download"),
     path("attachments/<id:attachment_id>/", agent_required(attachments.serve), name="attachment"),

@@ -134,6 +134,9 @@ def ticket_detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
         ),
         others=presence.others(ticket.pk, request.user.pk),
     )
+    from .incident import incident_context  # (imports the actions, which import this module)
+
+    context.update(incident_context(ticket))
     return render(request, "desk/ticket.html", context)
 
 

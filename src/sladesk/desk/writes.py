@@ -46,11 +46,12 @@ __all__ = [
     "priority",
     "split",
     "status",
+    "ticket_write",
     "unlink",
 ]
 
 
-def _action(handler: Callable[[HttpRequest, Ticket], str | tuple[str, int]]) -> Callable[..., HttpResponse]:
+def ticket_write(handler: Callable[[HttpRequest, Ticket], str | tuple[str, int]]) -> Callable[..., HttpResponse]:
     """POST only, agents only, visible ticket only; run ``handler``, flash, redirect back
     (or to the ticket whose number the handler returns with its message)."""
 
@@ -78,7 +79,7 @@ def _errors(form: Any) -> str:
     return "!" + "; ".join(f"{k}: {' '.join(v)}" if k != "__all__" else " ".join(v) for k, v in form.errors.items())
 
 
-@_action
+@ticket_write
 def message(request: HttpRequest, ticket: Ticket) -> str:
     form = MessageForm(request.POST, request.FILES)
     if not form.is_valid():
@@ -98,7 +99,7 @@ def _other(request: HttpRequest, number: int) -> Ticket:
     return other
 
 
-@_action
+@ticket_write
 def merge(request: HttpRequest, ticket: Ticket) -> str | tuple[str, int]:
     """Merge this ticket into another (`services.merge`); lands on the target."""
     form = MergeForm(request.POST)
@@ -116,7 +117,7 @@ def merge(request: HttpRequest, ticket: Ticket) -> str | tuple[str, int]:
     return f"#{ticket.pk} merged into #{target.pk}.{told}", target.pk
 
 
-@_action
+@ticket_write
 def split(request: HttpRequest, ticket: Ticket) -> str | tuple[str, int]:
     """Split the ticked messages off into a new ticket (`services.split`); lands on it."""
     ids = list(ticket.messages.values_list("pk", flat=True))
@@ -129,7 +130,7 @@ def split(request: HttpRequest, ticket: Ticket) -> str | tuple[str, int]:
     return f"Split off into #{new.pk}.", new.pk
 
 
-@_action
+@ticket_write
 def link(request: HttpRequest, ticket: Ticket) -> str:
     form = LinkForm(request.POST)
     if not form.is_valid():
@@ -139,7 +140,7 @@ def link(request: HttpRequest, ticket: Ticket) -> str:
     return f"Linked to #{other.pk}."
 
 
-@_action
+@ticket_write
 def unlink(request: HttpRequest, ticket: Ticket) -> str:
     form = LinkForm(request.POST)
     if not form.is_valid():
@@ -150,7 +151,7 @@ def unlink(request: HttpRequest, ticket: Ticket) -> str:
     return f"Unlinked #{other.pk}."
 
 
-@_action
+@ticket_write
 def priority(request: HttpRequest, ticket: Ticket) -> str:
     form = PriorityForm(request.POST, policy=ticket.policy)
     if not form.is_valid():
@@ -160,7 +161,7 @@ def priority(request: HttpRequest, ticket: Ticket) -> str:
     return f"Priority set to {data['priority']}; the customer is told why."
 
 
-@_action
+@ticket_write
 def status(request: HttpRequest, ticket: Ticket) -> str:
     form = StatusForm(request.POST, current=ticket.status)
     if not form.is_valid():
@@ -170,7 +171,7 @@ def status(request: HttpRequest, ticket: Ticket) -> str:
     return f"Status: {data['status']}."
 
 
-@_action
+@ticket_write
 def assign(request: HttpRequest, ticket: Ticket) -> str:
     form = AssignForm(request.POST)
     if not form.is_valid():
@@ -181,7 +182,7 @@ def assign(request: HttpRequest, ticket: Ticket) -> str:
     return "Assignment saved."
 
 
-@_action
+@ticket_write
 def fields(request: HttpRequest, ticket: Ticket) -> str:
     form = FieldsForm(request.POST)
     if not form.is_valid():

@@ -9,6 +9,7 @@ their own, and write ``page`` ticket events.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -34,11 +35,35 @@ __all__ = [
     "acknowledge_page",
     "page_for_token",
     "page_oncall",
+    "page_vetoed",
+    "register_page_veto",
     "repeat_page",
     "resolve_pages",
 ]
 
 _SALT = "sladesk.notify.ack"
+
+
+#: Functions the apps above notify register to withhold a *breach or warning* page:
+#: ``veto(ticket, clock, moment)`` returns why not to page (a sentence), or None.
+_VETOES: list[Callable[[Ticket, SlaClock | None, datetime], str | None]] = []
+
+
+def register_page_veto(veto: Callable[[Ticket, SlaClock | None, datetime], str | None]) -> None:
+    """Register a veto on the pages of a clock's moment (`sladesk.notify.policy_actions`):
+    the status page withholds the page of a ticket about a component under announced
+    maintenance where the policy says so. Registering the same function twice is a no-op."""
+    if veto not in _VETOES:
+        _VETOES.append(veto)
+
+
+def page_vetoed(ticket: Ticket, clock: SlaClock | None, moment: datetime) -> str | None:
+    """The first registered veto's reason not to page about ``ticket`` now (None: page)."""
+    for veto in _VETOES:
+        reason = veto(ticket, clock, moment)
+        if reason:
+            return reason
+    return None
 
 
 def ack_token(page: Page) -> str:

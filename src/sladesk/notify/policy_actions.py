@@ -47,7 +47,7 @@ from sladesk.tickets import clocks, events, services
 from sladesk.tickets.models import Channel, EventKind, SlaClock, Ticket, TicketEvent
 
 from .models import Timer, TimerKind
-from .pages import page_oncall
+from .pages import page_oncall, page_vetoed
 
 __all__ = ["ACTOR", "PendingAction", "action_key", "run_actions"]
 
@@ -140,6 +140,9 @@ def _run(p: PendingAction, key: str, moment: datetime) -> dict[str, Any]:
 
 
 def _page(p: PendingAction, moment: datetime) -> dict[str, Any]:
+    vetoed = page_vetoed(p.ticket, p.clock, moment)
+    if vetoed:
+        return {"outcome": f"not paged: {vetoed}"}
     target = clocks.targets_of(p.ticket).get(p.clock.metric)
     text = target.text if target is not None else p.clock.metric
     metric = p.clock.metric.replace("_", " ")

@@ -20,7 +20,7 @@ process queues during an upgrade.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,6 +51,7 @@ __all__ = [
     "channel_configs",
     "oncall",
     "oncall_team",
+    "register_destination",
     "team",
 ]
 
@@ -157,6 +158,20 @@ def oncall(team: Team | None) -> list[Recipient]:
     return out
 
 
+#: Destination kinds owned by the apps above notify (``status-subscriber:<id>`` ...): kind
+#: -> function(channel, ref) -> the config, or None when gone. See `register_destination`.
+_DESTINATIONS: dict[str, Callable[[str, str], ChannelConfig | None]] = {}
+
+
+def register_destination(kind: str, resolve: Callable[[str, str], ChannelConfig | None]) -> None:
+    """Let an app above notify address outbox rows to ``<kind>:<ref>``: ``resolve(channel,
+    ref)`` is called when the row is sent (the secret stays in the app's row). Registering
+    a kind again replaces its resolver; the built-in kinds cannot be taken."""
+    if kind in ("team", "user", "email"):
+        raise ValueError(f"{kind!r} is a built-in destination kind")
+    _DESTINATIONS[kind] = resolve
+
+
 def _email(to: str) -> EmailConfig:
     if settings.EMAIL_USE_SSL:
         security = "ssl"
@@ -236,6 +251,8 @@ def channel_configs(
             config = _email(emails[ident]) if emails.get(ident) else None
         elif kind == "email" and channel == "email":
             config = _email(ref)
+        elif kind in _DESTINATIONS:
+            config = _DESTINATIONS[kind](channel, ref)
         out[(channel, dest)] = config
     return out
 

@@ -20,6 +20,7 @@ from .rules import Rule, RuleOutcome, apply_rules
 from .schema import METRICS, ContractSpec
 
 __all__ = [
+    "CreditBand",
     "EscalationLevel",
     "OutOfHours",
     "Paging",
@@ -31,6 +32,7 @@ __all__ = [
     "TargetRow",
     "UnknownPlanError",
     "UnknownRegionError",
+    "UptimeTerms",
 ]
 
 
@@ -199,6 +201,29 @@ _NUMBERED = re.compile(r"^(?:p|prio|priority|sev|severity|level|lvl)(\d+)$")
 
 
 @dataclass(frozen=True)
+class CreditBand:
+    """A service-credit band: an uptime strictly ``below`` percent earns ``credit_pct``
+    percent of the period's fee."""
+
+    below: float
+    credit_pct: float
+
+
+@dataclass(frozen=True)
+class UptimeTerms:
+    """The availability promise (policy ``uptime:``; ``uptime_target`` is its short form):
+    the monthly target percent, the weights of partial outages and degraded performance
+    (a major outage weighs 1), credit bands (highest ``below`` first), and whether a
+    ticket about a component under announced maintenance is paged on breach."""
+
+    target: float
+    partial_weight: float = 0.3
+    degraded_weight: float = 0.0
+    credits: tuple[CreditBand, ...] = ()
+    maintenance_silences_pages: bool = False
+
+
+@dataclass(frozen=True)
 class Policy:
     """A support policy (the SLA as code) loaded from one YAML file; see docs/policy.md."""
 
@@ -231,6 +256,7 @@ class Policy:
     #: Metrics kept from customers (the desk's own promises, e.g. freistilbox's dispatch):
     #: the portal and a contact's API answers leave these clocks out.
     internal_clocks: frozenset[str] = frozenset()
+    uptime: UptimeTerms | None = None
 
     # ---------------------------------------------------------------- priorities
     def rank(self, key: str) -> int:
