@@ -8,7 +8,7 @@ RUN_STAMP := $(VENV)/.installed-run
 PIP    := $(PY) -m pip install -q --disable-pip-version-check
 PG_URL ?= postgres://postgres@127.0.0.1:5432/sladesk
 # Framework-free suites run without the Django plugin: the SLA core must not need Django.
-PURE_TESTS := $(wildcard tests/sla tests/intake tests/notify)
+PURE_TESTS := $(wildcard tests/sla tests/intake tests/notify tests/oncall)
 PYTEST := $(PY) -m pytest -p no:cacheprovider -q
 
 .PHONY: run test system-deps test-pure test-sqlite test-postgres lint typecheck bench clean
