@@ -1,13 +1,15 @@
 """Pages: call on-call, repeat until acknowledged, resolve when the clock is met.
 
 `page_oncall` is the one call every paging decision goes through (P1 created, out-of-hours
-request, ``page_on_breach`` target missed); on-call rotations will plug in behind
-`sladesk.notify.recipients.oncall`. All functions here run inside the caller's
+request, ``page_on_breach`` target missed). An app above may take a page over
+(`register_escalation`: `sladesk.oncall` runs its escalation policy then); a page nobody
+takes goes to the team's paging targets and repeats (`sladesk.notify.recipients.oncall`). All functions here run inside the caller's
 transaction (services call them) or open their own, and write ``page`` ticket events.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -28,14 +30,31 @@ from .outbox import enqueue, message
 from .recipients import Recipient, oncall, oncall_team
 
 __all__ = [
+    "Escalation",
     "ack_token",
     "ack_url",
     "acknowledge_page",
     "page_for_token",
     "page_oncall",
+    "register_escalation",
     "repeat_page",
+    "resolve_page",
     "resolve_pages",
 ]
+
+Escalation = Callable[[Page, Ticket, datetime, Any], "dict[str, Any] | None"]
+"""Takes a new page over (``page, ticket, now, actor``): returns the data of the page's
+``triggered`` event (it then queues its own notifications and timers), or None to leave the
+page to the default (the team's paging targets, repeated)."""
+
+_escalations: list[Escalation] = []
+
+
+def register_escalation(take: Escalation) -> None:
+    """Let ``take`` run every new page first (`sladesk.oncall` registers in ``ready()``;
+    notify never imports it). Registering the same function twice is a no-op."""
+    if take not in _escalations:
+        _escalations.append(take)
 
 _SALT = "sladesk.notify.ack"
 
@@ -111,6 +130,13 @@ def page_oncall(ticket: Ticket, reason: str, *, clock: SlaClock | None = None,
     now = now or core_clock.now()
     team = oncall_team(ticket)
     [page] = insert_new([Page(ticket=ticket, clock=clock, team=team, reason=reason, created_at=now)])
+    for take in _escalations:
+        taken = take(page, ticket, now, actor)
+        if taken is not None:
+            write_events([event(ticket.pk, EventKind.PAGE, now, actor=actor, action="triggered",
+                                page=page.pk, reason=reason, team=team.slug if team else None,
+                                **taken)])
+            return page
     targets = oncall(team)
     summary, body = _trigger_text(ticket, page)
     _queue(page, targets, "trigger", f"page:{page.pk}:trigger", now, summary, body)
@@ -203,6 +229,25 @@ def acknowledge_page(page: Page, actor: Any, *, via: str = "api") -> Page:
         _queue(page, _pagerduty_targets(page), "acknowledge", f"page:{page.pk}:acknowledge", now, summary)
         write_events([event(page.ticket_id, EventKind.PAGE, now, actor=actor, action="acknowledged",
                             page=page.pk, via=via)])
+    return page
+
+
+def resolve_page(page: Page, actor: Any, *, via: str = "api", reason: str = "resolved by hand") -> Page:
+    """Someone resolved the page itself (API, desk, PagerDuty): its steps and repeats stop
+    and PagerDuty gets ``resolve`` with the page key. Idempotent."""
+    now = core_clock.now()
+    with transaction.atomic():
+        Ticket.objects.select_for_update().filter(pk=page.ticket_id).first()
+        page = Page.objects.select_for_update().get(pk=page.pk)
+        if page.state == PageState.RESOLVED:
+            return page
+        _close(page, PageState.RESOLVED, now)
+        page.resolved_at = now
+        page.save(update_fields=["state", "generation", "resolved_at"])
+        summary = f"page about ticket #{page.ticket_id} resolved: {reason}"
+        _queue(page, _pagerduty_targets(page), "resolve", f"page:{page.pk}:resolve", now, summary)
+        write_events([event(page.ticket_id, EventKind.PAGE, now, actor=actor, action="resolved",
+                            page=page.pk, via=via, reason=reason)])
     return page
 
 

@@ -20,6 +20,7 @@ from .actions import build_actions
 from .loader import Lines
 from .model import (
     EscalationLevel,
+    OncallPolicies,
     OutOfHours,
     Paging,
     Plan,
@@ -243,6 +244,7 @@ def build_policy(spec: PolicySpec, text: str, lines: Lines) -> Policy:
         actions=actions,
         default_actions=spec.default_actions,
         contract=spec.contract,
+        oncall=OncallPolicies(**spec.oncall.model_dump()),
     )
 
 

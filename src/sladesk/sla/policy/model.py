@@ -20,7 +20,9 @@ from .rules import Rule, RuleOutcome, apply_rules
 from .schema import METRICS, ContractSpec
 
 __all__ = [
+    "ONCALL_EVENTS",
     "EscalationLevel",
+    "OncallPolicies",
     "OutOfHours",
     "Paging",
     "Plan",
@@ -88,6 +90,30 @@ class Paging:
     on_create: frozenset[str] = frozenset()
     out_of_hours: OutOfHours | None = None
     on_breach: frozenset[str] = frozenset()
+
+
+ONCALL_EVENTS: tuple[str, ...] = ("created_urgent", "out_of_hours", "dispatch_missed", "breach")
+"""The paging events a policy may route to an escalation policy (`OncallPolicies`)."""
+
+
+@dataclass(frozen=True)
+class OncallPolicies:
+    """The escalation policy (a name; None: the team's paging targets) a page climbs, per
+    event: a ``page_on_create`` priority opened (``created_urgent``), a ticket opened out of
+    hours (``out_of_hours``), a missed ``dispatch`` target (``dispatch_missed``), any other
+    paging breach or warning (``breach``)."""
+
+    created_urgent: str | None = None
+    out_of_hours: str | None = None
+    dispatch_missed: str | None = None
+    breach: str | None = None
+
+    def for_event(self, event: str) -> str | None:
+        """The escalation policy named for ``event`` (one of `ONCALL_EVENTS`)."""
+        if event not in ONCALL_EVENTS:
+            raise ValueError(f"unknown paging event {event!r}; expected one of {ONCALL_EVENTS}")
+        value: str | None = getattr(self, event)
+        return value
 
 
 @dataclass(frozen=True)
@@ -227,6 +253,7 @@ class Policy:
     always: Calendar = field(default_factory=Calendar.always)
     actions: tuple[ActionRow, ...] = ()
     default_actions: bool = True
+    oncall: OncallPolicies = field(default_factory=OncallPolicies)
 
     # ---------------------------------------------------------------- priorities
     def rank(self, key: str) -> int:
