@@ -26,6 +26,10 @@ urlpatterns = [
 if find_spec("sladesk.api") is not None and find_spec("sladesk.api.urls") is not None:
     urlpatterns.append(path("api/", include("sladesk.api.urls")))
 
+# On-call: the PagerDuty webhook and iCal feeds (sladesk.oncall), once it is installed.
+if find_spec("sladesk.oncall") is not None and find_spec("sladesk.oncall.urls") is not None:
+    urlpatterns.append(path("oncall/", include("sladesk.oncall.urls")))
+
 # Timers and notifications: /health/, /metrics, page acknowledgements (sladesk.notify).
 urlpatterns.append(path("", include("sladesk.notify.urls")))
 

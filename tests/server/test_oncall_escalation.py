@@ -11,6 +11,7 @@ from timer_helpers import T, drain
 from sladesk.notify.models import Page, Timer
 from sladesk.notify.pages import acknowledge_page
 from sladesk.oncall.models import NotificationRule, PageEscalation
+from sladesk.oncall.services.schedules import oncall_users
 
 pytest_plugins = ["oncall_support"]
 pytestmark = pytest.mark.django_db
@@ -96,3 +97,109 @@ def test_personal_rules_sms_after_five_minutes_unless_acknowledged(oncall_desk):
     acknowledge_page(Page.objects.get(ticket=ticket), desk.primary, via="api")
     drain(SATURDAY_3AM + timedelta(minutes=15))
     assert len(desk.twilio.requests) == 1
+
+
+TUESDAY_10AM = T("2026-03-24T10:00:00+01:00")  # inside freistilbox's office hours (08-20 Berlin)
+
+
+def test_freistilbox_ticket_undispatched_for_one_office_hour_pages_the_oncall_engineer(oncall_desk):
+    desk = oncall_desk
+    # given freistilbox's on-call engineer rotation and its escalation policy
+    engineers = desk.schedule("engineers", "pia", "sam")  # pia's week: from 2026-03-23 09:00 on odd weeks
+    desk.policy("freistilbox-oncall", {"kind": "schedule", "schedule": engineers.pk, "wait_minutes": 10})
+    who = [u.username for u in oncall_users(engineers, TUESDAY_10AM)]
+    desk.clock.set(TUESDAY_10AM)
+    # when a normal ticket opens in office hours and nobody dispatches it
+    ticket = make_ticket(desk, "freistilbox", subject="Deploy question")
+    drain(TUESDAY_10AM)
+    assert not Page.objects.filter(ticket=ticket).exists()  # no page on creation
+    drain(TUESDAY_10AM + timedelta(minutes=59))
+    assert not Page.objects.filter(ticket=ticket).exists()
+    drain(TUESDAY_10AM + timedelta(hours=1))
+    # then the dispatch miss pages whoever is the on-call engineer right now
+    page = Page.objects.get(ticket=ticket)
+    assert PageEscalation.objects.get(page=page).event == "dispatch_missed"
+    assert who and len(emails_to(desk, f"{who[0]}@desk.example")) == 1
+
+
+def _pd_event(kind, key):
+    import json
+
+    return json.dumps({"event": {"id": "01DEN", "event_type": kind, "resource_type": "incident",
+                                 "agent": {"summary": "Pia Primary", "type": "user_reference"},
+                                 "data": {"id": "PGR0VU2", "type": "incident", "status": "acknowledged",
+                                          "incident_key": key, "title": "P1 ticket"}}}).encode()
+
+
+def test_a_pagerduty_acknowledgement_webhook_stops_the_steps(oncall_desk, client):
+    from sladesk.oncall.pagerduty import signature
+
+    desk = oncall_desk
+    # given a P1 that pages PagerDuty (the team's channel) and then the secondary after 5 minutes
+    desk.policy("particle-p1", {"kind": "channel", "team": desk.team.pk, "channel": "pagerduty", "wait_minutes": 5},
+                {"kind": "user", "user": "sam", "wait_minutes": 5})
+    desk.clock.set(SATURDAY_3AM)
+    ticket = make_ticket(desk, "particle-enterprise", region="na", priority="P1")
+    page = Page.objects.get(ticket=ticket)
+    drain(SATURDAY_3AM)
+    [trigger] = desk.pagerduty.requests
+    assert trigger.json()["dedup_key"] == page.key
+    body = _pd_event("incident.acknowledged", page.key)
+    # when a forged webhook arrives it changes nothing
+    forged = client.post("/oncall/pagerduty/webhook/", body, content_type="application/json",
+                         HTTP_X_PAGERDUTY_SIGNATURE=signature("wrong", body))
+    assert forged.status_code == 401
+    page.refresh_from_db()
+    assert page.state == "triggered"
+    # when PagerDuty's signed v3 webhook says the incident was acknowledged
+    response = client.post("/oncall/pagerduty/webhook/", body, content_type="application/json",
+                           HTTP_X_PAGERDUTY_SIGNATURE=f"v1=00,{signature('pd-secret', body)}")
+    assert response.status_code == 200 and response.json()["outcome"] == "acknowledged"
+    page.refresh_from_db()
+    assert (page.state, page.acknowledged_via) == ("acknowledged", "pagerduty")
+    # then sladesk's next step never runs
+    drain(SATURDAY_3AM + timedelta(hours=1))
+    assert emails_to(desk, "sam@desk.example") == []
+    # and a resolve from PagerDuty resolves the page
+    body = _pd_event("incident.resolved", page.key)
+    response = client.post("/oncall/pagerduty/webhook/", body, content_type="application/json",
+                           HTTP_X_PAGERDUTY_SIGNATURE=signature("pd-secret", body))
+    page.refresh_from_db()
+    assert response.status_code == 200 and page.state == "resolved"
+
+
+def test_the_pagerduty_webhook_ignores_other_incidents_and_refuses_garbage(oncall_desk, client):
+    from sladesk.oncall.pagerduty import signature
+
+    body = _pd_event("incident.acknowledged", "not-ours")
+    ok = client.post("/oncall/pagerduty/webhook/", body, content_type="application/json",
+                     HTTP_X_PAGERDUTY_SIGNATURE=signature("pd-secret", body))
+    assert ok.status_code == 202
+    garbage = b"{not json"
+    bad = client.post("/oncall/pagerduty/webhook/", garbage, content_type="application/json",
+                      HTTP_X_PAGERDUTY_SIGNATURE=signature("pd-secret", garbage))
+    assert bad.status_code == 400
+    assert client.post("/oncall/pagerduty/webhook/", body, content_type="application/json").status_code == 401
+
+
+def test_acknowledge_and_resolve_through_the_api(oncall_desk):
+    from rest_framework.test import APIClient
+
+    desk = oncall_desk
+    desk.policy("particle-p1", {"kind": "user", "user": "pia", "wait_minutes": 5},
+                {"kind": "user", "user": "sam", "wait_minutes": 5})
+    desk.clock.set(SATURDAY_3AM)
+    ticket = make_ticket(desk, "particle-enterprise", region="na", priority="P1")
+    page = Page.objects.get(ticket=ticket)
+    assert APIClient().post(f"/api/v1/pages/{page.pk}/acknowledge/").status_code in (401, 403)
+    api = APIClient()
+    api.force_authenticate(desk.primary)
+    # when pia acknowledges through the API (twice: idempotent)
+    assert api.post(f"/api/v1/pages/{page.pk}/acknowledge/").json()["state"] == "acknowledged"
+    assert api.post(f"/api/v1/pages/{page.pk}/acknowledge/").json()["state"] == "acknowledged"
+    # then sam is never paged; resolving closes the page
+    drain(SATURDAY_3AM + timedelta(minutes=30))
+    assert emails_to(desk, "sam@desk.example") == []
+    assert api.post(f"/api/v1/pages/{page.pk}/resolve/").json()["state"] == "resolved"
+    assert api.post("/api/v1/pages/999999/resolve/").status_code == 404
+    assert ticket.events.filter(kind="page", data__action="acknowledged", data__via="api").count() == 1

@@ -14,6 +14,7 @@ from .views import (
     TeamViewSet,
     TicketViewSet,
     TokenView,
+    oncall,
 )
 
 __all__ = ["urlpatterns"]
@@ -30,6 +31,14 @@ router.register("agents", AgentViewSet, basename="agent")
 
 urlpatterns = [
     path("v1/auth/token/", TokenView.as_view(), name="token"),
+    # On-call (sladesk.oncall): schedules, overrides, escalation policies, page actions.
+    path("v1/schedules/", oncall.SchedulesView.as_view(), name="schedules"),
+    path("v1/schedules/<int:id>/", oncall.ScheduleDetailView.as_view(), name="schedule"),
+    path("v1/schedules/<int:id>/oncall/", oncall.ScheduleOncallView.as_view(), name="schedule-oncall"),
+    path("v1/schedules/<int:id>/overrides/", oncall.ScheduleOverridesView.as_view(), name="schedule-overrides"),
+    path("v1/escalation-policies/", oncall.EscalationPoliciesView.as_view(), name="escalation-policies"),
+    path("v1/pages/<int:id>/acknowledge/", oncall.PageAcknowledgeView.as_view(), name="page-acknowledge"),
+    path("v1/pages/<int:id>/resolve/", oncall.PageResolveView.as_view(), name="page-resolve"),
     path("v1/", include(router.urls)),
     path(
         "schema/",
