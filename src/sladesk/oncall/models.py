@@ -16,6 +16,7 @@ from django.db import models
 from sladesk.core.clock import now
 
 __all__ = [
+    "CalendarFeed",
     "EscalationPolicy",
     "EscalationStep",
     "NotificationRule",
@@ -198,3 +199,15 @@ class PageEscalation(models.Model):
 
     def __str__(self) -> str:
         return f"escalation of page {self.page_id} ({self.snapshot.get('name')})"
+
+
+class CalendarFeed(models.Model):
+    """A person's subscribable on-call calendar: ``token`` is the secret in its URL
+    (``/oncall/ical/user/<token>.ics``); deleting the row revokes it."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="oncall_feed")
+    token = models.CharField(max_length=64, default=_token, unique=True, editable=False)
+    created_at = models.DateTimeField(default=now, editable=False)
+
+    def __str__(self) -> str:
+        return f"on-call calendar of {self.user}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import pagerduty
+from . import ical, pagerduty
 
 __all__ = ["urlpatterns"]
 
@@ -13,4 +13,6 @@ app_name = "oncall"
 
 urlpatterns = [
     path("pagerduty/webhook/", pagerduty.webhook, name="pagerduty-webhook"),
+    path("ical/schedule/<str:token>.ics", ical.schedule_feed, name="ical-schedule"),
+    path("ical/user/<str:token>.ics", ical.user_feed, name="ical-user"),
 ]

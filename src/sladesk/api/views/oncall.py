@@ -26,12 +26,16 @@ from sladesk.api.views.base import EnvelopeMixin, errors
 from sladesk.core import clock
 from sladesk.notify.models import Page
 from sladesk.notify.pages import acknowledge_page, resolve_page
+from sladesk.notify.links import absolute
+from sladesk.oncall.ical import feed_of, import_overrides
 from sladesk.oncall.models import EscalationPolicy, Override, Schedule
 from sladesk.oncall.services.policies import create_escalation_policy
 from sladesk.oncall.services.schedules import OncallError, add_override, create_schedule, engine
 
 __all__ = [
     "EscalationPoliciesView",
+    "MyCalendarView",
+    "ScheduleIcalImportView",
     "PageAcknowledgeView",
     "PageResolveView",
     "ScheduleDetailView",
@@ -50,6 +54,7 @@ def _names(ids: set[int]) -> dict[int, str]:
 def _schedule_json(s: Schedule, names: dict[int, str]) -> dict[str, Any]:
     return {
         "id": s.pk, "name": s.name, "team": s.team_id, "timezone": s.timezone,
+        "ical_url": absolute(f"/oncall/ical/schedule/{s.ical_token}.ics"),
         "rotations": [
             {"id": r.pk, "name": r.name, "layer": r.layer, "length": r.length,
              "participants": [names.get(u, "") for u in r.participants],
@@ -267,3 +272,39 @@ class PageResolveView(EnvelopeMixin, APIView):
     def post(self, request: Request, id: int) -> Response:
         page = resolve_page(_page(id), request.user, via="api")
         return Response({"id": page.pk, "ticket": page.ticket_id, "state": page.state})
+
+
+class ScheduleIcalImportView(EnvelopeMixin, APIView):
+    """Import an iCalendar document as overrides (admins): ``{"ics": text, "days": 90}``;
+    every event in the next ``days`` naming a user (attendee e-mail, @username) becomes
+    an override; the answer lists the override ids made and the events skipped, and why."""
+
+    permission_classes = [ReadAgentWriteAdmin]
+
+    @extend_schema(summary="Import overrides from iCal", parameters=[_ID], request=_ANY,
+                   responses={201: _ANY, **errors(400, 403, 404)})
+    def post(self, request: Request, id: int) -> Response:
+        schedule = _schedule(id)
+        data = request.data if isinstance(request.data, dict) else {}
+        ics, days = data.get("ics"), data.get("days", 90)
+        if not isinstance(ics, str) or not ics.strip():
+            raise ValidationError({"ics": ["give the calendar's text"]})
+        if not isinstance(days, int) or not 1 <= days <= 366:
+            raise ValidationError({"days": ["1 to 366"]})
+        start = clock.now()
+        try:
+            result = import_overrides(schedule, ics, start=start, end=start + timedelta(days=days), actor=request.user)
+        except OncallError as error:
+            raise _bad(error) from error
+        return Response(result, status=status.HTTP_201_CREATED)
+
+
+class MyCalendarView(EnvelopeMixin, APIView):
+    """The caller's subscribable on-call calendar URL (made on first request)."""
+
+    permission_classes = [IsAgent]
+
+    @extend_schema(summary="My on-call calendar URL", request=None,
+                   responses={200: inline_serializer("OncallCalendar", {"url": serializers.URLField()}), **errors(403)})
+    def post(self, request: Request) -> Response:
+        return Response({"url": absolute(f"/oncall/ical/user/{feed_of(request.user).token}.ics")})
