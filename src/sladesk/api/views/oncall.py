@@ -24,9 +24,9 @@ from sladesk.accounts.models import Team
 from sladesk.api.permissions import IsAgent, ReadAgentWriteAdmin
 from sladesk.api.views.base import EnvelopeMixin, errors
 from sladesk.core import clock
+from sladesk.notify.links import absolute
 from sladesk.notify.models import Page
 from sladesk.notify.pages import acknowledge_page, resolve_page
-from sladesk.notify.links import absolute
 from sladesk.oncall.ical import feed_of, import_overrides
 from sladesk.oncall.models import EscalationPolicy, Override, Schedule
 from sladesk.oncall.services.policies import create_escalation_policy
@@ -35,10 +35,10 @@ from sladesk.oncall.services.schedules import OncallError, add_override, create_
 __all__ = [
     "EscalationPoliciesView",
     "MyCalendarView",
-    "ScheduleIcalImportView",
     "PageAcknowledgeView",
     "PageResolveView",
     "ScheduleDetailView",
+    "ScheduleIcalImportView",
     "ScheduleOncallView",
     "ScheduleOverridesView",
     "SchedulesView",
