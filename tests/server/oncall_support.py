@@ -63,10 +63,13 @@ def emails_to(desk: SimpleNamespace, address: str) -> list[Any]:
 
 
 def make_ticket(desk: SimpleNamespace, policy: str, **kw: Any) -> Any:
+    from sladesk.accounts.models import Contact, Organization
     from sladesk.tickets import services
 
-    org = desk.make_org(policy, **{k: kw.pop(k) for k in ("region", "plan") if k in kw})
-    return services.open_ticket(organization=org, requester=desk.make_contact(org), subject=kw.pop("subject", "Down"),
+    where = {k: kw.pop(k) for k in ("region", "plan") if k in kw}
+    org = Organization.objects.filter(policy_name=policy, **where).first() or desk.make_org(policy, **where)
+    contact = Contact.objects.filter(organization=org).first() or desk.make_contact(org)
+    return services.open_ticket(organization=org, requester=contact, subject=kw.pop("subject", "Down"),
                                 description="Everything is down", **kw)
 
 
