@@ -67,6 +67,20 @@ class Rotation(models.Model):
     class Meta:
         ordering = ("schedule", "layer", "id")
 
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        from .schedule import ScheduleError, parse_length
+        from .services.schedules import OncallError, parse_restrictions
+
+        try:
+            parse_length(self.length)
+            self.restrictions = parse_restrictions(self.restrictions)
+        except (ScheduleError, OncallError) as error:
+            raise ValidationError(str(error)) from error
+        if not isinstance(self.participants, list) or not all(isinstance(p, int) for p in self.participants):
+            raise ValidationError("participants: a list of user ids in turn order")
+
     def __str__(self) -> str:
         return self.name or f"rotation {self.pk}"
 
@@ -91,6 +105,12 @@ class Override(models.Model):
     class Meta:
         ordering = ("schedule", "start", "id")
         indexes = (models.Index(fields=["schedule", "end"], name="oncall_override_end_idx"),)
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if self.start and self.end and self.end <= self.start:
+            raise ValidationError("end must be after start")
 
     def __str__(self) -> str:
         return f"{self.user} on {self.schedule} {self.start:%Y-%m-%d %H:%M}"

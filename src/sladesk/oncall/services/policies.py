@@ -8,13 +8,14 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import F
 
 from sladesk.accounts.models import Team
 
 from ..models import EscalationPolicy, EscalationStep, Schedule, StepKind
 from .schedules import OncallError, _zone, parse_restrictions
 
-__all__ = ["CHANNELS", "create_escalation_policy", "replace_steps"]
+__all__ = ["CHANNELS", "bump_version", "create_escalation_policy", "replace_steps"]
 
 CHANNELS = ("", "pagerduty", "slack", "webhook", "apprise")
 
@@ -53,11 +54,21 @@ def _step(policy: EscalationPolicy, n: int, raw: Mapping[str, Any]) -> Escalatio
     return step
 
 
+def bump_version(policy: EscalationPolicy) -> None:
+    """The policy changed: a new version (pages already climbing keep their snapshot)."""
+    EscalationPolicy.objects.filter(pk=policy.pk).update(version=F("version") + 1)
+
+
 @transaction.atomic
 def replace_steps(policy: EscalationPolicy, steps: Sequence[Mapping[str, Any]]) -> EscalationPolicy:
+    """Replace the steps of ``policy`` (validated first; nothing changes on an error)."""
     built = [_step(policy, n, raw) for n, raw in enumerate(steps)]
+    existed = policy.steps.exists()
     policy.steps.all().delete()
     EscalationStep.objects.bulk_create(built)
+    if existed:
+        bump_version(policy)
+        policy.refresh_from_db(fields=["version"])
     return policy
 
 
