@@ -203,3 +203,49 @@ def test_acknowledge_and_resolve_through_the_api(oncall_desk):
     assert api.post(f"/api/v1/pages/{page.pk}/resolve/").json()["state"] == "resolved"
     assert api.post("/api/v1/pages/999999/resolve/").status_code == 404
     assert ticket.events.filter(kind="page", data__action="acknowledged", data__via="api").count() == 1
+
+
+def _reply(sender: str, subject: str, headers: dict | None = None) -> int:
+    from email.message import EmailMessage
+    from email.policy import SMTP
+
+    from sladesk.intake import pipeline
+    from sladesk.intake.store import store_raw
+
+    msg = EmailMessage()
+    msg["From"], msg["To"], msg["Subject"] = sender, "sladesk@desk.example.com", f"Re: {subject}"
+    msg["Message-ID"] = f"<{abs(hash((sender, subject, str(headers))))}@desk.example>"
+    for name, value in (headers or {}).items():
+        msg[name] = value
+    msg.set_content("ack, on it\n\n> the page")
+    row = store_raw(msg.as_bytes(policy=SMTP), envelope_from=sender, envelope_to=["sladesk@desk.example.com"])
+    pipeline.process(row.pk)
+    return row.pk
+
+
+def test_an_agent_acknowledges_by_replying_to_the_page_email(oncall_desk):
+    from sladesk.intake.models import InboundMessage
+
+    desk = oncall_desk
+    desk.policy("particle-p1", {"kind": "user", "user": "pia", "wait_minutes": 5},
+                {"kind": "user", "user": "sam", "wait_minutes": 5})
+    desk.clock.set(SATURDAY_3AM)
+    ticket = make_ticket(desk, "particle-enterprise", region="na", priority="P1")
+    page = Page.objects.get(ticket=ticket)
+    drain(SATURDAY_3AM)
+    [mail] = emails_to(desk, "pia@desk.example")
+    subject = str(mail.message["Subject"])
+    assert f"[ack {page.key}]" in subject
+    # an out-of-office answer and a stranger's reply acknowledge nothing
+    _reply("pia@desk.example", subject, {"Auto-Submitted": "auto-replied"})
+    _reply("someone@else.example", subject)
+    page.refresh_from_db()
+    assert page.state == "triggered"
+    # when pia replies to the page e-mail
+    row = _reply("Pia <pia@desk.example>", subject)
+    page.refresh_from_db()
+    assert (page.state, page.acknowledged_via, page.acknowledged_by) == ("acknowledged", "email", desk.primary)
+    assert "acknowledges page" in InboundMessage.objects.get(pk=row).reason
+    # then the next step never runs
+    drain(SATURDAY_3AM + timedelta(minutes=30))
+    assert emails_to(desk, "sam@desk.example") == []

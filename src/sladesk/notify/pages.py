@@ -9,6 +9,7 @@ transaction (services call them) or open their own, and write ``page`` ticket ev
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -31,9 +32,11 @@ from .recipients import Recipient, oncall, oncall_team
 
 __all__ = [
     "Escalation",
+    "ack_subject_tag",
     "ack_token",
     "ack_url",
     "acknowledge_page",
+    "page_for_subject",
     "page_for_token",
     "page_oncall",
     "register_escalation",
@@ -73,6 +76,21 @@ def page_for_token(token: str) -> Page | None:
         return None
     page = Page.objects.filter(pk=data.get("page")).first()
     return page if page is not None and page.key.endswith(data.get("key", "-")) else None
+
+
+_ACK_TAG = re.compile(r"\[ack (sladesk-page-[0-9a-f]{32})\]")
+
+
+def ack_subject_tag(page: Page) -> str:
+    """``[ack <page key>]``: put in a page e-mail's subject, a reply to it (which keeps the
+    subject) acknowledges the page when an agent sends it (`sladesk.intake`)."""
+    return f"[ack {page.key}]"
+
+
+def page_for_subject(subject: str) -> Page | None:
+    """The page whose `ack_subject_tag` is in ``subject`` (None: none, or unknown)."""
+    found = _ACK_TAG.search(subject or "")
+    return Page.objects.filter(key=found.group(1)).first() if found else None
 
 
 def ack_url(page: Page) -> str:

@@ -36,7 +36,7 @@ from sladesk.notify.events import event, write_events
 from sladesk.notify.links import ticket_url
 from sladesk.notify.models import Page, PageState, Timer, TimerState
 from sladesk.notify.outbox import enqueue, message
-from sladesk.notify.pages import ack_url
+from sladesk.notify.pages import ack_subject_tag, ack_url
 from sladesk.notify.recipients import Recipient, oncall
 from sladesk.tickets.clocks import policy_of
 from sladesk.tickets.models import EventKind, Metric, Ticket
@@ -136,10 +136,12 @@ def _send(page: Page, ticket: Ticket, targets: list[Recipient], key: str, at: da
     body = f"{ticket.subject}\nAcknowledge: {ack_url(page)}"
     rows = []
     for r in targets:
+        by_mail = r.channel == "email"  # a reply (an agent's, not an auto-reply) acknowledges
         notification = Notification(
             idempotency_key=page.key if r.channel == "pagerduty" else f"{page.key}:{key}",
             channel=r.channel,  # type: ignore[arg-type]
-            summary=summary, body=body, severity="critical", ticket_ref=f"#{ticket.pk}",
+            summary=f"{summary} {ack_subject_tag(page)}" if by_mail else summary,
+            body=f"{body}\nOr reply to this e-mail to acknowledge." if by_mail else body, severity="critical", ticket_ref=f"#{ticket.pk}",
             ticket_url=ticket_url(ticket.pk), action="trigger",
             extra={"page": page.pk, "reason": page.reason, "ack_url": ack_url(page)},
         )
