@@ -90,10 +90,10 @@ def test_the_admin_lists_schedules_and_policies(oncall_desk, client):
     from django.contrib.auth.models import User
 
     desk = oncall_desk
-    desk.schedule("primary", "pia")
-    desk.policy("particle-p1", {"kind": "user", "user": "pia", "wait_minutes": 5})
+    schedule = desk.schedule("primary", "pia")
+    policy = desk.policy("particle-p1", {"kind": "user", "user": "pia", "wait_minutes": 5})
     client.force_login(User.objects.create_superuser("root", "root@desk.example", "pw"))
-    for url in ("/admin/oncall/schedule/", "/admin/oncall/escalationpolicy/", "/admin/oncall/schedule/1/change/",
-                "/admin/oncall/escalationpolicy/1/change/", "/admin/oncall/notificationrule/",
+    for url in ("/admin/oncall/schedule/", "/admin/oncall/escalationpolicy/", f"/admin/oncall/schedule/{schedule.pk}/change/",
+                f"/admin/oncall/escalationpolicy/{policy.pk}/change/", "/admin/oncall/notificationrule/",
                 "/admin/oncall/pageescalation/"):
         assert client.get(url).status_code == 200, url
