@@ -22,6 +22,7 @@ from rest_framework.views import APIView
 
 from sladesk.accounts.models import Team
 from sladesk.api.permissions import IsAgent, ReadAgentWriteAdmin
+from sladesk.api.serializers import oncall as S
 from sladesk.api.views.base import EnvelopeMixin, errors
 from sladesk.core import clock
 from sladesk.notify.links import absolute
@@ -93,7 +94,13 @@ def _bad(error: OncallError) -> ValidationError:
     return ValidationError(str(error))
 
 
-_ANY = serializers.JSONField()
+_SCHEDULE_IN, _SCHEDULE = S.ScheduleInputSerializer, S.ScheduleSerializer
+_SCHEDULE_LIST = S.ScheduleSerializer(many=True)
+_OVERRIDE_IN, _OVERRIDE = S.OverrideInputSerializer, S.OverrideSerializer
+_OVERRIDE_LIST = S.OverrideSerializer(many=True)
+_POLICY_IN, _POLICY = S.EscalationPolicyInputSerializer, S.EscalationPolicySerializer
+_POLICY_LIST = S.EscalationPolicySerializer(many=True)
+_ICAL_IN, _ICAL = S.IcalImportInputSerializer, S.IcalImportSerializer
 
 
 class SchedulesView(EnvelopeMixin, APIView):
@@ -101,12 +108,13 @@ class SchedulesView(EnvelopeMixin, APIView):
 
     permission_classes = [ReadAgentWriteAdmin]
 
-    @extend_schema(summary="List on-call schedules", responses={200: _ANY, **errors(403)})
+    @extend_schema(summary="List on-call schedules", operation_id="schedules_list",
+                   responses={200: _SCHEDULE_LIST, **errors(403)})
     def get(self, request: Request) -> Response:
         found = list(Schedule.objects.prefetch_related("rotations").order_by("id"))
         return Response(_schedules_json(found))
 
-    @extend_schema(summary="Create an on-call schedule", request=_ANY, responses={201: _ANY, **errors(400, 403)})
+    @extend_schema(summary="Create an on-call schedule", request=_SCHEDULE_IN, responses={201: _SCHEDULE, **errors(400, 403)})
     def post(self, request: Request) -> Response:
         data = request.data if isinstance(request.data, dict) else {}
         team = Team.objects.filter(pk=data.get("team") if isinstance(data.get("team"), int) else None).first()
@@ -126,7 +134,7 @@ class SchedulesView(EnvelopeMixin, APIView):
 class ScheduleDetailView(EnvelopeMixin, APIView):
     permission_classes = [IsAgent]
 
-    @extend_schema(summary="One on-call schedule", parameters=[_ID], responses={200: _ANY, **errors(403, 404)})
+    @extend_schema(summary="One on-call schedule", parameters=[_ID], responses={200: _SCHEDULE, **errors(403, 404)})
     def get(self, request: Request, id: int) -> Response:
         return Response(_schedules_json([_schedule(id)])[0])
 
@@ -171,13 +179,14 @@ class ScheduleOverridesView(EnvelopeMixin, APIView):
 
     permission_classes = [IsAgent]
 
-    @extend_schema(summary="Overrides of a schedule", parameters=[_ID], responses={200: _ANY, **errors(403, 404)})
+    @extend_schema(summary="Overrides of a schedule", parameters=[_ID], operation_id="schedules_overrides_list",
+                   responses={200: _OVERRIDE_LIST, **errors(403, 404)})
     def get(self, request: Request, id: int) -> Response:
         found = Override.objects.filter(schedule=_schedule(id), end__gt=clock.now()).select_related("user", "replaces")
         return Response([_override_json(o) for o in found])
 
-    @extend_schema(summary="Add an override or a swap", parameters=[_ID], request=_ANY,
-                   responses={201: _ANY, **errors(400, 403, 404)})
+    @extend_schema(summary="Add an override or a swap", parameters=[_ID], request=_OVERRIDE_IN,
+                   responses={201: _OVERRIDE, **errors(400, 403, 404)})
     def post(self, request: Request, id: int) -> Response:
         schedule = _schedule(id)
         data = request.data if isinstance(request.data, dict) else {}
@@ -217,12 +226,13 @@ class EscalationPoliciesView(EnvelopeMixin, APIView):
 
     permission_classes = [ReadAgentWriteAdmin]
 
-    @extend_schema(summary="List escalation policies", responses={200: _ANY, **errors(403)})
+    @extend_schema(summary="List escalation policies", operation_id="escalation_policies_list",
+                   responses={200: _POLICY_LIST, **errors(403)})
     def get(self, request: Request) -> Response:
         found = EscalationPolicy.objects.prefetch_related("steps__user").order_by("name")
         return Response([_policy_json(p) for p in found])
 
-    @extend_schema(summary="Create an escalation policy", request=_ANY, responses={201: _ANY, **errors(400, 403)})
+    @extend_schema(summary="Create an escalation policy", request=_POLICY_IN, responses={201: _POLICY, **errors(400, 403)})
     def post(self, request: Request) -> Response:
         data = request.data if isinstance(request.data, dict) else {}
         steps = data.get("steps", [])
@@ -281,8 +291,8 @@ class ScheduleIcalImportView(EnvelopeMixin, APIView):
 
     permission_classes = [ReadAgentWriteAdmin]
 
-    @extend_schema(summary="Import overrides from iCal", parameters=[_ID], request=_ANY,
-                   responses={201: _ANY, **errors(400, 403, 404)})
+    @extend_schema(summary="Import overrides from iCal", parameters=[_ID], request=_ICAL_IN,
+                   responses={201: _ICAL, **errors(400, 403, 404)})
     def post(self, request: Request, id: int) -> Response:
         schedule = _schedule(id)
         data = request.data if isinstance(request.data, dict) else {}
