@@ -13,4 +13,5 @@ pytest_plugins = [
     "support.fixtures.timers",
     "support.fixtures.web",
     "support.status",
+    "support.oncall",
 ]

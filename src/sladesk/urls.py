@@ -29,6 +29,9 @@ if find_spec("sladesk.api") is not None and find_spec("sladesk.api.urls") is not
 # The public status page: /status/ (sladesk.status).
 if find_spec("sladesk.status") is not None and find_spec("sladesk.status.urls") is not None:
     urlpatterns.append(path("status/", include("sladesk.status.urls")))
+# On-call: the PagerDuty webhook and iCal feeds (sladesk.oncall), once it is installed.
+if find_spec("sladesk.oncall") is not None and find_spec("sladesk.oncall.urls") is not None:
+    urlpatterns.append(path("oncall/", include("sladesk.oncall.urls")))
 
 # Timers and notifications: /health/, /metrics, page acknowledgements (sladesk.notify).
 urlpatterns.append(path("", include("sladesk.notify.urls")))

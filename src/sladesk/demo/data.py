@@ -21,6 +21,8 @@ from sladesk.core import time as core_time
 from sladesk.tickets import services
 from sladesk.tickets.models import Ticket
 
+from .oncall import load_oncall
+
 __all__ = ["AGENTS", "ORGANIZATIONS", "DemoLogin", "load", "logins"]
 
 DEMO_PASSWORD = "demo"
@@ -171,6 +173,8 @@ def load(*, now: datetime | None = None, stdout: Callable[[str], None] = lambda 
             orgs[spec["slug"]] = org
         _scoped_agent(orgs)
         _email_routes(orgs, teams)
+        members = {slug: [u for u, *_, slugs in AGENTS if slug in slugs] for slug in teams}
+        load_oncall(now, teams, members)
         count = 0
         for i, (slug, subject, priority, hours_ago, fields, tags, then) in enumerate(_TICKETS):
             _demo_ticket(

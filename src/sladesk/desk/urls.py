@@ -7,7 +7,7 @@ from django.urls import path
 from sladesk.web import attachments
 from sladesk.web.access import agent_required
 
-from . import contacts, incident, mail_views, originals, settings_views, views, writes
+from . import contacts, incident, mail_views, oncall_views, originals, settings_views, views, writes
 
 app_name = "desk"
 
@@ -41,6 +41,10 @@ urlpatterns = [
     path("mail/<id:inbound_id>/retry/", mail_views.mail_retry, name="mail_retry"),
     path("mail/<id:inbound_id>/accept/", mail_views.mail_accept, name="mail_accept"),
     path("contacts/", contacts.contacts, name="contacts"),
+    path("oncall/", oncall_views.oncall, name="oncall"),
+    path("oncall/schedules/<id:schedule_id>/override/", oncall_views.override, name="oncall_override"),
+    path("oncall/pages/<id:page_id>/ack/", oncall_views.acknowledge, name="oncall_ack"),
+    path("oncall/calendar/", oncall_views.calendar, name="oncall_calendar"),
     path("settings/", settings_views.policies, name="settings"),
     path("settings/policies/<str:name>/", settings_views.policy_detail, name="policy"),
     path("settings/teams/", settings_views.teams, name="teams"),

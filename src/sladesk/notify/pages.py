@@ -1,14 +1,16 @@
 """Pages: call on-call, repeat until acknowledged, resolve when the clock is met.
 
 `page_oncall` is the one call every paging decision goes through (P1 created, out-of-hours
-request, ``page_on_breach`` target missed); on-call rotations will plug in behind
-`sladesk.notify.recipients.oncall`. All functions here run inside the caller's
-transaction (the reactions to ticket events and the timer worker call them) or open
-their own, and write ``page`` ticket events.
+request, ``page_on_breach`` target missed). An app above may take a page over
+(`register_escalation`: `sladesk.oncall` runs its escalation policy then); a page nobody
+takes goes to the team's paging targets and repeats (`sladesk.notify.recipients.oncall`).
+All functions here run inside the caller's transaction (the reactions to ticket events and
+the timer worker call them) or open their own, and write ``page`` ticket events.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -30,16 +32,35 @@ from .outbox import enqueue, message
 from .recipients import Recipient, oncall, oncall_team
 
 __all__ = [
+    "Escalation",
+    "ack_subject_tag",
     "ack_token",
     "ack_url",
     "acknowledge_page",
+    "page_for_subject",
     "page_for_token",
     "page_oncall",
     "page_vetoed",
+    "register_escalation",
     "register_page_veto",
     "repeat_page",
+    "resolve_page",
     "resolve_pages",
 ]
+
+Escalation = Callable[[Page, Ticket, datetime, Any], "dict[str, Any] | None"]
+"""Takes a new page over (``page, ticket, now, actor``): returns the data of the page's
+``triggered`` event (it then queues its own notifications and timers), or None to leave the
+page to the default (the team's paging targets, repeated)."""
+
+_escalations: list[Escalation] = []
+
+
+def register_escalation(take: Escalation) -> None:
+    """Let ``take`` run every new page first (`sladesk.oncall` registers in ``ready()``;
+    notify never imports it). Registering the same function twice is a no-op."""
+    if take not in _escalations:
+        _escalations.append(take)
 
 _SALT = "sladesk.notify.ack"
 
@@ -80,6 +101,21 @@ def page_for_token(token: str) -> Page | None:
         return None
     page = Page.objects.filter(pk=data.get("page")).first()
     return page if page is not None and page.key.endswith(data.get("key", "-")) else None
+
+
+_ACK_TAG = re.compile(r"\[ack (sladesk-page-[0-9a-f]{32})\]")
+
+
+def ack_subject_tag(page: Page) -> str:
+    """``[ack <page key>]``: put in a page e-mail's subject, a reply to it (which keeps the
+    subject) acknowledges the page when an agent sends it (`sladesk.intake`)."""
+    return f"[ack {page.key}]"
+
+
+def page_for_subject(subject: str) -> Page | None:
+    """The page whose `ack_subject_tag` is in ``subject`` (None: none, or unknown)."""
+    found = _ACK_TAG.search(subject or "")
+    return Page.objects.filter(key=found.group(1)).first() if found else None
 
 
 def ack_url(page: Page) -> str:
@@ -137,6 +173,13 @@ def page_oncall(ticket: Ticket, reason: str, *, clock: SlaClock | None = None,
     now = now or core_time.now()
     team = oncall_team(ticket)
     [page] = insert_new([Page(ticket=ticket, clock=clock, team=team, reason=reason, created_at=now)])
+    for take in _escalations:
+        taken = take(page, ticket, now, actor)
+        if taken is not None:
+            events.write([events.page(ticket.pk, now, actor=actor, action="triggered",
+                                page=page.pk, reason=reason, team=team.slug if team else None,
+                                **taken)])
+            return page
     targets = oncall(team)
     summary, body = _trigger_text(ticket, page)
     _queue(page, targets, "trigger", f"page:{page.pk}:trigger", now, summary, body)
@@ -227,6 +270,25 @@ def acknowledge_page(page: Page, actor: Any, *, via: str = "api") -> Page:
         _queue(page, _pagerduty_targets(page), "acknowledge", f"page:{page.pk}:acknowledge", now, summary)
         events.write([events.page(page.ticket_id, now, actor=actor, action="acknowledged",
                             page=page.pk, via=via)])
+    return page
+
+
+def resolve_page(page: Page, actor: Any, *, via: str = "api", reason: str = "resolved by hand") -> Page:
+    """Someone resolved the page itself (API, desk, PagerDuty): its steps and repeats stop
+    and PagerDuty gets ``resolve`` with the page key. Idempotent."""
+    now = core_time.now()
+    with transaction.atomic():
+        Ticket.objects.select_for_update().filter(pk=page.ticket_id).first()
+        page = Page.objects.select_for_update().get(pk=page.pk)
+        if page.state == PageState.RESOLVED:
+            return page
+        _close(page, PageState.RESOLVED, now)
+        page.resolved_at = now
+        page.save(update_fields=["state", "generation", "resolved_at"])
+        summary = f"page about ticket #{page.ticket_id} resolved: {reason}"
+        _queue(page, _pagerduty_targets(page), "resolve", f"page:{page.pk}:resolve", now, summary)
+        events.write([events.page(page.ticket_id, now, actor=actor, action="resolved",
+                            page=page.pk, via=via, reason=reason)])
     return page
 
 

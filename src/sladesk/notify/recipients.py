@@ -55,6 +55,21 @@ __all__ = [
     "team",
 ]
 
+DestinationResolver = Callable[[list[tuple[str, str]]], "dict[tuple[str, str], ChannelConfig | None]"]
+_resolvers: dict[str, DestinationResolver] = {}
+
+
+def register_destination(kind: str, resolve: DestinationResolver) -> None:
+    """Let an app above notify own destinations ``<kind>:<ref>`` (`sladesk.oncall`: a
+    person's notification rule; `sladesk.status`: a subscriber). ``resolve`` gets the
+    (channel, ref) pairs of one send batch and returns their configs, read now (None:
+    gone); like every other destination, the secret stays in the app's own row, never in
+    the outbox. Registering a kind again replaces its resolver; the built-in kinds
+    (``team``, ``user``, ``email``) cannot be taken."""
+    if kind in ("team", "user", "email"):
+        raise ValueError(f"{kind!r} is a built-in destination kind")
+    _resolvers[kind] = resolve
+
 
 @dataclass(frozen=True)
 class Recipient:
@@ -158,20 +173,6 @@ def oncall(team: Team | None) -> list[Recipient]:
     return out
 
 
-#: Destination kinds owned by the apps above notify (``status-subscriber:<id>`` ...): kind
-#: -> function(channel, ref) -> the config, or None when gone. See `register_destination`.
-_DESTINATIONS: dict[str, Callable[[str, str], ChannelConfig | None]] = {}
-
-
-def register_destination(kind: str, resolve: Callable[[str, str], ChannelConfig | None]) -> None:
-    """Let an app above notify address outbox rows to ``<kind>:<ref>``: ``resolve(channel,
-    ref)`` is called when the row is sent (the secret stays in the app's row). Registering
-    a kind again replaces its resolver; the built-in kinds cannot be taken."""
-    if kind in ("team", "user", "email"):
-        raise ValueError(f"{kind!r} is a built-in destination kind")
-    _DESTINATIONS[kind] = resolve
-
-
 def _email(to: str) -> EmailConfig:
     if settings.EMAIL_USE_SSL:
         security = "ssl"
@@ -241,7 +242,14 @@ def channel_configs(
     users = get_user_model().objects.filter(pk__in=user_ids) if user_ids else []
     emails = {u.pk: u.email for u in users}
     out: dict[tuple[str, str], ChannelConfig | None] = {}
+    for kind, resolve in _resolvers.items():
+        mine = [(channel, dest.partition(":")[2]) for channel, dest in pairs if dest.startswith(f"{kind}:")]
+        if mine:
+            for (channel, ref), config in resolve(mine).items():
+                out[(channel, f"{kind}:{ref}")] = config
     for channel, dest in pairs:
+        if (channel, dest) in out:
+            continue
         kind, _, ref = dest.partition(":")
         config: ChannelConfig | None = None
         team_ref, _, index = ref.partition("/")
@@ -251,8 +259,6 @@ def channel_configs(
             config = _email(emails[ident]) if emails.get(ident) else None
         elif kind == "email" and channel == "email":
             config = _email(ref)
-        elif kind in _DESTINATIONS:
-            config = _DESTINATIONS[kind](channel, ref)
         out[(channel, dest)] = config
     return out
 

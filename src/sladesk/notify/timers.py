@@ -38,7 +38,7 @@ outbox row twice, because their keys are ``timer:<id>:<generation>:<kind>:...``.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -56,7 +56,19 @@ from . import escalations, moments, pages
 from .conf import conf
 from .models import Timer, TimerKind, TimerState
 
-__all__ = ["fire_due", "next_due_in", "sync_clock_timers"]
+__all__ = ["fire_due", "next_due_in", "register_timer_kind", "sync_clock_timers"]
+
+TimerFire = Callable[[Timer, Ticket, datetime, bool], bool]
+_kinds: dict[str, TimerFire] = {}
+
+
+def register_timer_kind(kind: str, fire: TimerFire) -> None:
+    """Fire timers of ``kind`` with ``fire(timer, ticket, moment, late)`` (an app above
+    notify, e.g. `sladesk.oncall`'s escalation steps, registers in ``ready()``). Such timers
+    have no clock; they are claimed, locked and fired one by one like page repeats, in the
+    worker's transaction with their ticket locked; ``fire`` returns True when done with
+    the timer (fired, re-armed or cancelled), False to leave it pending."""
+    _kinds[kind] = fire
 
 logger = logging.getLogger(__name__)
 
@@ -171,6 +183,8 @@ def _fire(timer: Timer, moment: datetime, late_after: float) -> bool:
     late = (moment - timer.fire_at).total_seconds() > late_after
     if timer.kind == TimerKind.PAGE_REPEAT:
         return pages.repeat_page(timer, ticket, moment, late)
+    if timer.kind in _kinds:
+        return _kinds[timer.kind](timer, ticket, moment, late)
     if timer.kind == TimerKind.ESCALATION:
         return escalations.climb(timer, ticket, moment, late)
     clock = SlaClock.objects.get(pk=timer.clock_id)

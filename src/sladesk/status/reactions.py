@@ -74,5 +74,8 @@ def maintenance_veto(ticket: Ticket, clock: SlaClock | None, moment: datetime) -
 
 
 def connect() -> None:
-    register_destination("status-subscriber", subscriber_destination)
+    register_destination(
+        "status-subscriber",
+        lambda pairs: {(channel, ref): subscriber_destination(channel, ref) for channel, ref in pairs},
+    )
     register_page_veto(maintenance_veto)

@@ -23,6 +23,7 @@ from .loader import Lines
 from .model import (
     CreditBand,
     EscalationLevel,
+    OncallPolicies,
     OutOfHours,
     Paging,
     Plan,
@@ -238,6 +239,7 @@ def build_policy(spec: PolicySpec, text: str, lines: Lines) -> Policy:
         actions=actions,
         default_actions=spec.default_actions,
         contract=spec.contract,
+        oncall=OncallPolicies(**spec.oncall.model_dump()),
     )
 
 

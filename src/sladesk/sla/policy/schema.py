@@ -177,6 +177,16 @@ class PagingSpec(_Spec):
     out_of_hours: OutOfHoursSpec | None = None
 
 
+class OncallSpec(_Spec):
+    """Which escalation policy (by name, defined in sladesk's on-call settings) a page for
+    each event climbs; an event left out pages the team's paging targets."""
+
+    created_urgent: str | None = Field(default=None, min_length=1, max_length=100)
+    out_of_hours: str | None = Field(default=None, min_length=1, max_length=100)
+    dispatch_missed: str | None = Field(default=None, min_length=1, max_length=100)
+    breach: str | None = Field(default=None, min_length=1, max_length=100)
+
+
 class EscalationSpec(_Spec):
     """One rung of the escalation ladder (levels are numbered from 1 in order)."""
 
@@ -283,6 +293,7 @@ class PolicySpec(_Spec):
     targets: list[TargetRowSpec] = Field(min_length=1)
     rules: list[RuleSpec] = []
     paging: PagingSpec = PagingSpec()
+    oncall: OncallSpec = OncallSpec()
     escalation: list[EscalationSpec] = []
     actions: list[ActionRowSpec] = []
     default_actions: bool = True
