@@ -9,6 +9,7 @@ class CoreConfig(AppConfig):
     verbose_name = "sladesk core"
 
     def ready(self) -> None:
+        from . import checks  # noqa: F401  (registers the deployment checks)
         from .lookups import register
 
         register()

@@ -6,7 +6,12 @@ Environment:
   Default: the SQLite file ``<repo>/var/sladesk.sqlite3`` in WAL mode with a 20 s busy
   timeout and ``BEGIN IMMEDIATE`` transactions (the web server and the background worker
   share it without "database is locked" upgrade failures).
+- ``SLADESK_ENV``: ``production`` refuses to start without a strong ``SLADESK_SECRET_KEY``
+  and ``SLADESK_ALLOWED_HOSTS`` and turns on Secure cookies, HSTS and the HTTPS redirect
+  (`sladesk.settings.hardening`; docs/deployment.md lists every variable).
 - ``SLADESK_SECRET_KEY``: required in production; a fixed development key otherwise.
+  ``SLADESK_SECRET_KEY_FALLBACKS``: older keys still accepted while links signed with
+  them expire (rotation).
 - ``SLADESK_DEBUG``: ``1``/``true`` turns on Django's debug mode (default off).
 - ``SLADESK_ALLOWED_HOSTS``: comma separated (default ``127.0.0.1,localhost``).
 - ``SLADESK_POLICY_DIR``: where the policy files (``*.yaml``) live (default ``<repo>/policies``).
@@ -27,6 +32,9 @@ from importlib.util import find_spec
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from .hardening import ProductionConfigError, security_settings
 
 
 def _env_bool(name: str, default: bool) -> bool:
@@ -40,16 +48,23 @@ def _env_bool(name: str, default: bool) -> bool:
 BASE_DIR = Path(__file__).resolve().parents[3]
 VAR_DIR = Path(os.environ.get("SLADESK_VAR_DIR", BASE_DIR / "var"))
 
-SECRET_KEY = os.environ.get(
-    "SLADESK_SECRET_KEY",
-    os.environ.get("DJANGO_SECRET_KEY", "dev-only-insecure-sladesk-key-change-me-in-production"),
-)
 DEBUG = _env_bool("SLADESK_DEBUG", False)
 ALLOWED_HOSTS = [
     h.strip()
     for h in os.environ.get("SLADESK_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
     if h.strip()
 ]
+#: ``production`` requires a strong key and explicit hosts and turns on Secure cookies, HSTS
+#: and the HTTPS redirect (`sladesk.settings.hardening`, docs/deployment.md).
+SLADESK_ENV = os.environ.get("SLADESK_ENV", "development").strip().lower()
+if SLADESK_ENV not in {"development", "production"}:
+    raise ImproperlyConfigured(f"SLADESK_ENV={SLADESK_ENV!r}: expected development or production")
+try:
+    _security = security_settings(os.environ, production=SLADESK_ENV == "production")
+except ProductionConfigError as _refused:
+    raise ImproperlyConfigured(str(_refused)) from None
+globals().update(_security)  # SECRET_KEY, SECRET_KEY_FALLBACKS, cookies, HSTS, redirect ...
+SECRET_KEY: str = _security["SECRET_KEY"]
 
 INSTALLED_APPS = [
     "django.contrib.admin",
