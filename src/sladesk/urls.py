@@ -6,17 +6,27 @@ from __future__ import annotations
 from importlib.util import find_spec
 
 from django.contrib import admin
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import include, path
+from django.utils.http import urlencode
 from django.views.defaults import page_not_found
 
 from sladesk.web import views as web_views
 
-__all__ = ["handler404", "urlpatterns"]
+__all__ = ["admin_sign_in", "handler404", "urlpatterns"]
+
+
+
+
+def admin_sign_in(request: HttpRequest) -> HttpResponse:
+    """``/admin/login/`` is the one sign-in page too (throttled, with the code step)."""
+    target = request.GET.get("next") or "/admin/"
+    return HttpResponseRedirect("/accounts/login/?" + urlencode({"next": target}))
 
 
 urlpatterns = [
-    path("", web_views.home, name="home"),  # by role: agents -> /desk/, contacts -> /portal/
+    path("", web_views.home, name="home"),
+    path("admin/login/", admin_sign_in),  # by role: agents -> /desk/, contacts -> /portal/
     path("accounts/", include("sladesk.web.urls")),
     path("desk/", include("sladesk.desk.urls")),
     path("portal/", include("sladesk.portal.urls")),

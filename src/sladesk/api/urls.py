@@ -13,6 +13,8 @@ from .views import (
     OrganizationViewSet,
     TeamViewSet,
     TicketViewSet,
+    TokenListView,
+    TokenRevokeView,
     TokenView,
 )
 
@@ -30,6 +32,8 @@ router.register("agents", AgentViewSet, basename="agent")
 
 urlpatterns = [
     path("v1/auth/token/", TokenView.as_view(), name="token"),
+    path("v1/auth/tokens/", TokenListView.as_view(), name="tokens"),
+    path("v1/auth/tokens/<int:token_id>/", TokenRevokeView.as_view(), name="token-revoke"),
     path("v1/", include(router.urls)),
     path(
         "schema/",

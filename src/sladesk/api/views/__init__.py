@@ -1,7 +1,7 @@
 """API views (thin: parse, check access, call one service, serialize)."""
 
 from .accounts import AgentViewSet, ContactViewSet, OrganizationViewSet, TeamViewSet
-from .auth import TokenView
+from .auth import TokenListView, TokenRevokeView, TokenView
 from .tickets import TicketViewSet
 
 __all__ = [
@@ -10,5 +10,7 @@ __all__ = [
     "OrganizationViewSet",
     "TeamViewSet",
     "TicketViewSet",
+    "TokenListView",
+    "TokenRevokeView",
     "TokenView",
 ]
