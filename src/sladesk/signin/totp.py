@@ -70,9 +70,10 @@ def require_two_factor(user: Any, required: bool = True) -> SecondFactor:
 
 
 def start_enrolment(user: Any) -> SecondFactor:
-    """A fresh unconfirmed secret for ``user`` (an active factor is kept as it is)."""
+    """An unconfirmed secret for ``user``: the pending one, or a fresh one if there is none
+    (an active factor is kept as it is)."""
     factor, _ = SecondFactor.objects.get_or_create(user=user)
-    if not factor.active:
+    if not factor.secret:
         factor.secret = pyotp.random_base32()
         factor.save(update_fields=["secret"])
     return factor
