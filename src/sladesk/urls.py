@@ -6,14 +6,17 @@ from __future__ import annotations
 from importlib.util import find_spec
 
 from django.contrib import admin
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, HttpResponseServerError
 from django.urls import include, path
 from django.utils.http import urlencode
-from django.views.defaults import page_not_found
+from django.template.loader import render_to_string
+from django.views.defaults import bad_request, page_not_found
+
+from sladesk.core.request_id import current_request_id
 
 from sladesk.web import views as web_views
 
-__all__ = ["admin_sign_in", "handler404", "urlpatterns"]
+__all__ = ["admin_sign_in", "handler400", "handler404", "handler500", "urlpatterns"]
 
 
 
@@ -38,6 +41,28 @@ if find_spec("sladesk.api") is not None and find_spec("sladesk.api.urls") is not
 
 # Timers and notifications: /health/, /metrics, page acknowledgements (sladesk.notify).
 urlpatterns.append(path("", include("sladesk.notify.urls")))
+
+
+def handler400(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """A request Django refused before any view (a body over ``DATA_UPLOAD_MAX_MEMORY_SIZE``,
+    too many fields, a bad Host): under ``/api/`` the API's JSON error, 413 for size."""
+    if request.path.startswith("/api/") and find_spec("sladesk.api") is not None:
+        from sladesk.api.errors import request_refused
+
+        return request_refused(request, exception)
+    return bad_request(request, exception)
+
+
+def handler500(request: HttpRequest) -> HttpResponse:
+    """An unhandled error (already logged with its traceback by ``django.request``): the
+    request id the log line carries, as JSON under ``/api/``, as a page elsewhere."""
+    request_id = current_request_id()
+    if request.path.startswith("/api/") and find_spec("sladesk.api") is not None:
+        from sladesk.api.errors import server_error
+
+        return server_error(request_id)
+    html = render_to_string("web/server_error.html", {"request_id": request_id})
+    return HttpResponseServerError(html)
 
 
 def handler404(request: HttpRequest, exception: Exception) -> HttpResponse:

@@ -94,6 +94,7 @@ INSTALLED_APPS += [
 ]
 
 MIDDLEWARE = [
+    "sladesk.core.request_id.RequestIdMiddleware",  # first: every log line of the request has it
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -193,6 +194,12 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # JSON with size (SLADESK_API_MAX_JSON_BYTES) and depth limits (sladesk.api.parsers).
+    "DEFAULT_PARSER_CLASSES": [
+        "sladesk.api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
 SPECTACULAR_SETTINGS = {
@@ -208,6 +215,7 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --------------------------------------------------------------------------- sladesk
+SLADESK_API_MAX_JSON_BYTES = int(os.environ.get("SLADESK_API_MAX_JSON_BYTES", str(1024 * 1024)))
 SLADESK_POLICY_DIR = Path(os.environ.get("SLADESK_POLICY_DIR", BASE_DIR / "policies"))
 SLADESK_DEFAULT_POLICY = os.environ.get("SLADESK_DEFAULT_POLICY", "particle-enterprise")
 SLADESK_REOPEN_WINDOW = timedelta(days=float(os.environ.get("SLADESK_REOPEN_WINDOW_DAYS", "7")))
@@ -224,9 +232,21 @@ EMAIL_HOST_USER = os.environ.get("SLADESK_EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("SLADESK_EMAIL_HOST_PASSWORD", "")
 DEFAULT_FROM_EMAIL = os.environ.get("SLADESK_DEFAULT_FROM_EMAIL", "support@support.example.com")
 
+# Every 500 is logged with its traceback (django.request, ERROR) whatever DEBUG says, and
+# every line carries the request id the user sees on the error page / in the API error.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "loggers": {"sladesk": {"handlers": ["console"], "level": os.environ.get("SLADESK_LOG_LEVEL", "INFO")}},
+    "filters": {"request_id": {"()": "sladesk.core.request_id.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [request %(request_id)s] %(message)s"}
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["request_id"], "formatter": "plain"}
+    },
+    "loggers": {
+        "sladesk": {"handlers": ["console"], "level": os.environ.get("SLADESK_LOG_LEVEL", "INFO")},
+        "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+        "django.security": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+    },
 }
