@@ -7,13 +7,12 @@ from importlib.util import find_spec
 
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, HttpResponseServerError
+from django.template.loader import render_to_string
 from django.urls import include, path
 from django.utils.http import urlencode
-from django.template.loader import render_to_string
 from django.views.defaults import bad_request, page_not_found
 
 from sladesk.core.request_id import current_request_id
-
 from sladesk.web import views as web_views
 
 __all__ = ["admin_sign_in", "handler400", "handler404", "handler500", "urlpatterns"]
