@@ -30,6 +30,9 @@ urlpatterns = [
     path("", web_views.home, name="home"),
     path("admin/login/", admin_sign_in),  # by role: agents -> /desk/, contacts -> /portal/
     path("accounts/", include("sladesk.web.urls")),
+    # Single sign-on (OpenID Connect) for agents: /oidc/authenticate/ and /oidc/callback/;
+    # they answer only when SLADESK_OIDC_* is configured (sladesk.signin.oidc).
+    path("oidc/", include("mozilla_django_oidc.urls")),
     path("desk/", include("sladesk.desk.urls")),
     path("portal/", include("sladesk.portal.urls")),
     path("admin/", admin.site.urls),

@@ -35,6 +35,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from .hardening import ProductionConfigError, security_settings
+from .sso import oidc_settings
 
 
 def _env_bool(name: str, default: bool) -> bool:
@@ -184,6 +185,17 @@ MEDIA_URL = "media/"
 MEDIA_ROOT = VAR_DIR / "media"
 
 LOGIN_URL = "/accounts/login/"  # one sign-in page for agents and contacts (sladesk.web)
+LOGIN_REDIRECT_URL = "/"  # after single sign-on: the landing page by role
+# Single sign-on for agents (OpenID Connect) when SLADESK_OIDC_CLIENT_ID is set
+# (sladesk.signin.oidc; docs/deployment.md lists the SLADESK_OIDC_* variables).
+try:
+    _oidc = oidc_settings(os.environ)
+except ValueError as _half_configured:
+    raise ImproperlyConfigured(str(_half_configured)) from None
+globals().update(_oidc)
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"] + (
+    ["sladesk.signin.oidc.AgentOIDCBackend"] if _oidc else []
+)
 # Password reset mail: console in development; set SLADESK_EMAIL_BACKEND in production.
 EMAIL_BACKEND = os.environ.get("SLADESK_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 

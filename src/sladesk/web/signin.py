@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -65,6 +66,12 @@ class SignInView(auth_views.LoginView):
 
     def get_default_redirect_url(self) -> str:
         return landing_url(self.request.user)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        if getattr(settings, "OIDC_RP_CLIENT_ID", ""):  # SSO configured: offer it to agents
+            context["sso_name"] = getattr(settings, "SLADESK_OIDC_PROVIDER_NAME", "single sign-on")
+        return context
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         wait = throttle.refusal(request, request.POST.get("username", ""))
