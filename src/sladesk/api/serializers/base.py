@@ -30,9 +30,8 @@ would change every later instance); replacing an attribute of an instance's fiel
 from __future__ import annotations
 
 import copy
-from typing import Any
-
 from collections.abc import Mapping
+from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
