@@ -127,3 +127,11 @@ def test_failures_in_one_process_lock_the_account_in_another(agent, tmp_path: Pa
 def _test_database_url(connection) -> str:
     s = connection.settings_dict
     return f"postgres://{s['USER']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+
+
+def test_the_admin_sign_in_goes_through_the_one_throttled_page(client):
+    # when someone opens the admin's own sign-in page
+    response = client.get("/admin/login/?next=/admin/tickets/")
+    # then they are sent to /accounts/login/ with where they were going
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/login/?next=%2Fadmin%2Ftickets%2F"
