@@ -135,3 +135,14 @@ def test_the_admin_sign_in_goes_through_the_one_throttled_page(client):
     # then they are sent to /accounts/login/ with where they were going
     assert response.status_code == 302
     assert response["Location"] == "/accounts/login/?next=%2Fadmin%2Ftickets%2F"
+
+
+@pytest.mark.parametrize("username", ["ali\x00ce", "\x00", "a" * 1000])
+def test_a_hostile_username_is_refused_not_a_server_error(agent, username):
+    # when the username holds a NUL byte (PostgreSQL text refuses it) or is huge
+    api = APIClient(raise_request_exception=False)
+    response = api.post("/api/v1/auth/token/", {"username": username, "password": "x"}, format="json")
+    page = Client(raise_request_exception=False).post("/accounts/login/", {"username": username, "password": "x"})
+    # then both doors answer with a refusal, never a 500
+    assert response.status_code == 400
+    assert page.status_code == 200

@@ -32,6 +32,16 @@ __all__ = ["client_address", "failed", "refusal", "succeeded"]
 ACCOUNT, ADDRESS = "account", "address"
 
 
+def _clean(text: str) -> str:
+    """A key safe to store: NUL and other control characters dropped (PostgreSQL text
+    refuses NUL; a hostile username must get a refusal, not a 500), at most 255 long."""
+    return "".join(ch for ch in text if ch.isprintable())[:255]
+
+
+def _account(username: str) -> str:
+    return _clean(username.strip().lower())
+
+
 def client_address(request: Any) -> str:
     """The client's IP: the last entry of the configured proxy header, else REMOTE_ADDR."""
     header = conf().client_ip_header
@@ -39,15 +49,15 @@ def client_address(request: Any) -> str:
         raw = request.META.get("HTTP_" + header.upper().replace("-", "_"), "")
         hops = [h.strip() for h in raw.split(",") if h.strip()]
         if hops:
-            return hops[-1][:255]
-    return str(request.META.get("REMOTE_ADDR") or "unknown")[:255]
+            return _clean(hops[-1])
+    return _clean(str(request.META.get("REMOTE_ADDR") or "unknown"))
 
 
 def _keys(request: Any, username: str) -> list[tuple[str, str, int]]:
     c = conf()
     keys = [(ADDRESS, client_address(request), c.address_limit)]
     if username:
-        keys.append((ACCOUNT, username.strip().lower()[:255], c.account_limit))
+        keys.append((ACCOUNT, _account(username), c.account_limit))
     return keys
 
 
@@ -81,4 +91,4 @@ def failed(request: Any, username: str) -> None:
 
 def succeeded(username: str) -> None:
     """The account signed in: its failures no longer count."""
-    SignInFailure.objects.filter(scope=ACCOUNT, key=username.strip().lower()[:255]).delete()
+    SignInFailure.objects.filter(scope=ACCOUNT, key=_account(username)).delete()
