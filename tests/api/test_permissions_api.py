@@ -483,6 +483,13 @@ CASES = [
         None,
         {"contact": 403, "agent": 404, "admin": 404},
     ),
+    # Everyone signed in manages their own API tokens, and only their own.
+    ("token list", "get", "/api/v1/auth/tokens/", None,
+     {"nobody": 200, "contact": 200, "agent": 200, "admin": 200}),
+    ("token issue", "post", "/api/v1/auth/tokens/", lambda w: {"name": "ci"},
+     {"nobody": 201, "contact": 201, "agent": 201, "admin": 201}),
+    ("token revoke missing", "delete", "/api/v1/auth/tokens/999999/", None,
+     {"nobody": 404, "contact": 404, "agent": 404, "admin": 404}),
 ]
 
 

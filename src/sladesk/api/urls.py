@@ -15,6 +15,8 @@ from .views import (
     PageAckView,
     TeamViewSet,
     TicketViewSet,
+    TokenListView,
+    TokenRevokeView,
     TokenView,
     oncall,
 )
@@ -44,6 +46,8 @@ urlpatterns = [
     path("v1/escalation-policies/", oncall.EscalationPoliciesView.as_view(), name="escalation-policies"),
     path("v1/pages/<id:id>/acknowledge/", oncall.PageAcknowledgeView.as_view(), name="page-acknowledge"),
     path("v1/pages/<id:id>/resolve/", oncall.PageResolveView.as_view(), name="page-resolve"),
+    path("v1/auth/tokens/", TokenListView.as_view(), name="tokens"),
+    path("v1/auth/tokens/<id:token_id>/", TokenRevokeView.as_view(), name="token-revoke"),
     path("v1/", include(router.urls)),
     path("v1/pages/<id:id>/ack/", PageAckView.as_view(), name="page-ack"),
     path(

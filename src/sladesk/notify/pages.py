@@ -15,7 +15,6 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.core import signing
 from django.db import transaction
 from django.urls import reverse
 
@@ -26,7 +25,7 @@ from sladesk.tickets.models import SlaClock, Ticket
 
 from . import Notification
 from .conf import conf
-from .links import absolute, ticket_url
+from .links import absolute, read_link, sign_link, ticket_url
 from .models import OutboxMessage, Page, PageState, Timer, TimerKind, TimerState
 from .outbox import enqueue, message
 from .recipients import Recipient, oncall, oncall_team
@@ -62,7 +61,7 @@ def register_escalation(take: Escalation) -> None:
     if take not in _escalations:
         _escalations.append(take)
 
-_SALT = "sladesk.notify.ack"
+_SALT = "sladesk.notify.ack.v2"  # v2: no page-key suffix in the token (older links refused)
 
 
 #: Functions the apps above notify register to withhold a *breach or warning* page:
@@ -88,19 +87,17 @@ def page_vetoed(ticket: Ticket, clock: SlaClock | None, moment: datetime) -> str
 
 
 def ack_token(page: Page) -> str:
-    """A signed, expiring token naming ``page`` (for the acknowledge link)."""
-    return signing.dumps({"page": page.pk, "key": page.key[-12:]}, salt=_SALT)
+    """A signed token naming ``page`` for the acknowledge link (`links.sign_link`: the page
+    id and the issue time, no part of the page key receivers see)."""
+    return sign_link({"page": page.pk}, salt=_SALT)
 
 
 def page_for_token(token: str) -> Page | None:
-    """The page a valid, unexpired token names; None otherwise."""
-    max_age = timedelta(days=conf().ack_link_days)
-    try:
-        data = signing.loads(token, salt=_SALT, max_age=max_age)
-    except signing.BadSignature:
+    """The page a valid token names, issued within ``ack_link_days`` and not in the future."""
+    claim = read_link(token, salt=_SALT, max_age=timedelta(days=conf().ack_link_days))
+    if claim is None or not isinstance(claim.get("page"), int):
         return None
-    page = Page.objects.filter(pk=data.get("page")).first()
-    return page if page is not None and page.key.endswith(data.get("key", "-")) else None
+    return Page.objects.filter(pk=claim["page"]).first()
 
 
 _ACK_TAG = re.compile(r"\[ack (sladesk-page-[0-9a-f]{32})\]")

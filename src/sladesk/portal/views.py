@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from sladesk.core import time as core_time
 from sladesk.core.policies import get_policy
 from sladesk.tickets import access, history, selectors, services
+from sladesk.tickets.limits import creation_refusal
 from sladesk.tickets.models import Channel, Status, Ticket
 from sladesk.tickets.services import ServiceError
 from sladesk.web.access import contact_required
@@ -62,9 +63,16 @@ def new_ticket(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return render(request, "portal/new.html", {"form": _new_form(request)})
     form = _new_form(request, request.POST, request.FILES)
+    contact = request.user.contact
+    refused = creation_refusal(contact)
+    if refused is not None:  # sladesk.tickets.limits: what was typed stays in the form
+        form.is_valid()
+        form.add_error(None, refused.message)
+        response = render(request, "portal/new.html", {"form": form}, status=429)
+        response["Retry-After"] = str(refused.retry_after)
+        return response
     if not form.is_valid():
         return render(request, "portal/new.html", {"form": form}, status=400)
-    contact = request.user.contact
     try:
         ticket = services.open_ticket(
             organization=contact.organization,

@@ -1,7 +1,7 @@
 """API views (thin: parse, check access, call one service, serialize)."""
 
 from .accounts import AgentViewSet, ContactViewSet, OrganizationViewSet, TeamViewSet
-from .auth import TokenView
+from .auth import TokenListView, TokenRevokeView, TokenView
 from .pages import PageAckView
 from .tickets import TicketViewSet
 
@@ -12,5 +12,7 @@ __all__ = [
     "PageAckView",
     "TeamViewSet",
     "TicketViewSet",
+    "TokenListView",
+    "TokenRevokeView",
     "TokenView",
 ]

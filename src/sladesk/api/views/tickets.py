@@ -18,7 +18,7 @@ from typing import Any
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import PermissionDenied, Throttled
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -39,6 +39,7 @@ from sladesk.api.serializers import (
 )
 from sladesk.core import time as core_time
 from sladesk.tickets import access, selectors, services
+from sladesk.tickets.limits import creation_refusal
 from sladesk.tickets.models import Channel, Message, Ticket
 
 from .base import EnvelopeMixin, errors
@@ -65,7 +66,7 @@ _STATUS_SCHEMA: dict[str, Any] = {
     create=extend_schema(
         summary="Open a ticket (JSON, or multipart/form-data with files on the description)",
         request=TicketCreateSerializer,
-        responses={201: TicketDetailSerializer, **errors(400, 403)},
+        responses={201: TicketDetailSerializer, **errors(400, 403, 429)},
     ),
     retrieve=extend_schema(
         summary="A ticket with its clocks and messages",
@@ -135,6 +136,10 @@ class TicketViewSet(TicketRelationsMixin, EnvelopeMixin, viewsets.GenericViewSet
         )
 
     def create(self, request: Request) -> Response:
+        if role_of(request.user) == Role.CONTACT:  # fenced: sladesk.tickets.limits
+            refused = creation_refusal(request.user.contact)
+            if refused is not None:
+                raise Throttled(wait=refused.retry_after, detail=refused.message)
         data = self._parse(TicketCreateSerializer, request)
         ticket = services.open_ticket(
             organization=data["organization"],
