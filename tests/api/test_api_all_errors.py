@@ -22,7 +22,11 @@ def _fields(response) -> set[str]:
 
 def test_an_empty_create_names_every_missing_field(api):
     # when an agent posts nothing, then subject, organization and requester are all named
-    assert _fields(api.post("/api/v1/tickets/", {}, format="json")) == {"subject", "organization", "requester"}
+    assert _fields(api.post("/api/v1/tickets/", {}, format="json")) == {
+        "subject",
+        "organization",
+        "requester",
+    }
 
 
 def test_field_errors_and_object_level_errors_come_together(api, make_org):
@@ -30,7 +34,11 @@ def test_field_errors_and_object_level_errors_come_together(api, make_org):
     # given a bad type, a missing subject and an organization that does not exist
     body = {"organization": org.pk + 1000, "requester": "pat@acme.example", "tags": "not-a-list"}
     # then the missing subject, the bad tags and the unknown organization arrive in one answer
-    assert _fields(api.post("/api/v1/tickets/", body, format="json")) == {"subject", "tags", "organization"}
+    assert _fields(api.post("/api/v1/tickets/", body, format="json")) == {
+        "subject",
+        "tags",
+        "organization",
+    }
 
 
 def test_a_patch_names_every_bad_field(api, make_org, make_contact):

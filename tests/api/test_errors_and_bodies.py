@@ -37,7 +37,11 @@ urlpatterns = [
     path("api/boom/", _BoomApi.as_view()),
     path("", include(sladesk_urls)),
 ]
-handler400, handler404, handler500 = sladesk_urls.handler400, sladesk_urls.handler404, sladesk_urls.handler500
+handler400, handler404, handler500 = (
+    sladesk_urls.handler400,
+    sladesk_urls.handler404,
+    sladesk_urls.handler500,
+)
 
 
 @pytest.fixture
@@ -70,7 +74,9 @@ def test_an_api_500_is_the_json_envelope_with_the_request_id(boom, caplog):
     error = response.json()["error"]
     assert error["code"] == "server_error" and error["request_id"] == "proxy-req-0001"
     assert "api exploded" not in response.content.decode()
-    assert [r.request_id for r in caplog.records if r.name == "django.request"] == ["proxy-req-0001"]
+    assert [r.request_id for r in caplog.records if r.name == "django.request"] == [
+        "proxy-req-0001"
+    ]
 
 
 def test_a_bad_request_id_header_is_replaced(boom):
@@ -115,7 +121,10 @@ def test_a_json_body_over_the_json_limit_is_413_without_reading_on(api, settings
     # given a 1 MiB JSON limit under Django's own 2.5 MB limit
     settings.SLADESK_API_MAX_JSON_BYTES = 1024 * 1024
     response = _post(api, b'{"subject": "' + b"a" * (2 * 1024 * 1024) + b'"}')
-    assert response.status_code == 413 and "at most 1048576 bytes" in response.json()["error"]["message"]
+    assert (
+        response.status_code == 413
+        and "at most 1048576 bytes" in response.json()["error"]["message"]
+    )
 
 
 @pytest.mark.parametrize(

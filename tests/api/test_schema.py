@@ -148,8 +148,14 @@ def _schedule_of(w):
     """An on-call schedule of the world's team, the agent on call weekly."""
     from sladesk.oncall.services.schedules import create_schedule
 
-    return create_schedule(team=w.team, name="schema", timezone="Europe/Berlin", rotations=[
-        {"participants": [w.agent.username], "length": "1w", "handoff": "2026-03-23T09:00"}])
+    return create_schedule(
+        team=w.team,
+        name="schema",
+        timezone="Europe/Berlin",
+        rotations=[
+            {"participants": [w.agent.username], "length": "1w", "handoff": "2026-03-23T09:00"}
+        ],
+    )
 
 
 def _page_of(ticket):
@@ -181,7 +187,8 @@ _CASES = [
     (method, path, mode)
     for method, path in _operations()
     for mode in ("positive", "positive-real-ids", "negative")
-    if (mode != "positive-real-ids" or "{id}" in path) and (mode != "negative" or _negatable(method, path))
+    if (mode != "positive-real-ids" or "{id}" in path)
+    and (mode != "negative" or _negatable(method, path))
 ]
 
 

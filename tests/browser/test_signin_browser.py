@@ -7,7 +7,8 @@ import time
 
 import pyotp
 import pytest
-from browser_support import axe_violations, sign_in
+
+from support.browser import axe_violations, sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

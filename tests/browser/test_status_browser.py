@@ -9,7 +9,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from browser_support import axe_violations, shot
+
+from support.browser import axe_violations, shot
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -33,12 +33,16 @@ from sladesk.settings.hardening import (
 
 SRC = Path(__file__).resolve().parents[2] / "src"
 BIN = Path(sys.executable).parent
-STRONG = "ER2HgJ9Pl7_GP0O9KvrWsp3yGRtNG5uCnJXY_Fi7z2bfrOcLoNK3Odt-tyWy"  # 60 characters, many distinct
+STRONG = (
+    "ER2HgJ9Pl7_GP0O9KvrWsp3yGRtNG5uCnJXY_Fi7z2bfrOcLoNK3Odt-tyWy"  # 60 characters, many distinct
+)
 OTHER = "lfVgJchPNTbF_VG01ZEYcxOkjhpl6if8DzbKgVu9xIo9jNrXl7QrXMYAlHTu"
 
 
 def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLADESK_", "DJANGO_", "GUNICORN"))}
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("SLADESK_", "DJANGO_", "GUNICORN"))
+    }
     env.update(
         PYTHONPATH=str(SRC),
         DJANGO_SETTINGS_MODULE="sladesk.settings",
@@ -91,7 +95,9 @@ def test_production_needs_hosts_refuses_debug_and_weak_fallbacks() -> None:
     with pytest.raises(ProductionConfigError, match="SLADESK_DEBUG"):
         security_settings({**PRODUCTION, "SLADESK_DEBUG": "1"}, production=True)
     with pytest.raises(ProductionConfigError, match="SLADESK_SECRET_KEY_FALLBACKS: key 2"):
-        security_settings({**PRODUCTION, "SLADESK_SECRET_KEY_FALLBACKS": f"{OTHER},weak"}, production=True)
+        security_settings(
+            {**PRODUCTION, "SLADESK_SECRET_KEY_FALLBACKS": f"{OTHER},weak"}, production=True
+        )
 
 
 def test_production_turns_on_secure_cookies_hsts_and_the_redirect() -> None:
@@ -107,7 +113,9 @@ def test_production_turns_on_secure_cookies_hsts_and_the_redirect() -> None:
     # and development keeps plain HTTP unless a variable turns one piece on
     dev = security_settings({}, production=False)
     assert not dev["SESSION_COOKIE_SECURE"] and dev["SECURE_HSTS_SECONDS"] == 0
-    assert security_settings({"SLADESK_SECURE_COOKIES": "1"}, production=False)["SESSION_COOKIE_SECURE"]
+    assert security_settings({"SLADESK_SECURE_COOKIES": "1"}, production=False)[
+        "SESSION_COOKIE_SECURE"
+    ]
 
 
 @pytest.mark.parametrize(
@@ -150,7 +158,9 @@ def test_check_deploy_flags_the_development_settings(tmp_path: Path) -> None:
         ({"SLADESK_ALLOWED_HOSTS": ""}, "SLADESK_ALLOWED_HOSTS"),
     ],
 )
-def test_production_refuses_to_start_naming_the_setting(tmp_path: Path, env: dict[str, str], named: str) -> None:
+def test_production_refuses_to_start_naming_the_setting(
+    tmp_path: Path, env: dict[str, str], named: str
+) -> None:
     # when any command starts in production mode with the setting missing or weak
     out = _manage(tmp_path, "check", **{**PRODUCTION, **env})
     # then it stops before doing anything and says which variable to set
@@ -198,7 +208,9 @@ def test_gunicorn_in_production_redirects_http_and_sends_hsts(tmp_path: Path) ->
             except httpx.TransportError:
                 assert time.monotonic() < deadline
                 time.sleep(0.2)
-        tls = httpx.get(f"{base}/accounts/login/", headers={"X-Forwarded-Proto": "https"}, timeout=5)
+        tls = httpx.get(
+            f"{base}/accounts/login/", headers={"X-Forwarded-Proto": "https"}, timeout=5
+        )
         probe = httpx.get(f"{base}/health/", timeout=5)
     finally:
         proc.terminate()
@@ -235,7 +247,15 @@ def test_a_link_is_valid_for_its_age_and_refused_before_and_after() -> None:
     assert read_link(future, salt="t", max_age=week, now=now) is None
     # and one with another salt or a changed byte is refused
     assert read_link(token, salt="other", max_age=week, now=now) is None
-    assert read_link(token[:-2] + ("A" if token[-2] != "A" else "B") + token[-1], salt="t", max_age=week, now=now) is None
+    assert (
+        read_link(
+            token[:-2] + ("A" if token[-2] != "A" else "B") + token[-1],
+            salt="t",
+            max_age=week,
+            now=now,
+        )
+        is None
+    )
 
 
 def test_a_link_signed_before_key_rotation_still_reads_while_the_old_key_is_a_fallback() -> None:

@@ -55,7 +55,10 @@ def test_an_ack_link_dated_in_the_future_is_refused(desk, client):
     page.refresh_from_db()
     assert page.state == "triggered"
     # and an expired one (8 days old; links last 7) is refused as well
-    assert page_for_token(sign_link({"page": page.pk}, salt=_SALT, now=time.time() - 8 * 86400)) is None
+    assert (
+        page_for_token(sign_link({"page": page.pk}, salt=_SALT, now=time.time() - 8 * 86400))
+        is None
+    )
 
 
 def test_receivers_get_random_keys_unrelated_to_each_other_or_the_secret(desk, settings):

@@ -45,7 +45,7 @@ SETUP = f"""
 import json
 from datetime import timedelta
 from django.contrib.auth.models import User
-from rest_framework.authtoken.models import Token
+from sladesk.signin.tokens import issue_token
 from sladesk.accounts.models import AgentProfile, Contact, Organization, Team
 from sladesk.intake.models import InboundAddress
 from sladesk.core.database import db_now
@@ -60,7 +60,7 @@ InboundAddress.objects.create(address="acme@{DOMAIN}", organization=org)
 team = Team.objects.create(name="Ops", slug="ops", webhook_url=WEBHOOK, webhook_secret="s" * 32)
 user = User.objects.create_user("soak", "soak@desk.example", "pw", is_staff=True)
 AgentProfile.objects.create(user=user)
-token = Token.objects.create(user=user).key
+token = issue_token(user, "soak")[1]
 timers = []
 for i in range(TIMERS):
     t = services.open_ticket(

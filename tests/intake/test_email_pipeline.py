@@ -266,11 +266,18 @@ def test_attachments_and_inline_images_are_stored_with_a_size_limit(acme, settin
     assert "core.bin (5000 bytes) kept in the raw message only" in row.reason
 
 
-def test_agent_reply_on_a_web_ticket_sends_no_mail(acme, agent):
+def test_agent_reply_on_a_web_ticket_is_mailed_unless_the_contact_opted_out(acme, agent):
+    # a portal ticket has no mail thread: the requester gets the reply by mail...
     contact = acme.contacts.get()
     ticket = services.open_ticket(
         organization=acme, requester=contact, subject="web", description="d"
     )
     services.reply(ticket, author=agent, body="hi")
-    assert not OutboxMessage.objects.filter(purpose="customer_reply").exists()
-    assert Message.objects.filter(ticket=ticket).count() == 2
+    [row] = OutboxMessage.objects.filter(purpose="customer_reply")
+    assert row.destination == f"email:{contact.email.lower()}"
+    # ...unless the contact turned email_updates off
+    contact.email_updates = False
+    contact.save()
+    services.reply(ticket, author=agent, body="again")
+    assert OutboxMessage.objects.filter(purpose="customer_reply").count() == 1
+    assert Message.objects.filter(ticket=ticket).count() == 3

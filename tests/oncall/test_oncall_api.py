@@ -17,12 +17,19 @@ def people(db):
 
     team = Team.objects.create(name="Support", slug="support")
     for name in ("alice", "bob", "carol"):
-        AgentProfile.objects.create(user=User.objects.create_user(name, f"{name}@desk.example", "pw"))
+        AgentProfile.objects.create(
+            user=User.objects.create_user(name, f"{name}@desk.example", "pw")
+        )
     admin = User.objects.create_superuser("root", "root@desk.example", "pw")
     org = Organization.objects.create(name="Acme", slug="acme", policy_name="esper")
     contact_user = User.objects.create_user("cust", "cust@acme.example", "pw")
     Contact.objects.create(organization=org, email="cust@acme.example", user=contact_user)
-    return {"team": team, "admin": admin, "agent": User.objects.get(username="alice"), "contact": contact_user}
+    return {
+        "team": team,
+        "admin": admin,
+        "agent": User.objects.get(username="alice"),
+        "contact": contact_user,
+    }
 
 
 def _as(user):
@@ -35,12 +42,16 @@ def _as(user):
 BODY = {
     "name": "Primary",
     "timezone": "Europe/Berlin",
-    "rotations": [{"participants": ["alice", "bob", "carol"], "length": "1w", "handoff": "2026-03-23T09:00"}],
+    "rotations": [
+        {"participants": ["alice", "bob", "carol"], "length": "1w", "handoff": "2026-03-23T09:00"}
+    ],
 }
 
 
 def _create(people):
-    response = _as(people["admin"]).post("/api/v1/schedules/", {**BODY, "team": people["team"].pk}, format="json")
+    response = _as(people["admin"]).post(
+        "/api/v1/schedules/", {**BODY, "team": people["team"].pk}, format="json"
+    )
     assert response.status_code == 201, response.json()
     return response.json()
 
@@ -59,31 +70,71 @@ def test_create_a_schedule_and_ask_who_is_on_call_across_dst(people):
     shifts = agent.get(url, {"at": "2026-03-23T09:00:00+01:00", "days": "14"}).json()["shifts"]
     # 14 x 24 hours from 09:00 CET end at 10:00 CEST: carol's first hour is in the window
     assert [(s["users"], s["end"]) for s in shifts] == [
-        (["alice"], "2026-03-30T07:00:00Z"), (["bob"], "2026-04-06T07:00:00Z"), (["carol"], "2026-04-06T08:00:00Z")]
+        (["alice"], "2026-03-30T07:00:00Z"),
+        (["bob"], "2026-04-06T07:00:00Z"),
+        (["carol"], "2026-04-06T08:00:00Z"),
+    ]
 
 
 @pytest.mark.parametrize(
     ("change", "message"),
     [
         ({"timezone": "Mars/Olympus"}, "timezone"),
-        ({"rotations": [{"participants": ["alice", "nobody"], "length": "1w", "handoff": "2026-03-23T09:00"}]}, "nobody"),
-        ({"rotations": [{"participants": ["alice"], "length": "1y", "handoff": "2026-03-23T09:00"}]}, "length"),
-        ({"rotations": [{"participants": ["alice"], "length": "1w", "handoff": "2026-03-23T09:00+01:00"}]}, "offset"),
-        ({"rotations": [{"participants": ["alice"], "length": "1w", "handoff": "next monday"}]}, "handoff"),
+        (
+            {
+                "rotations": [
+                    {
+                        "participants": ["alice", "nobody"],
+                        "length": "1w",
+                        "handoff": "2026-03-23T09:00",
+                    }
+                ]
+            },
+            "nobody",
+        ),
+        (
+            {
+                "rotations": [
+                    {"participants": ["alice"], "length": "1y", "handoff": "2026-03-23T09:00"}
+                ]
+            },
+            "length",
+        ),
+        (
+            {
+                "rotations": [
+                    {"participants": ["alice"], "length": "1w", "handoff": "2026-03-23T09:00+01:00"}
+                ]
+            },
+            "offset",
+        ),
+        (
+            {"rotations": [{"participants": ["alice"], "length": "1w", "handoff": "next monday"}]},
+            "handoff",
+        ),
         ({"team": 999999}, "team"),
     ],
 )
 def test_bad_schedules_are_refused_with_a_message_naming_the_problem(people, change, message):
-    response = _as(people["admin"]).post("/api/v1/schedules/", {**BODY, "team": people["team"].pk, **change},
-                                         format="json")
+    response = _as(people["admin"]).post(
+        "/api/v1/schedules/", {**BODY, "team": people["team"].pk, **change}, format="json"
+    )
     assert response.status_code == 400 and message in str(response.json())
 
 
 def test_bad_instants_are_400(people):
     created = _create(people)
     agent = _as(people["agent"])
-    assert agent.get(f"/api/v1/schedules/{created['id']}/oncall/", {"at": "tomorrow"}).status_code == 400
-    assert agent.get(f"/api/v1/schedules/{created['id']}/oncall/", {"at": "2026-03-23T09:00"}).status_code == 400
+    assert (
+        agent.get(f"/api/v1/schedules/{created['id']}/oncall/", {"at": "tomorrow"}).status_code
+        == 400
+    )
+    assert (
+        agent.get(
+            f"/api/v1/schedules/{created['id']}/oncall/", {"at": "2026-03-23T09:00"}
+        ).status_code
+        == 400
+    )
     assert agent.get("/api/v1/schedules/999999/oncall/").status_code == 404
 
 
@@ -93,13 +144,22 @@ def test_who_may_do_what(people):
     # agents read, but may not create schedules or escalation policies
     assert _as(people["agent"]).get("/api/v1/schedules/").status_code == 200
     assert _as(people["agent"]).post("/api/v1/schedules/", body, format="json").status_code == 403
-    assert _as(people["agent"]).post("/api/v1/escalation-policies/", {"name": "x", "steps": []},
-                                     format="json").status_code == 403
+    assert (
+        _as(people["agent"])
+        .post("/api/v1/escalation-policies/", {"name": "x", "steps": []}, format="json")
+        .status_code
+        == 403
+    )
     # contacts and anonymous callers see nothing
     for outsider in (people["contact"], None):
         assert _as(outsider).get("/api/v1/schedules/").status_code in (401, 403)
-        assert _as(outsider).get(f"/api/v1/schedules/{created['id']}/oncall/").status_code in (401, 403)
-        assert _as(outsider).post(f"/api/v1/schedules/{created['id']}/overrides/", {}, format="json").status_code in (401, 403)
+        assert _as(outsider).get(f"/api/v1/schedules/{created['id']}/oncall/").status_code in (
+            401,
+            403,
+        )
+        assert _as(outsider).post(
+            f"/api/v1/schedules/{created['id']}/overrides/", {}, format="json"
+        ).status_code in (401, 403)
 
 
 def test_an_agent_covers_with_an_override_and_a_swap(people):
@@ -107,36 +167,64 @@ def test_an_agent_covers_with_an_override_and_a_swap(people):
     agent = _as(people["agent"])
     url = f"/api/v1/schedules/{created['id']}/overrides/"
     # when carol covers a night and dave... bob swaps in for alice for a day
-    made = agent.post(url, {"user": "carol", "start": "2026-03-24T00:00:00+01:00", "end": "2026-03-24T06:00:00+01:00"},
-                      format="json")
+    made = agent.post(
+        url,
+        {"user": "carol", "start": "2026-03-24T00:00:00+01:00", "end": "2026-03-24T06:00:00+01:00"},
+        format="json",
+    )
     assert made.status_code == 201
-    swap = agent.post(url, {"user": "bob", "replaces": "alice", "start": "2026-03-25T00:00:00+01:00",
-                            "end": "2026-03-26T00:00:00+01:00"}, format="json")
+    swap = agent.post(
+        url,
+        {
+            "user": "bob",
+            "replaces": "alice",
+            "start": "2026-03-25T00:00:00+01:00",
+            "end": "2026-03-26T00:00:00+01:00",
+        },
+        format="json",
+    )
     assert swap.status_code == 201
     oncall = f"/api/v1/schedules/{created['id']}/oncall/"
     assert agent.get(oncall, {"at": "2026-03-24T01:00:00+01:00"}).json()["users"] == ["carol"]
     assert agent.get(oncall, {"at": "2026-03-24T06:00:00+01:00"}).json()["users"] == ["alice"]
     assert agent.get(oncall, {"at": "2026-03-25T12:00:00+01:00"}).json()["users"] == ["bob"]
     # bad windows are refused
-    bad = agent.post(url, {"user": "carol", "start": "2026-03-24T06:00:00+01:00", "end": "2026-03-24T00:00:00+01:00"},
-                     format="json")
+    bad = agent.post(
+        url,
+        {"user": "carol", "start": "2026-03-24T06:00:00+01:00", "end": "2026-03-24T00:00:00+01:00"},
+        format="json",
+    )
     assert bad.status_code == 400 and "after" in str(bad.json())
 
 
 def test_escalation_policies_are_created_by_admins_and_validated(people):
     created = _create(people)
     admin = _as(people["admin"])
-    body = {"name": "particle-p1", "repeat": 2, "timezone": "Europe/Berlin", "steps": [
-        {"kind": "schedule", "schedule": created["id"], "wait_minutes": 5},
-        {"kind": "user", "user": "bob", "wait_minutes": 5,
-         "windows": [{"weekdays": [0, 1, 2, 3, 4], "start": "09:00", "end": "17:00"}], "outside": True},
-        {"kind": "channel", "team": people["team"].pk, "channel": "slack", "wait_minutes": 0},
-    ]}
+    body = {
+        "name": "particle-p1",
+        "repeat": 2,
+        "timezone": "Europe/Berlin",
+        "steps": [
+            {"kind": "schedule", "schedule": created["id"], "wait_minutes": 5},
+            {
+                "kind": "user",
+                "user": "bob",
+                "wait_minutes": 5,
+                "windows": [{"weekdays": [0, 1, 2, 3, 4], "start": "09:00", "end": "17:00"}],
+                "outside": True,
+            },
+            {"kind": "channel", "team": people["team"].pk, "channel": "slack", "wait_minutes": 0},
+        ],
+    }
     response = admin.post("/api/v1/escalation-policies/", body, format="json")
     assert response.status_code == 201, response.json()
     assert [s["kind"] for s in response.json()["steps"]] == ["schedule", "user", "channel"]
-    assert _as(people["agent"]).get("/api/v1/escalation-policies/").json()[0]["name"] == "particle-p1"
-    bad = admin.post("/api/v1/escalation-policies/", {"name": "p2", "steps": [{"kind": "pigeon"}]}, format="json")
+    assert (
+        _as(people["agent"]).get("/api/v1/escalation-policies/").json()[0]["name"] == "particle-p1"
+    )
+    bad = admin.post(
+        "/api/v1/escalation-policies/", {"name": "p2", "steps": [{"kind": "pigeon"}]}, format="json"
+    )
     assert bad.status_code == 400 and "kind" in str(bad.json())
     taken = admin.post("/api/v1/escalation-policies/", body, format="json")
     assert taken.status_code == 400

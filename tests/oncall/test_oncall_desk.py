@@ -38,22 +38,34 @@ def test_an_agent_adds_an_override_by_form_in_their_zone(oncall_desk, client):
     desk.clock.set(NOW)
     schedule = desk.schedule("primary", "pia")
     client.force_login(desk.secondary)
-    response = client.post(f"/desk/oncall/schedules/{schedule.pk}/override/",
-                           {"user": "sam", "start": "2026-03-25T18:00", "end": "2026-03-26T08:00", "reason": "cover"})
+    response = client.post(
+        f"/desk/oncall/schedules/{schedule.pk}/override/",
+        {"user": "sam", "start": "2026-03-25T18:00", "end": "2026-03-26T08:00", "reason": "cover"},
+    )
     assert response.status_code == 302
     made = Override.objects.get()
     assert made.start == T("2026-03-25T18:00:00+01:00") and made.created_by == desk.secondary
-    bad = client.post(f"/desk/oncall/schedules/{schedule.pk}/override/",
-                      {"user": "sam", "start": "2026-03-26T08:00", "end": "2026-03-25T18:00"}, follow=True)
+    bad = client.post(
+        f"/desk/oncall/schedules/{schedule.pk}/override/",
+        {"user": "sam", "start": "2026-03-26T08:00", "end": "2026-03-25T18:00"},
+        follow=True,
+    )
     assert "Override not added: end must be after start" in bad.content.decode()
 
 
-def test_pages_show_history_and_acknowledge_in_one_click(oncall_desk, client, django_assert_max_num_queries):
+def test_pages_show_history_and_acknowledge_in_one_click(
+    oncall_desk, client, django_assert_max_num_queries
+):
     desk = oncall_desk
     desk.clock.set(NOW)
-    desk.policy("particle-p1", {"kind": "user", "user": "pia", "wait_minutes": 5},
-                {"kind": "user", "user": "sam", "wait_minutes": 5})
-    tickets = [make_ticket(desk, "particle-enterprise", region="na", priority="P1") for _ in range(3)]
+    desk.policy(
+        "particle-p1",
+        {"kind": "user", "user": "pia", "wait_minutes": 5},
+        {"kind": "user", "user": "sam", "wait_minutes": 5},
+    )
+    tickets = [
+        make_ticket(desk, "particle-enterprise", region="na", priority="P1") for _ in range(3)
+    ]
     drain(NOW + timedelta(minutes=5))
     client.force_login(desk.secondary)
     with django_assert_max_num_queries(20):  # a fixed number, whatever the pages
@@ -62,7 +74,11 @@ def test_pages_show_history_and_acknowledge_in_one_click(oncall_desk, client, dj
     page = Page.objects.get(ticket=tickets[0])
     assert client.post(f"/desk/oncall/pages/{page.pk}/ack/").status_code == 302
     page.refresh_from_db()
-    assert (page.state, page.acknowledged_via, page.acknowledged_by) == ("acknowledged", "desk", desk.secondary)
+    assert (page.state, page.acknowledged_via, page.acknowledged_by) == (
+        "acknowledged",
+        "desk",
+        desk.secondary,
+    )
 
 
 def test_contacts_and_anonymous_visitors_cannot_see_oncall(oncall_desk, client):

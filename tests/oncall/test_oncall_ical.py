@@ -19,18 +19,24 @@ def rota(db, monkeypatch):
     from django.contrib.auth.models import User
 
     from sladesk.accounts.models import AgentProfile, Team
-    from sladesk.core import clock
+    from sladesk.core import time as core_time
     from sladesk.oncall.services.schedules import create_schedule
 
-    monkeypatch.setattr(clock, "source", lambda: NOW)
+    monkeypatch.setattr(core_time, "source", lambda: NOW)
     team = Team.objects.create(name="Support", slug="support")
     users = {}
     for name in ("alice", "bob"):
         users[name] = User.objects.create_user(name, f"{name}@desk.example", "pw")
         AgentProfile.objects.create(user=users[name])
     admin = User.objects.create_superuser("root", "root@desk.example", "pw")
-    schedule = create_schedule(team=team, name="Primary", timezone="Europe/Berlin", rotations=[
-        {"participants": ["alice", "bob"], "length": "1w", "handoff": "2026-03-23T09:00"}])
+    schedule = create_schedule(
+        team=team,
+        name="Primary",
+        timezone="Europe/Berlin",
+        rotations=[
+            {"participants": ["alice", "bob"], "length": "1w", "handoff": "2026-03-23T09:00"}
+        ],
+    )
     return schedule, users, admin
 
 
@@ -59,10 +65,12 @@ def test_a_person_subscribes_to_their_own_shifts(rota, client):
     api = APIClient()
     api.force_authenticate(users["bob"])
     url = api.post("/api/v1/oncall/calendar/").json()["url"]
-    body = client.get(url[url.index("/oncall/"):]).content
+    body = client.get(url[url.index("/oncall/") :]).content
     events = _events(body)
     assert events and all(str(e["summary"]) == "On call: Support / Primary" for e in events)
-    assert events[0].decoded("dtstart") == datetime(2026, 3, 30, 7, 0, tzinfo=UTC)  # bob's first week, CEST
+    assert events[0].decoded("dtstart") == datetime(
+        2026, 3, 30, 7, 0, tzinfo=UTC
+    )  # bob's first week, CEST
     assert APIClient().post("/api/v1/oncall/calendar/").status_code in (401, 403)
 
 
@@ -98,12 +106,16 @@ def test_import_turns_events_naming_people_into_overrides(rota):
     api = APIClient()
     api.force_authenticate(admin)
     # when a calendar with a weekly recurring cover, an attendee event and an unnamed one is imported
-    response = api.post(f"/api/v1/schedules/{schedule.pk}/ical/", {"ics": ICS, "days": 30}, format="json")
+    response = api.post(
+        f"/api/v1/schedules/{schedule.pk}/ical/", {"ics": ICS, "days": 30}, format="json"
+    )
     assert response.status_code == 201
     # then the recurrence is expanded (2 overrides for bob), alice's by e-mail, the dentist skipped
     assert len(response.json()["created"]) == 3
     assert response.json()["skipped"] == ["Dentist: names no known user"]
-    oncall = api.get(f"/api/v1/schedules/{schedule.pk}/oncall/", {"at": "2026-04-01T12:00:00Z"}).json()
+    oncall = api.get(
+        f"/api/v1/schedules/{schedule.pk}/oncall/", {"at": "2026-04-01T12:00:00Z"}
+    ).json()
     assert oncall["users"] == ["bob"]  # the second occurrence, 2026-04-01
     bad = api.post(f"/api/v1/schedules/{schedule.pk}/ical/", {"ics": "hello"}, format="json")
     assert bad.status_code == 400

@@ -23,15 +23,20 @@ TUESDAY_10AM = T("2026-03-24T10:00:00+01:00")
 def test_a_step_gated_to_office_hours_is_skipped_outside_them(oncall_desk, at, first):
     desk = oncall_desk
     # given pia only in office hours, sam only outside them
-    desk.policy("particle-p1", {"kind": "user", "user": "pia", "wait_minutes": 5, "windows": OFFICE},
-                {"kind": "user", "user": "sam", "wait_minutes": 5, "windows": OFFICE, "outside": True})
+    desk.policy(
+        "particle-p1",
+        {"kind": "user", "user": "pia", "wait_minutes": 5, "windows": OFFICE},
+        {"kind": "user", "user": "sam", "wait_minutes": 5, "windows": OFFICE, "outside": True},
+    )
     desk.clock.set(at)
     ticket = make_ticket(desk, "particle-enterprise", region="na", priority="P1")
     drain(at)
     drain(at + timedelta(minutes=5))
     # then only the step whose gate is open pages; the other is skipped when its turn comes
     assert [u for u in ("pia", "sam") if emails_to(desk, f"{u}@desk.example")] == [first]
-    skipped = ticket.events.filter(kind="page", data__action="step_skipped", data__outcome="outside the step's hours")
+    skipped = ticket.events.filter(
+        kind="page", data__action="step_skipped", data__outcome="outside the step's hours"
+    )
     assert skipped.count() == 1
 
 
@@ -64,8 +69,11 @@ def test_editing_the_policy_never_changes_a_page_already_climbing(oncall_desk):
     from sladesk.oncall.services.policies import replace_steps
 
     desk = oncall_desk
-    policy = desk.policy("particle-p1", {"kind": "user", "user": "pia", "wait_minutes": 5},
-                         {"kind": "user", "user": "sam", "wait_minutes": 5})
+    policy = desk.policy(
+        "particle-p1",
+        {"kind": "user", "user": "pia", "wait_minutes": 5},
+        {"kind": "user", "user": "sam", "wait_minutes": 5},
+    )
     desk.clock.set(SATURDAY_3AM)
     make_ticket(desk, "particle-enterprise", region="na", priority="P1")
     # when the policy's second step is changed to pia while the page waits
@@ -93,7 +101,12 @@ def test_the_admin_lists_schedules_and_policies(oncall_desk, client):
     schedule = desk.schedule("primary", "pia")
     policy = desk.policy("particle-p1", {"kind": "user", "user": "pia", "wait_minutes": 5})
     client.force_login(User.objects.create_superuser("root", "root@desk.example", "pw"))
-    for url in ("/admin/oncall/schedule/", "/admin/oncall/escalationpolicy/", f"/admin/oncall/schedule/{schedule.pk}/change/",
-                f"/admin/oncall/escalationpolicy/{policy.pk}/change/", "/admin/oncall/notificationrule/",
-                "/admin/oncall/pageescalation/"):
+    for url in (
+        "/admin/oncall/schedule/",
+        "/admin/oncall/escalationpolicy/",
+        f"/admin/oncall/schedule/{schedule.pk}/change/",
+        f"/admin/oncall/escalationpolicy/{policy.pk}/change/",
+        "/admin/oncall/notificationrule/",
+        "/admin/oncall/pageescalation/",
+    ):
         assert client.get(url).status_code == 200, url

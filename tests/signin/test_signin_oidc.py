@@ -27,8 +27,12 @@ CLIENT_ID, CLIENT_SECRET = "sladesk-desk", "desk-client-secret"
 @pytest.fixture(scope="module")
 def provider() -> Iterator[str]:
     """The provider's base URL (127.0.0.1, ephemeral port), for this module's tests."""
-    server = werkzeug.serving.make_server("127.0.0.1", 0, oidc_provider_mock.app(require_nonce=True), threaded=True)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    server = werkzeug.serving.make_server(
+        "127.0.0.1", 0, oidc_provider_mock.app(require_nonce=True), threaded=True
+    )
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_port}"
@@ -52,7 +56,9 @@ def sso(provider, settings) -> str:
     settings.OIDC_RP_SCOPES = "openid email profile"
     settings.OIDC_CREATE_USER = False
     settings.OIDC_USE_PKCE = True
-    settings.OIDC_VERIFY_KID = False  # this provider's one key has no "kid" (SLADESK_OIDC_VERIFY_KID=0)
+    settings.OIDC_VERIFY_KID = (
+        False  # this provider's one key has no "kid" (SLADESK_OIDC_VERIFY_KID=0)
+    )
     settings.SLADESK_OIDC_ISSUER = config["issuer"]
     settings.SLADESK_OIDC_PROVIDER_NAME = "Acme SSO"
     return provider
@@ -78,7 +84,9 @@ def test_an_agent_signs_in_through_the_provider_and_lands_in_the_desk(sso, agent
     # given the sign-in page offers single sign-on
     assert b"Sign in with Acme SSO" in client.get("/accounts/login/").content
     # when alice signs in at the provider, which vouches for her verified e-mail
-    done = _sign_in_at_provider(sso, client, "alice-at-idp", {"email": "ALICE@desk.example", "email_verified": True})
+    done = _sign_in_at_provider(
+        sso, client, "alice-at-idp", {"email": "ALICE@desk.example", "email_verified": True}
+    )
     # then she is signed in as the existing agent and the desk opens
     assert done.status_code == 302 and done["Location"] == "/"
     assert client.session["_auth_user_id"] == str(agent.pk)
@@ -99,7 +107,9 @@ def test_a_contact_or_an_unknown_person_is_not_signed_in(sso, make_org, make_con
 
 def test_an_unverified_email_is_refused(sso, agent):
     client = Client()
-    _sign_in_at_provider(sso, client, "alice-unverified", {"email": agent.email, "email_verified": False})
+    _sign_in_at_provider(
+        sso, client, "alice-unverified", {"email": agent.email, "email_verified": False}
+    )
     assert "_auth_user_id" not in client.session
 
 
@@ -108,7 +118,9 @@ def test_a_token_for_another_issuer_is_refused(sso, agent, settings):
     settings.SLADESK_OIDC_ISSUER = "https://idp.example.com"
     client = Client()
     # when alice comes back with a genuine token from the loopback provider
-    done = _sign_in_at_provider(sso, client, "alice-iss", {"email": agent.email, "email_verified": True})
+    done = _sign_in_at_provider(
+        sso, client, "alice-iss", {"email": agent.email, "email_verified": True}
+    )
     # then the desk refuses it as suspicious (400, logged by django.security), no session
     assert done.status_code == 400
     assert "_auth_user_id" not in client.session

@@ -25,7 +25,9 @@ def _limits(settings):
 
 
 def _page(client: Client, username: str, password: str, ip: str = "10.0.0.1"):
-    return client.post("/accounts/login/", {"username": username, "password": password}, REMOTE_ADDR=ip)
+    return client.post(
+        "/accounts/login/", {"username": username, "password": password}, REMOTE_ADDR=ip
+    )
 
 
 def _api(username: str, password: str, ip: str = "10.0.0.1"):
@@ -119,7 +121,9 @@ def test_failures_in_one_process_lock_the_account_in_another(agent, tmp_path: Pa
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "sladesk.settings.test",
            "DATABASE_URL": _test_database_url(connection)}  # fmt: skip
     # when it records five failures for alice
-    subprocess.run([sys.executable, "-c", FAIL_FROM_ANOTHER_PROCESS], env=env, check=True, timeout=120)
+    subprocess.run(
+        [sys.executable, "-c", FAIL_FROM_ANOTHER_PROCESS], env=env, check=True, timeout=120
+    )
     # then this process refuses alice's right password
     assert _api("alice", "pw").status_code == 429
 
@@ -141,8 +145,12 @@ def test_the_admin_sign_in_goes_through_the_one_throttled_page(client):
 def test_a_hostile_username_is_refused_not_a_server_error(agent, username):
     # when the username holds a NUL byte (PostgreSQL text refuses it) or is huge
     api = APIClient(raise_request_exception=False)
-    response = api.post("/api/v1/auth/token/", {"username": username, "password": "x"}, format="json")
-    page = Client(raise_request_exception=False).post("/accounts/login/", {"username": username, "password": "x"})
+    response = api.post(
+        "/api/v1/auth/token/", {"username": username, "password": "x"}, format="json"
+    )
+    page = Client(raise_request_exception=False).post(
+        "/accounts/login/", {"username": username, "password": "x"}
+    )
     # then both doors answer with a refusal, never a 500
     assert response.status_code == 400
     assert page.status_code == 200

@@ -40,7 +40,9 @@ def test_each_sign_in_issues_a_new_named_token_usable_as_bearer_or_token(agent):
     assert _get(b["token"], "Token").status_code == 200
     # and the database holds digests, never the keys
     for row in ApiToken.objects.all():
-        assert row.digest in {hashlib.sha256(k.encode()).hexdigest() for k in (a["token"], b["token"])}
+        assert row.digest in {
+            hashlib.sha256(k.encode()).hexdigest() for k in (a["token"], b["token"])
+        }
         assert a["token"] not in (row.digest, row.prefix) and len(row.prefix) == 8
 
 
@@ -90,7 +92,10 @@ def test_changing_the_password_revokes_every_token(agent, client):
     # then both are refused, and a new sign-in gives a working token
     for key in keys:
         response = _get(key)
-        assert response.status_code == 401 and "password changed" in response.json()["error"]["message"]
+        assert (
+            response.status_code == 401
+            and "password changed" in response.json()["error"]["message"]
+        )
     new = APIClient().post("/api/v1/auth/token/", {"username": "alice", "password": "a-new-Long-password-7"},
                            format="json").json()["token"]  # fmt: skip
     assert _get(new).status_code == 200
@@ -116,7 +121,10 @@ def test_drf_authtoken_keys_from_before_become_named_tokens(agent):
                        "CREATE TABLE authtoken_token (key varchar(40) PRIMARY KEY, user_id integer, created datetime)")  # fmt: skip
     legacy = "0123456789abcdef0123456789abcdef01234567"
     with connection.cursor() as cursor:
-        cursor.execute("INSERT INTO authtoken_token VALUES (%s, %s, %s)", [legacy, agent.pk, "2026-01-01 00:00:00+00:00"])
+        cursor.execute(
+            "INSERT INTO authtoken_token VALUES (%s, %s, %s)",
+            [legacy, agent.pk, "2026-01-01 00:00:00+00:00"],
+        )
     migration = importlib.import_module("sladesk.signin.migrations.0002_legacy_tokens")
     # when the migration runs
     from django.apps import apps

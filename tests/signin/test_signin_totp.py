@@ -42,7 +42,10 @@ def test_enrolment_then_sign_in_needs_the_code(agent):
     assert "_auth_user_id" not in client.session
     assert client.get("/desk/").status_code == 302
     # and a wrong code is refused, the current one signs her in to the desk
-    assert b"wrong or was already used" in client.post("/accounts/two-factor/", {"code": "123456"}).content
+    assert (
+        b"wrong or was already used"
+        in client.post("/accounts/two-factor/", {"code": "123456"}).content
+    )
     done = client.post("/accounts/two-factor/", {"code": app.now()})
     assert done.status_code == 302 and done["Location"] == "/desk/"
     assert client.get("/desk/").status_code == 200
@@ -86,7 +89,9 @@ def test_the_token_endpoint_needs_the_code_too(agent):
     app = _enrol(setup)
     api = APIClient()
     # when alice asks for a token with the password alone, then with a code
-    missing = api.post("/api/v1/auth/token/", {"username": "alice", "password": "pw"}, format="json")
+    missing = api.post(
+        "/api/v1/auth/token/", {"username": "alice", "password": "pw"}, format="json"
+    )
     ok = api.post("/api/v1/auth/token/", {"username": "alice", "password": "pw", "otp_code": app.now()},
                   format="json")  # fmt: skip
     # then the first names the missing field, the second gets a token
@@ -116,6 +121,8 @@ def test_policy_can_require_two_factor_for_every_agent(agent, settings, make_org
     # then an agent is sent to set-up, a contact is not
     agent_client, contact_client = Client(), Client()
     to_setup = agent_client.post("/accounts/login/", {"username": "alice", "password": "pw"})
-    to_portal = contact_client.post("/accounts/login/", {"username": contact.user.username, "password": "pw"})
+    to_portal = contact_client.post(
+        "/accounts/login/", {"username": contact.user.username, "password": "pw"}
+    )
     assert to_setup["Location"] == "/accounts/two-factor/setup/"
     assert to_portal["Location"] == "/portal/"

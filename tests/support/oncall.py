@@ -38,22 +38,41 @@ def oncall_desk(desk: SimpleNamespace, http_receiver: Any, settings: Any) -> Sim
         return user
 
     def schedule(name: str, *people: str, **kw: Any) -> Any:
-        rotation = {"participants": list(people), "length": "1w", "handoff": "2026-01-05T09:00", **kw}
+        rotation = {
+            "participants": list(people),
+            "length": "1w",
+            "handoff": "2026-01-05T09:00",
+            **kw,
+        }
         return create_schedule(team=team, name=name, timezone="Europe/Berlin", rotations=[rotation])
 
     def policy(name: str, *steps: dict[str, Any], repeat: int = 0) -> Any:
-        return create_escalation_policy(name=name, steps=list(steps), repeat=repeat, timezone="Europe/Berlin")
+        return create_escalation_policy(
+            name=name, steps=list(steps), repeat=repeat, timezone="Europe/Berlin"
+        )
 
     twilio = http_receiver(default=HttpReply(201, '{"sid": "SM123"}'))
     personal = http_receiver(default=HttpReply(200, "ok"))
     settings.SLADESK_ONCALL = {
-        "twilio": {"account_sid": "AC0000", "auth_token": "tok3n", "from_number": "+15550000",
-                   "base_url": twilio.url("")},
+        "twilio": {
+            "account_sid": "AC0000",
+            "auth_token": "tok3n",
+            "from_number": "+15550000",
+            "base_url": twilio.url(""),
+        },
         "pagerduty_webhook_secrets": ["pd-secret"],
     }
     primary, secondary = make_user("pia"), make_user("sam")
-    desk.__dict__.update(team_support=team, make_user=make_user, schedule=schedule, policy=policy,
-                         twilio=twilio, personal=personal, primary=primary, secondary=secondary)
+    desk.__dict__.update(
+        team_support=team,
+        make_user=make_user,
+        schedule=schedule,
+        policy=policy,
+        twilio=twilio,
+        personal=personal,
+        primary=primary,
+        secondary=secondary,
+    )
     return desk
 
 
@@ -66,10 +85,17 @@ def make_ticket(desk: SimpleNamespace, policy: str, **kw: Any) -> Any:
     from sladesk.tickets import services
 
     where = {k: kw.pop(k) for k in ("region", "plan") if k in kw}
-    org = Organization.objects.filter(policy_name=policy, **where).first() or desk.make_org(policy, **where)
+    org = Organization.objects.filter(policy_name=policy, **where).first() or desk.make_org(
+        policy, **where
+    )
     contact = Contact.objects.filter(organization=org).first() or desk.make_contact(org)
-    return services.open_ticket(organization=org, requester=contact, subject=kw.pop("subject", "Down"),
-                                description="Everything is down", **kw)
+    return services.open_ticket(
+        organization=org,
+        requester=contact,
+        subject=kw.pop("subject", "Down"),
+        description="Everything is down",
+        **kw,
+    )
 
 
 Maker = Callable[..., Any]

@@ -57,11 +57,12 @@ def scoped(world: SimpleNamespace) -> SimpleNamespace:
 
 def _token_client(user: Any) -> Any:
     """An API client with a real token (the path that preloads the scope flags)."""
-    from rest_framework.authtoken.models import Token
     from rest_framework.test import APIClient
 
+    from sladesk.signin.tokens import issue_token
+
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {issue_token(user, 'test')[1]}")
     return client
 
 

@@ -104,7 +104,10 @@ class Contact(models.Model):
     """A person at a customer organization who asks for support.
 
     ``user`` is set when the contact can log in (portal, API); contacts created from mail
-    have none. The email is unique within an organization.
+    have none. The email is unique within an organization. ``email_updates``: agents'
+    public replies and notices on tickets opened in the portal or through the API are
+    mailed to the contact too (mail tickets always answer by mail; a notice the policy
+    requires, such as Particle's priority change "with notice", is sent regardless).
     """
 
     organization = models.ForeignKey(
@@ -120,6 +123,9 @@ class Contact(models.Model):
     email = models.EmailField()
     name = models.CharField(max_length=200, blank=True, default="")
     timezone = models.CharField(max_length=64, blank=True, default="")
+    email_updates = models.BooleanField(
+        default=True, help_text="Mail agents' replies and notices on portal and API tickets"
+    )
     created_at = models.DateTimeField(default=now, editable=False)
 
     class Meta:

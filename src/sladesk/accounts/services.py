@@ -14,7 +14,7 @@ from django.db import transaction
 from .models import Contact, Organization
 from .validation import zone_problem
 
-__all__ = ["create_contact"]
+__all__ = ["create_contact", "set_email_updates"]
 
 
 def create_contact(
@@ -43,3 +43,10 @@ def create_contact(
         return Contact.objects.create(
             organization=organization, email=email, name=name[:200], timezone=timezone, user=user
         )
+
+
+def set_email_updates(contact: Contact, wanted: bool) -> None:
+    """Whether ``contact`` gets agents' replies and notices on portal / API tickets by mail."""
+    if contact.email_updates != wanted:
+        contact.email_updates = wanted
+        contact.save(update_fields=["email_updates"])

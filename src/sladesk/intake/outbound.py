@@ -222,14 +222,21 @@ def agent_replied(message: Message) -> None:
     Called by ``services.reply`` in its transaction. The recipients (`mail_recipients`)
     are the requester of a ticket that came in by mail and every contact whose mail was
     received on the ticket, the requesters of tickets merged into it included; each gets
-    their own mail (own Message-ID, ``In-Reply-To`` their own latest mail). Tickets with
-    no received mail (portal, API) are left to those channels.
+    their own mail (own Message-ID, ``In-Reply-To`` their own latest mail). A ticket with
+    no received mail (portal, API, phone) mails its requester, unless the contact turned
+    ``email_updates`` off; the mail starts the thread a reply to it continues.
     """
     ticket = message.ticket
     if message.from_customer or not message.public:
         return
     received = _received(ticket)
     if not received:
+        to = _requester_address(ticket)
+        if to:
+            body = f"{message.body_text}\n\n--\nTicket #{ticket.pk}: reply to this mail to answer.\n"
+            mail = _mail(ticket, "m", message.pk, auto=False)
+            key = f"mail:reply:{message.pk}"
+            _enqueue(ticket, to, "customer_reply", key, mail["subject"], body, mail, message)
         return
     recipients = mail_recipients(ticket, received)
     references = thread_headers(ticket)[1]
@@ -242,6 +249,42 @@ def agent_replied(message: Message) -> None:
         # the first recipient keeps the key one recipient always had (rows queued before stay unique)
         key = f"mail:reply:{message.pk}" if n == 0 else f"mail:reply:{message.pk}:{address}"
         queued.append(_Queued(ticket, address, "customer_reply", key, mail["subject"], body, mail, message))
+    _enqueue_many(queued)
+
+
+def _requester_address(ticket: Ticket, *, required: bool = False) -> str | None:
+    """The requester's address for a ticket that has no mail thread, lower-case; None when
+    there is none or the contact turned ``email_updates`` off (unless ``required``)."""
+    requester = ticket.requester
+    if not requester.email or not (required or requester.email_updates):
+        return None
+    return str(requester.email).lower()
+
+
+def priority_changed(ticket: Ticket, old: str, new: str, reason: str, at: Any, required: bool) -> None:
+    """Queue the notice of a priority change, with its reason, to the ticket's customers:
+    the mail thread's recipients (`mail_recipients`) or, for a portal / API ticket, its
+    requester (whose ``email_updates`` a policy-required notice overrides). Called in the
+    changing transaction (`PriorityChanged`)."""
+    received = _received(ticket)
+    if received:
+        recipients = mail_recipients(ticket, received)
+    else:
+        to = _requester_address(ticket, required=required)
+        recipients = [to] if to else []
+    if not recipients:
+        return
+    body = (
+        f"The priority of your ticket #{ticket.pk} \"{ticket.subject}\" changed from {old} to "
+        f"{new}.\n\nWhy: {reason}\n\n--\nTicket #{ticket.pk}: reply to this mail to answer.\n"
+    )
+    stamp = int(at.timestamp() * 1_000_000)
+    queued = []
+    for address in recipients:
+        mail = _mail(ticket, "p", stamp % 1_000_000_000, auto=False)
+        mail["subject"] = f"[#{ticket.pk}] Priority changed to {new}: {ticket.subject}"
+        key = f"mail:priority:{ticket.pk}:{stamp}:{address}"
+        queued.append(_Queued(ticket, address, "customer_notice", key, mail["subject"], body, mail, None))
     _enqueue_many(queued)
 
 

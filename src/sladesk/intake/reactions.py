@@ -7,8 +7,9 @@ Message-IDs commit with the change, or not at all.
 ==============  ==============================================================================
 event           reaction
 ==============  ==============================================================================
-AgentReplied    the public reply is mailed to whoever wrote the ticket by e-mail
-                (`outbound.agent_replied`)
+AgentReplied    the public reply is mailed to whoever wrote the ticket by e-mail, or to the
+                requester of a portal / API ticket (`outbound.agent_replied`)
+PriorityChanged the customer is told the new priority and why (`outbound.priority_changed`)
 TicketMerged    the merged ticket's mail threads belong to the ticket it was merged into
                 (`outbound.merge_threads`)
 TicketSplit     the moved messages' mail threads follow them to the new ticket
@@ -21,18 +22,29 @@ from __future__ import annotations
 from sladesk.tickets.announce import (
     IN_TRANSACTION,
     AgentReplied,
+    PriorityChanged,
     TicketMerged,
     TicketSplit,
     subscribe,
 )
 
-from .outbound import agent_replied, merge_threads, split_threads
+from .outbound import agent_replied, merge_threads, priority_changed, split_threads
 
-__all__ = ["mail_agent_reply", "move_merged_threads", "move_split_threads", "subscribe_all"]
+__all__ = [
+    "mail_agent_reply",
+    "move_merged_threads",
+    "move_split_threads",
+    "subscribe_all",
+    "tell_priority_change",
+]
 
 
 def mail_agent_reply(event: AgentReplied) -> None:
     agent_replied(event.message)
+
+
+def tell_priority_change(event: PriorityChanged) -> None:
+    priority_changed(event.ticket, event.old, event.new, event.reason, event.at, event.required)
 
 
 def move_merged_threads(event: TicketMerged) -> None:
@@ -46,5 +58,6 @@ def move_split_threads(event: TicketSplit) -> None:
 def subscribe_all() -> None:
     """Subscribe the reactions above (idempotent)."""
     subscribe(AgentReplied, mail_agent_reply, phase=IN_TRANSACTION)
+    subscribe(PriorityChanged, tell_priority_change, phase=IN_TRANSACTION)
     subscribe(TicketMerged, move_merged_threads, phase=IN_TRANSACTION)
     subscribe(TicketSplit, move_split_threads, phase=IN_TRANSACTION)

@@ -14,6 +14,7 @@ app_name = "portal"
 urlpatterns = [
     path("", views.tickets, name="tickets"),
     path("new/", views.new_ticket, name="new"),
+    path("preferences/", views.preferences, name="preferences"),
     path("tickets/<id:ticket_id>/", views.ticket_detail, name="ticket"),
     path("tickets/<id:ticket_id>/reply/", views.reply, name="reply"),
     path("tickets/<id:ticket_id>/escalate/", views.escalate, name="escalate"),

@@ -16,6 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from sladesk.accounts.services import set_email_updates
 from sladesk.core import time as core_time
 from sladesk.core.policies import get_policy
 from sladesk.tickets import access, history, selectors, services
@@ -48,7 +49,23 @@ def tickets(request: HttpRequest) -> HttpResponse:
     )
     hidden = get_policy(request.user.contact.organization.policy_name).policy.internal_clocks
     rows = [(t, urgent_badge(t, now, hidden)) for t in tickets]
-    return render(request, "portal/tickets.html", {"rows": rows, "organization": request.user.contact.organization})
+    contact = request.user.contact
+    context = {"rows": rows, "organization": contact.organization, "contact": contact}
+    return render(request, "portal/tickets.html", context)
+
+
+@contact_required
+@require_POST
+def preferences(request: HttpRequest) -> HttpResponse:
+    """Turn the contact's ``email_updates`` on or off (the checkbox's presence)."""
+    wanted = request.POST.get("email_updates") == "on"
+    set_email_updates(request.user.contact, wanted)
+    messages.success(
+        request,
+        "We will mail you replies and notices." if wanted else "We will not mail you replies "
+        "on tickets opened here (notices your contract requires still come).",
+    )
+    return redirect("portal:tickets")
 
 
 def _new_form(request: HttpRequest, data: Any = None, files: Any = None) -> NewTicketForm:

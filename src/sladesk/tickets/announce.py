@@ -42,6 +42,7 @@ __all__ = [
     "AgentReplied",
     "ClocksChanged",
     "DomainEvent",
+    "PriorityChanged",
     "TicketEscalated",
     "TicketMerged",
     "TicketOpened",
@@ -130,6 +131,21 @@ class AgentReplied(DomainEvent):
     (`sladesk.intake.outbound`), in the same transaction."""
 
     message: Message
+
+
+@dataclass(frozen=True)
+class PriorityChanged(DomainEvent):
+    """``ticket``'s priority went from ``old`` to ``new`` at ``at`` for ``reason`` (by the
+    desk, or by a policy rule re-applied to changed fields); ``required``: the policy
+    promises the customer this notice (``priority_change_notifies_customer``, Particle's
+    "with notice"). Reaction: the customer is told by mail (`sladesk.intake.outbound`)."""
+
+    ticket: Ticket
+    old: str
+    new: str
+    reason: str
+    at: datetime
+    required: bool
 
 
 @dataclass(frozen=True)

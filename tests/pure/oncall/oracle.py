@@ -31,7 +31,9 @@ def _inside(window: Restriction, reading: datetime) -> bool:
     return False
 
 
-def _rotation_minutes(rotation: Rotation, tz: ZoneInfo, start: datetime, minutes: int) -> list[str | None]:
+def _rotation_minutes(
+    rotation: Rotation, tz: ZoneInfo, start: datetime, minutes: int
+) -> list[str | None]:
     walk = rotation.handoff.replace(tzinfo=tz).astimezone(ZoneInfo("UTC")) - timedelta(days=1)
     walk = min(walk, start)
     passed = 0
@@ -45,7 +47,9 @@ def _rotation_minutes(rotation: Rotation, tz: ZoneInfo, start: datetime, minutes
             who: str | None = None
             if passed and rotation.participants:
                 who = rotation.participants[(passed - 1) % len(rotation.participants)]
-            if rotation.restrictions and not any(_inside(w, reading) for w in rotation.restrictions):
+            if rotation.restrictions and not any(
+                _inside(w, reading) for w in rotation.restrictions
+            ):
                 who = None
             out.append(who)
         walk += MINUTE

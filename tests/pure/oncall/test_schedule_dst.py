@@ -38,7 +38,12 @@ def utc(*args: int) -> datetime:
 
 @pytest.mark.parametrize(
     ("text", "length"),
-    [("1d", timedelta(days=1)), ("1w", timedelta(weeks=1)), ("12h", timedelta(hours=12)), (" 2w ", timedelta(weeks=2))],
+    [
+        ("1d", timedelta(days=1)),
+        ("1w", timedelta(weeks=1)),
+        ("12h", timedelta(hours=12)),
+        (" 2w ", timedelta(weeks=2)),
+    ],
 )
 def test_parse_length_reads_hours_days_weeks(text: str, length: timedelta) -> None:
     assert parse_length(text) == length
@@ -57,7 +62,10 @@ def test_parse_length_rejects_what_it_cannot_read(text: str) -> None:
         (utc(2026, 3, 23, 8, 0), ("alice",)),
         (utc(2026, 3, 30, 6, 59), ("alice",)),  # DST began on the 29th: 09:00 CEST = 07:00 UTC
         (utc(2026, 3, 30, 7, 0), ("bob",)),
-        (utc(2026, 10, 26, 7, 59), ("alice",)),  # week 31 (10-19 → 10-26), after the 25th's fall-back
+        (
+            utc(2026, 10, 26, 7, 59),
+            ("alice",),
+        ),  # week 31 (10-19 → 10-26), after the 25th's fall-back
         (utc(2026, 10, 26, 8, 0), ("bob",)),  # 09:00 CET again
     ],
 )
@@ -70,7 +78,9 @@ def test_weekly_handoff_stays_at_nine_across_dst(at: datetime, who: tuple[str, .
 
 def test_the_week_with_the_spring_change_lasts_167_hours() -> None:
     schedule = Schedule(BERLIN, (weekly("alice", "bob"),))
-    [shift] = [s for s in schedule.shifts(utc(2026, 3, 23), utc(2026, 4, 1)) if s.users == ("alice",)]
+    [shift] = [
+        s for s in schedule.shifts(utc(2026, 3, 23), utc(2026, 4, 1)) if s.users == ("alice",)
+    ]
     assert shift.end - shift.start == timedelta(hours=167)
 
 
@@ -88,7 +98,9 @@ def test_business_hours_restriction_and_a_higher_layer() -> None:
     # given a 24/7 weekly layer 0 and a business-hours daily layer 1 (Mon-Fri 09-17)
     office = Restriction(frozenset(range(5)), time(9), time(17))
     base = weekly("alice", "bob")
-    day = Rotation(("carol", "dave"), timedelta(days=1), wall(2026, 3, 23, 9), layer=1, restrictions=(office,))
+    day = Rotation(
+        ("carol", "dave"), timedelta(days=1), wall(2026, 3, 23, 9), layer=1, restrictions=(office,)
+    )
     schedule = Schedule(BERLIN, (base, day))
     # then in office hours layer 1 wins, outside it layer 0 has someone
     assert schedule.oncall_at(utc(2026, 3, 24, 10)) == ("dave",)  # Tue 11:00 CET
@@ -98,7 +110,9 @@ def test_business_hours_restriction_and_a_higher_layer() -> None:
 
 def test_an_overnight_window_runs_past_midnight() -> None:
     night = Restriction(frozenset({4}), time(22), time(6))  # Friday 22:00 → Saturday 06:00
-    schedule = Schedule("UTC", (Rotation(("alice",), timedelta(days=1), wall(2026, 1, 1), restrictions=(night,)),))
+    schedule = Schedule(
+        "UTC", (Rotation(("alice",), timedelta(days=1), wall(2026, 1, 1), restrictions=(night,)),)
+    )
     assert schedule.oncall_at(utc(2026, 3, 27, 23)) == ("alice",)  # Friday 23:00
     assert schedule.oncall_at(utc(2026, 3, 28, 5, 59)) == ("alice",)  # Saturday 05:59
     assert schedule.oncall_at(utc(2026, 3, 28, 6)) == ()
@@ -116,8 +130,17 @@ def test_overrides_and_swaps() -> None:
     assert schedule.oncall_at(utc(2026, 3, 24, 6)) == ("alice",)  # half-open: the override ended
     assert schedule.oncall_at(utc(2026, 3, 25, 12)) == ("dave",)
     shifts = schedule.shifts(utc(2026, 3, 23), utc(2026, 3, 27))
-    assert [s.users for s in shifts] == [(), ("alice",), ("carol",), ("alice",), ("dave",), ("alice",)]
-    assert [(s.start, s.end) for s in user_shifts(shifts, "carol")] == [(utc(2026, 3, 24), utc(2026, 3, 24, 6))]
+    assert [s.users for s in shifts] == [
+        (),
+        ("alice",),
+        ("carol",),
+        ("alice",),
+        ("dave",),
+        ("alice",),
+    ]
+    assert [(s.start, s.end) for s in user_shifts(shifts, "carol")] == [
+        (utc(2026, 3, 24), utc(2026, 3, 24, 6))
+    ]
 
 
 def test_naive_instants_and_unknown_zones_are_refused() -> None:

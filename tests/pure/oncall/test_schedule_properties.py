@@ -50,7 +50,13 @@ def _transitions(zone: str) -> list[datetime]:
 
 TRANSITIONS = {zone: _transitions(zone) for zone in ZONES}
 lengths = st.sampled_from(
-    [timedelta(hours=1), timedelta(hours=8), timedelta(hours=12), timedelta(days=1), timedelta(weeks=1)]
+    [
+        timedelta(hours=1),
+        timedelta(hours=8),
+        timedelta(hours=12),
+        timedelta(days=1),
+        timedelta(weeks=1),
+    ]
 )
 
 
@@ -62,14 +68,20 @@ def schedules(draw: st.DrawFn) -> tuple[Schedule, datetime, int]:
     tz = ZoneInfo(zone)
     change = draw(st.sampled_from(TRANSITIONS[zone]))
     # the wall-clock readings just before and at the change (either side of the jump)
-    walls = [(change - MINUTE).astimezone(tz).replace(tzinfo=None, second=0), change.astimezone(tz).replace(tzinfo=None)]
+    walls = [
+        (change - MINUTE).astimezone(tz).replace(tzinfo=None, second=0),
+        change.astimezone(tz).replace(tzinfo=None),
+    ]
+
     def near_change() -> datetime:
         return draw(st.sampled_from(walls)) + draw(st.integers(-90, 90)) * MINUTE
+
     def time_of_day() -> time:
         if draw(st.booleans()):
             return near_change().time()
         q = draw(st.integers(0, 95))
         return time(q // 4, (q % 4) * 15)
+
     start = change - draw(st.integers(0, 36 * 60)) * MINUTE
     minutes = draw(st.integers(60, 2 * 24 * 60))
     rotations = []
@@ -79,7 +91,9 @@ def schedules(draw: st.DrawFn) -> tuple[Schedule, datetime, int]:
         if draw(st.booleans()):  # sometimes an arbitrary first hand-off instead
             handoff = start.replace(tzinfo=None) + draw(st.integers(-5 * 24 * 60, 24 * 60)) * MINUTE
         windows = tuple(
-            Restriction(draw(st.frozensets(st.integers(0, 6), min_size=1)), time_of_day(), time_of_day())
+            Restriction(
+                draw(st.frozensets(st.integers(0, 6), min_size=1)), time_of_day(), time_of_day()
+            )
             for _ in range(draw(st.integers(0, 2)))
         )
         rotations.append(
@@ -92,9 +106,11 @@ def schedules(draw: st.DrawFn) -> tuple[Schedule, datetime, int]:
                 name=f"r{n}",
             )
         )
+
     def window() -> tuple[datetime, datetime]:
         begin = start + draw(st.integers(-60, minutes)) * MINUTE
         return begin, begin + draw(st.integers(1, 24 * 60)) * MINUTE
+
     overrides = []
     for _ in range(draw(st.integers(0, 2))):
         begin, end = window()
@@ -111,7 +127,9 @@ FAST = settings(max_examples=80, deadline=None, suppress_health_check=[HealthChe
 
 @FAST
 @given(schedules())
-def test_oncall_at_matches_the_minute_by_minute_expansion(case: tuple[Schedule, datetime, int]) -> None:
+def test_oncall_at_matches_the_minute_by_minute_expansion(
+    case: tuple[Schedule, datetime, int],
+) -> None:
     # given a random schedule around a DST change, and the oracle's minute-by-minute answer
     schedule, start, minutes = case
     expected = expand(schedule, start, minutes)
@@ -125,7 +143,9 @@ def test_oncall_at_matches_the_minute_by_minute_expansion(case: tuple[Schedule, 
 
 @FAST
 @given(schedules())
-def test_shifts_cover_the_window_and_match_the_expansion(case: tuple[Schedule, datetime, int]) -> None:
+def test_shifts_cover_the_window_and_match_the_expansion(
+    case: tuple[Schedule, datetime, int],
+) -> None:
     # given a random schedule and the oracle's answer over the window
     schedule, start, minutes = case
     expected = expand(schedule, start, minutes)

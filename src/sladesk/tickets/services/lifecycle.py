@@ -13,7 +13,7 @@ from django.db import transaction
 from sladesk.core import time as core_time
 
 from .. import clocks, events
-from ..announce import TicketReopened, announce
+from ..announce import PriorityChanged, TicketReopened, announce
 from ..clocks import ClockChange
 from ..models import (
     Channel,
@@ -94,6 +94,9 @@ def change_priority_in(ticket: Ticket, priority: str, now: datetime, log: Log, r
         to_contact=ticket.requester_id,
         required_by_policy=policy.priority_change_notifies_customer,
         **{"from": old, "to": new, "reason": reason},
+    )
+    announce(
+        PriorityChanged(ticket, old, new, reason, now, policy.priority_change_notifies_customer)
     )
     changes: list[ClockChange | None] = []
     current = clocks_by_metric(ticket)
