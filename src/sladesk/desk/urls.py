@@ -20,6 +20,7 @@ urlpatterns = [
     path("tickets/<id:ticket_id>/priority/", actions.priority, name="priority"),
     path("tickets/<id:ticket_id>/status/", actions.status, name="status"),
     path("tickets/<id:ticket_id>/assign/", actions.assign, name="assign"),
+    path("tickets/<id:ticket_id>/assign-me/", actions.assign_me, name="assign_me"),
     path("tickets/<id:ticket_id>/fields/", actions.fields, name="fields"),
     path(
         "tickets/<id:ticket_id>/pages/<id:page_id>/ack/",
