@@ -7,7 +7,7 @@ from django.urls import path
 from sladesk.web import attachments
 from sladesk.web.access import agent_required
 
-from . import actions, contacts, mail_views, originals, settings_views, views
+from . import actions, contacts, mail_views, originals, satisfaction_views, settings_views, views
 
 app_name = "desk"
 
@@ -40,6 +40,7 @@ urlpatterns = [
     path("mail/<id:inbound_id>/retry/", mail_views.mail_retry, name="mail_retry"),
     path("mail/<id:inbound_id>/accept/", mail_views.mail_accept, name="mail_accept"),
     path("contacts/", contacts.contacts, name="contacts"),
+    path("satisfaction/", satisfaction_views.satisfaction, name="satisfaction"),
     path("settings/", settings_views.policies, name="settings"),
     path("settings/policies/<str:name>/", settings_views.policy_detail, name="policy"),
     path("settings/teams/", settings_views.teams, name="teams"),

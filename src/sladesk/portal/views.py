@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from sladesk.core import clock
 from sladesk.core.policies import get_policy
+from sladesk.satisfaction.models import SatisfactionRating
 from sladesk.tickets import access, history, selectors, services
 from sladesk.tickets.models import Channel, Status, Ticket
 from sladesk.tickets.services import ServiceError
@@ -110,6 +111,9 @@ def ticket_detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
         "escalation_level": level,
         "next_level": policy.escalation[level] if level < len(policy.escalation) else None,
         "contract_notes": policy.contract.notes if policy.contract else [],
+        "survey": SatisfactionRating.objects.filter(ticket=ticket).first(),
+        "may_rate": ticket.status in (Status.SOLVED, Status.CLOSED)
+        and ticket.requester_id == getattr(request.user.contact, "pk", None),
     }
     return render(request, "portal/ticket.html", context)
 

@@ -28,6 +28,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Final, Literal, TypeVar
 
 from django.db import transaction
@@ -36,6 +37,7 @@ __all__ = [
     "IN_TRANSACTION",
     "ON_COMMIT",
     "DomainEvent",
+    "TicketSolved",
     "announce",
     "subscribe",
     "subscribers",
@@ -49,6 +51,19 @@ ON_COMMIT: Final[Phase] = "on_commit"
 @dataclass(frozen=True)
 class DomainEvent:
     """Base of every announced event (subclasses add their fields)."""
+
+
+@dataclass(frozen=True)
+class TicketSolved(DomainEvent):
+    """A ticket became solved (`services.change_status`, any path: desk, API, macro, bulk).
+
+    ``ticket`` is the saved, locked row (status solved, ``solved_at`` = ``at``, assignee
+    and team as they were when solved); ``actor`` who solved it (a User, or None).
+    """
+
+    ticket: Any
+    actor: Any
+    at: datetime
 
 
 E = TypeVar("E", bound=DomainEvent)

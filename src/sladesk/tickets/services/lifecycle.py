@@ -14,6 +14,7 @@ from sladesk.core import clock as core_clock
 from sladesk.notify.escalations import resume_climb
 
 from .. import clocks
+from ..announce import TicketSolved, announce
 from ..clocks import ClockChange
 from ..models import (
     Channel,
@@ -192,6 +193,8 @@ def change_status(
             _set_status(ticket, status, log, reason)
         _touch(ticket, now, "status", "solved_at", "closed_at")
         log.flush()
+        if ticket.status == Status.SOLVED:  # satisfaction survey etc. (subscribers above)
+            announce(TicketSolved(ticket=ticket, actor=actor, at=now))
     return ticket
 
 
