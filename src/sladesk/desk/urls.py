@@ -7,13 +7,23 @@ from django.urls import path
 from sladesk.web import attachments
 from sladesk.web.access import agent_required
 
-from . import actions, contacts, mail_views, originals, satisfaction_views, settings_views, views
+from . import (
+    actions,
+    bulk,
+    contacts,
+    mail_views,
+    originals,
+    satisfaction_views,
+    settings_views,
+    views,
+)
 
 app_name = "desk"
 
 urlpatterns = [
     path("", views.inbox, name="inbox"),
     path("inbox/list/", views.inbox_list, name="inbox_list"),
+    path("bulk/", bulk.bulk, name="bulk"),
     path("tickets/<id:ticket_id>/", views.ticket_detail, name="ticket"),
     path("tickets/<id:ticket_id>/clocks/", views.clock_panel, name="clock_panel"),
     path("tickets/<id:ticket_id>/message/", actions.message, name="message"),

@@ -65,6 +65,9 @@ def inbox(request: HttpRequest) -> HttpResponse:
         statuses=Status.choices,
         channels=Channel.choices,
         priorities=sorted({p.key for f in available_policies().values() for p in f.policy.priorities}),
+        teams=queries.all_teams(),
+        agents=list(User.objects.filter(agent_profile__isnull=False).order_by("username")),
+        back=request.get_full_path(),
     )
     return render(request, "desk/inbox.html", context)
 

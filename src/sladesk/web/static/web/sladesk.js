@@ -86,3 +86,27 @@
     setInterval(tick, 1000);
   });
 })();
+
+/* Inbox bulk actions: "tick all", the ticked count, and only the chosen action's fields. */
+(function () {
+  "use strict";
+  function refresh() {
+    var form = document.getElementById("bulk-form");
+    if (!form) return;
+    var n = document.querySelectorAll("input[data-bulk-pick]:checked").length;
+    var count = form.querySelector("[data-bulk-count]");
+    if (count) count.textContent = String(n);
+    var action = form.querySelector("#bulk-action").value;
+    form.querySelectorAll("[data-for]").forEach(function (el) {
+      el.hidden = el.dataset.for.split(" ").indexOf(action) < 0;
+    });
+  }
+  document.addEventListener("change", function (e) {
+    if (e.target.matches && e.target.matches("input[data-bulk-all]")) {
+      document.querySelectorAll("input[data-bulk-pick]").forEach(function (box) { box.checked = e.target.checked; });
+    }
+    refresh();
+  });
+  document.addEventListener("DOMContentLoaded", refresh);
+  document.addEventListener("htmx:afterSwap", refresh);
+})();
