@@ -15,6 +15,7 @@ from django.shortcuts import render
 from sladesk.core import clock
 from sladesk.core.policies import available_policies
 from sladesk.intake.originals import originals_of
+from sladesk.macros.services import usable_macros
 from sladesk.notify.models import Page, PageState
 from sladesk.tickets import selectors
 from sladesk.tickets.models import Channel, Status, Ticket
@@ -135,6 +136,7 @@ def ticket_detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
             .order_by("created_at", "id")
         ),
         others=presence.others(ticket.pk, request.user.pk),
+        macros=list(usable_macros(request.user)),
     )
     return render(request, "desk/ticket.html", context)
 
