@@ -16,6 +16,7 @@ from . import (
     new_ticket,
     originals,
     satisfaction_views,
+    saved_views,
     settings_views,
     views,
 )
@@ -26,6 +27,8 @@ urlpatterns = [
     path("", views.inbox, name="inbox"),
     path("inbox/list/", views.inbox_list, name="inbox_list"),
     path("bulk/", bulk.bulk, name="bulk"),
+    path("views/save/", saved_views.save_view, name="save_view"),
+    path("views/<id:view_id>/delete/", saved_views.delete_view, name="delete_view"),
     path("tickets/new/", new_ticket.new_ticket, name="new_ticket"),
     path("macros/", macro_views.macro_list, name="macros"),
     path("macros/<id:macro_id>/delete/", macro_views.delete_macro, name="delete_macro"),

@@ -8,6 +8,8 @@ agent's scope), read through the selectors and
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -23,7 +25,7 @@ from sladesk.web.access import agent_required
 from sladesk.web.clocks import metric_label, status_colour, status_text
 from sladesk.web.timefmt import viewer_zone
 
-from . import presence, queries
+from . import presence, queries, saved_views
 from .forms import AssignForm, FieldsForm, MessageForm, PriorityForm, StatusForm
 from .timeline import Names, describe, undelivered
 
@@ -39,13 +41,20 @@ def _inbox_context(request: HttpRequest) -> dict[str, object]:
     filters = {k: request.GET.get(k, "") for k in _FILTERS}
     asked = request.GET.get("page", "")
     page = int(asked) if asked.isdigit() and len(asked) <= 6 else 1  # up to page 999999
+    sort = request.GET.get("sort", "due")
+    sort = sort if sort in queries.SORTS else "due"
     now = clock.now()
     teams = queries.team_ids(request.user)
-    rows, more = queries.inbox_rows(request.user, view, filters, now, page=page)
+    rows, more = queries.inbox_rows(request.user, view, filters, now, page=page, sort=sort)
     counts = queries.inbox_counts(request.user, teams, now)
     query = request.GET.copy()
     query.pop("page", None)
+    current = saved_views.current_query(view, filters, sort)
     return {
+        "sort": sort,
+        "sorts": queries.SORTS.items(),
+        "saved_views": saved_views.listed(request.user, now, current),
+        "current_query": current,
         "view": view,
         "views": [(key, label, counts[key]) for key, label in queries.VIEWS.items()],
         "filters": filters,
@@ -53,7 +62,7 @@ def _inbox_context(request: HttpRequest) -> dict[str, object]:
         "page": page,
         "more": more,
         "query": query.urlencode(),
-        "filter_query": "&".join(f"{k}={v}" for k, v in filters.items() if v),
+        "filter_query": urlencode({k: v for k, v in filters.items() if v} | ({"sort": sort} if sort != "due" else {})),
     }
 
 
