@@ -31,7 +31,7 @@ def test_assign_to_me_from_the_inbox_returns_to_the_same_view(client, ui):
     # given the inbox's unassigned view
     client.force_login(ui.agent)
     inbox = client.get("/desk/?view=unassigned")
-    assert f'aria-label="Assign #{ui.acme_ticket.pk} to me"'.encode() in inbox.content
+    assert f'aria-label="Take #{ui.acme_ticket.pk} (assign to me)"'.encode() in inbox.content
     # when the agent takes a row
     response = client.post(
         f"/desk/tickets/{ui.acme_ticket.pk}/assign-me/", {"next": "/desk/?view=unassigned"}

@@ -219,3 +219,8 @@ def test_the_api_refuses_a_bad_group_and_contacts(ui, solved):
     api.force_authenticate(ui.acme_contact.user)
     assert api.get("/api/v1/satisfaction/").status_code == 403
     assert APIClient().get("/api/v1/satisfaction/").status_code == 401
+
+
+def test_an_unassigned_ticket_is_credited_to_the_agent_who_solved_it(ui):
+    services.solve(ui.bright_ticket, actor=ui.bob)
+    assert SatisfactionRating.objects.get(ticket=ui.bright_ticket).agent_id == ui.bob.pk

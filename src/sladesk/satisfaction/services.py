@@ -29,6 +29,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.urls import reverse
 
+from sladesk.accounts.roles import Role, role_of
 from sladesk.core.clock import now as clock_now
 from sladesk.notify import Notification
 from sladesk.notify.links import absolute
@@ -90,18 +91,20 @@ def survey_of_token(token: str) -> SatisfactionRating:
 
 def survey_solved(event: TicketSolved) -> None:
     """`TicketSolved` subscriber (in the solve's transaction): create the survey and queue
-    its mail the first time; later solves only re-credit an unanswered survey."""
+    its mail the first time; later solves only re-credit an unanswered survey. Credited to
+    the ticket's assignee, else to the agent who solved it."""
     ticket: Ticket = event.ticket
+    agent_id = ticket.assignee_id or (event.actor.pk if role_of(event.actor) in (Role.AGENT, Role.ADMIN) else None)
     survey, created = SatisfactionRating.objects.get_or_create(
         ticket=ticket,
         defaults={
             "organization_id": ticket.organization_id, "requester_id": ticket.requester_id,
-            "agent_id": ticket.assignee_id, "team_id": ticket.team_id, "solved_at": event.at,
+            "agent_id": agent_id, "team_id": ticket.team_id, "solved_at": event.at,
         },
     )
     if not created:
         if not survey.rating:
-            survey.agent_id, survey.team_id, survey.solved_at = ticket.assignee_id, ticket.team_id, event.at
+            survey.agent_id, survey.team_id, survey.solved_at = agent_id, ticket.team_id, event.at
             survey.save(update_fields=["agent", "team", "solved_at"])
         return
     _queue_mail(ticket, survey, event.at)
