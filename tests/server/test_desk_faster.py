@@ -103,3 +103,19 @@ def test_a_note_cannot_set_a_status(client, ui):
     client.post(f"/desk/tickets/{ui.acme_ticket.pk}/message/", {"body": "x", "kind": "note", "then": "solved"})
     assert Ticket.objects.get(pk=ui.acme_ticket.pk).status != "solved"
     assert not Message.objects.filter(ticket=ui.acme_ticket, body_text="x").exists()
+
+
+# ------------------------------------------------------------------ partial updates
+def test_ticket_forms_post_in_place_with_htmx_and_still_work_without(client, ui):
+    # given the ticket page
+    client.force_login(ui.agent)
+    html = client.get(f"/desk/tickets/{ui.acme_ticket.pk}/").content.decode()
+    # then the reply, status and assign forms are posted by htmx into #main ...
+    for name in ("message", "status", "assign", "assign-me", "priority"):
+        url = f"/desk/tickets/{ui.acme_ticket.pk}/{name}/"
+        assert f'action="{url}" hx-post="{url}" hx-target="#main" hx-select="#main"' in html
+    # ... and the keys and their help are on the page
+    assert "data-shortcuts" in html and 'id="shortcut-help"' in html
+    # an htmx POST gets the same redirect to the page (htmx follows it and swaps #main)
+    response = client.post(f"/desk/tickets/{ui.acme_ticket.pk}/assign-me/", HTTP_HX_REQUEST="true")
+    assert response.status_code == 302 and response["Location"] == f"/desk/tickets/{ui.acme_ticket.pk}/"

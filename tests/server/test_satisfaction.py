@@ -224,3 +224,33 @@ def test_the_api_refuses_a_bad_group_and_contacts(ui, solved):
 def test_an_unassigned_ticket_is_credited_to_the_agent_who_solved_it(ui):
     services.solve(ui.bright_ticket, actor=ui.bob)
     assert SatisfactionRating.objects.get(ticket=ui.bright_ticket).agent_id == ui.bob.pk
+
+
+def test_a_rolled_back_solve_leaves_no_survey_and_no_mail(ui):
+    from django.db import transaction
+
+    # given a solve inside a transaction that fails afterwards
+    with pytest.raises(RuntimeError), transaction.atomic():
+        services.solve(ui.acme_ticket, actor=ui.agent)
+        raise RuntimeError("boom")
+    # then neither the survey nor its mail exist
+    assert not SatisfactionRating.objects.exists()
+    assert not OutboxMessage.objects.filter(purpose="satisfaction_survey").exists()
+
+
+def test_the_desk_page_costs_the_same_queries_with_more_answers(client, ui, solved, django_assert_max_num_queries):
+    from sladesk.satisfaction.services import rate
+
+    rate(SatisfactionRating.objects.get(ticket=solved), "good", via="email")
+    client.force_login(ui.agent)
+    client.get("/desk/satisfaction/")
+    with django_assert_max_num_queries(20) as few:
+        client.get("/desk/satisfaction/")
+    for n in range(5):
+        t = services.open_ticket(organization=ui.acme, requester=ui.acme_contact, subject=f"s{n}", description="x")
+        services.assign(t, assignee=ui.bob, actor=ui.bob)
+        services.solve(t, actor=ui.bob)
+        rate(SatisfactionRating.objects.get(ticket=t), "bad", via="portal")
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        page = client.get("/desk/satisfaction/")
+    assert page.content.decode().count("data-survey=") == 6
