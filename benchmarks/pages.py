@@ -378,6 +378,10 @@ def _scenario(data) -> dict:
         f"/desk/mail/{mail['quarantined']}/raw/",
         f"/desk/messages/{mail['message']}/email/",  # the large original's envelope and headers
         f"/desk/messages/{mail['message']}/email.eml",
+        "/desk/?view=all&sort=newest",
+        "/desk/tickets/new/",
+        "/desk/macros/",
+        "/desk/satisfaction/",
     ]
     settings_pages = [
         "/desk/settings/",

@@ -183,6 +183,7 @@ def load(*, now: datetime | None = None, stdout: Callable[[str], None] = lambda 
             )
             count += 1
         pages = _status_pages(now)
+        _working_faster(agents)
         stdout(
             f"demo data: {len(orgs)} organizations, {len(agents)} agents, {count} tickets, "
             f"{pages} status pages (admin {admin})"
@@ -212,6 +213,27 @@ EMAIL_ROUTES: list[tuple[str, str | None, str | None, str]] = [
     ("backoffice@freistilbox.example", None, "billing", "billing"),
     ("hosting@freistilbox.example", None, "devops", "hosting"),
 ]
+
+
+def _working_faster(agents: dict[str, User]) -> None:
+    """Two shared macros, a personal one of the first agent, and a shared saved view."""
+    from sladesk.desk.models import SavedView
+    from sladesk.macros.models import Macro
+
+    Macro.objects.create(
+        name="Solved: please confirm",
+        body="Hello {{ requester.name }},\n\nthe fix for ticket #{{ ticket.number }} is live. Reply to this "
+        "ticket if anything is still wrong.\n\n{{ agent.first_name }}",
+        status="solved",
+    )
+    Macro.objects.create(
+        name="Need logs", body="Hello {{ requester.name }}, could you send us the device logs?",
+        status="pending", tags="needs-logs", assign_to_me=True,
+    )
+    first = next(iter(agents.values()))
+    Macro.objects.create(name="Looking into it", owner=first, body="Thanks, {{ requester.name }}: I am on it.",
+                         assign_to_me=True)
+    SavedView.objects.create(name="P1 newest", owner=None, query={"view": "all", "priority": "P1", "sort": "newest"})
 
 
 def _scoped_agent(orgs: dict[str, Organization]) -> None:

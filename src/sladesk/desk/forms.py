@@ -28,8 +28,24 @@ class MessageForm(forms.Form):
     """A public reply (``kind=reply``) or an internal note (``kind=note``), with files."""
 
     body = forms.CharField(widget=forms.Textarea, strip=True)
-    kind = forms.ChoiceField(choices=(("reply", "Public reply"), ("note", "Internal note")), initial="reply")
+    kind = forms.ChoiceField(
+        choices=(("reply", "Public reply"), ("note", "Internal note")), initial="reply", required=False
+    )
     files = MultipleFileField(label="Attachments")
+    #: after a public reply, also set this status ("Send and set pending/solved")
+    then = forms.ChoiceField(
+        choices=(("", "—"), (Status.PENDING, "pending"), (Status.SOLVED, "solved")), required=False
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("kind"):
+            if not data.get("then"):
+                raise forms.ValidationError("Choose a public reply or an internal note.")
+            data["kind"] = "reply"  # the "Send and set …" buttons are public replies
+        elif data["kind"] == "note" and data.get("then"):
+            raise forms.ValidationError("An internal note does not change the status; send a reply.")
+        return data
 
 
 class MergeForm(forms.Form):

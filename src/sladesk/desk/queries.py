@@ -35,11 +35,13 @@ from sladesk.tickets.models.ticket import ACTIVE_STATUSES
 from sladesk.web.clocks import ClockBadge, urgent_badge, urgent_clocks
 
 __all__ = [
+    "SORTS",
     "VIEWS",
     "InboxRow",
     "filter_choices",
     "inbox_counts",
     "inbox_rows",
+    "saved_view_counts",
     "team_ids",
     "view_q",
 ]
@@ -54,6 +56,8 @@ VIEWS: dict[str, str] = {
     "all": "All tickets",
 }
 PAGE_SIZE = 50
+#: sort key -> label; ``due`` (the default) is next due first, see `inbox_rows`.
+SORTS: dict[str, str] = {"due": "Next due", "newest": "Newest", "oldest": "Oldest"}
 #: What an inbox row shows (``desk/_inbox_list.html``); other columns stay unread.
 _ROW_FIELDS = (
     "subject", "priority", "status", "policy_name", "plan", "organization__name", "assignee__username",
@@ -145,9 +149,10 @@ class InboxRow:
 
 
 def inbox_rows(
-    user: Any, view: str, filters: Mapping[str, str], now: datetime, *, page: int = 1
+    user: Any, view: str, filters: Mapping[str, str], now: datetime, *, page: int = 1, sort: str = "due"
 ) -> tuple[list[InboxRow], bool]:
-    """One page of the view's tickets sorted by next due; returns (rows, has_more).
+    """One page of the view's tickets sorted by next due (``sort="due"``) or by creation
+    (``newest``/``oldest``); returns (rows, has_more).
 
     Two phases keep this fast on a large desk: tickets with a running clock (the partial
     index of running clocks: few rows) ordered by their soonest due instant, then the rest
@@ -157,6 +162,9 @@ def inbox_rows(
     qs = _filtered(access.visible_tickets(user).filter(view_q(view, user, teams, now)), filters)
     start = (max(page, 1) - 1) * PAGE_SIZE
     wanted = PAGE_SIZE + 1
+    if sort in ("newest", "oldest"):
+        order = ("-created_at", "-id") if sort == "newest" else ("created_at", "id")
+        return _load(list(qs.order_by(*order).values_list("pk", flat=True)[start : start + wanted]), now)
     if qs.query.has_filters():
         # a join (not ``IN``), so the planner may start from the few running clocks
         due_first = (
@@ -180,6 +188,11 @@ def inbox_rows(
         rest = qs.exclude(pk__in=_with_running()).order_by("-created_at", "-id").values_list("pk", flat=True)
         offset = max(start - with_clock, 0)
         ids += list(rest[offset : offset + wanted - len(ids)])
+    return _load(ids, now)
+
+
+def _load(ids: list[int], now: datetime) -> tuple[list[InboxRow], bool]:
+    """The rows of ``ids`` (in that order; one more than a page means there is more)."""
     more = len(ids) > PAGE_SIZE
     ids = ids[:PAGE_SIZE]
     loaded = (
@@ -190,6 +203,17 @@ def inbox_rows(
         .in_bulk()
     )
     return [InboxRow(loaded[i], urgent_badge(loaded[i], now)) for i in ids if i in loaded], more
+
+
+def saved_view_counts(user: Any, queries: list[Mapping[str, str]], now: datetime) -> list[int]:
+    """The number of tickets each saved view's query finds (one count query per view)."""
+    teams = team_ids(user) if any(q.get("view") == "team" for q in queries) else []
+    visible = access.visible_tickets(user)
+    counts = []
+    for q in queries:
+        view = q.get("view", "all") if q.get("view", "all") in VIEWS else "all"
+        counts.append(_filtered(visible.filter(view_q(view, user, teams, now)), q).count())
+    return counts
 
 
 def filter_choices(user: Any) -> dict[str, Any]:

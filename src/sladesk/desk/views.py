@@ -8,6 +8,8 @@ agent's scope), read through the selectors and
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -15,6 +17,7 @@ from django.shortcuts import render
 from sladesk.core import time as core_time
 from sladesk.core.policies import available_policies
 from sladesk.intake.originals import originals_of
+from sladesk.macros.services import usable_macros
 from sladesk.notify.models import Page, PageState
 from sladesk.tickets import selectors
 from sladesk.tickets.models import Channel, Status, Ticket
@@ -22,7 +25,7 @@ from sladesk.web.access import agent_required
 from sladesk.web.clocks import metric_label, status_colour, status_text
 from sladesk.web.timefmt import viewer_zone
 
-from . import presence, queries
+from . import presence, queries, saved_views
 from .forms import AssignForm, FieldsForm, MessageForm, PriorityForm, StatusForm
 from .timeline import Names, describe, undelivered
 
@@ -38,13 +41,20 @@ def _inbox_context(request: HttpRequest) -> dict[str, object]:
     filters = {k: request.GET.get(k, "") for k in _FILTERS}
     asked = request.GET.get("page", "")
     page = int(asked) if asked.isdigit() and len(asked) <= 6 else 1  # up to page 999999
+    sort = request.GET.get("sort", "due")
+    sort = sort if sort in queries.SORTS else "due"
     now = core_time.now()
     teams = queries.team_ids(request.user)
-    rows, more = queries.inbox_rows(request.user, view, filters, now, page=page)
+    rows, more = queries.inbox_rows(request.user, view, filters, now, page=page, sort=sort)
     counts = queries.inbox_counts(request.user, teams, now)
     query = request.GET.copy()
     query.pop("page", None)
+    current = saved_views.current_query(view, filters, sort)
     return {
+        "sort": sort,
+        "sorts": queries.SORTS.items(),
+        "saved_views": saved_views.listed(request.user, now, current),
+        "current_query": current,
         "view": view,
         "views": [(key, label, counts[key]) for key, label in queries.VIEWS.items()],
         "filters": filters,
@@ -52,7 +62,7 @@ def _inbox_context(request: HttpRequest) -> dict[str, object]:
         "page": page,
         "more": more,
         "query": query.urlencode(),
-        "filter_query": "&".join(f"{k}={v}" for k, v in filters.items() if v),
+        "filter_query": urlencode({k: v for k, v in filters.items() if v} | ({"sort": sort} if sort != "due" else {})),
     }
 
 
@@ -65,6 +75,9 @@ def inbox(request: HttpRequest) -> HttpResponse:
         statuses=Status.choices,
         channels=Channel.choices,
         priorities=sorted({p.key for f in available_policies().values() for p in f.policy.priorities}),
+        teams=queries.all_teams(),
+        agents=list(User.objects.filter(agent_profile__isnull=False).order_by("username")),
+        back=request.get_full_path(),
     )
     return render(request, "desk/inbox.html", context)
 
@@ -133,6 +146,7 @@ def ticket_detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
             .order_by("created_at", "id")
         ),
         others=presence.others(ticket.pk, request.user.pk),
+        macros=list(usable_macros(request.user)),
     )
     from .incident import incident_context  # (imports the actions, which import this module)
 

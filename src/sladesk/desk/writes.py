@@ -11,8 +11,10 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.models import User
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from sladesk.notify import pages
@@ -38,6 +40,7 @@ from .views import visible_ticket
 __all__ = [
     "acknowledge_page",
     "assign",
+    "assign_me",
     "fields",
     "heartbeat",
     "link",
@@ -53,7 +56,8 @@ __all__ = [
 
 def ticket_write(handler: Callable[[HttpRequest, Ticket], str | tuple[str, int]]) -> Callable[..., HttpResponse]:
     """POST only, agents only, visible ticket only; run ``handler``, flash, redirect back
-    (or to the ticket whose number the handler returns with its message)."""
+    (to ``next`` when it is a desk path, e.g. the inbox; else to the ticket, or to the
+    ticket whose number the handler returns with its message)."""
 
     @wraps(handler)
     @require_POST
@@ -70,6 +74,9 @@ def ticket_write(handler: Callable[[HttpRequest, Ticket], str | tuple[str, int]]
                 done, goto = done
             level = messages.SUCCESS if not done.startswith("!") else messages.ERROR
             messages.add_message(request, level, done.lstrip("!"))
+        back = request.POST.get("next", "")
+        if back.startswith("/desk/") and url_has_allowed_host_and_scheme(back, allowed_hosts=None):
+            return redirect(back)
         return redirect("desk:ticket", ticket_id=goto)
 
     return view
@@ -81,6 +88,9 @@ def _errors(form: Any) -> str:
 
 @ticket_write
 def message(request: HttpRequest, ticket: Ticket) -> str:
+    """A note, a public reply, or a public reply and a status change in one submit
+    (``then=pending|solved``): both in one transaction, so a status the life cycle refuses
+    (e.g. a closed ticket) sends no reply either."""
     form = MessageForm(request.POST, request.FILES)
     if not form.is_valid():
         return _errors(form)
@@ -88,8 +98,21 @@ def message(request: HttpRequest, ticket: Ticket) -> str:
     if form.cleaned_data["kind"] == "note":
         services.add_note(ticket, author=request.user, body=body, attachments=files)
         return "Internal note added."
-    services.reply(ticket, author=request.user, body=body, attachments=files)
-    return "Reply sent."
+    then = form.cleaned_data["then"]
+    with transaction.atomic():
+        services.reply(ticket, author=request.user, body=body, attachments=files)
+        if then:
+            services.change_status(ticket, status=then, actor=request.user)
+    return f"Reply sent; status: {then}." if then else "Reply sent."
+
+
+@ticket_write
+def assign_me(request: HttpRequest, ticket: Ticket) -> str:
+    """One click: the signed-in agent takes the ticket (`services.assign`)."""
+    if getattr(request.user, "agent_profile", None) is None:
+        return "!Only agents can be assigned tickets; your account has no agent profile."
+    services.assign(ticket, assignee=request.user, actor=request.user)
+    return f"#{ticket.pk} is assigned to you."
 
 
 def _other(request: HttpRequest, number: int) -> Ticket:

@@ -7,7 +7,7 @@ from django.urls import path
 from sladesk.web import attachments
 from sladesk.web.access import contact_required
 
-from . import views
+from . import satisfaction, views
 
 app_name = "portal"
 
@@ -18,5 +18,8 @@ urlpatterns = [
     path("tickets/<id:ticket_id>/", views.ticket_detail, name="ticket"),
     path("tickets/<id:ticket_id>/reply/", views.reply, name="reply"),
     path("tickets/<id:ticket_id>/escalate/", views.escalate, name="escalate"),
+    path("tickets/<id:ticket_id>/rate/", satisfaction.rate_ticket, name="rate_ticket"),
+    path("satisfaction/<str:token>/comment/", satisfaction.rate_comment, name="rate_comment"),
+    path("satisfaction/<str:token>/<str:rating>/", satisfaction.rate_link, name="rate_link"),
     path("attachments/<id:attachment_id>/", contact_required(attachments.serve), name="attachment"),
 ]

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from sladesk.accounts.services import set_email_updates
 from sladesk.core import time as core_time
 from sladesk.core.policies import get_policy
+from sladesk.satisfaction.models import SatisfactionRating
 from sladesk.tickets import access, history, selectors, services
 from sladesk.tickets.limits import creation_refusal
 from sladesk.tickets.models import Channel, Status, Ticket
@@ -135,6 +136,9 @@ def ticket_detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
         "escalation_level": level,
         "next_level": policy.escalation[level] if level < len(policy.escalation) else None,
         "contract_notes": policy.contract.notes if policy.contract else [],
+        "survey": SatisfactionRating.objects.filter(ticket=ticket).first(),
+        "may_rate": ticket.status in (Status.SOLVED, Status.CLOSED)
+        and ticket.requester_id == getattr(request.user.contact, "pk", None),
     }
     return render(request, "portal/ticket.html", context)
 

@@ -47,6 +47,7 @@ __all__ = [
     "TicketMerged",
     "TicketOpened",
     "TicketReopened",
+    "TicketSolved",
     "TicketSplit",
     "announce",
     "subscribe",
@@ -165,6 +166,19 @@ class TicketSplit(DomainEvent):
     original: Ticket
     new: Ticket
     message_ids: Sequence[int]
+
+
+@dataclass(frozen=True)
+class TicketSolved(DomainEvent):
+    """A ticket became solved (`services.change_status`, any path: desk, API, macro, bulk).
+
+    ``ticket`` is the saved, locked row (status solved, ``solved_at`` = ``at``, assignee
+    and team as they were when solved); ``actor`` who solved it (a User, or None).
+    """
+
+    ticket: Any
+    actor: Any
+    at: datetime
 
 
 E = TypeVar("E", bound=DomainEvent)

@@ -13,7 +13,7 @@ from django.db import transaction
 from sladesk.core import time as core_time
 
 from .. import clocks, events
-from ..announce import PriorityChanged, TicketReopened, announce
+from ..announce import PriorityChanged, TicketReopened, TicketSolved, announce
 from ..clocks import ClockChange
 from ..models import (
     Channel,
@@ -193,6 +193,8 @@ def change_status(
             set_status(ticket, status, log, reason)
         touch(ticket, now, "status", "solved_at", "closed_at")
         log.flush()
+        if ticket.status == Status.SOLVED:  # satisfaction survey etc. (subscribers above)
+            announce(TicketSolved(ticket=ticket, actor=actor, at=now))
     return ticket
 
 

@@ -86,3 +86,81 @@
     setInterval(tick, 1000);
   });
 })();
+
+/* Inbox bulk actions: "tick all", the ticked count, and only the chosen action's fields. */
+(function () {
+  "use strict";
+  function refresh() {
+    var form = document.getElementById("bulk-form");
+    if (!form) return;
+    var n = document.querySelectorAll("input[data-bulk-pick]:checked").length;
+    var count = form.querySelector("[data-bulk-count]");
+    if (count) count.textContent = String(n);
+    var action = form.querySelector("#bulk-action").value;
+    form.querySelectorAll("[data-for]").forEach(function (el) {
+      el.hidden = el.dataset.for.split(" ").indexOf(action) < 0;
+    });
+  }
+  document.addEventListener("change", function (e) {
+    if (e.target.matches && e.target.matches("input[data-bulk-all]")) {
+      document.querySelectorAll("input[data-bulk-pick]").forEach(function (box) { box.checked = e.target.checked; });
+    }
+    refresh();
+  });
+  document.addEventListener("DOMContentLoaded", refresh);
+  document.addEventListener("htmx:afterSwap", refresh);
+})();
+
+/* Ticket page keys: r reply, n note, a assign to me, s solve, m macro, ? help, Esc. */
+(function () {
+  "use strict";
+  function typing(el) {
+    var tag = (el.tagName || "").toLowerCase();
+    return tag === "input" || tag === "textarea" || tag === "select" || el.isContentEditable;
+  }
+  function box(kind) {
+    var body = document.getElementById("id_body");
+    if (!body) return;
+    body.dataset.kind = kind;
+    body.placeholder = kind === "note" ? "Internal note (only agents see it)" : "Public reply to the customer";
+    body.focus();
+  }
+  function click(selector) {
+    var el = document.querySelector(selector);
+    if (el) el.click();
+    return !!el;
+  }
+  document.addEventListener("keydown", function (e) {
+    if (!document.querySelector("[data-shortcuts]")) return;
+    var help = document.getElementById("shortcut-help");
+    if (e.key === "Escape") {
+      if (help && !help.hidden) help.hidden = true;
+      if (typing(e.target)) e.target.blur();
+      return;
+    }
+    if (typing(e.target) || e.metaKey || e.ctrlKey || e.altKey) return;
+    if (e.key === "?") { if (help) help.hidden = !help.hidden; e.preventDefault(); }
+    else if (e.key === "r") { box("reply"); e.preventDefault(); }
+    else if (e.key === "n") { box("note"); e.preventDefault(); }
+    else if (e.key === "a") { click("[data-assign-me]"); e.preventDefault(); }
+    else if (e.key === "m") { var m = document.getElementById("id_macro"); if (m) { m.focus(); e.preventDefault(); } }
+    else if (e.key === "s") {
+      var body = document.getElementById("id_body");
+      if (body && body.value.trim()) { click("[data-send-then=solved]"); }
+      else {
+        var status = document.getElementById("id_status");
+        if (status && status.querySelector("option[value=solved]")) {
+          status.value = "solved";
+          click("[data-status-submit]");
+        }
+      }
+      e.preventDefault();
+    }
+  });
+  /* Enter in the note mode (n) sends a note with Ctrl+Enter; plain submit buttons stay as they are. */
+  document.addEventListener("keydown", function (e) {
+    if (e.key !== "Enter" || !(e.ctrlKey || e.metaKey) || e.target.id !== "id_body") return;
+    e.preventDefault();
+    click(e.target.dataset.kind === "note" ? "button[name=kind][value=note]" : "button[name=kind][value=reply]");
+  });
+})();
