@@ -8,6 +8,8 @@ subcommand here).
   channel: SMTP on ``127.0.0.1:2525`` (``SLADESK_SMTP_BIND``), IMAP polling, processing.
 - ``sladesk worker [--once]``: the timer and delivery workers without the web server
   (`sladesk.notify.worker`); several may run at once on PostgreSQL.
+- ``sladesk sla replay ...``: what-if replay of past tickets under another policy
+  (`sladesk.reports.cli`; the rest of ``sladesk sla`` runs without Django).
 - ``sladesk manage ARGS...``: Django's ``manage.py`` (``sladesk manage createsuperuser`` ...).
 """
 
@@ -45,6 +47,11 @@ def main(argv: Sequence[str]) -> int:
         return 0
     if command == "run":
         return run(rest)
+    if command == "sla" and rest[:1] == ["replay"]:
+        _setup()
+        from sladesk.reports.cli import main as replay_main
+
+        return replay_main(rest[1:])
     if command == "worker":
         _setup()
         from sladesk.notify.worker import main as worker_main

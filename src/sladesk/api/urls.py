@@ -15,6 +15,7 @@ from .views import (
     TicketViewSet,
     TokenView,
 )
+from .views.reports import AttainmentView
 
 __all__ = ["urlpatterns"]
 
@@ -30,6 +31,7 @@ router.register("agents", AgentViewSet, basename="agent")
 
 urlpatterns = [
     path("v1/auth/token/", TokenView.as_view(), name="token"),
+    path("v1/reports/attainment/", AttainmentView.as_view(), name="reports-attainment"),
     path("v1/", include(router.urls)),
     path(
         "schema/",

@@ -47,6 +47,7 @@ from django.db.models.functions import Now
 from sladesk.core import clock as core_clock
 from sladesk.core.inserts import insert_new
 from sladesk.tickets import clocks
+from sladesk.tickets.announce import ClocksChanged, announce
 from sladesk.tickets.models import Channel, ClockState, EventKind, SlaClock, Ticket, TicketEvent
 
 from .bulk import update_rows
@@ -281,6 +282,8 @@ equal values share one plain ``UPDATE``).
             continue
         fired.append((timer, clock, (moment - timer.fire_at).total_seconds() > late_after))
     update_rows(SlaClock, [c for c, _ in breached.values()], sorted(changed))
+    if breached:
+        announce(ClocksChanged(tuple(c for c, _ in breached.values()), moment, tuple(tickets.values())))
     if cancelled:
         Timer.objects.filter(pk__in=[t.pk for t in cancelled]).update(
             state=TimerState.CANCELLED, updated_at=moment

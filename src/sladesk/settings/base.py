@@ -74,7 +74,7 @@ INSTALLED_APPS = [
 # Apps written by other parts of the team join when they exist (no edit here needed).
 INSTALLED_APPS += [
     app
-    for app in ("sladesk.api", "sladesk.intake", "sladesk.notify", "sladesk.oncall")
+    for app in ("sladesk.api", "sladesk.intake", "sladesk.notify", "sladesk.oncall", "sladesk.reports")
     if find_spec(app) is not None and find_spec(f"{app}.apps") is not None
 ]
 

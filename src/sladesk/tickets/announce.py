@@ -35,6 +35,7 @@ from django.db import transaction
 __all__ = [
     "IN_TRANSACTION",
     "ON_COMMIT",
+    "ClocksChanged",
     "DomainEvent",
     "announce",
     "subscribe",
@@ -49,6 +50,21 @@ ON_COMMIT: Final[Phase] = "on_commit"
 @dataclass(frozen=True)
 class DomainEvent:
     """Base of every announced event (subclasses add their fields)."""
+
+
+@dataclass(frozen=True)
+class ClocksChanged(DomainEvent):
+    """SLA clock rows were created or changed and saved (started, paused, met, breached...).
+
+    ``clocks`` are the saved `SlaClock` rows (ticket ids set); ``at`` the instant acted at;
+    ``tickets`` the service's in-memory tickets of those clocks (their field changes, e.g. a
+    new team, may be saved later in the same transaction). Announced by the ticket services
+    and by the breach timers (`sladesk.notify.timers`).
+    """
+
+    clocks: tuple[Any, ...]
+    at: Any = None
+    tickets: tuple[Any, ...] = ()
 
 
 E = TypeVar("E", bound=DomainEvent)

@@ -22,6 +22,7 @@ from sladesk.core.policies import get_policy
 from sladesk.notify.timers import sync_clock_timers
 
 from .. import clocks
+from ..announce import ClocksChanged, announce
 from ..clocks import ClockChange
 from ..models import (
     Channel,
@@ -158,6 +159,8 @@ def _save_clocks(changes: Iterable[ClockChange | None], log: _Log) -> None:
         saved.append(change.clock)
         log.clock(change)
     sync_clock_timers(saved)
+    if saved:
+        announce(ClocksChanged(tuple(saved), log.at, (log.ticket,)))
 
 
 def _refresh(ticket: Ticket, now: datetime, log: _Log) -> list[ClockChange]:
@@ -179,6 +182,8 @@ def _refresh(ticket: Ticket, now: datetime, log: _Log) -> list[ClockChange]:
             )
             changes.append(change)
     sync_clock_timers([c.clock for c in changes])
+    if changes:
+        announce(ClocksChanged(tuple(c.clock for c in changes), now, (ticket,)))
     return changes
 
 

@@ -20,6 +20,7 @@ from sladesk.notify.pages import page_oncall
 from sladesk.notify.timers import sync_clock_timers
 
 from .. import clocks
+from ..announce import ClocksChanged, announce
 from ..models import (
     Channel,
     EventKind,
@@ -180,6 +181,9 @@ def open_tickets(requests: Sequence[OpenRequest]) -> list[Ticket]:
             d.started = [c.clock for c in started]
         insert_new([e for d in drafts for e in d.log.events])
         sync_clock_timers([c for d in drafts for c in d.started], new=True)
+        started_all = tuple(c for d in drafts for c in d.started)
+        if started_all:
+            announce(ClocksChanged(started_all, now, tuple(d.ticket for d in drafts)))
         for d in drafts:
             d.log.events = []
             if d.pages:
