@@ -7,7 +7,7 @@ from django.urls import path
 from sladesk.web import attachments
 from sladesk.web.access import agent_required
 
-from . import actions, contacts, mail_views, originals, settings_views, views
+from . import actions, contacts, mail_views, originals, reports, settings_views, views
 
 app_name = "desk"
 
@@ -39,6 +39,8 @@ urlpatterns = [
     path("mail/<int:inbound_id>/retry/", mail_views.mail_retry, name="mail_retry"),
     path("mail/<int:inbound_id>/accept/", mail_views.mail_accept, name="mail_accept"),
     path("contacts/", contacts.contacts, name="contacts"),
+    path("reports/", reports.reports, name="reports"),
+    path("reports/replay/", reports.replay_page, name="reports_replay"),
     path("settings/", settings_views.policies, name="settings"),
     path("settings/policies/<str:name>/", settings_views.policy_detail, name="policy"),
     path("settings/teams/", settings_views.teams, name="teams"),
