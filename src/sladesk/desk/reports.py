@@ -20,10 +20,11 @@ from sladesk.reports.attainment import attainment, breaches, parse_group_by
 from sladesk.reports.charts import bar_chart
 from sladesk.reports.export import columns_of, to_csv, to_xlsx
 from sladesk.reports.replay import replay, tickets_since
+from sladesk.reports.views import statement_response
 from sladesk.tickets.models import PolicyVersion
 from sladesk.web.access import agent_required
 
-__all__ = ["replay_page", "reports"]
+__all__ = ["replay_page", "reports", "statement"]
 
 GROUPINGS = {
     "organization,priority,metric": "Organization, priority, metric",
@@ -175,3 +176,10 @@ def replay_page(request: HttpRequest) -> HttpResponse:
         status = 400 if ctx["errors"] else 200
         return render(request, "desk/replay.html", ctx, status=status)
     return render(request, "desk/replay.html", ctx)
+
+
+@agent_required
+def statement(request: HttpRequest, org_id: int, month: str) -> HttpResponse:
+    """The monthly statement of one organization (``?format=pdf``: as PDF)."""
+    return statement_response(request, org_id, month, report_scope(request.user))
+

@@ -41,6 +41,7 @@ urlpatterns = [
     path("contacts/", contacts.contacts, name="contacts"),
     path("reports/", reports.reports, name="reports"),
     path("reports/replay/", reports.replay_page, name="reports_replay"),
+    path("reports/statements/<int:org_id>/<str:month>/", reports.statement, name="statement"),
     path("settings/", settings_views.policies, name="settings"),
     path("settings/policies/<str:name>/", settings_views.policy_detail, name="policy"),
     path("settings/teams/", settings_views.teams, name="teams"),

@@ -7,7 +7,7 @@ from django.urls import path
 from sladesk.web import attachments
 from sladesk.web.access import contact_required
 
-from . import views
+from . import statements, views
 
 app_name = "portal"
 
@@ -17,5 +17,7 @@ urlpatterns = [
     path("tickets/<int:ticket_id>/", views.ticket_detail, name="ticket"),
     path("tickets/<int:ticket_id>/reply/", views.reply, name="reply"),
     path("tickets/<int:ticket_id>/escalate/", views.escalate, name="escalate"),
+    path("statements/", statements.statements, name="statements"),
+    path("statements/<str:month>/", statements.statement, name="statement"),
     path("attachments/<int:attachment_id>/", contact_required(attachments.serve), name="attachment"),
 ]
