@@ -18,6 +18,7 @@ from typing import Any
 
 from django.db.models import Q
 
+from sladesk.core import clock
 from sladesk.tickets.models import TicketEvent
 
 from . import histogram
@@ -53,12 +54,17 @@ def _next_month(d: date) -> date:
     return (d.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
-def month_ranges(start: date, end: date) -> tuple[list[tuple[date, date]], list[date]]:
-    """``[start, end)`` as (day ranges at the edges, first days of the whole months inside)."""
+def month_ranges(
+    start: date, end: date, today: date | None = None
+) -> tuple[list[tuple[date, date]], list[date]]:
+    """``[start, end)`` as (day ranges at the edges, first days of the whole months inside).
+
+    A month that has not ended counts as whole when ``end`` is after ``today`` (UTC): no
+    ticket was opened after now, so its month cell holds exactly ``[month, end)``."""
     first = start if start.day == 1 else _next_month(start)
     months: list[date] = []
     m = first
-    while _next_month(m) <= end:
+    while _next_month(m) <= end or (today is not None and m <= today < end and m < end):
         months.append(m)
         m = _next_month(m)
     if not months:
@@ -67,16 +73,25 @@ def month_ranges(start: date, end: date) -> tuple[list[tuple[date, date]], list[
     return [(a, b) for a, b in edges if a < b], months
 
 
-def _cells(start: date, end: date, organizations: Collection[int] | None, by_day: bool) -> list[dict[str, Any]]:
-    if by_day:
+_SUMMARY = frozenset({"organization", "priority", "metric", "month"})
+
+
+def _cells(
+    start: date, end: date, organizations: Collection[int] | None, group_by: Sequence[str]
+) -> list[dict[str, Any]]:
+    today = clock.now().astimezone(UTC).date()
+    if "week" in group_by:
         days, months = ([(start, end)] if start < end else []), []
     else:
-        days, months = month_ranges(start, end)
+        days, months = month_ranges(start, end, today)
+    slim = set(group_by) <= _SUMMARY
+    day_g = Granularity.SUMMARY_DAY if slim else Granularity.DAY
+    month_g = Granularity.SUMMARY_MONTH if slim else Granularity.MONTH
     cond = Q(pk__in=[])
     for a, b in days:
-        cond |= Q(granularity=Granularity.DAY, period__gte=a, period__lt=b)
+        cond |= Q(granularity=day_g, period__gte=a, period__lt=b)
     if months:
-        cond |= Q(granularity=Granularity.MONTH, period__in=months)
+        cond |= Q(granularity=month_g, period__in=months)
     qs = AttainmentCell.objects.filter(cond, tickets__gt=0)
     if organizations is not None:
         qs = qs.filter(organization_id__in=list(organizations))
@@ -116,7 +131,7 @@ def attainment(
     ``p50_calendar_seconds``/``p90_calendar_seconds`` of calendar time to the outcome,
     ``paused_seconds`` in total. ``organizations`` limits the rows (None: all).
     """
-    cells = _cells(start, end, organizations, by_day="week" in group_by)
+    cells = _cells(start, end, organizations, group_by)
     groups: dict[tuple[Any, ...], list[dict[str, Any]]] = defaultdict(list)
     for cell in cells:
         groups[_key(cell, group_by)].append(cell)

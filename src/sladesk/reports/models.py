@@ -8,8 +8,14 @@ __all__ = ["AttainmentCell", "ClockFact", "Granularity"]
 
 
 class Granularity(models.TextChoices):
+    """Full cells carry every dimension; *summary* cells (``sday``/``smonth``) only the
+    organization, priority and metric (plan ``""``, team ``-1``): the default grouping
+    reads those, many times fewer rows."""
+
     DAY = "day", "Day"
     MONTH = "month", "Month"
+    SUMMARY_DAY = "sday", "Day, by organization, priority, metric"
+    SUMMARY_MONTH = "smonth", "Month, by organization, priority, metric"
 
 
 class ClockFact(models.Model):
