@@ -200,3 +200,29 @@ def test_api_groups_by_month_and_team(scenario, client_for):
     assert scenario.team.pk in {r["team"] for r in rows}
     total = client_for(scenario.agent).get(URL, {"from": "2026-10-01", "to": "2026-12-01", "group_by": "metric"}).json()
     assert sum(r["tickets"] for r in rows) == sum(r["tickets"] for r in total["rows"])
+
+
+def test_periods_cut_years_quarters_months_days():
+    from sladesk.reports.attainment import periods
+
+    # a year from mid-December: days, then whole 2026 when today is inside it and to is after today
+    got = periods(date(2025, 12, 4), date(2026, 12, 5), date(2026, 12, 4))
+    assert got == [("day", date(2025, 12, 4), date(2026, 1, 1)), ("year", date(2026, 1, 1), date(2027, 1, 1))]
+    # without today's rule: quarters and months and an edge of days
+    assert periods(date(2026, 1, 1), date(2026, 8, 10)) == [
+        ("quarter", date(2026, 1, 1), date(2026, 4, 1)), ("quarter", date(2026, 4, 1), date(2026, 7, 1)),
+        ("month", date(2026, 7, 1), date(2026, 8, 1)), ("day", date(2026, 8, 1), date(2026, 8, 10)),
+    ]
+    assert periods(date(2026, 1, 1), date(2026, 4, 1), coarse=False) == [
+        ("month", date(2026, m, 1), date(2026, m + 1, 1)) for m in (1, 2, 3)
+    ]
+
+
+def test_percentiles_in_one_pass_equal_percentile():
+    h: dict[str, int] = {}
+    for v in (0, 3, 3, 40, 41, 500, 7000, 7000, 7001, 90000):
+        histogram.add(h, v)
+    merged = histogram.merge([h])
+    for qs in ((0.5, 0.9), (0.1, 0.5, 1.0)):
+        assert histogram.percentiles(h, qs) == [histogram.percentile(merged, q) for q in qs]
+    assert histogram.percentiles({}, (0.5,)) == [None]

@@ -25,7 +25,7 @@ from . import histogram
 from .facts import breach_reason
 from .models import AttainmentCell, ClockFact, Granularity
 
-__all__ = ["DIMENSIONS", "Breach", "attainment", "breaches", "month_ranges", "parse_group_by"]
+__all__ = ["DIMENSIONS", "Breach", "attainment", "breaches", "month_ranges", "parse_group_by", "periods"]
 
 #: group_by name -> cell field (``month``/``week`` are derived from the period).
 DIMENSIONS = {
@@ -73,25 +73,65 @@ def month_ranges(
     return [(a, b) for a, b in edges if a < b], months
 
 
-_SUMMARY = frozenset({"organization", "priority", "metric", "month"})
+_SUMMARY = frozenset({"organization", "priority", "metric"})
+
+
+def _add_months(d: date, n: int) -> date:
+    m = d.month - 1 + n
+    return date(d.year + m // 12, m % 12 + 1, 1)
+
+
+def periods(start: date, end: date, today: date | None = None, *, coarse: bool = True) -> list[tuple[str, date, date]]:
+    """``[start, end)`` cut greedily into whole UTC years, quarters and months (``coarse``;
+    else months only) and days at the edges: ``(unit, first day, end)`` with unit ``year``,
+    ``quarter``, ``month`` or ``day`` (a day run ``[first, end)``). A period that has not
+    ended counts as whole when ``end`` is after ``today``: nothing was opened after now."""
+    out: list[tuple[str, date, date]] = []
+    d = start
+    while d < end:
+        if d.day == 1:
+            chosen = None
+            for unit, months, ok in (("year", 12, d.month == 1), ("quarter", 3, d.month % 3 == 1), ("month", 1, True)):
+                if unit != "month" and not coarse:
+                    continue
+                stop = _add_months(d, months)
+                if ok and (stop <= end or (today is not None and d <= today < end)):
+                    chosen = (unit, d, stop)
+                    break
+            if chosen is not None:
+                out.append(chosen)
+                d = chosen[2]
+                continue
+        stop = min(_next_month(d), end)
+        out.append(("day", d, stop))
+        d = stop
+    return out
+
+
+_UNITS = {
+    "year": Granularity.SUMMARY_YEAR,
+    "quarter": Granularity.SUMMARY_QUARTER,
+    "month": Granularity.SUMMARY_MONTH,
+    "day": Granularity.SUMMARY_DAY,
+}
 
 
 def _cells(
     start: date, end: date, organizations: Collection[int] | None, group_by: Sequence[str]
 ) -> list[dict[str, Any]]:
     today = clock.now().astimezone(UTC).date()
+    slim = set(group_by) <= _SUMMARY | {"month"}
     if "week" in group_by:
-        days, months = ([(start, end)] if start < end else []), []
+        parts = [("day", start, end)] if start < end else []
     else:
-        days, months = month_ranges(start, end, today)
-    slim = set(group_by) <= _SUMMARY
-    day_g = Granularity.SUMMARY_DAY if slim else Granularity.DAY
-    month_g = Granularity.SUMMARY_MONTH if slim else Granularity.MONTH
+        parts = periods(start, end, today, coarse=slim and "month" not in group_by)
     cond = Q(pk__in=[])
-    for a, b in days:
-        cond |= Q(granularity=day_g, period__gte=a, period__lt=b)
-    if months:
-        cond |= Q(granularity=month_g, period__in=months)
+    for unit, a, b in parts:
+        g = _UNITS[unit] if slim else {"month": Granularity.MONTH, "day": Granularity.DAY}[unit]
+        if unit == "day":
+            cond |= Q(granularity=g, period__gte=a, period__lt=b)
+        else:
+            cond |= Q(granularity=g, period=a)
     qs = AttainmentCell.objects.filter(cond, tickets__gt=0)
     if organizations is not None:
         qs = qs.filter(organization_id__in=list(organizations))
@@ -140,8 +180,10 @@ def attainment(
         cs = groups[key]
         met = sum(c["met"] for c in cs)
         breached = sum(c["breached"] for c in cs)
-        used = histogram.merge(c["used_hist"] for c in cs)
-        wall = histogram.merge(c["wall_hist"] for c in cs)
+        used = cs[0]["used_hist"] if len(cs) == 1 else histogram.merge(c["used_hist"] for c in cs)
+        wall = cs[0]["wall_hist"] if len(cs) == 1 else histogram.merge(c["wall_hist"] for c in cs)
+        u50, u90 = histogram.percentiles(used, (0.5, 0.9))
+        w50, w90 = histogram.percentiles(wall, (0.5, 0.9))
         row: dict[str, Any] = dict(zip(group_by, key, strict=True))
         row.update(
             tickets=sum(c["tickets"] for c in cs),
@@ -149,10 +191,10 @@ def attainment(
             breached=breached,
             running=sum(c["running"] for c in cs),
             pct_met=round(100.0 * met / (met + breached), 1) if met + breached else None,
-            p50_seconds=_seconds(histogram.percentile(used, 0.5)),
-            p90_seconds=_seconds(histogram.percentile(used, 0.9)),
-            p50_calendar_seconds=_seconds(histogram.percentile(wall, 0.5)),
-            p90_calendar_seconds=_seconds(histogram.percentile(wall, 0.9)),
+            p50_seconds=_seconds(u50),
+            p90_seconds=_seconds(u90),
+            p50_calendar_seconds=_seconds(w50),
+            p90_calendar_seconds=_seconds(w90),
             paused_seconds=sum(c["paused_seconds"] for c in cs),
         )
         rows.append(row)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 
-__all__ = ["RATIO", "add", "bucket_of", "merge", "percentile", "value_of"]
+__all__ = ["RATIO", "add", "bucket_of", "merge", "percentile", "percentiles", "value_of"]
 
 RATIO = 1.02
 _LOG = math.log(RATIO)
@@ -67,3 +67,25 @@ def percentile(hist: Mapping[int, int], q: float) -> float | None:
         if seen >= rank:
             return value_of(b)
     return value_of(max(hist))
+
+
+def percentiles(hist: Mapping[int, int] | Mapping[str, int], qs: tuple[float, ...]) -> list[float | None]:
+    """`percentile` for each of ``qs`` (ascending) in one pass over the sorted buckets;
+    ``hist`` may have int or str (stored) keys."""
+    items = sorted((int(k), n) for k, n in hist.items() if n > 0)
+    total = sum(n for _, n in items)
+    if total <= 0:
+        return [None] * len(qs)
+    ranks = [max(1, math.ceil(q * total - 1e-9)) for q in qs]
+    out: list[float | None] = []
+    seen, i = 0, 0
+    for b, n in items:
+        seen += n
+        while i < len(ranks) and seen >= ranks[i]:
+            out.append(value_of(b))
+            i += 1
+        if i == len(ranks):
+            break
+    while len(out) < len(qs):
+        out.append(value_of(items[-1][0]))
+    return out

@@ -16,6 +16,8 @@ class Granularity(models.TextChoices):
     MONTH = "month", "Month"
     SUMMARY_DAY = "sday", "Day, by organization, priority, metric"
     SUMMARY_MONTH = "smonth", "Month, by organization, priority, metric"
+    SUMMARY_QUARTER = "squarter", "Quarter, by organization, priority, metric"
+    SUMMARY_YEAR = "syear", "Year, by organization, priority, metric"
 
 
 class ClockFact(models.Model):

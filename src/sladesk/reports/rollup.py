@@ -48,6 +48,8 @@ def _keys(f: dict[str, Any]) -> list[Key]:
     return [
         (Granularity.DAY, day, *dims), (Granularity.MONTH, month, *dims),
         (Granularity.SUMMARY_DAY, day, *slim), (Granularity.SUMMARY_MONTH, month, *slim),
+        (Granularity.SUMMARY_QUARTER, month.replace(month=(month.month - 1) // 3 * 3 + 1), *slim),
+        (Granularity.SUMMARY_YEAR, month.replace(month=1), *slim),
     ]
 
 
