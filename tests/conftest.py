@@ -14,4 +14,5 @@ pytest_plugins = [
     "support.fixtures.web",
     "support.status",
     "support.oncall",
+    "support.reports",
 ]

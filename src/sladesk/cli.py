@@ -12,6 +12,7 @@ from collections.abc import Sequence
 __all__ = ["main"]
 
 _USAGE = """usage: sladesk sla {due,check} ...   (support-policy deadlines and validation)
+       sladesk sla replay --policy NEW.yaml [--organization SLUG] --since DATE [--json]
        sladesk run | worker | backup PATH | restore PATH | manage ...   (the server)
        sladesk --version"""
 
@@ -25,7 +26,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args[0] in ("--version", "-V", "version"):
         print(f"sladesk {_version()}")
         return 0
-    if args[0] == "sla":
+    if args[0] == "sla" and args[1:2] != ["replay"]:  # replay needs the database: the server
         from .sla.cli import main as sla_main
 
         return sla_main(args[1:])

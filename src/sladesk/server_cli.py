@@ -11,6 +11,8 @@ subcommand here).
 - ``sladesk backup PATH`` / ``sladesk restore PATH``: the database and ``MEDIA_ROOT`` in one
   tar file (`sladesk.core.backup`; pg_dump/pg_restore on PostgreSQL, SQLite's online backup
   API on SQLite).
+- ``sladesk sla replay ...``: what-if replay of past tickets under another policy
+  (`sladesk.reports.cli`; the rest of ``sladesk sla`` runs without Django).
 - ``sladesk manage ARGS...``: Django's ``manage.py`` (``sladesk manage createsuperuser`` ...).
 """
 
@@ -53,6 +55,11 @@ def main(argv: Sequence[str]) -> int:
         return run(rest)
     if command in ("backup", "restore"):
         return backup_or_restore(command, rest)
+    if command == "sla" and rest[:1] == ["replay"]:
+        _setup()
+        from sladesk.reports.cli import main as replay_main
+
+        return replay_main(rest[1:])
     if command == "worker":
         _setup()
         from sladesk.notify.worker import main as worker_main

@@ -20,6 +20,7 @@ from .views import (
     TokenView,
     oncall,
 )
+from .views.reports import AttainmentView
 from .views.satisfaction import SatisfactionView
 
 __all__ = ["urlpatterns"]
@@ -50,6 +51,7 @@ urlpatterns = [
     path("v1/auth/tokens/", TokenListView.as_view(), name="tokens"),
     path("v1/auth/tokens/<id:token_id>/", TokenRevokeView.as_view(), name="token-revoke"),
     path("v1/satisfaction/", SatisfactionView.as_view(), name="satisfaction"),
+    path("v1/reports/attainment/", AttainmentView.as_view(), name="reports-attainment"),
     path("v1/", include(router.urls)),
     path("v1/pages/<id:id>/ack/", PageAckView.as_view(), name="page-ack"),
     path(

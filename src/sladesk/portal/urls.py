@@ -7,7 +7,7 @@ from django.urls import path
 from sladesk.web import attachments
 from sladesk.web.access import contact_required
 
-from . import satisfaction, views
+from . import satisfaction, statements, views
 
 app_name = "portal"
 
@@ -22,4 +22,6 @@ urlpatterns = [
     path("satisfaction/<str:token>/comment/", satisfaction.rate_comment, name="rate_comment"),
     path("satisfaction/<str:token>/<str:rating>/", satisfaction.rate_link, name="rate_link"),
     path("attachments/<id:attachment_id>/", contact_required(attachments.serve), name="attachment"),
+    path("statements/", statements.statements, name="statements"),
+    path("statements/<str:month>/", statements.statement, name="statement"),
 ]

@@ -94,7 +94,7 @@ INSTALLED_APPS += [
     app
     for app in (
         "sladesk.api", "sladesk.intake", "sladesk.notify", "sladesk.oncall", "sladesk.status",
-        "sladesk.satisfaction", "sladesk.macros",
+        "sladesk.satisfaction", "sladesk.macros", "sladesk.reports",
     )
     if find_spec(app) is not None and find_spec(f"{app}.apps") is not None
 ]

@@ -75,10 +75,16 @@ class ClocksChanged(DomainEvent):
     """SLA clocks were saved in a new state: started, paused, resumed, re-targeted, met,
     cancelled or breached (`sladesk.tickets.clocks`). ``clocks`` are the saved rows, of
     one ticket or of many (a batch); ``new``: they were inserted in this transaction, so
-    nothing can refer to them yet. The timers follow them (`sladesk.notify.timers`)."""
+    nothing can refer to them yet; ``at``: the instant the service acted at; ``tickets``:
+    the service's in-memory tickets of those clocks (they may hold changes not saved yet,
+    e.g. the team an assignment sets; a reaction reads the others from the database).
+    Reactions: the timers follow them (`sladesk.notify.timers`), the attainment rollup
+    (`sladesk.reports.rollup`)."""
 
     clocks: Sequence[SlaClock]
     new: bool = False
+    at: datetime | None = None
+    tickets: Sequence[Ticket] = ()
 
 
 @dataclass(frozen=True)

@@ -81,6 +81,7 @@ class ClockChange:
             "used_seconds": int(c.used.total_seconds()),
             "target_seconds": int(c.target_work.total_seconds()),
             "cycle": c.cycle,
+            "started_at": c.started_at.isoformat() if c.started_at else None,
             **self.extra,
         }
 

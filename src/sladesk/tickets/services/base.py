@@ -162,7 +162,7 @@ def save_clocks(changes: Iterable[ClockChange | None], log: Log) -> None:
         saved.append(change.clock)
         log.clock(change)
     if saved:
-        announce(ClocksChanged(saved))
+        announce(ClocksChanged(saved, at=log.at, tickets=(log.ticket,)))
 
 
 #: The stored fields of a clock (what a breach may change).
@@ -206,7 +206,7 @@ def breach_due_clocks(
         events.write(entries)
     else:
         log_into.extend(entries)
-    announce(ClocksChanged(breached))
+    announce(ClocksChanged(breached, at=now))
     return changes
 
 

@@ -187,7 +187,14 @@ def open_tickets(requests: Sequence[OpenRequest]) -> list[Ticket]:
                 d.log.clock(change)
             d.started = [c.clock for c in started]
         events.write([e for d in drafts for e in d.log.events])
-        announce(ClocksChanged([c for d in drafts for c in d.started], new=True))
+        announce(
+            ClocksChanged(
+                [c for d in drafts for c in d.started],
+                new=True,
+                at=now,
+                tickets=tuple(d.ticket for d in drafts),
+            )
+        )
         for d in drafts:
             d.log.events = []
             announce(TicketOpened(d.ticket, d.started, tuple(d.pages)))

@@ -333,7 +333,7 @@ def _start_clocks(ticket: Ticket, moved: list[Message], now: Any, log: Log) -> l
     SlaClock.objects.bulk_create(started)
     for change in changes:
         log.clock(change)
-    announce(ClocksChanged(started))
+    announce(ClocksChanged(started, at=now, tickets=(ticket,)))
     refresh(ticket, now, log)
     return started
 
