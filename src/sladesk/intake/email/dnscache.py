@@ -1,0 +1,131 @@
+"""DNS for mail authentication: one resolver (dnspython), answers cached as long as their TTL.
+
+SPF, DKIM, DMARC and ARC ask few names again and again (a customer's SPF record, its DKIM
+key, its ``_dmarc`` policy). `CachingResolver` keeps every answer — positive or negative —
+until its TTL runs out (negative answers: the SOA ``minimum`` of the zone's authority
+section, RFC 2308, at most `NEGATIVE_TTL_MAX`), so a warm cache answers without a packet and
+in about a microsecond. Failures (timeout, SERVFAIL, no server) are not cached and raise
+`DnsTemporaryError`, which the checks turn into ``temperror``.
+
+``nameserver`` is ``host:port`` (``SLADESK_DNS_RESOLVER``; the port defaults to 53); blank
+uses the system's resolver configuration. ``clock`` (seconds, monotonic) is injectable so
+tests can expire entries without sleeping.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import dns.exception
+import dns.message
+import dns.name
+import dns.rdatatype
+import dns.resolver
+
+__all__ = ["NEGATIVE_TTL_MAX", "CachingResolver", "DnsTemporaryError"]
+
+#: Longest time a "no such name / no such record" answer is kept (seconds).
+NEGATIVE_TTL_MAX = 900.0
+_NEGATIVE_TTL_DEFAULT = 60.0
+_MAX_ENTRIES = 50_000
+
+Answer = tuple[tuple[Any, ...], ...]
+
+
+class DnsTemporaryError(Exception):
+    """The DNS gave no usable answer now (timeout, SERVFAIL, unreachable): try again later."""
+
+
+class CachingResolver:
+    """A stub resolver whose answers are cached per ``(name, type)`` for their TTL.
+
+    Values by type: ``TXT`` → tuple of ``bytes`` (the character-strings of one record
+    joined), ``A``/``AAAA`` → address strings, ``MX`` → ``(preference, exchange)``,
+    ``PTR`` → target names. An empty tuple means the name or the record does not exist.
+    Thread-safe: the SMTP server's and the processing loop's threads share one instance.
+    """
+
+    def __init__(
+        self,
+        nameserver: str = "",
+        *,
+        timeout: float = 3.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.nameserver = nameserver
+        self.clock = clock
+        self.queries = 0  # packets asked (for tests and benchmarks)
+        self._lock = threading.Lock()
+        self._cache: dict[tuple[str, str], tuple[float, Answer]] = {}
+        if nameserver:
+            host, _, port = nameserver.rpartition(":") if nameserver.count(":") == 1 else (nameserver, "", "53")
+            resolver = dns.resolver.Resolver(configure=False)
+            resolver.nameservers = [host.strip("[]")]
+            resolver.port = int(port or 53)
+        else:
+            resolver = dns.resolver.Resolver()
+        resolver.lifetime = timeout
+        resolver.timeout = timeout
+        self._resolver = resolver
+
+    def query(self, name: str, qtype: str) -> Answer:
+        """The records of ``qtype`` at ``name`` (see the class docstring), from the cache
+        while fresh. Raises `DnsTemporaryError` when the DNS cannot answer now."""
+        key = (name.lower().rstrip("."), qtype)
+        now = self.clock()
+        hit = self._cache.get(key)
+        if hit is not None and hit[0] > now:
+            return hit[1]
+        answer, ttl = self._ask(key[0], qtype)
+        with self._lock:
+            if len(self._cache) >= _MAX_ENTRIES:
+                self._cache = {k: v for k, v in self._cache.items() if v[0] > now}
+                if len(self._cache) >= _MAX_ENTRIES:
+                    self._cache.clear()
+            self._cache[key] = (now + ttl, answer)
+        return answer
+
+    def txt(self, name: str) -> tuple[bytes, ...]:
+        """The TXT records at ``name``, each one's strings joined (RFC 7208 §3.3)."""
+        return tuple(bytes(v) for v in self.query(name, "TXT"))
+
+    def _ask(self, name: str, qtype: str) -> tuple[Answer, float]:
+        self.queries += 1
+        try:
+            result = self._resolver.resolve(name, qtype, search=False, raise_on_no_answer=False)
+        except dns.resolver.NXDOMAIN as missing:
+            return (), _negative_ttl(missing.kwargs.get("responses", {}).values())
+        except (dns.exception.Timeout, dns.resolver.NoNameservers, dns.resolver.LifetimeTimeout, OSError) as exc:
+            raise DnsTemporaryError(f"DNS {qtype} {name}: {type(exc).__name__}") from exc
+        except (dns.name.EmptyLabel, dns.name.LabelTooLong, dns.name.NameTooLong, dns.name.BadEscape):
+            return (), _NEGATIVE_TTL_DEFAULT  # not a valid name: it has no records
+        except dns.exception.DNSException as exc:
+            raise DnsTemporaryError(f"DNS {qtype} {name}: {type(exc).__name__}") from exc
+        if result.rrset is None:
+            return (), _negative_ttl([result.response])
+        values = tuple(_value(rdata, qtype) for rdata in result.rrset)
+        return values, float(max(result.rrset.ttl, 0))
+
+
+def _negative_ttl(responses: Any) -> float:
+    """RFC 2308 §5: the SOA's ``minimum`` (bounded by the SOA record's own TTL)."""
+    for response in responses:
+        for rrset in getattr(response, "authority", ()):
+            if rrset.rdtype == dns.rdatatype.SOA and len(rrset):
+                return float(min(rrset.ttl, rrset[0].minimum, NEGATIVE_TTL_MAX))
+    return _NEGATIVE_TTL_DEFAULT
+
+
+def _value(rdata: Any, qtype: str) -> Any:
+    if qtype in ("TXT", "SPF"):
+        return b"".join(rdata.strings)
+    if qtype in ("A", "AAAA"):
+        return str(rdata.address)
+    if qtype == "MX":
+        return (int(rdata.preference), rdata.exchange.to_text(omit_final_dot=True))
+    if qtype == "PTR":
+        return rdata.target.to_text(omit_final_dot=True)
+    return rdata.to_text()
