@@ -22,6 +22,24 @@ from django.conf import settings as _settings  # noqa: E402
 _settings.INSTALLED_APPS  # noqa: B018  (load settings now so pytest-django sets Django up)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def loopback_dns():
+    """A real DNS server on loopback for the whole session (empty zones: every name is
+    NXDOMAIN unless a test publishes records), so mail authentication never asks the
+    network; ``SLADESK_DNS_RESOLVER`` points at it."""
+    from support.dns_zone import DnsZone
+
+    zone = DnsZone().start()
+    previous = os.environ.get("SLADESK_DNS_RESOLVER")
+    os.environ["SLADESK_DNS_RESOLVER"] = zone.address
+    yield zone
+    zone.stop()
+    if previous is None:
+        os.environ.pop("SLADESK_DNS_RESOLVER", None)
+    else:
+        os.environ["SLADESK_DNS_RESOLVER"] = previous
+
+
 class FrozenClock:
     """The test's clock: ``sladesk.core.clock.source`` returns ``self.at``; move with ``set``."""
 

@@ -11,6 +11,7 @@ from .views import (
     AgentViewSet,
     ContactViewSet,
     OrganizationViewSet,
+    PageViewSet,
     TeamViewSet,
     TicketViewSet,
     TokenView,
@@ -27,6 +28,7 @@ router.register("organizations", OrganizationViewSet, basename="organization")
 router.register("contacts", ContactViewSet, basename="contact")
 router.register("teams", TeamViewSet, basename="team")
 router.register("agents", AgentViewSet, basename="agent")
+router.register("pages", PageViewSet, basename="page")
 
 urlpatterns = [
     path("v1/auth/token/", TokenView.as_view(), name="token"),

@@ -18,6 +18,7 @@ urlpatterns = [
     path("tickets/<int:ticket_id>/clocks/", views.clock_panel, name="clock_panel"),
     path("tickets/<int:ticket_id>/message/", actions.message, name="message"),
     path("tickets/<int:ticket_id>/priority/", actions.priority, name="priority"),
+    path("tickets/<int:ticket_id>/confirm-sender/", actions.confirm_sender, name="confirm_sender"),
     path("tickets/<int:ticket_id>/status/", actions.status, name="status"),
     path("tickets/<int:ticket_id>/assign/", actions.assign, name="assign"),
     path("tickets/<int:ticket_id>/fields/", actions.fields, name="fields"),

@@ -194,12 +194,13 @@ def organization_domains(org: Organization) -> set[str]:
 
 
 def find_contact(
-    sender: str, name: str, organization: Organization | None, *, create: bool = False
+    sender: str, name: str, organization: Organization | None, *, create: bool = False, by_domain: bool = True
 ) -> tuple[Contact | None, str]:
     """The contact writing from ``sender`` and why not when None (see module docstring).
 
     ``create=True`` (an agent accepted a quarantined mail) creates the contact in
-    ``organization`` whatever its settings.
+    ``organization`` whatever its settings. ``by_domain=False`` (an unverified sender)
+    never creates a contact from a domain match: only existing contacts are found.
     """
     sender = sender.strip().lower()
     if not sender or "@" not in sender:
@@ -210,6 +211,8 @@ def find_contact(
         if contact is not None:
             return contact, "known contact"
         if not create:
+            if not by_domain:
+                return None, f"{sender} is not a contact of {organization.name}, and unverified mail never becomes one"
             if not organization.allow_unknown_senders:
                 return None, f"{sender} is not a contact of {organization.name}, which does not accept unknown senders"
             if domain not in organization_domains(organization):
@@ -218,6 +221,8 @@ def find_contact(
     contact = Contact.objects.filter(email__iexact=sender).select_related("organization").order_by("id").first()
     if contact is not None:
         return contact, "known contact"
+    if not by_domain:
+        return None, f"unknown sender {sender}: not a contact, and unverified mail never becomes one by its domain"
     for org in Organization.objects.filter(allow_unknown_senders=True).order_by("id"):
         if domain in organization_domains(org):
             return _create_contact(org, sender, name), "contact created"

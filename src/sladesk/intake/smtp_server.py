@@ -148,7 +148,9 @@ class SmtpHandler:
         raw = envelope.original_content or b""
         if isinstance(raw, str):  # pragma: no cover - decode_data is off
             raw = raw.encode("utf-8", "surrogateescape")
-        item = Raw(bytes(raw), str(envelope.mail_from or ""), list(envelope.rcpt_tos), "smtp")
+        peer = session.peer[0] if isinstance(session.peer, tuple) and session.peer else ""
+        item = Raw(bytes(raw), str(envelope.mail_from or ""), list(envelope.rcpt_tos), "smtp",
+                   str(peer), str(session.host_name or ""))
         try:
             pk = await self.group.store(item)
         except Exception:  # logged by the group store

@@ -62,13 +62,21 @@ class Raw:
     envelope_from: str = ""
     envelope_to: Sequence[str] = ()
     source: str = "smtp"
+    peer_ip: str = ""  # the SMTP client's address (what SPF checks)
+    helo: str = ""  # its HELO/EHLO name
 
 
 def store_raw(
-    raw: bytes, *, envelope_from: str = "", envelope_to: Sequence[str] = (), source: str = "smtp"
+    raw: bytes,
+    *,
+    envelope_from: str = "",
+    envelope_to: Sequence[str] = (),
+    source: str = "smtp",
+    peer_ip: str = "",
+    helo: str = "",
 ) -> InboundMessage:
     """Insert and commit the raw message; returns the row (state ``received``)."""
-    return store_raws([Raw(raw, envelope_from, envelope_to, source)])[0]
+    return store_raws([Raw(raw, envelope_from, envelope_to, source, peer_ip, helo)])[0]
 
 
 def store_raws(items: Sequence[Raw]) -> list[InboundMessage]:
@@ -87,6 +95,8 @@ def store_raws(items: Sequence[Raw]) -> list[InboundMessage]:
             envelope_to=[a.strip().lower() for a in item.envelope_to],
             source=item.source[:120],
             received_at=at,
+            peer_ip=item.peer_ip[:64],
+            helo=item.helo[:255],
         )
         for item in items
     ]

@@ -123,6 +123,22 @@ class AttachmentSerializer(serializers.Serializer):
     size = serializers.IntegerField(read_only=True)
 
 
+class MailAuthenticationSerializer(serializers.Serializer):
+    """How the sender of a mail was authenticated (docs/email.md, *Authentication*)."""
+
+    spf = serializers.CharField(read_only=True, help_text="pass, fail, softfail, neutral, none, temperror, permerror")
+    dkim = serializers.CharField(read_only=True, help_text="pass, fail, none, temperror, permerror")
+    dmarc = serializers.CharField(read_only=True, help_text="pass, fail, none, temperror")
+    arc = serializers.CharField(read_only=True, help_text="pass, fail, none (recorded, not trusted)")
+    verdict = serializers.ChoiceField(choices=["pass", "fail", "none"], read_only=True)
+    source = serializers.CharField(read_only=True, help_text='"verified here" or "trusted header from <authserv-id>"')
+    identity = serializers.CharField(read_only=True, help_text="the verified sender domain (blank unless pass)")
+    reason = serializers.CharField(read_only=True)
+    verified = serializers.BooleanField(read_only=True, help_text="verdict pass, or confirmed by an agent")
+    confirmed_by = serializers.CharField(read_only=True, allow_null=True)
+    confirmed_at = serializers.DateTimeField(read_only=True, allow_null=True)
+
+
 class MessageSerializer(serializers.ModelSerializer):
     """A public reply or (agents only) an internal note."""
 
@@ -131,6 +147,10 @@ class MessageSerializer(serializers.ModelSerializer):
     )
     internal = serializers.SerializerMethodField()
     attachments = AttachmentSerializer(many=True, read_only=True)
+    authentication = MailAuthenticationSerializer(
+        read_only=True, allow_null=True, default=None,
+        help_text="How the mail's sender was authenticated; null for a message that did not arrive by mail.",
+    )
 
     class Meta:
         model = Message
@@ -148,6 +168,7 @@ class MessageSerializer(serializers.ModelSerializer):
             "channel",
             "created_at",
             "attachments",
+            "authentication",
         )
         read_only_fields = fields
 

@@ -2,12 +2,14 @@
 
 from .accounts import AgentViewSet, ContactViewSet, OrganizationViewSet, TeamViewSet
 from .auth import TokenView
+from .pages import PageViewSet
 from .tickets import TicketViewSet
 
 __all__ = [
     "AgentViewSet",
     "ContactViewSet",
     "OrganizationViewSet",
+    "PageViewSet",
     "TeamViewSet",
     "TicketViewSet",
     "TokenView",

@@ -70,6 +70,9 @@ class OpenRequest:
     follow_up_of: Ticket | None = None
     team: Team | None = None
     attachments: Sequence[Any] = ()
+    #: False: the ticket never pages on creation (mail from an unverified sender, issue 13;
+    #: the email channel pages itself once an agent confirms the sender).
+    may_page: bool = True
 
 
 def open_ticket(
@@ -226,6 +229,8 @@ def _draft(request: OpenRequest, versions: dict[str, PolicyVersion], now: dateti
         updated_at=now,
     )
     pages = policy.pages_on_create(ticket.priority, now, plan or None, region or None)
+    if not request.may_page:  # issue 13: an unverified sender never pages
+        pages = []
     return _Draft(request, ticket, _Log(ticket, actor, request.channel, now), set_by, outcome, pages)
 
 
