@@ -214,6 +214,7 @@ def _spf_lookup(name: str, qtype: str, strict: bool = True, timeout: float = 30)
         values = resolver.query(name, qtype)
     except DnsTemporaryError as exc:
         raise spf.TempError(str(exc)) from exc
+    _active.until = min(_active.until, resolver.expires(name, qtype))
     if qtype in ("TXT", "SPF"):
         return [((name, qtype), [v]) for v in values]
     return [((name, qtype), v) for v in values]
@@ -232,7 +233,11 @@ def _spf(mail_from: str, peer_ip: str, helo: str, resolver: CachingResolver) -> 
     if "@" not in sender:
         return "none", ""
     domain = sender.rpartition("@")[2].lower()
-    _active.resolver = resolver
+    memo = ("spf", peer_ip, sender.lower(), helo.lower())
+    known = resolver.recall(memo)
+    if known is not None:  # same check, and every DNS answer it used still cached
+        return known, domain
+    _active.resolver, _active.until = resolver, float("inf")
     try:
         result, _explanation = spf.check2(i=peer_ip, s=sender, h=helo or domain)
     except Exception as exc:  # pyspf raises on odd input (bad IP literal, ...): no result
@@ -241,7 +246,10 @@ def _spf(mail_from: str, peer_ip: str, helo: str, resolver: CachingResolver) -> 
     finally:
         _active.resolver = None
     result = str(result).lower()
-    return (result if result in _SPF_RESULTS else "permerror"), domain
+    result = result if result in _SPF_RESULTS else "permerror"
+    if result != "temperror" and _active.until != float("inf"):
+        resolver.remember(memo, result, _active.until)
+    return result, domain
 
 
 # -- DKIM and ARC -------------------------------------------------------------------------
@@ -273,6 +281,27 @@ def _rsa_verify(digest: Any, signature: bytes, public_key: dict[str, int]) -> bo
 
 
 dkim.RSASSA_PKCS1_v1_5_verify = _rsa_verify  # dkimpy looks the name up at each call
+
+_load_public_key = dkim.load_pk_from_dns
+_public_keys: dict[tuple[Any, bytes], Any] = {}
+
+
+def _cached_public_key(name: Any, dnsfunc: Any, timeout: int = 5) -> Any:
+    """dkimpy's key lookup with the parsed key kept per published record: the record comes
+    from the TTL cache, and parsing its ASN.1 again cost a tenth of a verification."""
+    record = dnsfunc(name, timeout=timeout)
+    if not record:
+        return _load_public_key(name, dnsfunc, timeout)
+    found = _public_keys.get((name, record))
+    if found is None:
+        found = _load_public_key(name, lambda _name, timeout=5: record, timeout)
+        if len(_public_keys) > 4096:
+            _public_keys.clear()
+        _public_keys[(name, record)] = found
+    return found
+
+
+dkim.load_pk_from_dns = _cached_public_key  # looked up at each call, like the RSA check
 
 
 def _dkim_dns(resolver: CachingResolver) -> Any:

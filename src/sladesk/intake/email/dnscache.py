@@ -60,6 +60,8 @@ class CachingResolver:
         self.queries = 0  # packets asked (for tests and benchmarks)
         self._lock = threading.Lock()
         self._cache: dict[tuple[str, str], tuple[float, Answer]] = {}
+        #: results derived from cached answers, with the expiry of the earliest (`remember`)
+        self.derived: dict[Any, tuple[float, Any]] = {}
         if nameserver:
             host, _, port = nameserver.rpartition(":") if nameserver.count(":") == 1 else (nameserver, "", "53")
             resolver = dns.resolver.Resolver(configure=False)
@@ -87,6 +89,24 @@ class CachingResolver:
                     self._cache.clear()
             self._cache[key] = (now + ttl, answer)
         return answer
+
+    def expires(self, name: str, qtype: str) -> float:
+        """When the cached answer for ``(name, qtype)`` expires (``clock`` seconds; 0 if none)."""
+        hit = self._cache.get((name.lower().rstrip("."), qtype))
+        return hit[0] if hit is not None else 0.0
+
+    def remember(self, key: Any, value: Any, until: float) -> None:
+        """Keep a result derived from cached answers (an SPF verdict) until ``until`` — the
+        earliest expiry of the answers it was derived from, so it is never staler than they."""
+        with self._lock:
+            if len(self.derived) >= _MAX_ENTRIES:
+                self.derived.clear()
+            self.derived[key] = (until, value)
+
+    def recall(self, key: Any) -> Any:
+        """What `remember` kept under ``key`` while it is fresh, else None."""
+        hit = self.derived.get(key)
+        return hit[1] if hit is not None and hit[0] > self.clock() else None
 
     def txt(self, name: str) -> tuple[bytes, ...]:
         """The TXT records at ``name``, each one's strings joined (RFC 7208 §3.3)."""
