@@ -270,8 +270,7 @@ def floor_smtp(messages: int) -> None:
     controller = Controller(NoOp(), hostname="127.0.0.1", port=port)
     controller.start()
     sender = subprocess.Popen(
-        [sys.executable, __file__, "--send", str(port), "--messages", str(messages), "--key", key_path],
-        stdout=subprocess.PIPE, text=True,
+        [sys.executable, __file__, "--send", str(port), "--messages", str(messages)], stdout=subprocess.PIPE, text=True
     )
     assert sender.stdout is not None
     assert sender.stdout.readline().strip() == "ready"
