@@ -17,6 +17,7 @@ from rest_framework import serializers
 
 from sladesk.accounts.models import AgentProfile, Contact, Organization, Team
 from sladesk.core.policies import available_policies
+from sladesk.intake.aliases import alias_conflicts, organization_aliases, set_aliases
 from sladesk.sla import PolicyError, SlaError
 
 __all__ = [
@@ -53,6 +54,13 @@ class AccountTeamMemberSerializer(serializers.Serializer):
         return str(member.user.get_full_name() or member.user.get_username())
 
 
+class _AliasesField(serializers.ListField):
+    """An organization's `InboundAddress` rows, read from the prefetched relation."""
+
+    def get_attribute(self, instance: Organization) -> list[str]:
+        return organization_aliases(instance)
+
+
 class OrganizationSerializer(serializers.ModelSerializer):
     """A customer organization and the support contract (policy, plan, region) it runs under."""
 
@@ -62,8 +70,10 @@ class OrganizationSerializer(serializers.ModelSerializer):
         max_length=100,
         help_text="The policy file's name (e.g. particle-enterprise); default: the desk's default.",
     )
-    email_aliases = serializers.ListField(
-        child=serializers.EmailField(), required=False, max_length=50
+    email_aliases = _AliasesField(
+        child=serializers.EmailField(), required=False, max_length=50,
+        help_text="Inbound addresses that route mail to this organization: the email channel's routes "
+        "(the same rows as the admin's Inbound addresses); mail to each is accepted.",
     )
     account_team = AccountTeamMemberSerializer(
         source="accountteammember_set", many=True, read_only=True
@@ -88,6 +98,28 @@ class OrganizationSerializer(serializers.ModelSerializer):
 
     def validate_timezone(self, value: str) -> str:
         return _check_zone(value)
+
+    def validate_email_aliases(self, value: list[str]) -> list[str]:
+        problems = alias_conflicts(self.instance, value)
+        if problems:
+            raise serializers.ValidationError(problems)
+        return value
+
+    def create(self, validated_data: dict[str, Any]) -> Organization:
+        aliases = validated_data.pop("email_aliases", None)
+        with transaction.atomic():
+            org = super().create(validated_data)
+            if aliases is not None:
+                set_aliases(org, aliases)
+        return Organization.objects.prefetch_related("inbound_addresses").get(pk=org.pk)
+
+    def update(self, instance: Organization, validated_data: dict[str, Any]) -> Organization:
+        aliases = validated_data.pop("email_aliases", None)
+        with transaction.atomic():
+            org = super().update(instance, validated_data)
+            if aliases is not None:
+                set_aliases(org, aliases)
+        return Organization.objects.prefetch_related("inbound_addresses").get(pk=org.pk)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         instance = self.instance

@@ -24,10 +24,10 @@ from sladesk.tickets.models import Ticket
 
 from .base import EnvelopeMixin, errors
 
-__all__ = ["PageSerializer", "PageViewSet"]
+__all__ = ["OnCallPageSerializer", "PageViewSet"]
 
 
-class PageSerializer(serializers.ModelSerializer):
+class OnCallPageSerializer(serializers.ModelSerializer):
     """One page: a call to on-call about a ticket."""
 
     ticket = serializers.IntegerField(source="ticket_id", read_only=True)
@@ -45,11 +45,11 @@ class PageSerializer(serializers.ModelSerializer):
     list=extend_schema(
         summary="List a ticket's pages",
         parameters=[OpenApiParameter("ticket", int, required=True, description="the ticket's id")],
-        responses={200: PageSerializer(many=True), **errors(400, 403, 404)},
+        responses={200: OnCallPageSerializer(many=True), **errors(400, 403, 404)},
     )
 )
 class PageViewSet(EnvelopeMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
-    serializer_class = PageSerializer
+    serializer_class = OnCallPageSerializer
     permission_classes = (IsAgent,)
     pagination_class = KeysetPagination
     queryset = Page.objects.none()
