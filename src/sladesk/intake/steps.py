@@ -277,7 +277,7 @@ def _open(
     request = services.OpenRequest(
         organization=org,
         requester=contact,
-        subject=subject or "(no subject)",
+        subject=" ".join(subject.splitlines()) or "(no subject)",  # one line, always
         description=parsed.text or "(empty message)",
         description_html=parsed.html_safe,
         priority=terms.priority,

@@ -29,6 +29,12 @@ KNOWN_FIELDS: dict[str, tuple[str, str]] = {
 }
 
 
+
+def _one_line(value: str) -> None:
+    """A subject is one line: CR or LF would break every mail about the ticket."""
+    if "\r" in value or "\n" in value:
+        raise forms.ValidationError("The subject must be one line.")
+
 class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
@@ -96,7 +102,7 @@ def priority_choices(policy: Any, plan: str | None, region: str | None) -> list[
 
 
 class NewTicketForm(forms.Form):
-    subject = forms.CharField(max_length=300)
+    subject = forms.CharField(validators=[_one_line], max_length=300)
     description = forms.CharField(widget=forms.Textarea)
     priority = forms.ChoiceField(widget=forms.RadioSelect, required=False)
     files = MultipleFileField(label="Attachments")

@@ -123,6 +123,12 @@ class AttachmentSerializer(serializers.Serializer):
     size = serializers.IntegerField(read_only=True)
 
 
+def one_line(value: str) -> None:
+    """A subject is one line (a CR or LF would break every mail about the ticket)."""
+    if "\r" in value or "\n" in value:
+        raise serializers.ValidationError("must be one line: CR and LF characters are not allowed")
+
+
 class MailAuthenticationSerializer(serializers.Serializer):
     """How the sender of a mail was authenticated (docs/email.md, *Authentication*)."""
 
@@ -242,7 +248,7 @@ class TicketCreateSerializer(InputSerializer):
     itself (``organization``/``requester`` are ignored); an agent names both. ``files``
     (multipart) are attached to the description."""
 
-    subject = serializers.CharField(max_length=300)
+    subject = serializers.CharField(max_length=300, validators=[one_line])
     description = serializers.CharField(
         allow_blank=True, default="", max_length=100_000, trim_whitespace=False
     )
@@ -318,7 +324,7 @@ class TicketUpdateSerializer(InputSerializer):
     A priority change needs a ``reason`` (it is logged and sent to the customer).
     """
 
-    subject = serializers.CharField(required=False, max_length=300)
+    subject = serializers.CharField(required=False, max_length=300, validators=[one_line])
     priority = serializers.CharField(required=False, max_length=64)
     reason = serializers.CharField(
         required=False,

@@ -34,6 +34,7 @@ from ._base import (
     _set_status,
     _snapshot,
     _touch,
+    check_subject,
 )
 from .lifecycle import _change_priority
 
@@ -112,6 +113,8 @@ def update_fields(
             if merged != ticket.custom_fields:
                 changed["custom_fields"] = {"from": ticket.custom_fields, "to": merged}
                 ticket.custom_fields = merged
+        if subject is not None:
+            check_subject(subject)
         if subject is not None and subject != ticket.subject:
             changed["subject"] = {"from": ticket.subject, "to": subject}
             ticket.subject = subject[:300]

@@ -32,7 +32,17 @@ from ..models import (
     Ticket,
     TicketLink,
 )
-from ._base import ServiceError, _add_tags, _lock, _Log, _refresh, _sanitize, _set_by, _snapshot
+from ._base import (
+    ServiceError,
+    _add_tags,
+    _lock,
+    _Log,
+    _refresh,
+    _sanitize,
+    _set_by,
+    _snapshot,
+    check_subject,
+)
 from .attachments import _store, check_uploads, files_follow_transaction
 
 __all__ = ["OpenRequest", "Opening", "open_ticket", "open_tickets", "refresh_clocks"]
@@ -141,6 +151,7 @@ def open_tickets(requests: Sequence[OpenRequest]) -> list[Ticket]:
     for request in requests:
         if request.requester.organization_id != request.organization.pk:
             raise ServiceError("the requester is not a contact of this organization")
+        check_subject(request.subject)
         check_uploads(request.attachments)
     if not requests:
         return []
