@@ -39,7 +39,7 @@ from django.db import connection
 from .conf import conf
 from .dblock import refresh_connection
 from .routing import accepts_domain
-from .store import Raw, store_raws
+from .store import NULL_SENDER, Raw, store_raws
 
 __all__ = ["SmtpHandler", "start_smtp"]
 
@@ -150,7 +150,7 @@ class SmtpHandler:
         if isinstance(raw, str):  # pragma: no cover - decode_data is off
             raw = raw.encode("utf-8", "surrogateescape")
         peer = session.peer[0] if isinstance(session.peer, tuple) and session.peer else ""
-        item = Raw(bytes(raw), str(envelope.mail_from or ""), list(envelope.rcpt_tos), "smtp",
+        item = Raw(bytes(raw), str(envelope.mail_from or NULL_SENDER), list(envelope.rcpt_tos), "smtp",
                    str(peer), str(session.host_name or ""))
         try:
             pk = await self.group.store(item)

@@ -31,7 +31,7 @@ from .batch import Batch
 from .limits import over_limit
 from .models import EmailMessageId, InboundMessage, InboundState
 from .routing import Route, own_addresses, route_for
-from .store import id_key
+from .store import NULL_SENDER, id_key
 from .trust import is_verified, may_thread_by_number, open_terms
 
 __all__ = ["Quarantine", "decide", "finish", "open_pending"]
@@ -163,7 +163,7 @@ def finish(later: _Later, batch: Batch) -> None:
     if services.opened_follow_up(message):  # a new ticket: it gets its own acknowledgement
         row.reason += f"; follow-up #{message.ticket_id} of #{ticket.pk}"
         batch.tickets[message.ticket_id] = message.ticket
-        batch.acks.append((message.ticket, later.parsed, row))
+        _acknowledge(batch, message.ticket, later.parsed, row)
     elif message.ticket_id != ticket.pk:
         row.reason += f"; #{ticket.pk} was merged into #{message.ticket_id}"
     _link_inline(message, later.parsed, batch)
@@ -188,6 +188,8 @@ class _OwnIds:
 def _loop_reason(parsed: ParsedMessage, row: InboundMessage, own_ids: _OwnIds, batch: Batch) -> str:
     cfg = batch.cfg
     own = own_addresses() | {cfg.from_address.lower()}
+    if row.envelope_from == NULL_SENDER:  # the SMTP envelope decides before any heuristic
+        return "bounce: null envelope sender (MAIL FROM:<>)"
     ok, reason = should_create_ticket(parsed, own_message_ids=own_ids, own_addresses=own)
     return "" if ok else reason
 
@@ -305,7 +307,16 @@ def open_pending(batch: Batch) -> None:
         _link_inline(message, parsed, batch)
         _note(row, notes)
         _received(row, message, batch)
-        batch.acks.append((ticket, parsed, row))
+        _acknowledge(batch, ticket, parsed, row)
+
+
+def _acknowledge(batch: Batch, ticket: Ticket, parsed: ParsedMessage, row: InboundMessage) -> None:
+    """Queue the new ticket's acknowledgement, unless the mail must get no automatic
+    answer (list or bulk mail, RFC 3834 §2): then the reason says so."""
+    if parsed.no_answer_reason:
+        _note(row, [f"no acknowledgement: {parsed.no_answer_reason}"])
+        return
+    batch.acks.append((ticket, parsed, row))
 
 
 def _priority(policy_name: str, subject: str, route: Route | None) -> tuple[str | None, str, str]:

@@ -24,7 +24,11 @@ from sladesk.intake.email.parse import synthetic_message_id
 from .dblock import sqlite_writer
 from .models import InboundMessage
 
-__all__ = ["Raw", "id_key", "quick_message_id", "store_raw", "store_raws"]
+__all__ = ["NULL_SENDER", "Raw", "id_key", "quick_message_id", "store_raw", "store_raws"]
+
+#: ``envelope_from`` of mail sent with the null reverse-path ``MAIL FROM:<>`` (bounces,
+#: RFC 5321 §4.5.5); blank means the envelope sender is not known (IMAP).
+NULL_SENDER = "<>"
 
 _HEADER_BYTES = 64 * 1024
 
