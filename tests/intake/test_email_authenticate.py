@@ -202,3 +202,21 @@ def test_unreachable_dns_is_a_temporary_error_not_a_pass(key):
 ])
 def test_organizational_domain(domain, org):
     assert organizational_domain(domain) == org
+
+
+def test_a_failing_resolver_is_asked_once_per_name_within_the_tempfail_ttl():
+    # given a resolver at a port where nothing answers, with a clock the test moves
+    at = [0.0]
+    resolver = CachingResolver("127.0.0.1:9", timeout=0.3, clock=lambda: at[0])
+    with pytest.raises(DnsTemporaryError):
+        resolver.txt(ACME)
+    asked = resolver.queries
+    # when the same name is asked again within 30 s
+    with pytest.raises(DnsTemporaryError, match="failed within the last"):
+        resolver.txt(ACME)
+    # then no packet went out (no second timeout); after 30 s it is asked again
+    assert resolver.queries == asked
+    at[0] = 31.0
+    with pytest.raises(DnsTemporaryError):
+        resolver.txt(ACME)
+    assert resolver.queries == asked + 1

@@ -48,8 +48,8 @@ class EmailConf:
     unverified_mail: str = "restricted"
     #: A verified sender's new tickets page on-call once per this many seconds.
     page_coalesce_window: float = 600.0
-    #: Seconds a DNS query may take.
-    dns_timeout: float = 3.0
+    #: Seconds a DNS query may take (a failure is remembered for 30 s).
+    dns_timeout: float = 2.0
     #: Secret of signed reply addresses ("" = derived from SECRET_KEY).
     reply_secret: str = ""
     #: A second secret still accepted while mail signed with it drains (rotation).

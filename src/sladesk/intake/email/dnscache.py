@@ -4,8 +4,9 @@ SPF, DKIM, DMARC and ARC ask few names again and again (a customer's SPF record,
 key, its ``_dmarc`` policy). `CachingResolver` keeps every answer — positive or negative —
 until its TTL runs out (negative answers: the SOA ``minimum`` of the zone's authority
 section, RFC 2308, at most `NEGATIVE_TTL_MAX`), so a warm cache answers without a packet and
-in about a microsecond. Failures (timeout, SERVFAIL, no server) are not cached and raise
-`DnsTemporaryError`, which the checks turn into ``temperror``.
+in about a microsecond. Failures (timeout, SERVFAIL, no server) raise `DnsTemporaryError`,
+which the checks turn into ``temperror``, and are remembered for `TEMPFAIL_TTL` seconds
+(RFC 2308 §7), so an unreachable resolver costs one timeout per name, not one per mail.
 
 ``nameserver`` is ``host:port`` (``SLADESK_DNS_RESOLVER``; the port defaults to 53); blank
 uses the system's resolver configuration. ``clock`` (seconds, monotonic) is injectable so
@@ -25,10 +26,13 @@ import dns.name
 import dns.rdatatype
 import dns.resolver
 
-__all__ = ["NEGATIVE_TTL_MAX", "CachingResolver", "DnsTemporaryError"]
+__all__ = ["NEGATIVE_TTL_MAX", "TEMPFAIL_TTL", "CachingResolver", "DnsTemporaryError"]
 
 #: Longest time a "no such name / no such record" answer is kept (seconds).
 NEGATIVE_TTL_MAX = 900.0
+#: How long a failed query (timeout, SERVFAIL) is answered from the cache as failed.
+TEMPFAIL_TTL = 30.0
+_FAILED: tuple[Any, ...] = (object(),)  # the cached marker of a failure (compared by identity)
 _NEGATIVE_TTL_DEFAULT = 60.0
 _MAX_ENTRIES = 50_000
 
@@ -80,8 +84,15 @@ class CachingResolver:
         now = self.clock()
         hit = self._cache.get(key)
         if hit is not None and hit[0] > now:
+            if hit[1] is _FAILED:
+                raise DnsTemporaryError(f"DNS {qtype} {key[0]}: failed within the last {TEMPFAIL_TTL:g} s")
             return hit[1]
-        answer, ttl = self._ask(key[0], qtype)
+        try:
+            answer, ttl = self._ask(key[0], qtype)
+        except DnsTemporaryError:
+            with self._lock:  # RFC 2308 §7: remember the failure briefly, not every mail's timeout
+                self._cache[key] = (now + TEMPFAIL_TTL, _FAILED)
+            raise
         with self._lock:
             if len(self._cache) >= _MAX_ENTRIES:
                 self._cache = {k: v for k, v in self._cache.items() if v[0] > now}
