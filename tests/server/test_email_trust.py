@@ -236,3 +236,16 @@ def _desk(agent):
     desk = Client()
     desk.force_login(agent)
     return desk
+
+
+def test_the_demo_shows_a_forged_p1_as_unverified(loopback_dns):
+    from sladesk.demo import data
+
+    # given the demo desk (make run), whose MTA's verdicts are trusted
+    data.load()
+    # then its forged "[P1]" is an unverified ticket at the default priority, nobody paged
+    row = InboundMessage.objects.get(message_id="<demo-forged-p1@evil.example>")
+    assert (row.state, row.verdict) == (InboundState.TICKET, "fail")
+    assert row.authentication["source"] == "trusted header from mx.support.example.com"
+    assert row.ticket.priority == row.ticket.policy.default_priority
+    assert row.held["priority"] == "P1" and not Page.objects.filter(ticket=row.ticket).exists()

@@ -174,7 +174,27 @@ def load(*, now: datetime | None = None, stdout: Callable[[str], None] = lambda 
             )
             count += 1
         stdout(f"demo data: {len(orgs)} organizations, {len(agents)} agents, {count} tickets (admin {admin})")
+    _unverified_mail(contacts["acme-robotics"].email)
     return True
+
+
+def _unverified_mail(sender: str) -> None:
+    """A forged "[P1]" in Acme's contact's name, as the company MTA delivers it with its
+    verdict (``dmarc=fail``): the desk shows "unverified sender", the ticket is at the
+    policy's default priority, nobody was paged, and "Confirm sender" applies the P1 and pages
+    (docs/email.md). Processed after the demo's transaction, like any stored mail."""
+    from sladesk.intake.pipeline import process
+    from sladesk.intake.store import store_raw
+
+    domain = sender.rpartition("@")[2]
+    raw = (
+        "Authentication-Results: mx.support.example.com; spf=fail smtp.mailfrom=evil.example;"
+        f" dkim=none; dmarc=fail header.from={domain}\r\n"
+        f"From: Acme contact <{sender}>\r\nTo: acme@support.example.com\r\n"
+        "Subject: [P1] everything down\r\nDate: Tue, 24 Nov 2026 11:00:00 +0000\r\n"
+        "Message-ID: <demo-forged-p1@evil.example>\r\n\r\nAll robots are offline, escalate now!\r\n"
+    ).encode()
+    process(store_raw(raw, envelope_from="attacker@evil.example", envelope_to=["acme@support.example.com"]).pk)
 
 
 #: Email routes (sladesk.intake): a per-customer alias for each Particle organization, and
