@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from sladesk.intake.email.authenticate import authenticate, organizational_domain
 from sladesk.intake.email.dnscache import CachingResolver, DnsTemporaryError
@@ -220,3 +222,34 @@ def test_a_failing_resolver_is_asked_once_per_name_within_the_tempfail_ttl():
     with pytest.raises(DnsTemporaryError):
         resolver.txt(ACME)
     assert resolver.queries == asked + 1
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("127.0.0.1:5353", ("127.0.0.1", 5353)),
+    ("10.0.0.2", ("10.0.0.2", 53)),
+    ("[::1]:5353", ("::1", 5353)),
+    ("::1", ("::1", 53)),
+])
+def test_resolver_addresses(value, expected):
+    from sladesk.intake.email.dnscache import _host_port
+
+    assert _host_port(value) == expected
+
+
+@pytest.fixture(scope="module")
+def quiet_zone() -> Iterator[DnsZone]:
+    dns = DnsZone().start()
+    yield dns
+    dns.stop()
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(raw=st.binary(max_size=3000), domain=st.sampled_from(["", "acme-robotics.example", "x.co.uk", "bad..name"]))
+def test_authenticate_never_raises_and_never_passes_garbage(quiet_zone, raw, domain):
+    # property: any bytes, any From domain → a result; nothing signed or published → no pass
+    resolver = CachingResolver(quiet_zone.address, timeout=1)
+    result = authenticate(b"DKIM-Signature: v=1; d=x; b=\r\n" + raw, from_domain=domain, mail_from=f"a@{domain}",
+                          peer_ip="127.0.0.1", helo="h", resolver=resolver,
+                          trusted_authserv_ids=["mx.support.example.com"])
+    assert result.verdict in ("fail", "none")
+    assert result.identity == ""

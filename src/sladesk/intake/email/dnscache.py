@@ -67,10 +67,10 @@ class CachingResolver:
         #: results derived from cached answers, with the expiry of the earliest (`remember`)
         self.derived: dict[Any, tuple[float, Any]] = {}
         if nameserver:
-            host, _, port = nameserver.rpartition(":") if nameserver.count(":") == 1 else (nameserver, "", "53")
+            host, port = _host_port(nameserver)
             resolver = dns.resolver.Resolver(configure=False)
-            resolver.nameservers = [host.strip("[]")]
-            resolver.port = int(port or 53)
+            resolver.nameservers = [host]
+            resolver.port = port
         else:
             resolver = dns.resolver.Resolver()
         resolver.lifetime = timeout
@@ -139,6 +139,18 @@ class CachingResolver:
             return (), _negative_ttl([result.response])
         values = tuple(_value(rdata, qtype) for rdata in result.rrset)
         return values, float(max(result.rrset.ttl, 0))
+
+
+def _host_port(value: str) -> tuple[str, int]:
+    """``host:port``, ``[v6]:port``, a bare IPv4/IPv6 address (port 53)."""
+    value = value.strip()
+    if value.startswith("["):
+        host, _, rest = value[1:].partition("]")
+        return host, int(rest.lstrip(":") or 53)
+    if value.count(":") == 1:
+        host, _, port = value.partition(":")
+        return host, int(port or 53)
+    return value, 53
 
 
 def _negative_ttl(responses: Any) -> float:
