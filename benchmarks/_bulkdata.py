@@ -474,7 +474,8 @@ def generate(
         cur.execute("SET session_replication_role = DEFAULT")
         for table in ("tickets_ticket", "tickets_message", "tickets_ticketevent"):
             cur.execute(
-                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM "
+                f"{table}))"
             )
     conn.commit() if not conn.autocommit else None
     t3 = time.perf_counter()

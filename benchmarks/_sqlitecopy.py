@@ -49,9 +49,17 @@ def copy_from_postgresql(url: str, *, log: Callable[[str], None] = print) -> int
 
     assert connection.vendor == "sqlite", connection.vendor
     t0 = time.perf_counter()
-    tables = [t for t in connection.introspection.django_table_names(only_existing=True) if t != "django_migrations"]
+    tables = [
+        t
+        for t in connection.introspection.django_table_names(only_existing=True)
+        if t != "django_migrations"
+    ]
     total = 0
-    with psycopg.connect(url) as source, connection.constraint_checks_disabled(), transaction.atomic():
+    with (
+        psycopg.connect(url) as source,
+        connection.constraint_checks_disabled(),
+        transaction.atomic(),
+    ):
         target = connection.cursor()
         for table in tables:
             target.execute(f'DELETE FROM "{table}"')
@@ -63,10 +71,17 @@ def copy_from_postgresql(url: str, *, log: Callable[[str], None] = print) -> int
                 columns = [c.name for c in rows.description]
                 convert = [_converter(c.type_code, connection.ops) for c in rows.description]
                 names = ", ".join(f'"{c}"' for c in columns)
-                insert = f'INSERT INTO "{table}" ({names}) VALUES ({", ".join(["%s"] * len(columns))})'
+                insert = (
+                    f'INSERT INTO "{table}" ({names}) VALUES ({", ".join(["%s"] * len(columns))})'
+                )
                 while batch:
-                    target.executemany(insert, [[f(v) for f, v in zip(convert, row, strict=True)] for row in batch])
+                    target.executemany(
+                        insert, [[f(v) for f, v in zip(convert, row, strict=True)] for row in batch]
+                    )
                     total += len(batch)
                     batch = rows.fetchmany(BATCH)
-    log(f"  copied {total:,} rows of {len(tables)} tables into SQLite in {time.perf_counter() - t0:.1f} s")
+    log(
+        f"  copied {total:,} rows of {len(tables)} tables into SQLite in "
+        f"{time.perf_counter() - t0:.1f} s"
+    )
     return total

@@ -17,8 +17,8 @@ One command, end to end:
 2. serves the real app with gunicorn (``sladesk.wsgi``) under the product's serving
    config ``sladesk.gunicorn_conf`` (gthread workers for keep-alive, preload, its
    workers x threads for this machine's cores unless ``--workers`` / ``--threads`` say
-   otherwise; DEBUG off, persistent database connections) on an ephemeral 127.0.0.1 port, on a socket this script binds and hands
-   over (no port race);
+   otherwise; DEBUG off, persistent database connections) on an ephemeral 127.0.0.1 port,
+   on a socket this script binds and hands over (no port race);
 3. loads it from a separate process (`_loadgen.py`, an asyncio HTTP/1.1 client) with the
    token of an agent obtained from ``POST /api/v1/auth/token/``. For each endpoint
    (``GET /api/v1/tickets/?breaching_before=now+2..6h`` with some cursor pages, then
@@ -294,7 +294,8 @@ def fmt_run(r: Run) -> str:
     offered = f"{r.rate:8,.1f}/s" if r.rate else f"{'closed':>10}"
     return (
         f"{r.endpoint:6} {r.label:10} offered {offered}  done {r.throughput:8,.1f}/s  "
-        f"p50 {r.pct(0.5):7.1f}  p99 {r.pct(0.99):7.1f}  max {max(r.latencies, default=float('nan')):7.1f} ms  "
+        f"p50 {r.pct(0.5):7.1f}  p99 {r.pct(0.99):7.1f}  max "
+        f"{max(r.latencies, default=float('nan')):7.1f} ms  "
         f"errors {r.n_errors}  cpu {r.machine_busy:3.0f}%"
     )
 
@@ -386,7 +387,8 @@ def report(
 ) -> None:
     print(
         f"\n{data.tickets:,} tickets in PostgreSQL ({data.running_clocks:,} running SLA clocks); "
-        f"gunicorn {args.workers} worker(s) x {args.threads} thread(s); runs of {args.duration:g} s, "
+        f"gunicorn {args.workers} worker(s) x {args.threads} thread(s); runs of {args.duration:g} "
+        "s, "
         f"search steps of {args.step_duration:g} s; latency from the scheduled instant (open loop)"
     )
     print(
@@ -408,7 +410,8 @@ def report(
             offered = f"{r.rate:,.1f}" if r.rate else f"c={args.concurrency}"
             print(
                 f"{PATHS[endpoint]:38} {r.label:10} {offered:>9} {r.throughput:8,.1f} "
-                f"{r.pct(0.5):7.1f} {r.pct(0.99):7.1f} {max(r.latencies, default=float('nan')):7.1f} "
+                f"{r.pct(0.5):7.1f} {r.pct(0.99):7.1f} "
+                f"{max(r.latencies, default=float('nan')):7.1f} "
                 f"{r.n_errors:6d} {r.machine_busy:5.0f}"
             )
     print("\nhighest sustained rate meeting the p99 target (open loop, full-length run):")
@@ -421,8 +424,10 @@ def report(
             r = max(ok, key=lambda r: r.throughput)
             sustained[endpoint] = r.throughput
             print(
-                f"  {endpoint:6} {r.throughput:8,.1f}/s  p50 {r.pct(0.5):.1f} ms, p99 {r.pct(0.99):.1f} ms "
-                f"(target < {target:.0f} ms); capacity {cap.throughput:,.1f}/s at p99 {cap.pct(0.99):.0f} ms"
+                f"  {endpoint:6} {r.throughput:8,.1f}/s  p50 {r.pct(0.5):.1f} ms, p99 "
+                f"{r.pct(0.99):.1f} ms "
+                f"(target < {target:.0f} ms); capacity {cap.throughput:,.1f}/s at p99 "
+                f"{cap.pct(0.99):.0f} ms"
             )
         else:
             sustained[endpoint] = 0.0
@@ -431,7 +436,8 @@ def report(
     create = sustained.get("create", 0.0)
     ratio = create / PEER_CREATE_RATE
     print(
-        f"\npeer: django-helpdesk ticket API, {PEER_CREATE_RATE:.0f} tickets created/s on this kind "
+        f"\npeer: django-helpdesk ticket API, {PEER_CREATE_RATE:.0f} tickets created/s on this "
+        "kind "
         "of machine (quoted from issue 3, not measured here)"
     )
     print(f"  sladesk sustained create rate / django-helpdesk: {ratio:.1f}x")
@@ -445,7 +451,8 @@ def report(
         f"  {'PASS' if ratio >= 10 else 'MISS'}  create >= 10x django-helpdesk (28/s): {ratio:.1f}x"
     )
     print(
-        f"\nsetup (database, {data.tickets:,} tickets, server) {setup_s:.0f} s; total wall time {wall:.0f} s; "
+        f"\nsetup (database, {data.tickets:,} tickets, server) {setup_s:.0f} s; total wall time "
+        f"{wall:.0f} s; "
         f"Python {platform.python_version()}, {os.cpu_count()} cores"
     )
 
@@ -535,7 +542,8 @@ def run(args: argparse.Namespace) -> int:
         log(f"machine CPU busy with no load from this benchmark: {args.background_busy:.0f}%")
         log(f"bare INSERT + COMMIT on this disk: {fmt_probe(args.commit_probe)}")
         log(
-            f"gunicorn on 127.0.0.1:{server.port} ({args.workers} x {args.threads}); setup {setup_s:.0f} s"
+            f"gunicorn on 127.0.0.1:{server.port} ({args.workers} x {args.threads}); setup "
+            f"{setup_s:.0f} s"
         )
         base = {
             "host": "127.0.0.1",

@@ -79,7 +79,9 @@ def _mail(i: int, with_file: bool) -> bytes:
         msg["Subject"] = f"[P{1 + i % 4}] message {i}"
         msg.set_content(f"Our devices are offline ({i}).\n")
     if with_file:
-        msg.add_attachment(b"x" * 20_000, maintype="application", subtype="octet-stream", filename="log.bin")
+        msg.add_attachment(
+            b"x" * 20_000, maintype="application", subtype="octet-stream", filename="log.bin"
+        )
     return msg.as_bytes(policy=SMTP)
 
 
@@ -92,7 +94,9 @@ def _signer(key_path: str):  # type: ignore[no-untyped-def]
     with open(key_path, "rb") as f:
         pem = f.read()
     headers = [b"from", b"to", b"subject", b"date", b"message-id"]
-    return lambda raw: dkim.sign(raw, b"s1", SENDER_DOMAIN.encode(), pem, include_headers=headers) + raw
+    return lambda raw: (
+        dkim.sign(raw, b"s1", SENDER_DOMAIN.encode(), pem, include_headers=headers) + raw
+    )
 
 
 def send_all(port: int, messages: int, key_path: str = "") -> None:
@@ -145,8 +149,13 @@ def auth_cpu(key_path: str, n: int = 500) -> float:
     sign = _signer(key_path)
     mails = [sign(_mail(i, i % 10 == 0)) for i in range(n)]
     resolver = CachingResolver(os.environ["SLADESK_DNS_RESOLVER"])
-    kwargs = {"from_domain": SENDER_DOMAIN, "mail_from": f"jane@{SENDER_DOMAIN}", "peer_ip": "127.0.0.1",
-              "helo": "localhost", "resolver": resolver}
+    kwargs = {
+        "from_domain": SENDER_DOMAIN,
+        "mail_from": f"jane@{SENDER_DOMAIN}",
+        "peer_ip": "127.0.0.1",
+        "helo": "localhost",
+        "resolver": resolver,
+    }
     assert authenticate(mails[0], **kwargs).verdict == "pass"  # warms the cache
     best = float("inf")
     for _ in range(3):
@@ -163,7 +172,11 @@ def run_one(messages: int) -> None:
     os.environ["SLADESK_EMAIL_RATE_LIMIT"] = "1000000"
     os.environ["SLADESK_EMAIL_VERIFIED_RATE_LIMIT"] = "1000000"
     auth = os.environ.get("SLADESK_EMAIL_AUTHENTICATE", "1") != "0"
-    key_path = os.path.join(os.environ.get("SLADESK_VAR_DIR", tempfile.gettempdir()), "bench-dkim.pem") if auth else ""
+    key_path = (
+        os.path.join(os.environ.get("SLADESK_VAR_DIR", tempfile.gettempdir()), "bench-dkim.pem")
+        if auth
+        else ""
+    )
     zone = _local_dns(key_path) if auth else None
     import django
 
@@ -177,12 +190,21 @@ def run_one(messages: int) -> None:
     from sladesk.intake.worker import IntakeWorker
 
     if auth:
-        print(f"authentication (SPF + DKIM rsa-sha256 2048 + DMARC, local DNS cache warm): "
-              f"{auth_cpu(key_path):.3f} ms CPU/message", flush=True)
-    org = Organization.objects.create(name="Acme", slug="acme", policy_name="particle-enterprise", region="na")
+        print(
+            "authentication (SPF + DKIM rsa-sha256 2048 + DMARC, local DNS cache warm): "
+            f"{auth_cpu(key_path):.3f} ms CPU/message",
+            flush=True,
+        )
+    org = Organization.objects.create(
+        name="Acme", slug="acme", policy_name="particle-enterprise", region="na"
+    )
     Contact.objects.create(organization=org, email="jane@acme.example")
     InboundAddress.objects.create(address=f"acme@{DOMAIN}", organization=org)
-    settings.SLADESK_EMAIL = {"domains": DOMAIN, "rate_limit": 1_000_000, "verified_rate_limit": 1_000_000}
+    settings.SLADESK_EMAIL = {
+        "domains": DOMAIN,
+        "rate_limit": 1_000_000,
+        "verified_rate_limit": 1_000_000,
+    }
     # a running desk has its URLconf loaded (the web app serves it); importing it on the first
     # page's acknowledge link cost ~0.4 s inside the measured window (py-spy, 2,000 messages)
     from django.urls import get_resolver
@@ -194,12 +216,27 @@ def run_one(messages: int) -> None:
     # the senders run in their own process, as real mail comes from elsewhere: their CPU
     # and their GIL are not the server's
     sender = subprocess.Popen(
-        [sys.executable, __file__, "--send", str(port), "--messages", str(messages), "--key", key_path],
-        stdout=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            __file__,
+            "--send",
+            str(port),
+            "--messages",
+            str(messages),
+            "--key",
+            key_path,
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     assert sender.stdout is not None
     assert sender.stdout.readline().strip() == "ready"
-    started, cpu_started, ticks, threads = time.perf_counter(), time.process_time(), _cpu_ticks(), _thread_cpu()
+    started, cpu_started, ticks, threads = (
+        time.perf_counter(),
+        time.process_time(),
+        _cpu_ticks(),
+        _thread_cpu(),
+    )
     sender.stdout.readline()  # "go" printed when the first send starts
     sender_cpu = _sender_cpu(sender)
     if sender.returncode:
@@ -207,26 +244,44 @@ def run_one(messages: int) -> None:
     sent = time.perf_counter() - started
     while InboundMessage.objects.filter(state="received").exists():
         time.sleep(0.05)
-    total, cpu, busy = time.perf_counter() - started, time.process_time() - cpu_started, _busy(ticks)
+    total, cpu, busy = (
+        time.perf_counter() - started,
+        time.process_time() - cpu_started,
+        _busy(ticks),
+    )
     by_thread = _thread_cpu()
     worker.stop()
     if zone is not None:
         zone.stop()
-    verdicts = dict(InboundMessage.objects.values_list("verdict").annotate(n=django.db.models.Count("id")))
-    states = dict(InboundMessage.objects.values_list("state").annotate(n=django.db.models.Count("id")))
+    verdicts = dict(
+        InboundMessage.objects.values_list("verdict").annotate(n=django.db.models.Count("id"))
+    )
+    states = dict(
+        InboundMessage.objects.values_list("state").annotate(n=django.db.models.Count("id"))
+    )
     vendor = django.db.connection.vendor
-    print(f"{vendor:10} {messages} messages: accepted in {sent:.1f} s, processed in {total:.1f} s "
-          f"= {messages / total:.0f} messages/s; "
-          f"CPU {cpu / messages * 1000:.2f} ms/message (server process, SMTP + store + processing; "
-          f"{messages / cpu:.0f}/s on one free core); sender CPU {sender_cpu / messages * 1000:.2f} ms/message; "
-          f"machine busy {busy}  {states} authentication {verdicts}", flush=True)
+    print(
+        f"{vendor:10} {messages} messages: accepted in {sent:.1f} s, processed in {total:.1f} s "
+        f"= {messages / total:.0f} messages/s; "
+        f"CPU {cpu / messages * 1000:.2f} ms/message (server process, SMTP + store + processing; "
+        f"{messages / cpu:.0f}/s on one free core); sender CPU {sender_cpu / messages * 1000:.2f} "
+        "ms/message; "
+        f"machine busy {busy}  {states} authentication {verdicts}",
+        flush=True,
+    )
     shares = {}
     for name, seconds in by_thread.items():
         group = name.rstrip("_0123456789")  # the store pool's threads together
         shares[group] = shares.get(group, 0.0) + seconds - threads.get(name, 0.0)
-    print("  server CPU by thread, ms/message: " + ", ".join(
-        f"{name} {seconds / messages * 1000:.2f}" for name, seconds in sorted(shares.items(), key=lambda kv: -kv[1])
-        if seconds > 0), flush=True)
+    print(
+        "  server CPU by thread, ms/message: "
+        + ", ".join(
+            f"{name} {seconds / messages * 1000:.2f}"
+            for name, seconds in sorted(shares.items(), key=lambda kv: -kv[1])
+            if seconds > 0
+        ),
+        flush=True,
+    )
 
 
 def _thread_cpu() -> dict[str, float]:
@@ -270,7 +325,9 @@ def floor_smtp(messages: int) -> None:
     controller = Controller(NoOp(), hostname="127.0.0.1", port=port)
     controller.start()
     sender = subprocess.Popen(
-        [sys.executable, __file__, "--send", str(port), "--messages", str(messages)], stdout=subprocess.PIPE, text=True
+        [sys.executable, __file__, "--send", str(port), "--messages", str(messages)],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     assert sender.stdout is not None
     assert sender.stdout.readline().strip() == "ready"
@@ -279,7 +336,11 @@ def floor_smtp(messages: int) -> None:
     sender_cpu = _sender_cpu(sender)
     total, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     controller.stop()
-    print(f"floor-smtp {messages / total:.1f} {cpu / messages * 1000:.4f} {sender_cpu / messages * 1000:.4f}", flush=True)
+    print(
+        f"floor-smtp {messages / total:.1f} {cpu / messages * 1000:.4f} "
+        f"{sender_cpu / messages * 1000:.4f}",
+        flush=True,
+    )
 
 
 def floor_parse(messages: int) -> float:
@@ -308,22 +369,35 @@ def floor_parse(messages: int) -> float:
 
 def floors(messages: int, peer_rate: float | None) -> None:
     """Measure and print the floors next to the budget 10x django-helpdesk leaves."""
-    out = subprocess.run([sys.executable, __file__, "--floor-smtp", "--messages", str(messages)],
-                         check=True, stdout=subprocess.PIPE, text=True).stdout
+    out = subprocess.run(
+        [sys.executable, __file__, "--floor-smtp", "--messages", str(messages)],
+        check=True,
+        stdout=subprocess.PIPE,
+        text=True,
+    ).stdout
     rate, server_ms, sender_ms = (float(v) for v in out.strip().splitlines()[-1].split()[1:])
     parse_ms = floor_parse(messages)
-    print(f"floor: no-op aiosmtpd server (handle_DATA returns 250), same sender and corpus: {rate:.0f} messages/s, "
-          f"server CPU {server_ms:.3f} ms/message, sender CPU {sender_ms:.3f} ms/message")
-    print(f"floor: stdlib parse (message_from_bytes, policy=default, walk, body, attachments): "
-          f"{parse_ms:.3f} ms/message (best of 3)")
+    print(
+        "floor: no-op aiosmtpd server (handle_DATA returns 250), same sender and corpus: "
+        f"{rate:.0f} messages/s, "
+        f"server CPU {server_ms:.3f} ms/message, sender CPU {sender_ms:.3f} ms/message"
+    )
+    print(
+        f"floor: stdlib parse (message_from_bytes, policy=default, walk, body, attachments): "
+        f"{parse_ms:.3f} ms/message (best of 3)"
+    )
     total = server_ms + sender_ms + parse_ms
-    print(f"floor: sum of the three = {total:.3f} ms CPU/message (no store, no database, no ticket)")
+    print(
+        f"floor: sum of the three = {total:.3f} ms CPU/message (no store, no database, no ticket)"
+    )
     if peer_rate:
         cores = os.cpu_count() or 1
         budget = cores * 1000 / (10 * peer_rate)
-        print(f"budget at 10x django-helpdesk ({10 * peer_rate:.0f} messages/s): {cores} cores x "
-              f"{1000 / (10 * peer_rate):.3f} ms wall = {budget:.3f} ms CPU/message for everything, "
-              f"sum of floors {total:.3f} ms, left {budget - total:.3f} ms")
+        print(
+            f"budget at 10x django-helpdesk ({10 * peer_rate:.0f} messages/s): {cores} cores x "
+            f"{1000 / (10 * peer_rate):.3f} ms wall = {budget:.3f} ms CPU/message for everything, "
+            f"sum of floors {total:.3f} ms, left {budget - total:.3f} ms"
+        )
 
 
 _HELPDESK_SETTINGS = """
@@ -335,8 +409,9 @@ SITE_ID = 1
 HELPDESK_TEAMS_MODE_ENABLED = False  # no pinax-teams: the email path does not use teams
 ALLOWED_HOSTS = ["*"]
 INSTALLED_APPS = [
-    "django.contrib.admin", "django.contrib.auth", "django.contrib.contenttypes", "django.contrib.sessions",
-    "django.contrib.messages", "django.contrib.sites", "django.contrib.humanize", "rest_framework", "helpdesk",
+    "django.contrib.admin", "django.contrib.auth", "django.contrib.contenttypes",
+    "django.contrib.sessions", "django.contrib.messages", "django.contrib.sites",
+    "django.contrib.humanize", "rest_framework", "helpdesk",
 ]
 MIDDLEWARE = []
 ROOT_URLCONF = "helpdesk_bench_urls"
@@ -344,7 +419,8 @@ TEMPLATES = [{"BACKEND": "django.template.backends.django.DjangoTemplates", "APP
               "OPTIONS": {"context_processors": ["django.template.context_processors.request"]}}]
 # the same SQLite durability as sladesk's (WAL, synchronous=NORMAL)
 DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": DB_PATH,
-                         "OPTIONS": {"init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}}}
+                         "OPTIONS": {"init_command":
+                                     "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}}}
 DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = MEDIA_PATH
@@ -361,15 +437,28 @@ def run_helpdesk(messages: int, tmp: str) -> float:
         with open(os.path.join(box, f"{i:06d}.eml"), "wb") as f:
             f.write(_mail(i, i % 10 == 0))
     with open(os.path.join(tmp, "helpdesk_bench_settings.py"), "w") as f:
-        paths = f"DB_PATH = {os.path.join(tmp, 'helpdesk.sqlite3')!r}\nMEDIA_PATH = {os.path.join(tmp, 'media')!r}\n"
+        paths = (
+            f"DB_PATH = {os.path.join(tmp, 'helpdesk.sqlite3')!r}\n"
+            f"MEDIA_PATH = {os.path.join(tmp, 'media')!r}\n"
+        )
         f.write(paths + _HELPDESK_SETTINGS)
     with open(os.path.join(tmp, "helpdesk_bench_urls.py"), "w") as f:
-        f.write('from django.urls import include, path\nurlpatterns = [path("", include("helpdesk.urls"))]\n')
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL", "SLADESK_"))}
+        f.write(
+            "from django.urls import include, path\n"
+            'urlpatterns = [path("", include("helpdesk.urls"))]\n'
+        )
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DJANGO_", "DATABASE_URL", "SLADESK_"))
+    }
     env.update(DJANGO_SETTINGS_MODULE="helpdesk_bench_settings", PYTHONPATH=tmp)
     out = subprocess.run(
         [sys.executable, __file__, "--helpdesk-child", box, "--messages", str(messages)],
-        env=env, cwd=tmp, capture_output=True, text=True,
+        env=env,
+        cwd=tmp,
+        capture_output=True,
+        text=True,
     )
     if out.returncode:
         raise SystemExit(f"django-helpdesk run failed:\n{out.stderr[-3000:]}")
@@ -388,27 +477,45 @@ def helpdesk_child(box: str, messages: int) -> None:
     from helpdesk.models import FollowUp, Queue, Ticket  # type: ignore[import-untyped]
 
     Queue.objects.create(
-        title="Acme", slug="acme", email_address=f"acme@{DOMAIN}", allow_email_submission=True,
-        email_box_type="local", email_box_local_dir=box, email_box_interval=0,
+        title="Acme",
+        slug="acme",
+        email_address=f"acme@{DOMAIN}",
+        allow_email_submission=True,
+        email_box_type="local",
+        email_box_local_dir=box,
+        email_box_interval=0,
     )
     started, cpu_started, ticks = time.perf_counter(), time.process_time(), _cpu_ticks()
     call_command("get_email", quiet=True)
-    total, cpu, busy = time.perf_counter() - started, time.process_time() - cpu_started, _busy(ticks)
+    total, cpu, busy = (
+        time.perf_counter() - started,
+        time.process_time() - cpu_started,
+        _busy(ticks),
+    )
     left = len(os.listdir(box))
-    print(f"{'helpdesk':10} {messages} messages: get_email in {total:.1f} s = {messages / total:.1f} messages/s; "
-          f"CPU {cpu / messages * 1000:.2f} ms/message; machine busy {busy}  {{'tickets': {Ticket.objects.count()}, "
-          f"'follow-ups': {FollowUp.objects.count()}, 'left in mailbox': {left}}}", flush=True)
+    print(
+        f"{'helpdesk':10} {messages} messages: get_email in {total:.1f} s = "
+        f"{messages / total:.1f} messages/s; "
+        f"CPU {cpu / messages * 1000:.2f} ms/message; machine busy {busy}  "
+        f"{{'tickets': {Ticket.objects.count()}, "
+        f"'follow-ups': {FollowUp.objects.count()}, 'left in mailbox': {left}}}",
+        flush=True,
+    )
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=5000)
-    parser.add_argument("--database-url", default=None, help="one database (default: SQLite file and PostgreSQL)")
+    parser.add_argument(
+        "--database-url", default=None, help="one database (default: SQLite file and PostgreSQL)"
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--send", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--helpdesk-child", default="", help=argparse.SUPPRESS)
     parser.add_argument("--floor-smtp", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--no-floors", action="store_true", help="skip the no-op SMTP and parse floors")
+    parser.add_argument(
+        "--no-floors", action="store_true", help="skip the no-op SMTP and parse floors"
+    )
     parser.add_argument("--no-peer", action="store_true", help="skip django-helpdesk")
     parser.add_argument("--no-auth", action="store_true", help="mail authentication off (A/B)")
     parser.add_argument("--key", default="", help=argparse.SUPPRESS)
@@ -427,21 +534,35 @@ def main() -> int:
         return 0
     rates: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        urls = [args.database_url] if args.database_url else [f"sqlite:///{tmp}/bench.sqlite3", PG_URL]
+        urls = (
+            [args.database_url] if args.database_url else [f"sqlite:///{tmp}/bench.sqlite3", PG_URL]
+        )
         for url in urls:
             admin = url.rsplit("/", 1)[0] + "/postgres"
             name = url.rsplit("/", 1)[1]
             if url.startswith("postgres"):
                 _psql(admin, f"DROP DATABASE IF EXISTS {name}")
                 _psql(admin, f"CREATE DATABASE {name}")
-            elif url.startswith("sqlite:///"):  # a fresh file (a given path may hold a run's leftovers)
+            elif url.startswith(
+                "sqlite:///"
+            ):  # a fresh file (a given path may hold a run's leftovers)
                 for suffix in ("", "-wal", "-shm"):
                     with contextlib.suppress(FileNotFoundError):
-                        os.remove(url[len("sqlite://"):] + suffix)
-            env = {**os.environ, "DATABASE_URL": url, "SLADESK_VAR_DIR": tmp, "SLADESK_LOG_LEVEL": "WARNING",
-                   "SLADESK_EMAIL_AUTHENTICATE": "0" if args.no_auth else "1"}
-            out = subprocess.run([sys.executable, __file__, "--child", "--messages", str(args.messages)], env=env,
-                                 check=True, stdout=subprocess.PIPE, text=True).stdout
+                        os.remove(url[len("sqlite://") :] + suffix)
+            env = {
+                **os.environ,
+                "DATABASE_URL": url,
+                "SLADESK_VAR_DIR": tmp,
+                "SLADESK_LOG_LEVEL": "WARNING",
+                "SLADESK_EMAIL_AUTHENTICATE": "0" if args.no_auth else "1",
+            }
+            out = subprocess.run(
+                [sys.executable, __file__, "--child", "--messages", str(args.messages)],
+                env=env,
+                check=True,
+                stdout=subprocess.PIPE,
+                text=True,
+            ).stdout
             print(out.strip(), flush=True)
             line = next(text for text in out.splitlines() if " messages: " in text)
             rates[line.split()[0]] = float(line.split("= ")[1].split(" ")[0])
@@ -451,7 +572,10 @@ def main() -> int:
         if not args.no_peer:
             peer = run_helpdesk(args.messages, tmp)
             for vendor, rate in rates.items():
-                print(f"ratio {vendor} / django-helpdesk get_email: {rate / peer:.1f}x (target >= 10x)")
+                print(
+                    f"ratio {vendor} / django-helpdesk get_email: {rate / peer:.1f}x (target >= "
+                    "10x)"
+                )
         if not args.no_floors:
             floors(args.messages, peer)
     return 0

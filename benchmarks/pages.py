@@ -1,4 +1,5 @@
-"""Server time of every desk and portal page with 100,000 tickets, on PostgreSQL and SQLite (issue 6).
+"""Server time of every desk and portal page with 100,000 tickets, on PostgreSQL and SQLite
+(issue 6).
 
 Claim: every page renders in under 200 ms of server time with 100,000 tickets. Measured
 in-process with Django's test client (URL routing, middleware, session, queries,
@@ -19,8 +20,9 @@ whose original is 12 MB (a PDF, 40 ``Received`` lines).
 The database is the one the API benchmark builds (`_bulkdata.generate`: ~5 % of tickets
 active, clocks computed with the policies' real calendars), created as ``--db-name`` on
 ``--pg-host`` and dropped at exit unless ``--keep-db``; then the 150-message ticket
-(through the services), a tag on 1 ticket in 97, and the mails (rows written directly). For SQLite, a child process migrates
-a temporary SQLite file and copies every table into it (`_sqlitecopy`).
+(through the services), a tag on 1 ticket in 97, and the mails (rows written directly). For
+SQLite, a child process migrates a temporary SQLite file and copies every table into it
+(`_sqlitecopy`).
 
     .venv/bin/python benchmarks/pages.py                      # 100,000 tickets, both backends
     .venv/bin/python benchmarks/pages.py --quick              # 20,000 tickets, 8 requests per page
@@ -78,13 +80,19 @@ def main() -> int:
     parser.add_argument("--tickets", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--quick", action="store_true", help="20,000 tickets, 8 requests per page")
-    parser.add_argument("--only", default="", help="measure only the pages whose path contains this")
-    parser.add_argument("--backends", default="postgresql,sqlite", help="comma-separated: postgresql, sqlite")
+    parser.add_argument(
+        "--only", default="", help="measure only the pages whose path contains this"
+    )
+    parser.add_argument(
+        "--backends", default="postgresql,sqlite", help="comma-separated: postgresql, sqlite"
+    )
     parser.add_argument("--pg-host", default="127.0.0.1")
     parser.add_argument("--pg-port", type=int, default=5432)
     parser.add_argument("--db-name", default="sladesk_pages_bench")
     parser.add_argument("--keep-db", action="store_true")
-    parser.add_argument("--reuse-db", action="store_true", help="measure a database kept by --keep-db")
+    parser.add_argument(
+        "--reuse-db", action="store_true", help="measure a database kept by --keep-db"
+    )
     parser.add_argument("--sqlite-from", default="", help=argparse.SUPPRESS)  # the SQLite child run
     args = parser.parse_args()
     if args.quick:
@@ -92,7 +100,9 @@ def main() -> int:
     backends = {b.strip() for b in args.backends.split(",") if b.strip()}
     if not backends <= {"postgresql", "sqlite"}:
         parser.error(f"--backends: unknown {sorted(backends - {'postgresql', 'sqlite'})}")
-    os.environ.update({"DJANGO_SETTINGS_MODULE": "sladesk.settings", "SLADESK_LOG_LEVEL": "WARNING"})
+    os.environ.update(
+        {"DJANGO_SETTINGS_MODULE": "sladesk.settings", "SLADESK_LOG_LEVEL": "WARNING"}
+    )
     if args.sqlite_from:
         return _sqlite_child(args)
 
@@ -116,7 +126,11 @@ def main() -> int:
         else:
             data = _bulkdata.generate(n=args.tickets, now=datetime.now(UTC), log=_say)
         scenario = _scenario(data)  # written to PostgreSQL, copied to SQLite with the rest
-        rc = _report("PostgreSQL", scenario, args.repeat, args.only) if "postgresql" in backends else 0
+        rc = (
+            _report("PostgreSQL", scenario, args.repeat, args.only)
+            if "postgresql" in backends
+            else 0
+        )
         from django.db import connections
 
         connections.close_all()
@@ -142,7 +156,16 @@ def _run_sqlite_child(args, url: str) -> int:
 
     with tempfile.TemporaryDirectory(prefix="sladesk-pages-") as tmp:
         env = dict(os.environ, DATABASE_URL=f"sqlite:///{tmp}/pages.sqlite3")
-        command = [sys.executable, __file__, "--sqlite-from", url, "--repeat", str(args.repeat), "--only", args.only]
+        command = [
+            sys.executable,
+            __file__,
+            "--sqlite-from",
+            url,
+            "--repeat",
+            str(args.repeat),
+            "--only",
+            args.only,
+        ]
         sys.stdout.flush()
         return subprocess.run(command, env=env, check=False).returncode
 
@@ -177,21 +200,34 @@ def _prepare(org, contact_user, agent_user, messages: int) -> int:
     if long is None:
         contact = contact_user.contact
         long = services.open_ticket(
-            organization=org, requester=contact, subject=LONG_SUBJECT, description="It started on Monday.",
+            organization=org,
+            requester=contact,
+            subject=LONG_SUBJECT,
+            description="It started on Monday.",
             actor=contact_user,
         )
         for i in range(messages - 1):
             if i % 3 == 0:
-                services.reply(long, author=contact_user, body=f"Customer update {i}: still failing on 3 devices.")
+                services.reply(
+                    long,
+                    author=contact_user,
+                    body=f"Customer update {i}: still failing on 3 devices.",
+                )
             elif i % 3 == 1:
-                services.reply(long, author=agent_user, body=f"Agent answer {i}: please try the new firmware.")
+                services.reply(
+                    long, author=agent_user, body=f"Agent answer {i}: please try the new firmware."
+                )
             else:
-                services.add_note(long, author=agent_user, body=f"Note {i}: checked the gateway logs.")
+                services.add_note(
+                    long, author=agent_user, body=f"Note {i}: checked the gateway logs."
+                )
     if not Tag.objects.filter(name=BENCH_TAG).exists():
         tag = Tag.objects.create(name=BENCH_TAG)
         through = Ticket.tags.through
         ids = Ticket.objects.order_by("id").values_list("id", flat=True)[::97]
-        through.objects.bulk_create([through(ticket_id=i, tag_id=tag.pk) for i in ids], batch_size=5000)
+        through.objects.bulk_create(
+            [through(ticket_id=i, tag_id=tag.pk) for i in ids], batch_size=5000
+        )
     return long.pk
 
 
@@ -208,7 +244,8 @@ def _mail(i: int, *, attachment: bytes = b"", hops: int = 6) -> bytes:
     msg = EmailMessage()
     for hop in range(hops):
         msg["Received"] = (
-            f"from mx{hop}.relay.example (mx{hop}.relay.example [192.0.2.{hop + 1}]) by mx.support.example"
+            f"from mx{hop}.relay.example (mx{hop}.relay.example [192.0.2.{hop + 1}]) by "
+            "mx.support.example"
             f" with ESMTPS id {i:08x}{hop}; Wed, 25 Nov 2026 16:{hop:02d}:00 +0000"
         )
     msg["From"] = f"Jörg Müller {i} <joerg{i}@unrouted{i % 40}.example>"
@@ -217,11 +254,15 @@ def _mail(i: int, *, attachment: bytes = b"", hops: int = 6) -> bytes:
     msg["Message-ID"] = f"<bench-{i}@unrouted.example>"
     msg["Date"] = format_datetime(datetime(2026, 11, 25, 16, 30, tzinfo=UTC))
     msg["DKIM-Signature"] = "v=1; a=rsa-sha256; d=unrouted.example; s=k1; b=" + "A" * 340
-    text = "Guten Tag,\n\n" + "das Gerät startet neu und verliert die Verbindung zum Gateway.\n" * 20
+    text = (
+        "Guten Tag,\n\n" + "das Gerät startet neu und verliert die Verbindung zum Gateway.\n" * 20
+    )
     msg.set_content(text)
     msg.add_alternative(f"<html><body><p>{text}</p></body></html>", subtype="html")
     if attachment:
-        msg.add_attachment(attachment, maintype="application", subtype="pdf", filename="gateway-logs.pdf")
+        msg.add_attachment(
+            attachment, maintype="application", subtype="pdf", filename="gateway-logs.pdf"
+        )
     return msg.as_bytes()
 
 
@@ -240,23 +281,44 @@ def _prepare_mail(long: int) -> dict:
         for i in range(QUARANTINED + IGNORED):
             raw = _mail(i)
             quarantined = i < QUARANTINED
-            rows.append(InboundMessage(
-                raw=raw, size=len(raw), message_id=f"<bench-{i}@unrouted.example>",
-                envelope_from=f"joerg{i}@unrouted{i % 40}.example", envelope_to=[f"sales{i % 7}@elsewhere.example"],
-                received_at=now - timedelta(minutes=7 * i), processed_at=now,
-                state=InboundState.QUARANTINED if quarantined else InboundState.IGNORED,
-                reason=f"not sent to a routed address (sales{i % 7}@elsewhere.example)" if quarantined
-                else "auto-reply (Auto-Submitted: auto-replied)",
-                attempts=1, from_address=f"joerg{i}@unrouted{i % 40}.example", subject=f"Anfrage {i}"[:300],
-            ))
+            rows.append(
+                InboundMessage(
+                    raw=raw,
+                    size=len(raw),
+                    message_id=f"<bench-{i}@unrouted.example>",
+                    envelope_from=f"joerg{i}@unrouted{i % 40}.example",
+                    envelope_to=[f"sales{i % 7}@elsewhere.example"],
+                    received_at=now - timedelta(minutes=7 * i),
+                    processed_at=now,
+                    state=InboundState.QUARANTINED if quarantined else InboundState.IGNORED,
+                    reason=f"not sent to a routed address (sales{i % 7}@elsewhere.example)"
+                    if quarantined
+                    else "auto-reply (Auto-Submitted: auto-replied)",
+                    attempts=1,
+                    from_address=f"joerg{i}@unrouted{i % 40}.example",
+                    subject=f"Anfrage {i}"[:300],
+                )
+            )
         InboundMessage.objects.bulk_create(rows, batch_size=100)
         big = _mail(10**6, attachment=os.urandom(LARGE_ORIGINAL_MB * 3 * 2**20 // 4), hops=40)
         InboundMessage.objects.create(
-            raw=big, size=len(big), message_id="<bench-large@unrouted.example>", envelope_from="jane@example.com",
-            envelope_to=["support@support.example"], state=InboundState.REPLY, reason="threaded by [#N] in the subject",
-            ticket_id=long, ticket_message=message, from_address="jane@example.com", subject="Re: logs",
+            raw=big,
+            size=len(big),
+            message_id="<bench-large@unrouted.example>",
+            envelope_from="jane@example.com",
+            envelope_to=["support@support.example"],
+            state=InboundState.REPLY,
+            reason="threaded by [#N] in the subject",
+            ticket_id=long,
+            ticket_message=message,
+            from_address="jane@example.com",
+            subject="Re: logs",
         )
-    quarantined = InboundMessage.objects.filter(state=InboundState.QUARANTINED).order_by("-received_at").first()
+    quarantined = (
+        InboundMessage.objects.filter(state=InboundState.QUARANTINED)
+        .order_by("-received_at")
+        .first()
+    )
     return {"message": message.pk, "quarantined": quarantined.pk}
 
 
@@ -282,7 +344,9 @@ def _scenario(data) -> dict:
     )
     long = _prepare(org, contact_user, agent_user, messages=150)
     mail = _prepare_mail(long)
-    active = Ticket.objects.filter(status__in=("new", "open")).exclude(pk=long).order_by("-id").first()
+    active = (
+        Ticket.objects.filter(status__in=("new", "open")).exclude(pk=long).order_by("-id").first()
+    )
     own = Ticket.objects.filter(organization=org).exclude(pk=long).order_by("-id").first()
     other = Organization.objects.exclude(plan="").exclude(pk=org.pk).order_by("id").first()
 
@@ -290,7 +354,9 @@ def _scenario(data) -> dict:
     assert agent.login(username=data.agent_username, password=data.agent_password)
     assert customer.login(username="bench-contact", password="pw")
     boss.force_login(admin)
-    desk = [f"/desk/?view={v}" for v in ("all", "mine", "team", "unassigned", "breaching", "breached")] + [
+    desk = [
+        f"/desk/?view={v}" for v in ("all", "mine", "team", "unassigned", "breaching", "breached")
+    ] + [
         "/desk/?view=all&page=2",
         "/desk/?view=all&page=40",  # past the tickets with a running clock
         "/desk/?view=all&status=open&priority=P2",
@@ -320,7 +386,11 @@ def _scenario(data) -> dict:
         "/desk/settings/agents/",
     ]
     portal = ["/portal/", "/portal/new/", f"/portal/tickets/{long}/", f"/portal/tickets/{own.pk}/"]
-    pages = [(agent, p) for p in desk] + [(boss, p) for p in settings_pages] + [(customer, p) for p in portal]
+    pages = (
+        [(agent, p) for p in desk]
+        + [(boss, p) for p in settings_pages]
+        + [(customer, p) for p in portal]
+    )
     return {"pages": pages, "long": long}
 
 
@@ -340,7 +410,10 @@ def _report(backend: str, scenario: dict, repeat: int, only: str) -> int:
         f" page after a warm-up; budget {BUDGET_MS:.0f} ms of server time (in-process test client);"
         f" ticket #{scenario['long']} has 150 messages"
     )
-    print(f"{'page':<52} {'median ms':>9} {'p95 ms':>7} {'cpu ms':>7} {'queries':>7} {'p95/budget':>10}")
+    print(
+        f"{'page':<52} {'median ms':>9} {'p95 ms':>7} {'cpu ms':>7} {'queries':>7} "
+        f"{'p95/budget':>10}"
+    )
     worst, misses = 0.0, []
     for client, path in pages:
         m = _measure(client, path, repeat)
@@ -352,10 +425,15 @@ def _report(backend: str, scenario: dict, repeat: int, only: str) -> int:
             f"{path:<52} {m['median']:>9.1f} {m['p95']:>7.1f} {m['cpu']:>7.1f} {m['queries']:>7}"
             f" {m['p95'] / BUDGET_MS:>9.2f}x{flag}"
         )
-    print("peer: none measured (django-helpdesk has no SLA clocks to show); ratios are to the budget")
+    print(
+        "peer: none measured (django-helpdesk has no SLA clocks to show); ratios are to the budget"
+    )
     print(f"{backend}: worst p95 {worst:.1f} ms = {worst / BUDGET_MS:.2f}x the budget")
     verdict = "PASS" if not misses else "MISS"
-    print(f"{verdict}  {backend}: every page p95 < {BUDGET_MS:.0f} ms" + (f"; over: {', '.join(misses)}" if misses else ""))
+    print(
+        f"{verdict}  {backend}: every page p95 < {BUDGET_MS:.0f} ms"
+        + (f"; over: {', '.join(misses)}" if misses else "")
+    )
     return 0 if not misses else 1
 
 

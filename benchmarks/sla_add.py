@@ -15,7 +15,7 @@ same aware datetimes in and returns aware datetimes (or timedeltas).
 For each calendar x operation x library: operations per second (best of a few runs;
 slow peers are timed on a prefix and the rate is what that prefix gave), sladesk's
 speed-up over it, and its disagreement rate with the naive minute-stepping oracle
-(tests/sla/oracle.py) on the first --check queries. Then the batch API: sladesk
+(tests/support/sla_oracle.py) on the first --check queries. Then the batch API: sladesk
 `add_many` / `elapsed_many` (numpy epoch seconds) against workclock `add_many` /
 `between_many` (numpy datetime64). Targets from issue 2 are printed with PASS/MISS.
 """
@@ -37,9 +37,7 @@ import holidays as holidays_lib
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT / "src"), str(ROOT / "tests" / "sla"), str(Path(__file__).parent)]
-
-from oracle import Oracle, OracleSpec, dst_changes  # noqa: E402
+sys.path[:0] = [str(ROOT / "src"), str(ROOT / "tests"), str(Path(__file__).parent)]
 
 from _peers import (  # noqa: E402
     Peer,
@@ -48,6 +46,7 @@ from _peers import (  # noqa: E402
     workclock_peer,
 )
 from sladesk.sla import Calendar, parse_spans  # noqa: E402
+from support.sla_oracle import Oracle, OracleSpec, dst_changes  # noqa: E402
 
 ZONE = "America/Los_Angeles"
 TZ = ZoneInfo(ZONE)
@@ -242,7 +241,10 @@ def print_table(
         f"\n{n:,} queries per operation (pandas, businesstimedelta: first {min(n, slow_n):,}); "
         f"oracle check on the first {check:,}"
     )
-    head = f"{'calendar':8} {'operation':12} {'library':18} {'ops/s':>12} {'sladesk x':>10} {'oracle disagree':>16}  note"
+    head = (
+        f"{'calendar':8} {'operation':12} {'library':18} {'ops/s':>12} {'sladesk x':>10} "
+        f"{'oracle disagree':>16}  note"
+    )
     print(head)
     print("-" * len(head))
     for r in rows:

@@ -1,7 +1,8 @@
 """Timer latency: from a breach's ``fire_at`` to the Slack webhook arriving (issue 4).
 
     .venv/bin/python benchmarks/timer_latency.py           # PG 1,000,000 clocks + SQLite 100,000
-    .venv/bin/python benchmarks/timer_latency.py --quick   # PG 50,000 + SQLite 20,000, 667 timers in 20 s
+    .venv/bin/python benchmarks/timer_latency.py --quick   # PG 50,000 + SQLite 20,000,
+                                                           # 667 timers in 20 s
     .venv/bin/python benchmarks/timer_latency.py --backends sqlite --sqlite-clocks 100000
     .venv/bin/python benchmarks/timer_latency.py --quick --answer-ms 200  # Slack-like latency
 

@@ -12,7 +12,8 @@ from collections.abc import Sequence
 __all__ = ["main"]
 
 _USAGE = """usage: sladesk sla {due,check} ...   (support-policy deadlines and validation)
-       sladesk run | worker | manage ...   (the server)"""
+       sladesk run | worker | backup PATH | restore PATH | manage ...   (the server)
+       sladesk --version"""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -21,6 +22,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args or args[0] in ("-h", "--help", "help"):
         print(_USAGE)
         return 0 if args else 2
+    if args[0] in ("--version", "-V", "version"):
+        print(f"sladesk {_version()}")
+        return 0
     if args[0] == "sla":
         from .sla.cli import main as sla_main
 
@@ -34,6 +38,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     code = server.main(args)
     return int(code or 0)
+
+
+def _version() -> str:
+    """The installed distribution's version (the source tree's when run uninstalled)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("sladesk")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
 
 
 if __name__ == "__main__":

@@ -8,6 +8,9 @@ subcommand here).
   channel: SMTP on ``127.0.0.1:2525`` (``SLADESK_SMTP_BIND``), IMAP polling, processing.
 - ``sladesk worker [--once]``: the timer and delivery workers without the web server
   (`sladesk.notify.worker`); several may run at once on PostgreSQL.
+- ``sladesk backup PATH`` / ``sladesk restore PATH``: the database and ``MEDIA_ROOT`` in one
+  tar file (`sladesk.core.backup`; pg_dump/pg_restore on PostgreSQL, SQLite's online backup
+  API on SQLite).
 - ``sladesk manage ARGS...``: Django's ``manage.py`` (``sladesk manage createsuperuser`` ...).
 """
 
@@ -18,9 +21,12 @@ import sys
 from collections.abc import Sequence
 from importlib.util import find_spec
 
-__all__ = ["link_base", "main"]
+__all__ = ["backup_or_restore", "link_base", "main"]
 
-_USAGE = "usage: sladesk run [ADDR:PORT] | sladesk worker [--once] | sladesk manage <django command> ..."
+_USAGE = (
+    "usage: sladesk run [ADDR:PORT] | sladesk worker [--once] | sladesk backup PATH\n"
+    "       | sladesk restore PATH | sladesk manage <django command> ..."
+)
 
 
 def _setup() -> None:
@@ -45,6 +51,8 @@ def main(argv: Sequence[str]) -> int:
         return 0
     if command == "run":
         return run(rest)
+    if command in ("backup", "restore"):
+        return backup_or_restore(command, rest)
     if command == "worker":
         _setup()
         from sladesk.notify.worker import main as worker_main
@@ -52,6 +60,25 @@ def main(argv: Sequence[str]) -> int:
         return worker_main(rest)
     sys.stderr.write(f"unknown command {command!r}\n{_USAGE}\n")
     return 2
+
+
+def backup_or_restore(command: str, rest: Sequence[str]) -> int:
+    """``sladesk backup PATH`` / ``sladesk restore PATH``; 0 on success, 1 with the reason
+    on stderr when it cannot be done, 2 for a wrong command line."""
+    if len(rest) != 1 or rest[0].startswith("-"):
+        sys.stderr.write(f"sladesk {command} takes one PATH (a .tar file)\n{_USAGE}\n")
+        return 2
+    _setup()
+    from sladesk.core.backup import BackupError, backup, restore
+
+    try:
+        summary = (backup if command == "backup" else restore)(rest[0])
+    except BackupError as exc:
+        sys.stderr.write(f"sladesk {command}: {exc}\n")
+        return 1
+    verb = "backed up to" if command == "backup" else "restored from"
+    print(f"sladesk: {summary.vendor} database and {summary.media_files} file(s) {verb} {summary.path}")
+    return 0
 
 
 def run(rest: Sequence[str]) -> int:

@@ -9,20 +9,15 @@ from __future__ import annotations
 
 import os
 import shutil
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sladesk.settings.test")
+import pytest
+
 # Playwright's sync API keeps an event loop in this thread; the ORM calls the tests make
 # between browser steps are synchronous and safe here.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT / "src") not in sys.path:
-    sys.path.insert(0, str(ROOT / "src"))
-
-import pytest  # noqa: E402
 
 CHROMIUM = os.environ.get("SLADESK_CHROMIUM", "/usr/bin/chromium")
 ARGS = [

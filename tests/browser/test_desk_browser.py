@@ -8,7 +8,8 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from browser_support import axe_violations, shot, sign_in
+
+from support.browser import axe_violations, shot, sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -23,9 +24,13 @@ def _p1_ticket_near_breach(subject: str, minutes_ago: int) -> Any:
     contact = Contact.objects.get(user__username="acme")
     with clock.travel(clock.now() - timedelta(minutes=minutes_ago)):
         return services.open_ticket(
-            organization=contact.organization, requester=contact, subject=subject,
-            description="All trackers offline since the OTA.", priority="P1",
-            custom_fields={"device_os_supported": True}, actor=contact,
+            organization=contact.organization,
+            requester=contact,
+            subject=subject,
+            description="All trackers offline since the OTA.",
+            priority="P1",
+            custom_fields={"device_os_supported": True},
+            actor=contact,
         )
 
 
@@ -63,7 +68,9 @@ def test_agent_finds_a_breaching_ticket_replies_and_reprioritises(page, live_ser
     page.wait_for_selector("text=Priority set to P2")
     after = page.locator("#clock-panel").inner_text()
     assert after != before and "cycle 2" in page.locator("[data-metric='resolution']").inner_text()
-    assert "priority P1 → P2: Rollback restored most devices" in page.locator(".timeline").inner_text()
+    assert (
+        "priority P1 → P2: Rollback restored most devices" in page.locator(".timeline").inner_text()
+    )
     shot(page, "ticket")
 
 
@@ -114,7 +121,12 @@ def test_a_clock_turns_red_at_its_breach_while_the_page_is_open(page, live_serve
     assert page.locator("[data-metric='first_response']").get_attribute("data-state") == "breached"
 
 
-DESK_PAGES = ["/desk/", "/desk/tickets/{id}/", "/desk/settings/", "/desk/settings/policies/houseware/"]
+DESK_PAGES = [
+    "/desk/",
+    "/desk/tickets/{id}/",
+    "/desk/settings/",
+    "/desk/settings/policies/houseware/",
+]
 
 
 def test_desk_pages_have_no_serious_accessibility_violations(page, live_server, demo):

@@ -4,7 +4,8 @@ target, the source is closed with a link, and its clocks stop without a breach."
 from __future__ import annotations
 
 import pytest
-from browser_support import sign_in
+
+from support.browser import sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -15,8 +16,12 @@ def _acme_ticket(subject: str, description: str):
 
     contact = Contact.objects.get(user__username="acme")
     return services.open_ticket(
-        organization=contact.organization, requester=contact, subject=subject, description=description,
-        priority="P3", actor=contact,
+        organization=contact.organization,
+        requester=contact,
+        subject=subject,
+        description=description,
+        priority="P3",
+        actor=contact,
     )
 
 
@@ -36,15 +41,23 @@ def test_agent_merges_a_duplicate_from_the_ticket_page(page, live_server, demo):
     page.get_by_role("button", name="Merge").click()
     # then she lands on the target, which shows the moved message marked with its origin
     page.wait_for_url(f"**/desk/tickets/{target.pk}/")
-    page.wait_for_selector(f"text=#{duplicate.pk} merged into #{target.pk}. The requester was told.")
+    page.wait_for_selector(
+        f"text=#{duplicate.pk} merged into #{target.pk}. The requester was told."
+    )
     moved = page.locator("article.message", has_text="No GPS fixes since 09:00.")
     assert f"from #{duplicate.pk}" in moved.inner_text()
-    assert page.locator("#related [data-relation='merged from']").inner_text().startswith("merged from")
+    assert (
+        page.locator("#related [data-relation='merged from']")
+        .inner_text()
+        .startswith("merged from")
+    )
     # and the duplicate is closed with a link back, its clocks cancelled (not breached)
     page.get_by_role("link", name=f"#{duplicate.pk} Browser test: no GPS fixes").click()
     page.wait_for_url(f"**/desk/tickets/{duplicate.pk}/")
     assert "Merged into" in page.locator(".merged-banner").inner_text()
     assert page.locator("#merge-form").count() == 0
     assert Ticket.objects.get(pk=duplicate.pk).status == Status.CLOSED
-    assert set(SlaClock.objects.filter(ticket=duplicate).values_list("state", flat=True)) == {"cancelled"}
+    assert set(SlaClock.objects.filter(ticket=duplicate).values_list("state", flat=True)) == {
+        "cancelled"
+    }
     assert not Timer.objects.filter(ticket=duplicate, state="pending").exists()

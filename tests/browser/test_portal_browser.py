@@ -6,7 +6,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from browser_support import axe_violations, shot, sign_in
+
+from support.browser import axe_violations, shot, sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

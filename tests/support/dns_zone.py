@@ -38,8 +38,18 @@ class _Resolver(BaseResolver):
         if not found:
             if records is None:
                 reply.header.rcode = RCODE.NXDOMAIN
-            reply.add_auth(RR("example", QTYPE.SOA, ttl=self.zone.negative_ttl, rdata=SOA(
-                "ns.example", "hostmaster.example", (1, 3600, 600, 86400, self.zone.negative_ttl))))
+            reply.add_auth(
+                RR(
+                    "example",
+                    QTYPE.SOA,
+                    ttl=self.zone.negative_ttl,
+                    rdata=SOA(
+                        "ns.example",
+                        "hostmaster.example",
+                        (1, 3600, 600, 86400, self.zone.negative_ttl),
+                    ),
+                )
+            )
         return reply
 
 
@@ -80,11 +90,15 @@ class DnsZone:
     def txt(self, name: str, text: str, ttl: int = 3600) -> None:
         chunks = [text[i : i + 255] for i in range(0, len(text), 255)] or [""]
         with self.lock:
-            self.records[name.lower()].append(RR(DNSLabel(name), QTYPE.TXT, ttl=ttl, rdata=TXT(chunks)))
+            self.records[name.lower()].append(
+                RR(DNSLabel(name), QTYPE.TXT, ttl=ttl, rdata=TXT(chunks))
+            )
 
     def a(self, name: str, address: str, ttl: int = 3600) -> None:
         with self.lock:
-            self.records[name.lower()].append(RR(DNSLabel(name), QTYPE.A, ttl=ttl, rdata=A(address)))
+            self.records[name.lower()].append(
+                RR(DNSLabel(name), QTYPE.A, ttl=ttl, rdata=A(address))
+            )
 
     def clear(self, name: str) -> None:
         with self.lock:
@@ -93,7 +107,8 @@ class DnsZone:
 
 @dataclass(frozen=True)
 class DkimKey:
-    """An RSA key pair for DKIM: sign with `sign`, publish `record` at ``<selector>._domainkey.<domain>``."""
+    """An RSA key pair for DKIM: sign with `sign`; `publish` puts `record` at
+    ``<selector>._domainkey.<domain>``."""
 
     domain: str
     selector: str
@@ -102,8 +117,13 @@ class DkimKey:
 
     def sign(self, raw: bytes, *, domain: str | None = None) -> bytes:
         headers = [b"from", b"to", b"subject", b"date", b"message-id"]
-        signature = dkim.sign(raw, self.selector.encode(), (domain or self.domain).encode(), self.private_pem,
-                              include_headers=headers)
+        signature = dkim.sign(
+            raw,
+            self.selector.encode(),
+            (domain or self.domain).encode(),
+            self.private_pem,
+            include_headers=headers,
+        )
         return signature + raw
 
     def publish(self, zone: DnsZone) -> None:
@@ -112,7 +132,14 @@ class DkimKey:
 
 def make_dkim_key(domain: str, selector: str = "s1", bits: int = 2048) -> DkimKey:
     key = rsa.generate_private_key(public_exponent=65537, key_size=bits)
-    private = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
-                                serialization.NoEncryption())
-    public = key.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
-    return DkimKey(domain, selector, private, f"v=DKIM1; k=rsa; p={base64.b64encode(public).decode()}")
+    private = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.TraditionalOpenSSL,
+        serialization.NoEncryption(),
+    )
+    public = key.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return DkimKey(
+        domain, selector, private, f"v=DKIM1; k=rsa; p={base64.b64encode(public).decode()}"
+    )

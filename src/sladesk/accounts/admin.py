@@ -3,7 +3,18 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 
-from .models import AccountTeamMember, AgentProfile, Contact, Organization, Team
+from sladesk.core.policies import available_policies
+
+from .models import (
+    AccountTeamMember,
+    AgentProfile,
+    AgentScopeOrganization,
+    AgentScopeTeam,
+    Contact,
+    Organization,
+    Team,
+)
+from .validation import policy_choices
 
 __all__: list[str] = []
 
@@ -14,8 +25,36 @@ class AccountTeamInline(admin.TabularInline):
     autocomplete_fields = ("user",)
 
 
+class OrganizationAdminForm(forms.ModelForm):
+    """The policy is chosen from the loaded policy files; plan, region and time zone are
+    checked by `Organization.clean` (the checks the API runs too)."""
+
+    policy_name = forms.ChoiceField(label="Policy", choices=())
+
+    class Meta:
+        model = Organization
+        fields = "__all__"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choices = policy_choices()
+        current = self.instance.policy_name if self.instance.pk else None
+        if current and current not in dict(choices):
+            choices.insert(0, (current, f"{current} — not loaded: pick a loaded policy"))
+        self.fields["policy_name"].choices = choices
+        plans = {
+            name: ", ".join(pf.policy.plans) or "(none)"
+            for name, pf in sorted(available_policies().items())
+        }
+        self.fields["plan"].help_text = "Blank: the policy's default. Plans per policy: " + "; ".join(
+            f"{name}: {keys}" for name, keys in plans.items()
+        )
+        self.fields["timezone"].help_text = "An IANA zone, e.g. Europe/Berlin"
+
+
 @admin.register(Organization)
 class OrganizationAdmin(admin.ModelAdmin):
+    form = OrganizationAdminForm
     list_display = ("name", "slug", "policy_name", "plan", "region", "timezone")
     list_filter = ("policy_name", "plan", "region")
     search_fields = ("name", "slug")
@@ -86,9 +125,32 @@ class TeamAdmin(admin.ModelAdmin):
     search_fields = ("name",)
 
 
+class ScopeOrganizationInline(admin.TabularInline):
+    """The organizations the agent may see (none: all)."""
+
+    model = AgentScopeOrganization
+    extra = 0
+    autocomplete_fields = ("organization",)
+    verbose_name = "scope: organization"
+    verbose_name_plural = (
+        "Scope: only these organizations' tickets, contacts and mail (none: all; superusers see everything)"
+    )
+
+
+class ScopeTeamInline(admin.TabularInline):
+    """The teams whose tickets the agent may see (none: all)."""
+
+    model = AgentScopeTeam
+    extra = 0
+    autocomplete_fields = ("team",)
+    verbose_name = "scope: team"
+    verbose_name_plural = "Scope: only tickets dispatched to these teams (none: all)"
+
+
 @admin.register(AgentProfile)
 class AgentProfileAdmin(admin.ModelAdmin):
     list_display = ("user", "timezone")
     filter_horizontal = ("teams",)
     search_fields = ("user__username", "user__first_name", "user__last_name")
     raw_id_fields = ("user",)
+    inlines = (ScopeOrganizationInline, ScopeTeamInline)

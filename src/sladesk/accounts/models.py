@@ -8,13 +8,18 @@ a superuser is an **admin**, a user with an `AgentProfile` is an **agent**, a us
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 
 from sladesk.core.clock import now
 
+from .validation import contract_problems, zone_problem
+
 __all__ = [
     "AccountTeamMember",
     "AgentProfile",
+    "AgentScopeOrganization",
+    "AgentScopeTeam",
     "Contact",
     "Organization",
     "Team",
@@ -60,6 +65,14 @@ class Organization(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        """The contract and zone checks the API runs too (`sladesk.accounts.validation`)."""
+        problems = contract_problems(self.policy_name, self.plan, self.region)
+        if zone := zone_problem(self.timezone) if self.timezone else "a time zone is required":
+            problems["timezone"] = zone
+        if problems:
+            raise ValidationError(problems)
 
 
 class AccountTeamMember(models.Model):
@@ -119,6 +132,10 @@ class Contact(models.Model):
     def __str__(self) -> str:
         return f"{self.name or self.email} ({self.organization})" if self.organization_id else self.email
 
+    def clean(self) -> None:
+        if zone := zone_problem(self.timezone):
+            raise ValidationError({"timezone": zone})
+
     @property
     def display_timezone(self) -> str:
         """The contact's own zone, else the organization's."""
@@ -168,16 +185,74 @@ class Team(models.Model):
 
 
 class AgentProfile(models.Model):
-    """A staff user who works tickets: the teams they belong to and their display zone."""
+    """A staff user who works tickets: the teams they belong to, their display zone and
+    their scope (the part of the desk they may see).
+
+    The scope has two axes, each empty = unlimited: ``scope_organizations`` (only these
+    customers' tickets, contacts and mail) and ``scope_teams`` (only tickets dispatched to
+    these teams; a ticket with no team yet is outside a team scope). With both set, a
+    ticket must be inside both. Admins (superusers) always see everything whatever their
+    profile says. Enforced by `sladesk.accounts.access` and `sladesk.tickets.access`.
+    """
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="agent_profile"
     )
     teams = models.ManyToManyField(Team, related_name="agents", blank=True)
     timezone = models.CharField(max_length=64, default="UTC")
+    scope_organizations = models.ManyToManyField(
+        Organization,
+        through="AgentScopeOrganization",
+        related_name="scoped_agents",
+        blank=True,
+        help_text="Only these organizations' tickets, contacts and mail (empty: all).",
+    )
+    scope_teams = models.ManyToManyField(
+        Team,
+        through="AgentScopeTeam",
+        related_name="scoped_agents",
+        blank=True,
+        help_text="Only tickets dispatched to these teams (empty: all).",
+    )
 
     class Meta:
         ordering = ("user__username",)
 
     def __str__(self) -> str:
         return self.user.get_full_name() or self.user.get_username()
+
+    def clean(self) -> None:
+        if zone := zone_problem(self.timezone) if self.timezone else "a time zone is required":
+            raise ValidationError({"timezone": zone})
+
+class AgentScopeOrganization(models.Model):
+    """One organization an agent's scope allows (`AgentProfile.scope_organizations`).
+
+    The organization is protected: deleting it while it limits someone's scope would
+    silently leave that agent with no limit at all (empty = every organization).
+    """
+
+    agent = models.ForeignKey(AgentProfile, on_delete=models.CASCADE)
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT)
+
+    class Meta:
+        constraints = (
+            models.UniqueConstraint(fields=["agent", "organization"], name="agent_scope_org_unique"),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.agent}: {self.organization}"
+
+
+class AgentScopeTeam(models.Model):
+    """One team an agent's scope allows (`AgentProfile.scope_teams`); the team is protected
+    for the same reason as `AgentScopeOrganization`'s organization."""
+
+    agent = models.ForeignKey(AgentProfile, on_delete=models.CASCADE)
+    team = models.ForeignKey(Team, on_delete=models.PROTECT)
+
+    class Meta:
+        constraints = (models.UniqueConstraint(fields=["agent", "team"], name="agent_scope_team_unique"),)
+
+    def __str__(self) -> str:
+        return f"{self.agent}: {self.team}"

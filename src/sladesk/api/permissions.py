@@ -1,9 +1,9 @@
 """Who may call what, from the roles in `sladesk.accounts.roles` (admin, agent, contact).
 
-Visibility of *rows* (a contact sees only its organization's tickets and contacts) is not
-decided here but by the querysets (`sladesk.tickets.selectors.visible_tickets` and
-`visible_contacts` in `sladesk.api.views.accounts`), so a row another organization owns
-answers 404, never 403. These classes decide whether a *kind* of request is allowed.
+Visibility of *rows* (a contact sees only its organization's tickets and contacts, a scoped
+agent only its scope's) is not decided here but by the access modules
+(`sladesk.tickets.access`, `sladesk.accounts.access`), so a row outside answers 404,
+never 403. These classes decide whether a *kind* of request is allowed.
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ class CoreConfig(AppConfig):
     verbose_name = "sladesk core"
 
     def ready(self) -> None:
-        from .lookups import register
+        from . import converters, lookups
 
-        register()
+        lookups.register()
+        converters.register()

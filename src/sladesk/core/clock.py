@@ -3,7 +3,7 @@
 Every service reads the current instant through `now()`; nothing else calls
 ``datetime.now()`` or ``timezone.now()``. Tests freeze time by replacing one function:
 ``monkeypatch.setattr("sladesk.core.clock.source", lambda: instant)`` (the ``frozen_now``
-fixture in ``tests/server/conftest.py`` does this).
+fixture in ``tests/support/fixtures/accounts.py`` does this).
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ more CPU than PostgreSQL spends answering a primary-key lookup. For the one quer
 API request runs, the token lookup with its user and role rows, `CompiledQuery` keeps the
 compiled SQL and Django's row-to-instance machinery (converters, related populators) and
 only swaps the parameter values: the instances it returns are the ones the queryset
-would return (same fields, same ``select_related`` caches).
+would return (same fields, same ``select_related`` caches, same annotations).
 
 A ``values_list()`` queryset (plain fields, optionally ``named=True``) compiles too and
 returns its rows; the list pages' tag and clock queries use that.
@@ -82,6 +82,8 @@ class _Plan:
         self.span = slice(start, end)
         self.init_list = [f[0].target.attname for f in select[start:end]]
         self.populators = get_related_populators(klass_info, select, db)
+        #: annotation name -> column (set on each instance, as Django's ModelIterable does)
+        self.annotations = dict(compiler.annotation_col_map or {})
 
     def run(self, values: tuple[Any, ...]) -> list[Any]:
         params = list(self.params)
@@ -102,6 +104,8 @@ class _Plan:
             obj = self.model.from_db(self.db, self.init_list, row[self.span])
             for populator in self.populators:
                 populator.populate(row, obj)
+            for name, column in self.annotations.items():
+                setattr(obj, name, row[column])
             out.append(obj)
         return out
 

@@ -70,6 +70,10 @@ AGENTS = [
     ("carol", "Carol", "Chen", "Asia/Kolkata", ["product-support", "billing"]),
 ]
 
+#: A scoped agent (docs/api.md, "Agent scopes"): username, names, zone, the organizations
+#: (slugs) it may see. Not among the agents tickets are dealt to.
+SCOPED_AGENT = ("dana", "Dana", "Dietz", "Europe/Berlin", ["webwerk", "shopfabrik"])
+
 # (org slug, subject, priority, hours ago, fields, tags, then) — ``then`` moves the ticket.
 _TICKETS: list[tuple[str, str, str, float, dict[str, Any], list[str], str]] = [
     ("acme-robotics", "Fleet offline after OTA to 5.8.0", "P1", 0.7, {"device_os_supported": True}, [], "new"),
@@ -109,6 +113,7 @@ def logins() -> list[DemoLogin]:
     """The demo logins printed by ``sladesk run`` and listed in the README."""
     out = [DemoLogin("admin", "admin", "admin", "superuser, /admin/")]
     out += [DemoLogin(a[0], DEMO_PASSWORD, "agent", ", ".join(a[4])) for a in AGENTS]
+    out.append(DemoLogin(SCOPED_AGENT[0], DEMO_PASSWORD, "agent", "scoped to " + ", ".join(SCOPED_AGENT[4])))
     out += [
         DemoLogin(o["login"], DEMO_PASSWORD, "contact", f"{o['name']} ({o['policy']}"
                   + (f", {o['plan']}" if o["plan"] else "") + (f", {o['region']}" if o["region"] else "") + ")")
@@ -165,6 +170,7 @@ def load(*, now: datetime | None = None, stdout: Callable[[str], None] = lambda 
                 timezone=spec["timezone"],
             )
             orgs[spec["slug"]] = org
+        _scoped_agent(orgs)
         _email_routes(orgs, teams)
         count = 0
         for i, (slug, subject, priority, hours_ago, fields, tags, then) in enumerate(_TICKETS):
@@ -216,6 +222,15 @@ def _aliases(org: Organization, addresses: list[str]) -> None:
 
     if addresses:
         set_aliases(org, addresses)
+
+
+def _scoped_agent(orgs: dict[str, Organization]) -> None:
+    username, first, last, zone, org_slugs = SCOPED_AGENT
+    user = User.objects.create_user(
+        username, f"{username}@sladesk.example", DEMO_PASSWORD, first_name=first, last_name=last, is_staff=True
+    )
+    profile = AgentProfile.objects.create(user=user, timezone=zone)
+    profile.scope_organizations.set([orgs[s] for s in org_slugs])
 
 
 def _email_routes(orgs: dict[str, Organization], teams: dict[str, Team]) -> None:

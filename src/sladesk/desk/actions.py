@@ -11,14 +11,14 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.models import User
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from sladesk.intake import senders
 from sladesk.notify import pages
 from sladesk.notify.models import Page, PageState
-from sladesk.tickets import selectors, services
+from sladesk.tickets import access, services
 from sladesk.tickets.models import Ticket
 from sladesk.tickets.services import ServiceError
 from sladesk.web.access import agent_required
@@ -93,7 +93,7 @@ def message(request: HttpRequest, ticket: Ticket) -> str:
 
 
 def _other(request: HttpRequest, number: int) -> Ticket:
-    other = selectors.visible_tickets(request.user).filter(pk=number).first()
+    other = access.visible_tickets(request.user).filter(pk=number).first()
     if other is None:
         raise ServiceError(f"there is no ticket #{number}")
     return other
@@ -228,8 +228,7 @@ def acknowledge_page(request: HttpRequest, ticket_id: int, page_id: int) -> Http
 @agent_required
 def heartbeat(request: HttpRequest, ticket_id: int) -> HttpResponse:
     """htmx heartbeat: note this agent's presence, answer with who else is here."""
-    if not selectors.visible_tickets(request.user).filter(pk=ticket_id).exists():
-        raise Http404("no such ticket")
+    access.access_ticket(request.user, ticket_id)
     name = request.user.get_full_name() or request.user.get_username()
     presence.beat(ticket_id, request.user.pk, name, replying=request.POST.get("replying") == "1")
     return render(request, "desk/_presence.html", {"others": presence.others(ticket_id, request.user.pk)})

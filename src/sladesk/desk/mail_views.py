@@ -6,19 +6,22 @@ limit), newest first: when received, sender, subject, the reason. The raw messag
 read as it arrived. The actions call the same service as the admin's
 (`sladesk.intake.pipeline.retry`): **retry** (after a route or contact was added) and
 **create ticket** (accept the sender as a contact of the chosen organization; loop checks
-skipped). Agents and admins only; for anyone else the pages do not exist (404).
+skipped). Agents and admins only; for anyone else the pages do not exist (404). A scoped
+agent sees only the mail of its scope (`sladesk.intake.access.visible_inbound`): other
+mail is 404, and "create ticket" offers only the organizations it may see.
 """
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from sladesk.accounts.models import Organization
+from sladesk.accounts.access import access_organization, visible_organizations
+from sladesk.intake.access import access_inbound, visible_inbound
 from sladesk.intake.models import InboundMessage, InboundState
 from sladesk.intake.pipeline import retry
 from sladesk.web.access import agent_or_404
@@ -39,11 +42,11 @@ def mail_quarantine(request: HttpRequest) -> HttpResponse:
     if state not in _STATES:
         state = "quarantined"
     rows = list(
-        InboundMessage.objects.filter(state=_STATES[state])
+        visible_inbound(request.user, InboundMessage.objects.filter(state=_STATES[state]))
         .order_by("-received_at", "-id")
         .values(*_LIST_FIELDS)[: _PAGE + 1]
     )
-    organizations = list(Organization.objects.order_by("name").values("id", "name"))
+    organizations = list(visible_organizations(request.user).order_by("name").values("id", "name"))
     context = {
         "rows": rows[:_PAGE],
         "more": len(rows) > _PAGE,
@@ -59,7 +62,7 @@ def mail_quarantine(request: HttpRequest) -> HttpResponse:
 @agent_or_404
 def mail_raw(request: HttpRequest, inbound_id: int) -> HttpResponse:
     """The stored message exactly as received, shown as text (never rendered as HTML)."""
-    row = get_object_or_404(InboundMessage.objects.only("id", "raw"), pk=inbound_id)
+    row = access_inbound(request.user, inbound_id, InboundMessage.objects.only("id", "raw"))
     response = HttpResponse(bytes(row.raw), content_type="text/plain; charset=utf-8")
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Disposition"] = f'inline; filename="inbound-{row.pk}.eml"'
@@ -80,7 +83,7 @@ def _done(request: HttpRequest, results: list[InboundMessage]) -> HttpResponse:
 @require_POST
 def mail_retry(request: HttpRequest, inbound_id: int) -> HttpResponse:
     """Process the message again (after a route, alias or contact was added)."""
-    get_object_or_404(InboundMessage.objects.only("id"), pk=inbound_id)
+    access_inbound(request.user, inbound_id, InboundMessage.objects.only("id"))
     return _done(request, retry([inbound_id]))
 
 
@@ -89,12 +92,12 @@ def mail_retry(request: HttpRequest, inbound_id: int) -> HttpResponse:
 def mail_accept(request: HttpRequest, inbound_id: int) -> HttpResponse:
     """Create the ticket: the sender becomes a contact of the message's organization (or
     of the one chosen in the form, for mail that reached no routed address)."""
-    get_object_or_404(InboundMessage.objects.only("id"), pk=inbound_id)
+    access_inbound(request.user, inbound_id, InboundMessage.objects.only("id"))
     chosen = request.POST.get("organization", "")
     organization = None
     if chosen:
         if not chosen.isdigit():
             messages.error(request, f"organization must be an id, got {chosen[:40]!r}")
             return _done(request, [])
-        organization = get_object_or_404(Organization, pk=int(chosen))
+        organization = access_organization(request.user, chosen)
     return _done(request, retry([inbound_id], accept=True, organization=organization))

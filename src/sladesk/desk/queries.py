@@ -26,8 +26,10 @@ from typing import Any
 
 from django.db.models import Count, F, Min, Q, QuerySet
 
-from sladesk.accounts.models import Organization, Team
-from sladesk.tickets import selectors
+from sladesk.accounts.access import visible_organizations
+from sladesk.accounts.models import Team
+from sladesk.core.converters import MAX_ID
+from sladesk.tickets import access, selectors
 from sladesk.tickets.models import ClockState, SlaClock, Ticket
 from sladesk.tickets.models.ticket import ACTIVE_STATUSES
 from sladesk.web.clocks import ClockBadge, urgent_badge, urgent_clocks
@@ -95,20 +97,28 @@ def view_q(view: str, user: Any, teams: list[int], now: datetime) -> Q:
 def inbox_counts(user: Any, teams: list[int], now: datetime) -> dict[str, int]:
     """Tickets per view in two queries: one aggregate over the active tickets (an index
     range, a few percent of a mature desk) and one count of all visible tickets."""
-    visible = selectors.visible_tickets(user)
+    visible = access.visible_tickets(user)
     active = visible.filter(status__in=ACTIVE_STATUSES)
     counts = active.aggregate(**{v: Count("pk", filter=view_q(v, user, teams, now)) for v in VIEWS if v != "all"})
     counts["all"] = visible.count()
     return counts
 
 
+def _row_id(text: str) -> int | None:
+    """``text`` as a row id, or None when it is not one (not digits, or too large for any row:
+    the database must not be asked, SQLite cannot even bind it)."""
+    return int(text) if text.isdigit() and 0 < int(text) <= MAX_ID else None
+
+
 def _filtered(qs: QuerySet[Ticket], filters: Mapping[str, str]) -> QuerySet[Ticket]:
     org = filters.get("organization") or ""
+    if org and _row_id(org) is None:
+        return qs.none()  # no organization has that id
     qs = selectors.filter_tickets(
         qs,
         status=filters.get("status") or None,
         priority=filters.get("priority") or None,
-        organization=int(org) if org.isdigit() else None,
+        organization=_row_id(org),
         tag=filters.get("tag") or None,
     )
     if filters.get("plan"):
@@ -117,7 +127,8 @@ def _filtered(qs: QuerySet[Ticket], filters: Mapping[str, str]) -> QuerySet[Tick
         qs = qs.filter(channel=filters["channel"])
     q = (filters.get("q") or "").strip().lstrip("#")
     if q:
-        qs = qs.filter(Q(pk=int(q)) | Q(subject__icontains=q)) if q.isdigit() else qs.filter(subject__icontains=q)
+        number = _row_id(q)
+        qs = qs.filter(Q(pk=number) | Q(subject__icontains=q)) if number else qs.filter(subject__icontains=q)
     return qs
 
 
@@ -143,7 +154,7 @@ def inbox_rows(
     newest first (the created index, read only as far as the page needs).
     """
     teams = team_ids(user) if view == "team" else []
-    qs = _filtered(selectors.visible_tickets(user).filter(view_q(view, user, teams, now)), filters)
+    qs = _filtered(access.visible_tickets(user).filter(view_q(view, user, teams, now)), filters)
     start = (max(page, 1) - 1) * PAGE_SIZE
     wanted = PAGE_SIZE + 1
     if qs.query.has_filters():
@@ -181,10 +192,11 @@ def inbox_rows(
     return [InboxRow(loaded[i], urgent_badge(loaded[i], now)) for i in ids if i in loaded], more
 
 
-def filter_choices() -> dict[str, Any]:
-    """Options for the filter bar: organizations, plans in use, tags in use, priorities."""
-    orgs = list(Organization.objects.only("pk", "name").order_by("name"))
-    plans = sorted({o for o in Organization.objects.exclude(plan="").values_list("plan", flat=True)})
+def filter_choices(user: Any) -> dict[str, Any]:
+    """Options for the filter bar: the organizations the agent may see and their plans."""
+    visible = visible_organizations(user)
+    orgs = list(visible.only("pk", "name").order_by("name"))
+    plans = sorted({o for o in visible.exclude(plan="").values_list("plan", flat=True)})
     return {"organizations": orgs, "plans": plans}
 
 

@@ -1,20 +1,75 @@
-"""One line of words per `TicketEvent` for the ticket page's timeline."""
+"""One line of words per `TicketEvent` for the ticket page's timeline.
+
+Events store ids (``assigned`` team/assignee, ``user:4`` mail recipients); the page says
+names: `Names.of(events)` looks the teams and users of a whole timeline up in two queries
+and `describe` uses it ("assigned team Devops, assignee Alice Smith").
+"""
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass, field
 from typing import Any
 
+from django.contrib.auth import get_user_model
+
+from sladesk.accounts.models import Team
 from sladesk.web.clocks import metric_label
 
-__all__ = ["describe", "undelivered"]
+__all__ = ["Names", "describe", "undelivered"]
+
+_USER_REF = re.compile(r"user:(\d+)")
+
+
+@dataclass
+class Names:
+    """Display names of the teams and users a timeline refers to by id."""
+
+    teams: dict[int, str] = field(default_factory=dict)
+    users: dict[int, str] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, events: list[Any]) -> Names:
+        """The names behind every id in ``events`` (two queries, whatever their number)."""
+        team_ids: set[int] = set()
+        user_ids: set[int] = set()
+        for e in events:
+            d = e.data or {}
+            if e.kind == "assigned":
+                for key, change in d.items():
+                    if not isinstance(change, dict):
+                        continue
+                    ids = {v for v in (change.get("from"), change.get("to")) if isinstance(v, int)}
+                    (team_ids if key == "team" else user_ids).update(ids)
+            elif e.kind == "notify":
+                user_ids.update(int(m) for m in _USER_REF.findall(str(d.get("to", ""))))
+        names = cls()
+        if team_ids:
+            names.teams = dict(Team.objects.filter(pk__in=team_ids).values_list("pk", "name"))
+        if user_ids:
+            for user in get_user_model().objects.filter(pk__in=user_ids):
+                names.users[user.pk] = user.get_full_name() or user.get_username()
+        return names
+
+    def team(self, pk: Any) -> str:
+        return "nobody" if pk is None else self.teams.get(pk, f"#{pk} (deleted)")
+
+    def user(self, pk: Any) -> str:
+        return "nobody" if pk is None else self.users.get(pk, f"#{pk} (deleted)")
+
+    def recipients(self, text: str) -> str:
+        """``user:4`` references replaced by the user's name."""
+        return _USER_REF.sub(lambda m: self.user(int(m.group(1))), text)
 
 
 def _arrow(data: dict[str, Any]) -> str:
     return f"{data.get('from') or '—'} → {data.get('to') or '—'}"
 
 
-def describe(event: Any) -> str:
-    """``priority P3 → P1: customer's fleet is down`` and the like."""
+def describe(event: Any, names: Names | None = None) -> str:
+    """``priority P3 → P1: customer's fleet is down`` and the like; ids become the names in
+    ``names`` (`Names.of` the page's events)."""
+    names = names or Names()
     d: dict[str, Any] = event.data or {}
     kind = event.kind
     if kind == "created":
@@ -29,7 +84,11 @@ def describe(event: Any) -> str:
     if kind == "priority":
         return f"priority {_arrow(d)}: {d.get('reason', '')}"
     if kind == "assigned":
-        parts = [f"{k} #{v.get('to')}" for k, v in d.items() if isinstance(v, dict)]
+        parts = [
+            f"{k} {names.team(v.get('to')) if k == 'team' else names.user(v.get('to'))}"
+            for k, v in d.items()
+            if isinstance(v, dict)
+        ]
         return "assigned " + ", ".join(parts)
     if kind == "fields":
         return "changed " + ", ".join(sorted(d))
@@ -49,7 +108,7 @@ def describe(event: Any) -> str:
     if kind == "page":
         return f"page {d.get('action', '')}" + (f": {d['reason']}" if d.get("reason") else "")
     if kind == "notify":
-        return _notify(d)
+        return names.recipients(_notify(d))
     return _relations(kind, d)
 
 
@@ -108,7 +167,7 @@ def _relations(kind: str, d: dict[str, Any]) -> str:
     return kind
 
 
-def undelivered(events: list[Any]) -> list[tuple[Any, str]]:
+def undelivered(events: list[Any], names: Names | None = None) -> list[tuple[Any, str]]:
     """The notifications of ``events`` (a ticket's log, oldest first) that died and were
     not delivered since (a dead outbox row retried from the admin logs ``delivered`` for
     the same ``outbox`` row): each event with its words. Read from the log the page
@@ -122,4 +181,5 @@ def undelivered(events: list[Any]) -> list[tuple[Any, str]]:
             dead[d["outbox"]] = e
         elif d.get("outcome") == "delivered":
             dead.pop(d["outbox"], None)
-    return [(e, _notify(e.data)) for e in dead.values()]
+    names = names or Names()
+    return [(e, names.recipients(_notify(e.data))) for e in dead.values()]

@@ -1,14 +1,15 @@
 """Agent workspace pages: the inbox (and its polled list partial) and the ticket page.
 
 Thin views: parse the query, check access (`agent_required`; tickets through
-`selectors.get_ticket`, 404 when not visible), read through the selectors and
+`selectors.get_ticket`, i.e. `sladesk.tickets.access.access_ticket`: 404 outside the
+agent's scope), read through the selectors and
 `sladesk.desk.queries`, render. Writes are in `sladesk.desk.actions`.
 """
 
 from __future__ import annotations
 
 from django.contrib.auth.models import User
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from sladesk.core import clock
@@ -24,7 +25,7 @@ from sladesk.web.timefmt import viewer_zone
 
 from . import presence, queries
 from .forms import AssignForm, FieldsForm, MessageForm, PriorityForm, StatusForm
-from .timeline import describe, undelivered
+from .timeline import Names, describe, undelivered
 
 __all__ = ["clock_panel", "inbox", "inbox_list", "ticket_detail"]
 
@@ -36,7 +37,8 @@ def _inbox_context(request: HttpRequest) -> dict[str, object]:
     if view not in queries.VIEWS:
         view = "all"
     filters = {k: request.GET.get(k, "") for k in _FILTERS}
-    page = int(request.GET["page"]) if request.GET.get("page", "").isdigit() else 1
+    asked = request.GET.get("page", "")
+    page = int(asked) if asked.isdigit() and len(asked) <= 6 else 1  # up to page 999999
     now = clock.now()
     teams = queries.team_ids(request.user)
     rows, more = queries.inbox_rows(request.user, view, filters, now, page=page)
@@ -60,7 +62,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     """The inbox: views with counts, filters, tickets sorted by next due."""
     context = _inbox_context(request)
     context.update(
-        queries.filter_choices(),
+        queries.filter_choices(request.user),
         statuses=Status.choices,
         channels=Channel.choices,
         priorities=sorted({p.key for f in available_policies().values() for p in f.policy.priorities}),
@@ -75,10 +77,8 @@ def inbox_list(request: HttpRequest) -> HttpResponse:
 
 
 def _ticket(request: HttpRequest, ticket_id: int, *, messages: bool = True) -> Ticket:
-    try:
-        return selectors.get_ticket(request.user, ticket_id, messages=messages)
-    except Ticket.DoesNotExist:
-        raise Http404("no such ticket") from None
+    """The ticket with what the page shows; 404 when the agent may not see it."""
+    return selectors.get_ticket(request.user, ticket_id, messages=messages)
 
 
 def clock_rows(ticket: Ticket) -> list[dict[str, object]]:
@@ -112,6 +112,7 @@ def ticket_detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
     context = _panel_context(request, ticket)
     messages_list = list(ticket.messages.all())
     events = list(selectors.ticket_events(ticket))
+    names = Names.of(events)
     mailed = [m.pk for m in messages_list if m.channel == Channel.EMAIL]
     mail_auth = senders.authentication_by_message(mailed)
     for m in messages_list:  # the template shows "verified sender" / "unverified sender"
@@ -120,9 +121,9 @@ def ticket_detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
         messages_list=messages_list,
         original_ids=set(originals_of(mailed)),
         unconfirmed=senders.unconfirmed(ticket) if mailed else [],
-        related=selectors.related_tickets(ticket),
-        events=[(e, describe(e)) for e in events],
-        undelivered=undelivered(events),
+        related=selectors.related_tickets(ticket, request.user),
+        events=[(e, describe(e, names)) for e in events],
+        undelivered=undelivered(events, names),
         message_form=MessageForm(),
         priority_form=PriorityForm(policy=policy, initial={"priority": ticket.priority}),
         status_form=StatusForm(current=ticket.status),

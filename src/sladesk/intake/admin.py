@@ -38,7 +38,8 @@ class EmailAliasInline(admin.TabularInline):
     verbose_name_plural = "email aliases (inbound addresses)"
 
 
-OrganizationAdmin.inlines = (*OrganizationAdmin.inlines, EmailAliasInline)
+# the organization's page lists its aliases (accounts cannot import intake; intake may)
+OrganizationAdmin.inlines = (*OrganizationAdmin.inlines, EmailAliasInline)  # type: ignore[assignment]
 
 
 class ImapMailboxForm(forms.ModelForm):

@@ -41,7 +41,11 @@ def alias_conflicts(org: Organization | None, addresses: Iterable[str]) -> list[
     for row in rows:
         if org is not None and row.organization_id == org.pk:
             continue
-        where = f"organization {row.organization.name}" if row.organization else "a shared address (no organization)"
+        where = (
+            f"organization {row.organization.name}"
+            if row.organization
+            else "a shared address (no organization)"
+        )
         problems.append(f"{row.address} is already routed to {where}")
     return problems
 
@@ -56,8 +60,12 @@ def set_aliases(org: Organization, addresses: Iterable[str]) -> list[str]:
         raise AliasConflict("; ".join(problems))
     with transaction.atomic():
         InboundAddress.objects.filter(organization=org).exclude(address__in=wanted).delete()
-        have = set(InboundAddress.objects.filter(organization=org).values_list("address", flat=True))
-        InboundAddress.objects.filter(organization=org, address__in=wanted, enabled=False).update(enabled=True)
+        have = set(
+            InboundAddress.objects.filter(organization=org).values_list("address", flat=True)
+        )
+        InboundAddress.objects.filter(organization=org, address__in=wanted, enabled=False).update(
+            enabled=True
+        )
         for address in wanted:
             if address not in have:
                 InboundAddress.objects.create(address=address, organization=org, kind="customer")

@@ -37,11 +37,19 @@ def resolver(cfg: EmailConf) -> CachingResolver:
 
 
 def authenticate_message(
-    raw: bytes, parsed: ParsedMessage, *, envelope_from: str, peer_ip: str, helo: str, cfg: EmailConf
+    raw: bytes,
+    parsed: ParsedMessage,
+    *,
+    envelope_from: str,
+    peer_ip: str,
+    helo: str,
+    cfg: EmailConf,
 ) -> MailAuthentication:
     """The authentication of one stored message; off (``authenticate=0``) → verdict ``none``."""
     if not cfg.authenticate:
-        return MailAuthentication(reason="authentication is switched off (SLADESK_EMAIL_AUTHENTICATE=0)")
+        return MailAuthentication(
+            reason="authentication is switched off (SLADESK_EMAIL_AUTHENTICATE=0)"
+        )
     from_domain = (parsed.from_address or "").rpartition("@")[2]
     try:
         return authenticate(

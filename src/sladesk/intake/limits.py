@@ -76,7 +76,11 @@ def over_limit(keys: list[str], recent: dict[str, int], cfg: EmailConf) -> str:
         n = recent.get(key, 0)
         if n >= limit:
             kind, _, value = key.partition(":")
-            what = {"id": "verified sender", "ip": "connecting address", "env": "envelope sender",
-                    "from": "sender"}[kind]
+            what = {
+                "id": "verified sender",
+                "ip": "connecting address",
+                "env": "envelope sender",
+                "from": "sender",
+            }[kind]
             return f"rate limited: {n} messages from {what} {value} in the last {cfg.rate_window:g} s (limit {limit})"
     return ""

@@ -11,7 +11,7 @@ paged when the ticket was created.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,17 +25,23 @@ from sladesk.tickets.models import Channel, ClockState, Metric, SlaClock, Ticket
 
 from .models import InboundMessage, InboundState
 
-__all__ = ["Confirmation", "authentication_by_message", "authentication_data", "confirm_sender", "unconfirmed"]
+__all__ = [
+    "Confirmation",
+    "authentication_by_message",
+    "authentication_data",
+    "confirm_sender",
+    "unconfirmed",
+]
 
 _ON_TICKET = [InboundState.TICKET, InboundState.REPLY]
 
 
-def authentication_data(row: InboundMessage | dict[str, Any]) -> dict[str, Any]:
+def authentication_data(row: InboundMessage | Mapping[str, Any]) -> dict[str, Any]:
     """The API/desk shape of one mail's authentication: ``spf``, ``dkim``, ``dmarc``,
     ``arc``, ``verdict`` (``pass``/``fail``/``none``), ``source`` (``verified here`` or
     ``trusted header from <authserv-id>``), ``identity``, ``reason``, ``verified``
     (verdict ``pass`` or confirmed), ``confirmed_by``, ``confirmed_at``."""
-    get = row.get if isinstance(row, dict) else lambda name: getattr(row, name)
+    get = row.get if isinstance(row, Mapping) else lambda name: getattr(row, name)
     auth = get("authentication") or {}
     confirmed_at = get("confirmed_at")
     verdict = get("verdict") or auth.get("verdict") or "none"
@@ -49,11 +55,17 @@ def authentication_data(row: InboundMessage | dict[str, Any]) -> dict[str, Any]:
         "identity": auth.get("identity", ""),
         "reason": auth.get("reason", ""),
         "verified": verdict == "pass" or confirmed_at is not None,
-        "confirmed_by": get("confirmed_by__username") if isinstance(row, dict) else (
-            row.confirmed_by.get_username() if row.confirmed_by_id else None
-        ),
+        "confirmed_by": _confirmer(row),
         "confirmed_at": confirmed_at,
     }
+
+
+def _confirmer(row: InboundMessage | Mapping[str, Any]) -> str | None:
+    if isinstance(row, Mapping):
+        name = row.get("confirmed_by__username")
+        return str(name) if name else None
+    user = row.confirmed_by
+    return user.get_username() if user is not None else None
 
 
 def authentication_by_message(message_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
@@ -70,7 +82,9 @@ def authentication_by_message(message_ids: Iterable[int]) -> dict[int, dict[str,
 def unconfirmed(ticket: Ticket) -> list[InboundMessage]:
     """The ticket's mail from senders neither verified nor confirmed, oldest first."""
     return list(
-        InboundMessage.objects.filter(ticket=ticket, state__in=_ON_TICKET, confirmed_at__isnull=True)
+        InboundMessage.objects.filter(
+            ticket=ticket, state__in=_ON_TICKET, confirmed_at__isnull=True
+        )
         .exclude(verdict="pass")
         .defer("raw")
         .order_by("id")
@@ -102,7 +116,9 @@ def confirm_sender(ticket: Ticket, agent: Any) -> Confirmation:
         if not rows:
             return done
         now = core_clock.now()
-        InboundMessage.objects.filter(pk__in=[r.pk for r in rows]).update(confirmed_at=now, confirmed_by=agent)
+        InboundMessage.objects.filter(pk__in=[r.pk for r in rows]).update(
+            confirmed_at=now, confirmed_by=agent
+        )
         done.confirmed = [r.pk for r in rows]
         opener = next((r for r in rows if r.state == InboundState.TICKET), None)
         if opener is None:
@@ -111,23 +127,42 @@ def confirm_sender(ticket: Ticket, agent: Any) -> Confirmation:
         policy = ticket.policy
         held = opener.held or {}
         if held.get("priority"):
-            wanted = policy.apply_rules(held["priority"], ticket.custom_fields, set_by=held.get("set_by", "customer"))
+            wanted = policy.apply_rules(
+                held["priority"], ticket.custom_fields, set_by=held.get("set_by", "customer")
+            )
             if policy.rank(wanted.priority) < policy.rank(ticket.priority):
                 ticket = services.change_priority(
-                    ticket, priority=wanted.priority, actor=agent, channel=Channel.WEB,
+                    ticket,
+                    priority=wanted.priority,
+                    actor=agent,
+                    channel=Channel.WEB,
                     reason=f"sender confirmed by an agent: the priority {held['priority']} the mail asked for",
                 )
                 done.priority = ticket.priority
-        reasons = policy.pages_on_create(ticket.priority, ticket.created_at, ticket.plan or None, ticket.region or None)
+        reasons = policy.pages_on_create(
+            ticket.priority, ticket.created_at, ticket.plan or None, ticket.region or None
+        )
         if reasons and not Page.objects.filter(ticket=ticket).exists():
             done.page = page_oncall(
-                ticket, "; ".join(reasons) + " (sender confirmed by an agent)", clock=_paged_clock(ticket),
-                now=now, actor=agent,
+                ticket,
+                "; ".join(reasons) + " (sender confirmed by an agent)",
+                clock=_paged_clock(ticket),
+                now=now,
+                actor=agent,
             )
     return done
 
 
 def _paged_clock(ticket: Ticket) -> SlaClock | None:
     """The first running promise that shows someone has the ticket (as on creation)."""
-    running = {c.metric: c for c in SlaClock.objects.filter(ticket=ticket, state=ClockState.RUNNING)}
-    return next((running[m] for m in (Metric.FIRST_RESPONSE, Metric.DISPATCH, Metric.RESOLUTION) if m in running), None)
+    running = {
+        c.metric: c for c in SlaClock.objects.filter(ticket=ticket, state=ClockState.RUNNING)
+    }
+    return next(
+        (
+            running[m]
+            for m in (Metric.FIRST_RESPONSE, Metric.DISPATCH, Metric.RESOLUTION)
+            if m in running
+        ),
+        None,
+    )

@@ -38,9 +38,13 @@ from .outbound import mail_recipients
 __all__ = ["OpenTerms", "is_verified", "may_thread_by_number", "open_terms"]
 
 
-def is_verified(row: InboundMessage, auth: MailAuthentication, cfg: EmailConf, accept: bool) -> bool:
+def is_verified(
+    row: InboundMessage, auth: MailAuthentication, cfg: EmailConf, accept: bool
+) -> bool:
     """Whether ``row`` is treated as verified mail (see the module docstring)."""
-    return accept or auth.verified or row.confirmed_at is not None or cfg.unverified_mail == "trusted"
+    return (
+        accept or auth.verified or row.confirmed_at is not None or cfg.unverified_mail == "trusted"
+    )
 
 
 def may_thread_by_number(ticket: Ticket, sender: str, verified: bool) -> bool:
@@ -79,7 +83,9 @@ def open_terms(
     """The terms of a new ticket (see the module docstring). ``paged`` is the batch's set of
     verified identities that paged already (updated here)."""
     expected = policy.apply_rules(priority, {}, set_by=set_by).priority
-    pages = policy.pages_on_create(expected, now, organization.plan or None, organization.region or None)
+    pages = policy.pages_on_create(
+        expected, now, organization.plan or None, organization.region or None
+    )
     if not verified:
         held: dict[str, Any] = {}
         if priority is not None and policy.rank(priority) < policy.rank(policy.default_priority):
@@ -87,18 +93,33 @@ def open_terms(
             priority, set_by = None, "customer"
         if pages:
             held["page"] = pages
-        note = "unverified sender: " + (
-            f"requested priority {held['priority']} held" if "priority" in held else "no priority raised"
-        ) + ("; on-call not paged" if pages else "")
+        note = (
+            "unverified sender: "
+            + (
+                f"requested priority {held['priority']} held"
+                if "priority" in held
+                else "no priority raised"
+            )
+            + ("; on-call not paged" if pages else "")
+        )
         return OpenTerms(priority, set_by, False, held, note if held else "")
     if not pages or not identity:
         return OpenTerms(priority, set_by, True)
     since = now - timedelta(seconds=cfg.page_coalesce_window)
-    if identity in paged or Page.objects.filter(
-        ticket__inbound_mail__identity=identity, created_at__gte=since
-    ).exists():
-        return OpenTerms(priority, set_by, False, {}, (
-            f"on-call already paged for {identity} within {cfg.page_coalesce_window:g} s: not paged again"
-        ))
+    if (
+        identity in paged
+        or Page.objects.filter(
+            ticket__inbound_mail__identity=identity, created_at__gte=since
+        ).exists()
+    ):
+        return OpenTerms(
+            priority,
+            set_by,
+            False,
+            {},
+            (
+                f"on-call already paged for {identity} within {cfg.page_coalesce_window:g} s: not paged again"
+            ),
+        )
     paged.add(identity)
     return OpenTerms(priority, set_by, True)

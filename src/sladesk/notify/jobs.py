@@ -9,6 +9,9 @@ job                every                what
 ``notify.audit``   ``audit_every``      `health.snapshot`: logs a warning when degraded
                    (60 s)               (oldest overdue timer, oldest queued outbox row);
                                         while ``ok`` GETs the dead-man's-switch URL
+``tickets.orphan_  15 min               `sladesk.tickets.files.sweep_orphan_files`:
+files``                                 attachment files whose transaction died before
+                                        its commit (pending markers older than 1 h)
 =================  ===================  ===============================================
 
 The dead-man's switch (Healthchecks.io, Cronitor, Dead Man's Snitch, ...) alerts when the
@@ -24,11 +27,13 @@ import os
 import urllib.request
 from datetime import timedelta
 
+from sladesk.tickets import files
+
 from . import health
 from .conf import conf
 from .periodic import periodic
 
-__all__ = ["audit", "deadman_url", "ping_deadman", "prune"]
+__all__ = ["audit", "deadman_url", "ping_deadman", "prune", "sweep_orphan_files"]
 
 logger = logging.getLogger(__name__)
 
@@ -75,3 +80,9 @@ def audit() -> health.Snapshot:
 @periodic("notify.prune", every=timedelta(seconds=conf().prune_every))
 def prune() -> tuple[int, int]:
     return health.prune()
+
+
+@periodic("tickets.orphan_files", every=timedelta(minutes=15))
+def sweep_orphan_files() -> files.SweepResult:
+    """Delete attachment files whose transaction died before its commit (`sladesk.tickets.files`)."""
+    return files.sweep_orphan_files()

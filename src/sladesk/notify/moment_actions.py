@@ -14,8 +14,8 @@ raise_priority     `services.change_priority` — ``levels`` steps more urgent, 
                    timers moved in the same transaction, logged with the reason
 add_tag            `services.add_tags`
 escalate           the next rung of the policy's ladder: `services.escalate` (as the portal's
-                   customer escalation: the ``escalation_level`` / ``escalation_role`` /
-                   ``escalation_reason`` custom fields and an ``escalation`` event), and the
+                   customer escalation: the ticket's ``escalation_level`` / ``escalation_role`` /
+                   ``escalation_reason`` and an ``escalation`` event), and the
                    rung is told by e-mail — its ``contact`` address, else the organization's
                    account-team members whose role is the rung's role
 =================  ============================================================================
@@ -185,8 +185,7 @@ def _escalate(p: PendingAction) -> dict[str, Any]:
     from sladesk.tickets import services
 
     ladder = clocks.policy_of(p.ticket).escalation
-    fields = Ticket.objects.values_list("custom_fields", flat=True).get(pk=p.ticket.pk)
-    level = int((fields or {}).get("escalation_level") or 0)
+    level = Ticket.objects.values_list("escalation_level", flat=True).get(pk=p.ticket.pk)
     if level >= len(ladder):
         return {"outcome": "at the top of the escalation ladder", "level": level}
     rung = ladder[level]

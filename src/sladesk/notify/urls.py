@@ -14,5 +14,5 @@ urlpatterns = [
     path("health/", views.health, name="health"),
     path("metrics", views.metrics, name="metrics"),
     path("notify/ack/<str:token>/", views.ack_link, name="ack"),
-    path("api/v1/pages/<int:id>/ack/", views.PageAckView.as_view(), name="page-ack"),
+    path("api/v1/pages/<id:id>/ack/", views.PageAckView.as_view(), name="page-ack"),
 ]

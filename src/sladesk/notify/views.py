@@ -23,6 +23,7 @@ from rest_framework.views import APIView
 
 from sladesk.api.permissions import IsAgent
 from sladesk.api.views.base import EnvelopeMixin, errors
+from sladesk.tickets.access import ticket_scope_q
 
 from .health import metrics_text, snapshot
 from .models import Page
@@ -89,7 +90,9 @@ class PageAckView(EnvelopeMixin, APIView):
         responses={200: _PAGE, **errors(403, 404)},
     )
     def post(self, request: Request, id: int) -> Response:
-        page = Page.objects.filter(pk=id).first()
+        pages = Page.objects.filter(pk=id)
+        scope = ticket_scope_q(request.user, "ticket__")  # a page of a ticket outside: 404
+        page = (pages if scope is None else pages.filter(scope)).first()
         if page is None:
             raise NotFound("no such page")
         return Response(_page_json(acknowledge_page(page, request.user, via="api")))

@@ -14,8 +14,8 @@ app_name = "portal"
 urlpatterns = [
     path("", views.tickets, name="tickets"),
     path("new/", views.new_ticket, name="new"),
-    path("tickets/<int:ticket_id>/", views.ticket_detail, name="ticket"),
-    path("tickets/<int:ticket_id>/reply/", views.reply, name="reply"),
-    path("tickets/<int:ticket_id>/escalate/", views.escalate, name="escalate"),
-    path("attachments/<int:attachment_id>/", contact_required(attachments.serve), name="attachment"),
+    path("tickets/<id:ticket_id>/", views.ticket_detail, name="ticket"),
+    path("tickets/<id:ticket_id>/reply/", views.reply, name="reply"),
+    path("tickets/<id:ticket_id>/escalate/", views.escalate, name="escalate"),
+    path("attachments/<id:attachment_id>/", contact_required(attachments.serve), name="attachment"),
 ]

@@ -1,7 +1,8 @@
 """The customer portal: a contact's organization's tickets, a new ticket, reply, escalate.
 
 Plain forms and redirects (no JavaScript needed). Access: contacts only
-(`contact_required`); a ticket of another organization is 404 (`selectors.get_ticket`).
+(`contact_required`); a ticket of another organization is 404 (`selectors.get_ticket`, i.e.
+`sladesk.tickets.access.access_ticket`).
 Times are shown in the contact's zone (else the organization's). Each POST view parses a
 form and calls one ticket service.
 """
@@ -11,17 +12,17 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from sladesk.core import clock
 from sladesk.core.policies import get_policy
-from sladesk.tickets import selectors, services
+from sladesk.tickets import access, history, selectors, services
 from sladesk.tickets.models import Channel, Status, Ticket
 from sladesk.tickets.services import ServiceError
 from sladesk.web.access import contact_required
-from sladesk.web.clocks import metric_label, status_colour, status_text, urgent_badge, urgent_clocks
+from sladesk.web.clocks import customer_clocks, urgent_badge, urgent_clocks
 
 from .forms import EscalateForm, NewTicketForm, ReplyForm
 
@@ -31,10 +32,8 @@ PAGE_SIZE = 100
 
 
 def _ticket(request: HttpRequest, ticket_id: int, *, messages: bool = True) -> Ticket:
-    try:
-        return selectors.get_ticket(request.user, ticket_id, messages=messages)
-    except Ticket.DoesNotExist:
-        raise Http404("no such ticket") from None
+    """The contact's organization's ticket; 404 for any other."""
+    return selectors.get_ticket(request.user, ticket_id, messages=messages)
 
 
 @contact_required
@@ -42,11 +41,12 @@ def tickets(request: HttpRequest) -> HttpResponse:
     """The organization's tickets, newest first, with each one's most urgent clock."""
     now = clock.now()
     tickets = (
-        selectors.visible_tickets(request.user)
+        access.visible_tickets(request.user)
         .only("subject", "priority", "status", "created_at")  # what the list shows
         .prefetch_related(urgent_clocks())[:PAGE_SIZE]
     )
-    rows = [(t, urgent_badge(t, now)) for t in tickets]
+    hidden = get_policy(request.user.contact.organization.policy_name).policy.internal_clocks
+    rows = [(t, urgent_badge(t, now, hidden)) for t in tickets]
     return render(request, "portal/tickets.html", {"rows": rows, "organization": request.user.contact.organization})
 
 
@@ -81,6 +81,12 @@ def new_ticket(request: HttpRequest) -> HttpResponse:
         form.add_error("files", str(exc))
         return render(request, "portal/new.html", {"form": form}, status=400)
     messages.success(request, f"Ticket #{ticket.pk} submitted.")
+    ruled = [n for n in history.priority_history(ticket) if n.by_rule]
+    if ruled:
+        note = ruled[-1]
+        messages.warning(
+            request, f"Your ticket was opened as {note.new}, not {note.old}: {note.reason}"
+        )
     return redirect("portal:ticket", ticket_id=ticket.pk)
 
 
@@ -90,16 +96,14 @@ def ticket_detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
     ticket = _ticket(request, ticket_id)
     now = clock.now()
     policy = ticket.policy
-    clocks = [
-        {"status": s, "label": metric_label(s.metric), "colour": status_colour(s, now), "text": status_text(s, now)}
-        for s in selectors.clock_statuses(ticket, now)
-    ]
+    clocks = customer_clocks(selectors.clock_statuses(ticket, now), now)
     level = services.escalation_level(ticket)
     context = {
         "ticket": ticket,
         "merged_into": services.merge_target(ticket) if ticket.status == Status.CLOSED else None,
         "messages_list": list(ticket.messages.all()),
         "clocks": clocks,
+        "priority_notes": history.priority_history(ticket),
         "reply_form": ReplyForm(),
         "escalate_form": EscalateForm(),
         "ladder": policy.escalation,
@@ -150,5 +154,5 @@ def escalate(request: HttpRequest, ticket_id: int) -> HttpResponse:
     except ServiceError as exc:
         messages.error(request, str(exc))
         return redirect("portal:ticket", ticket_id=ticket.pk)
-    messages.success(request, f"Escalated to the {ticket.custom_fields['escalation_role']}.")
+    messages.success(request, f"Escalated to the {ticket.escalation_role}.")
     return redirect("portal:ticket", ticket_id=ticket.pk)

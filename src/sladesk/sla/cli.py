@@ -1,11 +1,16 @@
 """``sladesk sla ...``: ask a policy file when things are due, and validate policy files.
 
-``sladesk sla due POLICY_FILE --priority P --at ISO8601 [--plan X] [--region R] [--json]``
-prints each target's due instant and the explanation. ``--at`` must carry a UTC offset
-(``2026-11-25T16:30-08:00`` or ``...Z``); a naive time is an error, never guessed.
+``sladesk sla due POLICY_FILE --priority P [--at ISO8601] [--plan X] [--region R] [--json]``
+prints each target's due instant and the explanation for a ticket opened at ``--at``
+(default: now). ``--at`` must carry a UTC offset (``2026-11-25T16:30-08:00`` or ``...Z``);
+a naive time is an error, never guessed.
 
-``sladesk sla check POLICY_FILE...`` prints ``ok PATH`` per valid file and
-``PATH:LINE: message`` per invalid one (exit 1 when any is invalid).
+``sladesk sla check POLICY_FILE...`` prints ``ok PATH`` per valid file and one
+``PATH:LINE: message`` line per problem of an invalid one — every problem found, not only
+the first (exit 1 when any is invalid).
+
+This module is the SLA core's edge: ``due`` without ``--at`` is the one place that reads
+the clock, once, and passes the instant in.
 
 Bad input exits with status 2 and one line on stderr, never a traceback.
 """
@@ -16,10 +21,10 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, TextIO
 
-from .errors import SlaError
+from .errors import PolicyError, SlaError
 from .explain import explain_target
 from .policy import Policy, load_policy
 
@@ -41,7 +46,9 @@ def build_parser(prog: str = "sladesk sla") -> argparse.ArgumentParser:
     due = sub.add_parser("due", help="when each target of a ticket is due, and why")
     due.add_argument("policy", metavar="POLICY_FILE")
     due.add_argument("--priority", required=True, help="key, name or alias (P1, Sev2, Urgent)")
-    due.add_argument("--at", required=True, help="ISO 8601 instant with offset")
+    due.add_argument(
+        "--at", default=None, help="ISO 8601 instant with offset (default: now)"
+    )
     due.add_argument("--plan", default=None)
     due.add_argument("--region", default=None)
     due.add_argument("--json", action="store_true", help="machine-readable output")
@@ -70,6 +77,10 @@ def _check(paths: Sequence[str], out: TextIO) -> int:
     for path in paths:
         try:
             load_policy(path)
+        except PolicyError as exc:
+            bad += 1
+            for problem in exc.problems:
+                sys.stderr.write(f"{problem}\n")
         except SlaError as exc:
             bad += 1
             sys.stderr.write(f"{exc}\n")
@@ -93,7 +104,7 @@ def _parse_at(text: str) -> datetime:
 
 
 def _due(args: argparse.Namespace, out: TextIO) -> int:
-    at = _parse_at(args.at)
+    at = _parse_at(args.at) if args.at is not None else datetime.now(UTC).replace(microsecond=0)
     policy: Policy = load_policy(args.policy)
     key = policy.resolve_priority(args.priority)
     plan = policy.resolve_plan(args.plan)
@@ -119,6 +130,7 @@ def _due(args: argparse.Namespace, out: TextIO) -> int:
             "priority": key,
             "plan": plan,
             "region": region,
+            "opened": at.isoformat(),
             "targets": rows,
         }
         out.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")

@@ -34,13 +34,26 @@ class UnknownPriorityError(SlaError):
 
 
 class PolicyError(SlaError):
-    """A policy file is invalid. `file` and `line` locate the first problem when known."""
+    """A policy file is invalid. `file` and `line` locate the first problem when known.
+
+    `problems` holds every problem found in the file, this one first, in file order where
+    lines are known (``sladesk sla check`` prints them all); ``str()`` is the first one.
+    """
 
     def __init__(self, message: str, file: str | None = None, line: int | None = None) -> None:
         self.message = message
         self.file = file
         self.line = line
+        self.problems: tuple[PolicyError, ...] = (self,)
         where = file or "<policy>"
         if line is not None:
             where = f"{where}:{line}"
         super().__init__(f"{where}: {message}")
+
+    @classmethod
+    def of(cls, problems: list[PolicyError]) -> PolicyError:
+        """One error standing for ``problems`` (non-empty): the first by line, with all."""
+        ordered = sorted(problems, key=lambda p: p.line if p.line is not None else 0)
+        first = ordered[0]
+        first.problems = tuple(ordered)
+        return first

@@ -262,7 +262,7 @@ def breach_due(clock: SlaClock, now: datetime) -> ClockChange | None:
     clock.state = ClockState.BREACHED
     _bump(clock)
     clock.explanation = (
-        f"{clock.target_text}: breached at {clock.breached_at.isoformat()}"
+        f"{clock.target_text}: breached at {format_instant(clock.breached_at)}"
         f" ({format_timedelta(clock.target_work)} of working time used up)"
     )
     return ClockChange(
@@ -348,6 +348,13 @@ class ClockStatus:
     breached_at: datetime | None
     cycle: int
     explanation: str
+    business: bool = True  # counts business time (False: calendar time, 24x7)
+    internal: bool = False  # the policy keeps this clock from customers (`internal_clocks`)
+
+    @property
+    def overrun(self) -> timedelta:
+        """Working time used past the target (zero while within it)."""
+        return max(self.used - self.target_work, timedelta(0))
 
     @property
     def remaining_seconds(self) -> int | None:
@@ -355,9 +362,14 @@ class ClockStatus:
 
 
 def status_of(clock: SlaClock, target: Target | None, now: datetime) -> ClockStatus:
-    """The clock's live state at ``now``: used, remaining, breached-if-past-due."""
+    """The clock's live state at ``now``: used, remaining, breached-if-past-due.
+
+    A breached clock reads ``used = target + overrun``: the overrun is the working time
+    from the breach to ``now`` (to ``met_at`` once met late), on the target's calendar.
+    """
     state, used, remaining = clock.state, clock.used, None
     breached_at = clock.breached_at
+    explanation = clock.explanation
     if clock.state == ClockState.RUNNING and clock.running_since is not None and target:
         used = clock.used + target.calendar.elapsed(clock.running_since, now)
         remaining = clock.target_work - used
@@ -365,10 +377,16 @@ def status_of(clock: SlaClock, target: Target | None, now: datetime) -> ClockSta
             state, breached_at = ClockState.BREACHED, clock.due_at
     elif clock.state == ClockState.PAUSED:
         remaining = clock.target_work - clock.used
+    elif clock.state == ClockState.BREACHED and breached_at is not None and target:
+        end = clock.met_at or now
+        used = clock.target_work + target.calendar.elapsed(breached_at, max(end, breached_at))
+    if state == ClockState.BREACHED:
+        over = format_timedelta(max(used - clock.target_work, _ZERO))
+        late = f"met {over} late" if clock.met_at else f"breached, {over} over the target"
+        explanation = f"{clock.target_text}: {late}"
     due_at = clock.due_at
     if due_at is not None and target is not None:
         due_at = due_at.astimezone((target.display_calendar or target.calendar).zone)
-    explanation = clock.explanation
     if clock.state == ClockState.PAUSED:
         summary = _pause_summary(clock, now)
         base = explanation.split("; paused ")[0]
@@ -386,4 +404,6 @@ def status_of(clock: SlaClock, target: Target | None, now: datetime) -> ClockSta
         breached_at=breached_at,
         cycle=clock.cycle,
         explanation=explanation,
+        business=target.business if target is not None else True,
+        internal=target.internal if target is not None else False,
     )

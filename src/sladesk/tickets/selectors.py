@@ -3,8 +3,9 @@
 Every list is batch-loaded (``select_related`` for the ticket's foreign keys,
 ``prefetch_related`` for tags and clocks) so a page of tickets costs a constant number of
 queries. `ticket_summaries` is the lean read behind the API: plain rows of only the columns
-the API shows (three queries for any page, no model instances, no policy texts). Visibility (`visible_tickets`): agents and admins see every ticket; a contact sees
-only its own organization's tickets and never internal notes; anyone else sees nothing.
+the API shows (three queries for any page, no model instances, no policy texts). Who may
+see what is decided in `sladesk.tickets.access`; the readers here that take a ``user``
+ask it.
 """
 
 from __future__ import annotations
@@ -17,12 +18,18 @@ from typing import Any
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
 
-from sladesk.accounts.roles import Role, role_of
 from sladesk.core import clock as core_clock
 from sladesk.core.compiled import CompiledQuery
 from sladesk.core.policies import policy_for_digest, targets_for
 
 from . import clocks
+from .access import (
+    access_ticket,
+    sees_all_tickets,
+    ticket_scope_q,
+    visible_messages,
+    visible_tickets,
+)
 from .clocks import ClockStatus
 from .models import (
     Attachment,
@@ -46,8 +53,6 @@ __all__ = [
     "ticket_events",
     "ticket_list",
     "ticket_summaries",
-    "visible_messages",
-    "visible_tickets",
     "with_attachments",
 ]
 
@@ -71,6 +76,8 @@ SUMMARY_FIELDS = (
     "assignee_id",
     "channel",
     "custom_fields",
+    "escalation_level",
+    "escalation_role",
     "policy_version_id",
     "policy_name",
     "plan",
@@ -101,18 +108,8 @@ _CLOCK_FIELDS = (
     "cycle",
     "explanation",
     "pauses",
+    "target_text",
 )
-
-
-def visible_tickets(user: Any) -> QuerySet[Ticket]:
-    """The tickets ``user`` may see (agents: all; contacts: their organization's; else none)."""
-    role = role_of(user)
-    qs = Ticket.objects.all()
-    if role in (Role.ADMIN, Role.AGENT):
-        return qs
-    if role == Role.CONTACT:
-        return qs.filter(organization_id=user.contact.organization_id)
-    return qs.none()
 
 
 def filter_tickets(
@@ -172,7 +169,7 @@ def breaching_page(
     before = filters.get("breaching_before")
     if before is None or any(v not in (None, "") for k, v in filters.items() if k != "breaching_before"):
         return None
-    if role_of(user) not in (Role.ADMIN, Role.AGENT):
+    if not sees_all_tickets(user):
         return None
 
     def page(after: int | None, descending: bool, limit: int) -> list[dict[str, Any]]:
@@ -212,19 +209,20 @@ def ticket_list(user: Any, **filters: Any) -> QuerySet[Ticket]:
     return qs.select_related(*_LIST_RELATED).prefetch_related("tags", "clocks")
 
 
-def get_ticket(user: Any, ticket_id: int, *, messages: bool = True) -> Ticket:
+def get_ticket(user: Any, ticket_id: Any, *, messages: bool = True) -> Ticket:
     """One visible ticket with its clocks, tags and the messages ``user`` may read.
 
     ``messages=False`` leaves the conversation out (for a clock panel that is polled: a
-    long ticket's messages are most of what this would read). Raises
-    ``Ticket.DoesNotExist`` for a ticket that does not exist *or* is not visible (so the
-    API answers 404 to other organizations' contacts, never 403).
+    long ticket's messages are most of what this would read). Raises ``Http404`` for a
+    ticket that does not exist *or* is not visible (`sladesk.tickets.access.access_ticket`:
+    other organizations' contacts and agents scoped elsewhere get 404, never 403).
     """
     related: list[Any] = ["tags", "clocks"]
     if messages:
         readable = visible_messages(user, Message.objects.all()).prefetch_related("attachments")
         related.append(Prefetch("messages", queryset=readable))
-    return visible_tickets(user).select_related(*_LIST_RELATED).prefetch_related(*related).get(pk=ticket_id)
+    qs = Ticket.objects.select_related(*_LIST_RELATED).prefetch_related(*related)
+    return access_ticket(user, ticket_id, qs)
 
 
 def ticket_summaries(
@@ -361,15 +359,6 @@ def with_attachments(messages: QuerySet[Message]) -> list[Message]:
     return rows
 
 
-def visible_messages(user: Any, qs: QuerySet[Message] | None = None) -> QuerySet[Message]:
-    """Messages ``user`` may read: contacts never see internal notes."""
-    qs = Message.objects.all() if qs is None else qs
-    qs = qs.select_related("author_user", "author_contact")
-    if role_of(user) in (Role.ADMIN, Role.AGENT):
-        return qs
-    return qs.filter(public=True)
-
-
 def ticket_events(ticket: Ticket) -> QuerySet[TicketEvent]:
     """The ticket's history, oldest first (agents only: it mentions internal notes).
 
@@ -418,12 +407,17 @@ _RELATION = {
 }
 
 
-def related_tickets(ticket: Ticket) -> list[RelatedTicket]:
+def related_tickets(ticket: Ticket, viewer: Any = None) -> list[RelatedTicket]:
     """Every ticket linked to ``ticket`` (links, merges, splits, follow-ups), oldest link
-    first. One query; agents only (it may name other organizations' tickets)."""
+    first. One query; staff only (it may name other organizations' tickets). With a
+    ``viewer``, only the linked tickets the viewer may see (a scoped agent's)."""
     links = TicketLink.objects.filter(Q(source=ticket) | Q(target=ticket)).select_related(
         "source__organization", "target__organization"
     )
+    if viewer is not None:
+        source, target = ticket_scope_q(viewer, "source__"), ticket_scope_q(viewer, "target__")
+        if source is not None and target is not None:
+            links = links.filter((Q(source=ticket) & target) | (Q(target=ticket) & source))
     out = []
     for row in links:
         mine = row.source_id == ticket.pk

@@ -1,8 +1,10 @@
 """Who may open which pages: agents (and admins) the desk, contacts the portal.
 
 Anonymous visitors are sent to the sign-in page with ``?next=``; a signed-in user of the
-wrong role gets 403 (the page exists, it is not theirs). Objects of another organization
-are 404 (see `sladesk.tickets.selectors.get_ticket`), so their existence never leaks.
+wrong role gets 403 (the page exists, it is not theirs). These decorators decide only the
+role; which rows a user sees (another organization's, outside an agent's scope: 404, so
+their existence never leaks) is `sladesk.tickets.access`, `sladesk.accounts.access` and
+`sladesk.intake.access`.
 """
 
 from __future__ import annotations

@@ -6,20 +6,15 @@ Files are written by the ticket services (``attachments=`` of ``services.reply``
 
 from __future__ import annotations
 
-from django.http import FileResponse, Http404, HttpRequest
+from django.http import FileResponse, HttpRequest
 
-from sladesk.tickets import selectors
-from sladesk.tickets.models import Attachment
+from sladesk.tickets.access import access_attachment
 
 __all__ = ["serve"]
 
 
 def serve(request: HttpRequest, attachment_id: int) -> FileResponse:
-    """The file, when the viewer may read its message (404 otherwise, never 403)."""
-    visible = selectors.visible_messages(request.user).filter(
-        ticket__in=selectors.visible_tickets(request.user)
-    )
-    att = Attachment.objects.filter(pk=attachment_id, message__in=visible).first()
-    if att is None:
-        raise Http404("no such attachment")
+    """The file, when the viewer may read its message (`access_attachment`: its ticket
+    visible, notes for staff only; 404 otherwise, never 403)."""
+    att = access_attachment(request.user, attachment_id)
     return FileResponse(att.file.open("rb"), as_attachment=True, filename=att.filename)

@@ -21,7 +21,9 @@ from . import timefmt
 
 __all__ = [
     "ClockBadge",
+    "CustomerClock",
     "colour_of",
+    "customer_clocks",
     "metric_label",
     "status_colour",
     "status_text",
@@ -60,7 +62,9 @@ def status_colour(status: ClockStatus, now: datetime) -> str:
 
 @dataclass(frozen=True)
 class ClockBadge:
-    """The one clock a list row shows: the soonest running one, else a breached or paused one."""
+    """The one clock a list row shows: the ticket's most urgent state — a breached clock
+    first (red, which clock, "breached 12 min ago"), then one past its warning point, then
+    the next one due, then a paused one."""
 
     metric: str
     label: str
@@ -71,13 +75,19 @@ class ClockBadge:
 
 
 def _rank(clock: SlaClock, now: datetime) -> tuple[int, datetime]:
+    """Sort key of the badge: breached (earliest breach first), warning, running (soonest
+    due first), paused; 9 for stopped clocks, which never show."""
     far = datetime.max.replace(tzinfo=now.tzinfo)
     if clock.state == ClockState.RUNNING and clock.due_at is not None:
-        return (0, clock.due_at)
+        if clock.due_at <= now:
+            return (0, clock.due_at)
+        if clock.warn_at is not None and clock.warn_at <= now:
+            return (1, clock.due_at)
+        return (2, clock.due_at)
     if clock.state == ClockState.BREACHED and clock.met_at is None:
-        return (1, clock.breached_at or far)
+        return (0, clock.breached_at or far)
     if clock.state == ClockState.PAUSED:
-        return (2, clock.started_at)
+        return (3, clock.started_at)
     return (9, far)
 
 
@@ -95,9 +105,14 @@ def urgent_clocks() -> Prefetch:
     return Prefetch("clocks", queryset=candidates)
 
 
-def urgent_badge(ticket: Any, now: datetime) -> ClockBadge | None:
-    """The most urgent open clock of ``ticket`` (uses the prefetched ``clocks``)."""
-    open_clocks = [c for c in ticket.clocks.all() if _rank(c, now)[0] < 9]
+def urgent_badge(
+    ticket: Any, now: datetime, hidden: frozenset[str] = frozenset()
+) -> ClockBadge | None:
+    """The most urgent open clock of ``ticket`` (uses the prefetched ``clocks``), leaving
+    out the metrics in ``hidden`` (a customer's view: the policy's ``internal_clocks``)."""
+    open_clocks = [
+        c for c in ticket.clocks.all() if _rank(c, now)[0] < 9 and c.metric not in hidden
+    ]
     if not open_clocks:
         return None
     clock = min(open_clocks, key=lambda c: _rank(c, now))
@@ -127,3 +142,61 @@ def status_text(status: ClockStatus, now: datetime) -> str:
         late = " (met late)" if status.met_at else ""
         return (f"breached {timefmt.relative(at, now)}" if at else "breached") + late
     return str(dict(ClockState.choices).get(status.state, status.state)).lower()
+
+
+# ------------------------------------------------------------------ the customer's view
+#: What a customer reads for each promise: (label, running, late, kept, paused).
+_CUSTOMER_WORDS: dict[str, tuple[str, str, str, str, str]] = {
+    "first_response": (
+        "Our first reply", "We will reply by", "Our reply is late; we are on it",
+        "Replied", "Waiting for your reply",
+    ),
+    "next_update": (
+        "Our next update", "We will update you by", "Our update is late; we are on it",
+        "Updated", "Waiting for your reply",
+    ),
+    "resolution": (
+        "Resolution", "We aim to resolve this by", "Resolution is taking longer than "
+        "promised; we are on it", "Resolved", "On hold while we wait for your reply",
+    ),
+    "dispatch": (
+        "Assignment", "An engineer takes this on by", "Assignment is late; we are on it",
+        "Assigned", "Waiting for your reply",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class CustomerClock:
+    """A promise as a customer reads it: no internal clocks, no desk words ("cancelled",
+    "met late", "breached"). ``due_at`` is set while the promise runs: the page shows
+    ``text`` followed by that instant in the customer's zone."""
+
+    metric: str
+    label: str
+    text: str
+    colour: str
+    due_at: datetime | None
+
+
+def customer_clocks(statuses: list[ClockStatus], now: datetime) -> list[CustomerClock]:
+    """The customer's view of a ticket's clock statuses: internal and cancelled clocks left
+    out, each other one in plain words."""
+    out = []
+    for s in statuses:
+        if s.internal or s.state == ClockState.CANCELLED:
+            continue
+        label, running, late, kept, paused = _CUSTOMER_WORDS.get(
+            s.metric, (metric_label(s.metric), "Due by", "Late; we are on it", "Done", "Paused")
+        )
+        due_at = None
+        if s.state == ClockState.RUNNING and s.due_at is not None:
+            text, colour, due_at = running, colour_of(s.state, s.due_at, s.warn_at, False, now), s.due_at
+        elif s.state == ClockState.PAUSED:
+            text, colour = paused, "paused"
+        elif s.met_at is not None or s.state == ClockState.MET:
+            text, colour = kept, "done"
+        else:  # breached, not met
+            text, colour = late, "breached"
+        out.append(CustomerClock(s.metric, label, text, colour, due_at))
+    return out

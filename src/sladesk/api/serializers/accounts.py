@@ -7,7 +7,6 @@ saves); tickets are only ever written through `sladesk.tickets.services`.
 from __future__ import annotations
 
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
@@ -16,9 +15,8 @@ from django.db import transaction
 from rest_framework import serializers
 
 from sladesk.accounts.models import AgentProfile, Contact, Organization, Team
-from sladesk.core.policies import available_policies
+from sladesk.accounts.validation import contract_problems, zone_problem
 from sladesk.intake.aliases import alias_conflicts, organization_aliases, set_aliases
-from sladesk.sla import PolicyError, SlaError
 
 __all__ = [
     "AccountTeamMemberSerializer",
@@ -30,18 +28,8 @@ __all__ = [
 
 
 def _check_zone(value: str) -> str:
-    if not value:
-        return value
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise serializers.ValidationError(
-            f"{value!r} is not an IANA time zone (e.g. Europe/Berlin)"
-        ) from None
-    if value not in available_timezones() and value != "UTC":
-        raise serializers.ValidationError(
-            f"{value!r} is not an IANA time zone (e.g. Europe/Berlin)"
-        )
+    if problem := zone_problem(value):
+        raise serializers.ValidationError(problem)
     return value
 
 
@@ -121,25 +109,42 @@ class OrganizationSerializer(serializers.ModelSerializer):
                 set_aliases(org, aliases)
         return Organization.objects.prefetch_related("inbound_addresses").get(pk=org.pk)
 
+    def to_internal_value(self, data: Any) -> Any:
+        """Field errors and contract errors in one answer (not the contract's only once the
+        fields are right)."""
+        try:
+            return super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            if not isinstance(exc.detail, dict) or not hasattr(data, "get"):
+                raise
+            detail = dict(exc.detail)
+            instance = self.instance
+            name = data.get("policy", getattr(instance, "policy_name", None))
+            if isinstance(name, str):
+                problems = contract_problems(
+                    name,
+                    str(data.get("plan", getattr(instance, "plan", "")) or ""),
+                    str(data.get("region", getattr(instance, "region", "")) or ""),
+                )
+                for field, message in problems.items():
+                    detail.setdefault("policy" if field == "policy_name" else field, [message])
+            raise serializers.ValidationError(detail) from None
+
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         instance = self.instance
         name = attrs.get("policy_name", getattr(instance, "policy_name", None))
-        policies = available_policies()
         if name is None:
             return attrs
-        if name not in policies:
+        problems = contract_problems(
+            name,
+            attrs.get("plan", getattr(instance, "plan", "")),
+            attrs.get("region", getattr(instance, "region", "")),
+        )
+        if problems:
+            shown = {"policy_name": "policy"}
             raise serializers.ValidationError(
-                {"policy": [f"no policy named {name!r} (known: {', '.join(sorted(policies))})"]}
+                {shown.get(field, field): [message] for field, message in problems.items()}
             )
-        policy = policies[name].policy
-        try:
-            policy.resolve_plan(attrs.get("plan", getattr(instance, "plan", "")) or None)
-        except SlaError as exc:
-            raise serializers.ValidationError({"plan": [str(exc)]}) from None
-        try:
-            policy.resolve_region(attrs.get("region", getattr(instance, "region", "")) or None)
-        except (SlaError, PolicyError) as exc:
-            raise serializers.ValidationError({"region": [str(exc)]}) from None
         return attrs
 
 
@@ -198,6 +203,20 @@ class AgentSerializer(serializers.Serializer):
     password = serializers.CharField(
         write_only=True, required=False, max_length=128, style={"input_type": "password"}
     )
+    scope_teams = serializers.PrimaryKeyRelatedField(
+        many=True,
+        queryset=Team.objects.all(),
+        required=False,
+        help_text="Team ids: the agent sees only tickets dispatched to these teams (empty: "
+        "no team limit). Admins only may change it; admins themselves always see everything.",
+    )
+    scope_organizations = serializers.PrimaryKeyRelatedField(
+        many=True,
+        queryset=Organization.objects.all(),
+        required=False,
+        help_text="Organization ids: the agent sees only these organizations' tickets, "
+        "contacts and mail (empty: no organization limit).",
+    )
 
     def validate_timezone(self, value: str) -> str:
         return _check_zone(value)
@@ -229,6 +248,8 @@ class AgentSerializer(serializers.Serializer):
         user = get_user_model().objects.create_user(password=password, **user_attrs)
         profile = AgentProfile.objects.create(user=user, timezone=validated.get("timezone", "UTC"))
         profile.teams.set(teams)
+        profile.scope_teams.set(validated.get("scope_teams", []))
+        profile.scope_organizations.set(validated.get("scope_organizations", []))
         return profile
 
     @transaction.atomic
@@ -244,4 +265,7 @@ class AgentSerializer(serializers.Serializer):
             profile.save(update_fields=["timezone"])
         if "teams" in validated:
             profile.teams.set(validated["teams"])
+        for axis in ("scope_teams", "scope_organizations"):
+            if axis in validated:
+                getattr(profile, axis).set(validated[axis])
         return profile

@@ -22,6 +22,7 @@ would change every later instance); replacing an attribute of an instance's fiel
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
 from typing import Any
 
 from rest_framework import serializers
@@ -40,7 +41,27 @@ def _shallow(field: Any) -> Any:
 
 
 class InputSerializer(serializers.Serializer):
-    """A ``Serializer`` for parsing request data, with shallow-copied fields (see module)."""
+    """A ``Serializer`` for parsing request data, with shallow-copied fields (see module).
+
+    One answer lists every problem: a field that is required only for some callers (an
+    agent must name the organization, a contact must not) is checked by
+    `conditional_errors` together with the field errors, not after they are fixed.
+    """
 
     def get_fields(self) -> dict[str, Any]:
         return {name: _shallow(field) for name, field in self._declared_fields.items()}
+
+    def conditional_errors(self, data: Mapping[str, Any]) -> dict[str, list[str]]:
+        """Errors of fields required only in this request's context (override)."""
+        return {}
+
+    def to_internal_value(self, data: Any) -> Any:
+        try:
+            return super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            if not isinstance(data, Mapping) or not isinstance(exc.detail, dict):
+                raise
+            detail = dict(exc.detail)
+            for name, messages in self.conditional_errors(data).items():
+                detail.setdefault(name, messages)
+            raise serializers.ValidationError(detail) from None

@@ -73,20 +73,22 @@ def clock_data(status: ClockStatus) -> dict[str, Any]:
     }
 
 
-def tickets_data(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+def tickets_data(rows: Iterable[dict[str, Any]], customer: bool = False) -> list[dict[str, Any]]:
     """`ticket_data` of each row (a list page), the display zone asked once for all."""
     utc = _utc_shown()
-    return [ticket_data(row, utc_shown=utc) for row in rows]
+    return [ticket_data(row, utc_shown=utc, customer=customer) for row in rows]
 
 
 def ticket_data(
     row: dict[str, Any],
     messages: Iterable[Message] | None = None,
     utc_shown: bool | None = None,
+    customer: bool = False,
 ) -> dict[str, Any]:
     """A ticket from a `sladesk.tickets.selectors.ticket_summaries` row (`TicketSerializer`'s
     shape), with ``messages`` (`TicketDetailSerializer`'s shape) when given. ``utc_shown``:
-    `_utc_shown()` when the caller already asked it."""
+    `_utc_shown()` when the caller already asked it. For a ``customer`` (a contact) the
+    policy's internal clocks are left out."""
     utc = _utc_shown() if utc_shown is None else utc_shown
     out = {
         "id": row["id"],
@@ -102,6 +104,8 @@ def ticket_data(
         "tags": row["tags"],
         "channel": str(row["channel"]),
         "custom_fields": row["custom_fields"],
+        "escalation_level": row["escalation_level"],
+        "escalation_role": row["escalation_role"],
         "policy": row["policy_name"],
         "policy_version": row["policy_digest"],
         "plan": row["plan"],
@@ -111,7 +115,7 @@ def ticket_data(
         "updated_at": _instant(row["updated_at"], utc),
         "solved_at": _instant(row["solved_at"], utc),
         "closed_at": _instant(row["closed_at"], utc),
-        "sla": [clock_data(s) for s in row["clocks"]],
+        "sla": [clock_data(s) for s in row["clocks"] if not (customer and s.internal)],
     }
     if messages is not None:
         messages = list(messages)

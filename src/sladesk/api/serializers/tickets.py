@@ -7,6 +7,7 @@ so serializing a page costs no queries.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -15,13 +16,14 @@ from django.db.models.functions import Upper
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from sladesk.accounts.access import may_see_organization
 from sladesk.accounts.models import Contact, Organization, Team
 from sladesk.accounts.roles import Role, role_of
 from sladesk.core import clock as core_clock
 from sladesk.core.compiled import CompiledQuery
 from sladesk.core.policies import get_policy
 from sladesk.sla import PolicyError, UnknownPriorityError
-from sladesk.tickets import selectors
+from sladesk.tickets import selectors, services
 from sladesk.tickets.models import ClockState, Message, Metric, Status, Ticket
 
 from .base import InputSerializer
@@ -97,6 +99,8 @@ class TicketSerializer(serializers.ModelSerializer):
             "tags",
             "channel",
             "custom_fields",
+            "escalation_level",
+            "escalation_role",
             "policy",
             "policy_version",
             "plan",
@@ -202,9 +206,15 @@ class TicketDetailSerializer(TicketSerializer):
 
 # ------------------------------------------------------------------------------ input
 def _json_object(value: Any) -> dict[str, Any]:
+    """Custom fields: a JSON object that does not name the escalation (which changes only
+    through ``POST /tickets/{id}/escalate/``, `sladesk.tickets.services.check_custom_fields`)."""
     if not isinstance(value, dict):
         raise serializers.ValidationError("must be a JSON object")
     check_json_value(value)
+    try:
+        services.check_custom_fields(value)
+    except services.ServiceError as exc:
+        raise serializers.ValidationError(f"{exc}: POST /tickets/{{id}}/escalate/") from None
     return value
 
 
@@ -243,6 +253,16 @@ def _files_field() -> serializers.ListField:
     )
 
 
+def _agent_must_name(data: Mapping[str, Any]) -> dict[str, list[str]]:
+    """The errors of an agent's create that leaves out the organization or the requester."""
+    errors: dict[str, list[str]] = {}
+    if data.get("organization") in (None, ""):
+        errors["organization"] = ["an agent must name the organization (its id)"]
+    if not data.get("requester"):
+        errors["requester"] = ["an agent must name the requester (a contact's email)"]
+    return errors
+
+
 class TicketCreateSerializer(InputSerializer):
     """``POST /tickets/``. A contact's ticket is always for its own organization, requested by
     itself (``organization``/``requester`` are ignored); an agent names both. ``files``
@@ -272,6 +292,11 @@ class TicketCreateSerializer(InputSerializer):
     def validate_custom_fields(self, value: Any) -> dict[str, Any]:
         return _json_object(value)
 
+    def conditional_errors(self, data: Mapping[str, Any]) -> dict[str, list[str]]:
+        if role_of(self.context["request"].user) == Role.CONTACT:
+            return {}
+        return _agent_must_name(data)
+
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         user = self.context["request"].user
         if role_of(user) == Role.CONTACT:
@@ -279,11 +304,10 @@ class TicketCreateSerializer(InputSerializer):
             organization = contact.organization
             attrs["tags"] = []  # tags are the desk's vocabulary, not the customer's
         else:
-            errors: dict[str, list[str]] = {}
-            if attrs.get("organization") is None:
-                errors["organization"] = ["an agent must name the organization (its id)"]
-            if not attrs.get("requester"):
-                errors["requester"] = ["an agent must name the requester (a contact's email)"]
+            errors = _agent_must_name(attrs)
+            if not errors and not may_see_organization(user, attrs["organization"]):
+                # outside the agent's scope: as if it did not exist
+                errors["organization"] = [f"no organization with id {attrs['organization']}"]
             if errors:
                 raise serializers.ValidationError(errors)
             # One query when both are right: the contact with its organization.

@@ -1,8 +1,9 @@
 """Organizations, contacts, teams and agents: list/retrieve for desk users, create/update
 for admins.
 
-Row visibility: agents and admins see every row; a contact sees its own organization and
-that organization's contacts (anything else is 404) and may not read teams or agents (403).
+Row visibility is `sladesk.accounts.access`: admins see every row, an agent the
+organizations of its scope and their contacts, a contact its own organization and its
+contacts (anything else is 404); contacts may not read teams or agents (403).
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.request import Request
 
+from sladesk.accounts.access import visible_contacts, visible_organizations
 from sladesk.accounts.models import AccountTeamMember, AgentProfile, Contact, Organization, Team
-from sladesk.accounts.roles import Role, role_of
 from sladesk.api.pagination import KeysetPagination
 from sladesk.api.permissions import ReadAgentWriteAdmin, ReadDeskUserWriteAdmin
 from sladesk.api.serializers import (
@@ -32,29 +33,7 @@ __all__ = [
     "ContactViewSet",
     "OrganizationViewSet",
     "TeamViewSet",
-    "visible_contacts",
-    "visible_organizations",
 ]
-
-
-def visible_organizations(user: Any) -> QuerySet[Organization]:
-    role = role_of(user)
-    qs = Organization.objects.all()
-    if role in (Role.ADMIN, Role.AGENT):
-        return qs
-    if role == Role.CONTACT:
-        return qs.filter(pk=user.contact.organization_id)
-    return qs.none()
-
-
-def visible_contacts(user: Any) -> QuerySet[Contact]:
-    role = role_of(user)
-    qs = Contact.objects.all()
-    if role in (Role.ADMIN, Role.AGENT):
-        return qs
-    if role == Role.CONTACT:
-        return qs.filter(organization_id=user.contact.organization_id)
-    return qs.none()
 
 
 class _Filters(serializers.Serializer):
@@ -81,6 +60,11 @@ class _AccountViewSet(
         return self.paginator.get_paginated_response(self.get_serializer(page, many=True).data)
 
 
+def _article(noun: str) -> str:
+    """``an`` before a vowel sound as written (agent, organization), else ``a``."""
+    return "an" if noun[:1].lower() in "aeiou" else "a"
+
+
 def _crud_schema(
     name: str, serializer: type[serializers.Serializer], list_params: list[Any] | None = None
 ) -> dict[str, Any]:
@@ -95,10 +79,10 @@ def _crud_schema(
             summary=f"One {name}", parameters=[pk], responses={200: serializer, **errors(403, 404)}
         ),
         "create": extend_schema(
-            summary=f"Create a {name} (admins)", responses={201: serializer, **errors(400, 403)}
+            summary=f"Create {_article(name)} {name} (admins)", responses={201: serializer, **errors(400, 403)}
         ),
         "partial_update": extend_schema(
-            summary=f"Change a {name} (admins)",
+            summary=f"Change {_article(name)} {name} (admins)",
             parameters=[pk],
             responses={200: serializer, **errors(400, 403, 404)},
         ),
@@ -164,4 +148,6 @@ class AgentViewSet(_AccountViewSet):
     lookup_url_kwarg = "pk"
 
     def get_queryset(self) -> QuerySet[AgentProfile]:
-        return AgentProfile.objects.select_related("user").prefetch_related("teams")
+        return AgentProfile.objects.select_related("user").prefetch_related(
+            "teams", "scope_teams", "scope_organizations"
+        )

@@ -9,7 +9,7 @@ actions belong here too (a later change).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -31,13 +31,24 @@ class OnCallPageSerializer(serializers.ModelSerializer):
     """One page: a call to on-call about a ticket."""
 
     ticket = serializers.IntegerField(source="ticket_id", read_only=True)
-    team = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    acknowledged_by = serializers.CharField(source="acknowledged_by.username", read_only=True, default=None)
+    team = serializers.CharField(source="team.slug", read_only=True, default=None)
+    acknowledged_by = serializers.CharField(
+        source="acknowledged_by.username", read_only=True, default=None
+    )
 
     class Meta:
         model = Page
-        fields = ("id", "ticket", "state", "reason", "team", "repeats", "created_at", "acknowledged_at",
-                  "acknowledged_by")
+        fields = (
+            "id",
+            "ticket",
+            "state",
+            "reason",
+            "team",
+            "repeats",
+            "created_at",
+            "acknowledged_at",
+            "acknowledged_by",
+        )
         read_only_fields = fields
 
 
@@ -48,7 +59,7 @@ class OnCallPageSerializer(serializers.ModelSerializer):
         responses={200: OnCallPageSerializer(many=True), **errors(400, 403, 404)},
     )
 )
-class PageViewSet(EnvelopeMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+class PageViewSet(EnvelopeMixin, mixins.ListModelMixin, viewsets.GenericViewSet):  # type: ignore[misc]
     serializer_class = OnCallPageSerializer
     permission_classes = (IsAgent,)
     pagination_class = KeysetPagination
@@ -57,11 +68,14 @@ class PageViewSet(EnvelopeMixin, mixins.ListModelMixin, viewsets.GenericViewSet)
     def get_queryset(self) -> QuerySet[Page]:
         raw = self.request.query_params.get("ticket", "")
         if not raw.isdigit() or len(raw) > 18:
-            raise ValidationError({"ticket": ["required: the id of the ticket whose pages to list"]})
+            raise ValidationError(
+                {"ticket": ["required: the id of the ticket whose pages to list"]}
+            )
         if not Ticket.objects.filter(pk=int(raw)).exists():
             raise NotFound(f"no ticket {raw}")
         return Page.objects.filter(ticket_id=int(raw)).select_related("team", "acknowledged_by")
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Any:
-        page = self.paginator.paginate(self.get_queryset(), request)
-        return self.paginator.get_paginated_response(self.get_serializer(page, many=True).data)
+        paginator = cast(KeysetPagination, self.paginator)
+        page = paginator.paginate(self.get_queryset(), request)
+        return paginator.get_paginated_response(self.get_serializer(page, many=True).data)

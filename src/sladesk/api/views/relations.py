@@ -1,7 +1,8 @@
 """Ticket endpoints for merge, split, links, escalation and the original email of a message.
 
 Mixed into `sladesk.api.views.tickets.TicketViewSet` (same access rules: role permission
-classes, then row visibility, so another organization's ticket is 404). Each handler
+classes, then row visibility through `sladesk.tickets.access`, so a ticket the caller
+may not see is 404). Each handler
 parses its input, calls one `sladesk.tickets.services` function and answers.
 """
 
@@ -27,7 +28,7 @@ from sladesk.api.serializers.relations import (
     SplitSerializer,
 )
 from sladesk.intake.originals import original_of
-from sladesk.tickets import selectors, services
+from sladesk.tickets import access, selectors, services
 from sladesk.tickets.models import Channel, Message, Ticket
 
 from .base import errors
@@ -39,7 +40,7 @@ _OTHER = OpenApiParameter("other", int, OpenApiParameter.PATH, description="The 
 _MESSAGE = OpenApiParameter("message", int, OpenApiParameter.PATH, description="A message id of the ticket.")
 
 
-def _related(ticket: Ticket) -> list[dict[str, Any]]:
+def _related(ticket: Ticket, viewer: Any) -> list[dict[str, Any]]:
     return [
         {
             "ticket": r.ticket.pk,
@@ -48,7 +49,7 @@ def _related(ticket: Ticket) -> list[dict[str, Any]]:
             "status": r.ticket.status,
             "organization": r.ticket.organization_id,
         }
-        for r in selectors.related_tickets(ticket)
+        for r in selectors.related_tickets(ticket, viewer)
     ]
 
 
@@ -61,7 +62,7 @@ class TicketRelationsMixin:
     _parse: Any
 
     def _other(self, number: int, field: str) -> Ticket:
-        other = selectors.visible_tickets(self.request.user).filter(pk=number).first()
+        other = access.visible_tickets(self.request.user).filter(pk=number).first()
         if other is None:
             raise serializers.ValidationError({field: [f"there is no ticket #{number}"]})
         return other
@@ -125,10 +126,10 @@ class TicketRelationsMixin:
     def links(self, request: Request, pk: str) -> Response:
         ticket = self._visible(pk)
         if request.method == "GET":
-            return Response(_related(ticket))
+            return Response(_related(ticket, request.user))
         data = self._parse(LinkSerializer, request)
         services.link(ticket, self._other(data["ticket"], "ticket"), actor=request.user, channel=Channel.API)
-        return Response(_related(ticket), status=status.HTTP_201_CREATED)
+        return Response(_related(ticket, request.user), status=status.HTTP_201_CREATED)
 
     @extend_schema(
         summary="Remove the link to a related ticket (agents; merge and split links stay)",
@@ -174,7 +175,7 @@ class TicketRelationsMixin:
     )
     def original_email(self, request: Request, pk: str, message: str) -> HttpResponse:
         ticket = self._visible(pk)
-        if not Message.objects.filter(pk=int(message), ticket=ticket).exists():
+        if not access.visible_messages(request.user, Message.objects.filter(pk=int(message), ticket=ticket)).exists():
             raise Http404(f"no message {message} on #{ticket.pk}")
         row = original_of(int(message))
         if row is None:

@@ -2,8 +2,8 @@
 (merge, split, links, escalate, original email: `sladesk.api.views.relations`).
 
 Each handler parses its input with a serializer, checks access (role permission classes,
-then row visibility through `sladesk.tickets.selectors`, so another organization's
-ticket is 404), calls one write (a `sladesk.tickets.services` function, or
+then row visibility through `sladesk.tickets.access`, so a ticket outside the caller's
+organization or scope is 404), calls one write (a `sladesk.tickets.services` function, or
 `sladesk.api.commands.update_ticket` for PATCH) and serializes the re-read ticket (create
 serializes what the service wrote, ``ticket.opening``: no re-read).
 
@@ -39,7 +39,7 @@ from sladesk.api.serializers import (
 )
 from sladesk.core import clock as core_clock
 from sladesk.intake import senders
-from sladesk.tickets import selectors, services
+from sladesk.tickets import access, selectors, services
 from sladesk.tickets.models import Channel, Message, Ticket
 
 from .base import EnvelopeMixin, errors
@@ -81,7 +81,8 @@ _STATUS_SCHEMA: dict[str, Any] = {
     ),
 )
 class TicketViewSet(TicketRelationsMixin, EnvelopeMixin, viewsets.GenericViewSet):
-    """Tickets the caller may see: agents all, a contact its own organization's.
+    """Tickets the caller may see (`sladesk.tickets.access`): admins all, agents those of
+    their scope, a contact its own organization's.
 
     Merge, split, links, escalation and original emails: `TicketRelationsMixin`."""
 
@@ -93,24 +94,23 @@ class TicketViewSet(TicketRelationsMixin, EnvelopeMixin, viewsets.GenericViewSet
 
     # ----------------------------------------------------------------- helpers
     def _visible(self, pk: str) -> Ticket:
-        """The ticket if the caller may see it; ``Ticket.DoesNotExist`` (404) otherwise."""
-        return (
-            selectors.visible_tickets(self.request.user)
-            .select_related("policy_version")
-            .get(pk=int(pk))
+        """The ticket if the caller may see it; ``Http404`` otherwise."""
+        return access.access_ticket(
+            self.request.user, pk, Ticket.objects.select_related("policy_version")
         )
 
     def _detail(self, pk: int, code: int = status.HTTP_200_OK) -> Response:
         """The ticket ``pk`` with its clocks and the messages the caller may read; 404 when
         not visible."""
         user, now = self.request.user, core_clock.now()
-        rows = selectors.ticket_summaries(selectors.visible_tickets(user).filter(pk=pk), now)
+        rows = selectors.ticket_summaries(access.visible_tickets(user).filter(pk=pk), now)
         if not rows:
             raise Ticket.DoesNotExist(pk)
-        messages = selectors.visible_messages(user, Message.objects.filter(ticket_id=pk))
-        return Response(
-            output.ticket_data(rows[0], selectors.with_attachments(messages)), status=code
+        messages = access.visible_messages(user, Message.objects.filter(ticket_id=pk))
+        data = output.ticket_data(
+            rows[0], selectors.with_attachments(messages), customer=_is_contact(user)
         )
+        return Response(data, status=code)
 
     @staticmethod
     def _parse(serializer_class: type, request: Request, **context: Any) -> Any:
@@ -125,13 +125,15 @@ class TicketViewSet(TicketRelationsMixin, EnvelopeMixin, viewsets.GenericViewSet
         filters = params.filters()
         now = core_clock.now()
         page = self.paginator.paginate(
-            lambda: selectors.filter_tickets(selectors.visible_tickets(request.user), **filters),
+            lambda: selectors.filter_tickets(access.visible_tickets(request.user), **filters),
             request,
             ORDERINGS[params.validated_data["ordering"]],
             load=lambda page, key: selectors.ticket_summaries(page, now, extra=key),
             page=selectors.breaching_page(request.user, filters, now),
         )
-        return self.paginator.get_paginated_response(output.tickets_data(page))
+        return self.paginator.get_paginated_response(
+            output.tickets_data(page, customer=_is_contact(request.user))
+        )
 
     def create(self, request: Request) -> Response:
         data = self._parse(TicketCreateSerializer, request)
@@ -152,7 +154,9 @@ class TicketViewSet(TicketRelationsMixin, EnvelopeMixin, viewsets.GenericViewSet
         # the files sent with it (none: no query).
         message = ticket.opening.message
         files = list(message.attachments.all()) if data["files"] else ()
-        data = output.ticket_data(selectors.opened_summary(ticket))
+        data = output.ticket_data(
+            selectors.opened_summary(ticket), customer=_is_contact(request.user)
+        )
         data["messages"] = [output.message_data(message, attachments=files)]
         return Response(data, status=status.HTTP_201_CREATED)
 
@@ -252,3 +256,8 @@ class TicketViewSet(TicketRelationsMixin, EnvelopeMixin, viewsets.GenericViewSet
         ticket = self._visible(pk)
         senders.confirm_sender(ticket, request.user)
         return self._detail(ticket.pk)
+
+
+def _is_contact(user: Any) -> bool:
+    """Whether ``user`` reads as a customer (internal clocks are left out for them)."""
+    return role_of(user) == Role.CONTACT

@@ -187,8 +187,13 @@ def authenticate(
 
 
 def _reason(
-    verdict: str, from_domain: str, aligned: Sequence[str], spf_aligned: bool, spf_domain: str,
-    dmarc: str, record: dict[str, str],
+    verdict: str,
+    from_domain: str,
+    aligned: Sequence[str],
+    spf_aligned: bool,
+    spf_domain: str,
+    dmarc: str,
+    record: dict[str, str],
 ) -> str:
     if not from_domain:
         return "no From domain to authenticate"
@@ -315,7 +320,7 @@ def _dkim_dns(resolver: CachingResolver) -> Any:
 
 def _dkim(raw: bytes, resolver: CachingResolver) -> tuple[str, list[str], list[str]]:
     """``(result, domains whose signature verified, domains whose did not)``."""
-    if b"dkim-signature" not in raw[:_head_end(raw)].lower():
+    if b"dkim-signature" not in raw[: _head_end(raw)].lower():
         return "none", [], []
     passed: list[str] = []
     failed: list[str] = []
@@ -342,7 +347,7 @@ def _dkim(raw: bytes, resolver: CachingResolver) -> tuple[str, list[str], list[s
 
 
 def _arc(raw: bytes, resolver: CachingResolver) -> str:
-    if b"arc-seal" not in raw[:_head_end(raw)].lower():
+    if b"arc-seal" not in raw[: _head_end(raw)].lower():
         return "none"
     try:
         cv, _results, _comment = dkim.arc_verify(raw, dnsfunc=_dkim_dns(resolver))
@@ -404,7 +409,9 @@ def _parse_dmarc(record: bytes) -> dict[str, str]:
 # -- trusted Authentication-Results -------------------------------------------------------
 
 
-def from_trusted_header(raw: bytes, trusted: set[str], from_domain: str) -> MailAuthentication | None:
+def from_trusted_header(
+    raw: bytes, trusted: set[str], from_domain: str
+) -> MailAuthentication | None:
     """The authentication the top-most ``Authentication-Results`` with a trusted
     authserv-id states, or None when there is none (then the mail is verified here)."""
     try:

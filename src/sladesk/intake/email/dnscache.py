@@ -85,7 +85,9 @@ class CachingResolver:
         hit = self._cache.get(key)
         if hit is not None and hit[0] > now:
             if hit[1] is _FAILED:
-                raise DnsTemporaryError(f"DNS {qtype} {key[0]}: failed within the last {TEMPFAIL_TTL:g} s")
+                raise DnsTemporaryError(
+                    f"DNS {qtype} {key[0]}: failed within the last {TEMPFAIL_TTL:g} s"
+                )
             return hit[1]
         try:
             answer, ttl = self._ask(key[0], qtype)
@@ -129,9 +131,19 @@ class CachingResolver:
             result = self._resolver.resolve(name, qtype, search=False, raise_on_no_answer=False)
         except dns.resolver.NXDOMAIN as missing:
             return (), _negative_ttl(missing.kwargs.get("responses", {}).values())
-        except (dns.exception.Timeout, dns.resolver.NoNameservers, dns.resolver.LifetimeTimeout, OSError) as exc:
+        except (
+            dns.exception.Timeout,
+            dns.resolver.NoNameservers,
+            dns.resolver.LifetimeTimeout,
+            OSError,
+        ) as exc:
             raise DnsTemporaryError(f"DNS {qtype} {name}: {type(exc).__name__}") from exc
-        except (dns.name.EmptyLabel, dns.name.LabelTooLong, dns.name.NameTooLong, dns.name.BadEscape):
+        except (
+            dns.name.EmptyLabel,
+            dns.name.LabelTooLong,
+            dns.name.NameTooLong,
+            dns.name.BadEscape,
+        ):
             return (), _NEGATIVE_TTL_DEFAULT  # not a valid name: it has no records
         except dns.exception.DNSException as exc:
             raise DnsTemporaryError(f"DNS {qtype} {name}: {type(exc).__name__}") from exc

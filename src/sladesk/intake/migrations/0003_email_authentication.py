@@ -6,65 +6,80 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0002_actions_team_targets'),
-        ('intake', '0002_email_encrypt_imap_passwords'),
-        ('tickets', '0006_api_clock_indexes'),
+        ("accounts", "0002_actions_team_targets"),
+        ("intake", "0002_email_encrypt_imap_passwords"),
+        ("tickets", "0006_api_clock_indexes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='inboundmessage',
-            name='authentication',
+            model_name="inboundmessage",
+            name="authentication",
             field=models.JSONField(blank=True, default=dict),
         ),
         migrations.AddField(
-            model_name='inboundmessage',
-            name='confirmed_at',
+            model_name="inboundmessage",
+            name="confirmed_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='inboundmessage',
-            name='confirmed_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="inboundmessage",
+            name="confirmed_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='inboundmessage',
-            name='held',
-            field=models.JSONField(blank=True, default=dict, help_text='withheld from an unverified sender'),
+            model_name="inboundmessage",
+            name="held",
+            field=models.JSONField(
+                blank=True, default=dict, help_text="withheld from an unverified sender"
+            ),
         ),
         migrations.AddField(
-            model_name='inboundmessage',
-            name='helo',
-            field=models.CharField(blank=True, default='', help_text='SMTP HELO/EHLO name', max_length=255),
+            model_name="inboundmessage",
+            name="helo",
+            field=models.CharField(
+                blank=True, default="", help_text="SMTP HELO/EHLO name", max_length=255
+            ),
         ),
         migrations.AddField(
-            model_name='inboundmessage',
-            name='identity',
-            field=models.CharField(blank=True, default='', help_text='verified sender domain', max_length=254),
+            model_name="inboundmessage",
+            name="identity",
+            field=models.CharField(
+                blank=True, default="", help_text="verified sender domain", max_length=254
+            ),
         ),
         migrations.AddField(
-            model_name='inboundmessage',
-            name='peer_ip',
-            field=models.CharField(blank=True, default='', help_text='SMTP client address', max_length=64),
+            model_name="inboundmessage",
+            name="peer_ip",
+            field=models.CharField(
+                blank=True, default="", help_text="SMTP client address", max_length=64
+            ),
         ),
         migrations.AddField(
-            model_name='inboundmessage',
-            name='verdict',
-            field=models.CharField(blank=True, default='', max_length=8),
+            model_name="inboundmessage",
+            name="verdict",
+            field=models.CharField(blank=True, default="", max_length=8),
         ),
         migrations.AddIndex(
-            model_name='inboundmessage',
-            index=models.Index(fields=['identity', 'received_at'], name='inbound_identity_idx'),
+            model_name="inboundmessage",
+            index=models.Index(fields=["identity", "received_at"], name="inbound_identity_idx"),
         ),
         migrations.AddIndex(
-            model_name='inboundmessage',
-            index=models.Index(fields=['peer_ip', 'received_at'], name='inbound_peer_idx'),
+            model_name="inboundmessage",
+            index=models.Index(fields=["peer_ip", "received_at"], name="inbound_peer_idx"),
         ),
         migrations.AddIndex(
-            model_name='inboundmessage',
-            index=models.Index(fields=['envelope_from', 'received_at'], name='inbound_envelope_idx'),
+            model_name="inboundmessage",
+            index=models.Index(
+                fields=["envelope_from", "received_at"], name="inbound_envelope_idx"
+            ),
         ),
     ]

@@ -1,6 +1,6 @@
 """Organization.email_aliases become InboundAddress rows (issue 13: one source of truth).
 
-Runs before accounts 0003 drops the JSON field. An alias already routed as an address is
+Runs before accounts 0004 drops the JSON field. An alias already routed as an address is
 left as that route (it was already the one mail followed: routes were matched first).
 """
 
@@ -24,7 +24,9 @@ def backwards(apps, schema_editor):
     InboundAddress = apps.get_model("intake", "InboundAddress")
     for org in Organization.objects.all():
         org.email_aliases = sorted(
-            InboundAddress.objects.filter(organization=org, kind="customer").values_list("address", flat=True)
+            InboundAddress.objects.filter(organization=org, kind="customer").values_list(
+                "address", flat=True
+            )
         )
         org.save(update_fields=["email_aliases"])
 
@@ -34,6 +36,6 @@ class Migration(migrations.Migration):
         ("intake", "0003_email_authentication"),
         ("accounts", "0002_actions_team_targets"),
     ]
-    run_before = [("accounts", "0003_aliases_are_intake_routes")]
+    run_before = [("accounts", "0004_aliases_are_intake_routes")]
 
     operations = [migrations.RunPython(forwards, backwards)]

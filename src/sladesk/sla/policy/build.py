@@ -8,13 +8,15 @@ durations, duplicate or ambiguous target rows.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from ..calendar import Calendar, DayException
 from ..durations import Duration, parse_duration
-from ..errors import SlaError
+from ..errors import PolicyError, SlaError
 from ..spans import DAY, FULL_DAY, Span, parse_clock, parse_spans
 from .actions import build_actions
 from .loader import Lines
@@ -68,6 +70,7 @@ def resolve_target(policy: Policy, metric: str, d: TargetDef, context: str) -> T
         page_on_breach=d.page_on_breach,
         note=d.note,
         display_calendar=shown,
+        internal=metric in policy.internal_clocks,
     )
     if d.duration is None:
         text = d.note or "continuous work until resolution"
@@ -103,13 +106,17 @@ def resolve_target(policy: Policy, metric: str, d: TargetDef, context: str) -> T
 
 def build_policy(spec: PolicySpec, text: str, lines: Lines) -> Policy:
     """The runtime policy; raises `PolicyError` (file:line) on any inconsistency."""
-    calendars = {
-        name: _calendar(name, c, lines, ("calendars", name)) for name, c in spec.calendars.items()
-    }
+    # Every problem is reported (`Lines.report`) and checking goes on with the next item,
+    # so one run names them all; `raise_reported` raises them together before the end.
+    calendars = {}
+    for name, c in spec.calendars.items():
+        with _reported(lines):
+            calendars[name] = _calendar(name, c, lines, ("calendars", name))
 
     def need_calendar(name: str, path: tuple[object, ...]) -> str:
-        if name not in calendars:
-            raise lines.error(path, f"unknown calendar {name!r}; known: {', '.join(calendars)}")
+        if name not in calendars and name not in spec.calendars:
+            known = ", ".join(spec.calendars)
+            lines.report(lines.error(path, f"unknown calendar {name!r}; known: {known}"))
         return name
 
     priorities = [
@@ -121,7 +128,7 @@ def build_policy(spec: PolicySpec, text: str, lines: Lines) -> Policy:
         for word in (p.key, p.name, *p.aliases):
             low = word.lower()
             if low in seen and seen[low] != i:
-                raise lines.error(("priorities", i), f"priority name {word!r} used twice")
+                lines.report(lines.error(("priorities", i), f"priority name {word!r} used twice"))
             seen[low] = i
 
     def need_priority(name: str, path: tuple[object, ...]) -> str:
@@ -129,7 +136,8 @@ def build_policy(spec: PolicySpec, text: str, lines: Lines) -> Policy:
             if name.lower() in (w.lower() for w in (p.key, p.name, *p.aliases)):
                 return p.key
         known = ", ".join(p.key for p in spec.priorities)
-        raise lines.error(path, f"unknown priority {name!r}; known: {known}")
+        lines.report(lines.error(path, f"unknown priority {name!r}; known: {known}"))
+        return name
 
     plans = {
         k: Plan(
@@ -153,41 +161,25 @@ def build_policy(spec: PolicySpec, text: str, lines: Lines) -> Policy:
     elif default_plan is not None and plans[default_plan].calendar is not None:
         default_calendar = plans[default_plan].calendar or ""
     else:
-        default_calendar = next(iter(calendars))
+        default_calendar = next(iter(spec.calendars))
 
     def need(kind: str, known: dict[str, Any], name: str, path: tuple[object, ...]) -> str:
         if name not in known:
-            raise lines.error(
-                path, f"unknown {kind} {name!r}; known: {', '.join(known) or '(none)'}"
-            )
+            msg = f"unknown {kind} {name!r}; known: {', '.join(known) or '(none)'}"
+            lines.report(lines.error(path, msg))
         return name
 
     rows: list[TargetRow] = []
     for i, row in enumerate(spec.targets):
-        path = ("targets", i)
+        with _reported(lines):
+            _add_row(rows, row, ("targets", i), lines, need_calendar, need_priority, need,
+                     plans, regions)
 
-        prios = _selector(row.priority, (*path, "priority"), need_priority)
-        row_plans = _selector(row.plan, (*path, "plan"), lambda v, p: need("plan", plans, v, p))
-        row_regions = _selector(
-            row.region, (*path, "region"), lambda v, p: need("region", regions, v, p)
-        )
-        defs: dict[str, TargetDef] = {}
-        for metric in METRICS:
-            value = getattr(row, metric)
-            if value is not None:
-                defs[metric] = _target_def(
-                    value, (*path, metric), lines, need_calendar, need_priority
-                )
-        if not defs:
-            raise lines.error(path, "a target row needs at least one of " + ", ".join(METRICS))
-        new = TargetRow(prios, row_plans, row_regions, defs, lines.line(path))
-        for old in rows:
-            same = (old.priorities, old.plans, old.regions) == (prios, row_plans, row_regions)
-            if same and set(old.targets) & set(defs):
-                raise lines.error(path, f"repeats targets of the row on line {old.line}")
-        rows.append(new)
+    rules = []
+    for i, r in enumerate(spec.rules):
+        with _reported(lines):
+            rules.append(_rule(r, i, lines, need_priority))
 
-    rules = tuple(_rule(r, i, lines, need_priority) for i, r in enumerate(spec.rules))
     ooh = spec.paging.out_of_hours
     out_of_hours = None
     if ooh is not None:
@@ -198,23 +190,22 @@ def build_policy(spec: PolicySpec, text: str, lines: Lines) -> Policy:
             _selector(ooh.priorities, (*op, "priorities"), need_priority),
         )
     on_breach = frozenset(m for row in rows for m, d in row.targets.items() if d.page_on_breach)
-    escalation = [
-        EscalationLevel(
-            i + 1,
-            e.role,
-            _duration(e.after, ("escalation", i, "after"), lines) if e.after else None,
-            e.contact,
+    escalation = []
+    for i, e in enumerate(spec.escalation):
+        with _reported(lines):
+            after = _duration(e.after, ("escalation", i, "after"), lines) if e.after else None
+            escalation.append(EscalationLevel(i + 1, e.role, after, e.contact))
+    with _reported(lines):
+        actions = build_actions(
+            spec.actions,
+            lines,
+            need_priority=need_priority,
+            need_plan=lambda v, p: need("plan", plans, v, p),
+            need_region=lambda v, p: need("region", regions, v, p),
+            ladder=len(escalation),
         )
-        for i, e in enumerate(spec.escalation)
-    ]
-    actions = build_actions(
-        spec.actions,
-        lines,
-        need_priority=need_priority,
-        need_plan=lambda v, p: need("plan", plans, v, p),
-        need_region=lambda v, p: need("region", regions, v, p),
-        ladder=len(escalation),
-    )
+    default_priority = need_priority(spec.default_priority, ("default_priority",))
+    lines.raise_reported()
     return Policy(
         name=spec.name,
         title=spec.title,
@@ -224,7 +215,7 @@ def build_policy(spec: PolicySpec, text: str, lines: Lines) -> Policy:
         calendars=calendars,
         default_calendar=default_calendar,
         priorities=priorities,
-        default_priority=need_priority(spec.default_priority, ("default_priority",)),
+        default_priority=default_priority,
         plans=plans,
         default_plan=default_plan,
         regions=regions,
@@ -233,8 +224,9 @@ def build_policy(spec: PolicySpec, text: str, lines: Lines) -> Policy:
         priority_change_notifies_customer=spec.priority_change_notifies_customer,
         warn_at=spec.warn_at,
         pause_when_pending=frozenset(spec.pause_when_pending),
+        internal_clocks=frozenset(spec.internal_clocks),
         rows=tuple(rows),
-        rules=rules,
+        rules=tuple(rules),
         paging=Paging(
             frozenset(p.key for p in priorities if p.page_on_create), out_of_hours, on_breach
         ),
@@ -244,6 +236,51 @@ def build_policy(spec: PolicySpec, text: str, lines: Lines) -> Policy:
         default_actions=spec.default_actions,
         contract=spec.contract,
     )
+
+
+
+def _add_row(
+    rows: list[TargetRow],
+    row: Any,
+    path: tuple[object, ...],
+    lines: Lines,
+    need_calendar: Any,
+    need_priority: Any,
+    need: Any,
+    plans: dict[str, Plan],
+    regions: dict[str, Region],
+) -> None:
+    """Check target row ``row`` (at ``path``) and append it to ``rows``."""
+    prios = _selector(row.priority, (*path, "priority"), need_priority)
+    row_plans = _selector(row.plan, (*path, "plan"), lambda v, p: need("plan", plans, v, p))
+    row_regions = _selector(
+        row.region, (*path, "region"), lambda v, p: need("region", regions, v, p)
+    )
+    defs: dict[str, TargetDef] = {}
+    for metric in METRICS:
+        value = getattr(row, metric)
+        if value is not None:
+            defs[metric] = _target_def(
+                value, (*path, metric), lines, need_calendar, need_priority
+            )
+    if not defs:
+        raise lines.error(path, "a target row needs at least one of " + ", ".join(METRICS))
+    new = TargetRow(prios, row_plans, row_regions, defs, lines.line(path))
+    for old in rows:
+        same = (old.priorities, old.plans, old.regions) == (prios, row_plans, row_regions)
+        if same and set(old.targets) & set(defs):
+            raise lines.error(path, f"repeats targets of the row on line {old.line}")
+    rows.append(new)
+
+
+@contextmanager
+def _reported(lines: Lines) -> Iterator[None]:
+    """Report a `PolicyError` raised inside (`Lines.report`) and go on after the block."""
+    try:
+        yield
+    except PolicyError as exc:
+        for problem in exc.problems:
+            lines.report(problem)
 
 
 def _selector(
@@ -259,7 +296,7 @@ def _selector(
 def _default(items: dict[str, Any], lines: Lines, kind: str) -> str | None:
     defaults = [k for k, v in items.items() if v.default]
     if len(defaults) > 1:
-        raise lines.error((kind, defaults[1], "default"), f"more than one default in {kind}")
+        lines.report(lines.error((kind, defaults[1], "default"), f"more than one default in {kind}"))
     if defaults:
         return defaults[0]
     return next(iter(items), None)  # none marked: the first one listed

@@ -26,6 +26,7 @@ class Lines:
     def __init__(self, source: str) -> None:
         self.source = source
         self._lines: dict[Path, int] = {(): 1}
+        self.problems: list[PolicyError] = []
 
     def record(self, path: Path, line: int) -> None:
         self._lines[path] = line
@@ -44,6 +45,16 @@ class Lines:
     def error(self, path: Iterable[object], message: str) -> PolicyError:
         """A `PolicyError` located at ``path``."""
         return PolicyError(message, self.source, self.line(path))
+
+    def report(self, error: PolicyError) -> None:
+        """Remember ``error`` and go on checking (`raise_reported` raises them all)."""
+        if all(str(e) != str(error) for e in self.problems):
+            self.problems.append(error)
+
+    def raise_reported(self) -> None:
+        """Raise every reported problem as one `PolicyError` (first by line), if any."""
+        if self.problems:
+            raise PolicyError.of(self.problems)
 
 
 def read_yaml(text: str, source: str) -> tuple[Any, Lines]:
@@ -88,11 +99,29 @@ def _walk(node: yaml.Node, path: Path, lines: Lines) -> None:
 
 
 def pydantic_error(exc: ValidationError, lines: Lines) -> PolicyError:
-    """The first validation error as ``file:line: field: what is wrong``."""
-    # For a union (``str | TargetSpec``) pydantic reports every member's complaint; the
-    # "should be a string / a mapping" ones only matter when nothing better is said.
-    errors = exc.errors()
-    err = min(errors, key=lambda e: e["type"] in _WRONG_KIND)
+    """Every validation error as ``file:line: field: what is wrong`` (`PolicyError.problems`),
+    one per field: for a union (``str | TargetSpec``) pydantic reports every member's
+    complaint, and the "should be a string / a mapping" ones only matter when nothing
+    better is said about that field."""
+    by_field: dict[tuple[str, ...], list[Any]] = {}
+    for err in exc.errors():
+        shown = tuple(str(x) for x in err["loc"] if not _is_tag(str(x)))
+        by_field.setdefault(shown, []).append(err)
+    problems = [
+        _one_error(min(errs, key=lambda e: e["type"] in _WRONG_KIND), lines)
+        for field, errs in by_field.items()
+        if not (all(e["type"] in _WRONG_KIND for e in errs) and _said_better(field, by_field))
+    ]
+    return PolicyError.of(problems)
+
+
+def _said_better(field: tuple[str, ...], by_field: dict[tuple[str, ...], Any]) -> bool:
+    """Whether another error is about a part of ``field`` (a union member's own complaint,
+    which says more than "should be a string")."""
+    return any(len(f) > len(field) and f[: len(field)] == field for f in by_field)
+
+
+def _one_error(err: Any, lines: Lines) -> PolicyError:
     loc = [str(x) for x in err["loc"]]
     # Drop pydantic's union-member tags ("str", "TargetSpec", ...) from the shown field path.
     shown = ".".join(x for x in loc if not _is_tag(x))

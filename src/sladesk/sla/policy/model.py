@@ -142,6 +142,7 @@ class Target:
     page_on_breach: bool = False
     note: str | None = None
     display_calendar: Calendar | None = None
+    internal: bool = False  # in the policy's `internal_clocks`: never shown to customers
 
     @property
     def business(self) -> bool:
@@ -227,6 +228,9 @@ class Policy:
     always: Calendar = field(default_factory=Calendar.always)
     actions: tuple[ActionRow, ...] = ()
     default_actions: bool = True
+    #: Metrics kept from customers (the desk's own promises, e.g. freistilbox's dispatch):
+    #: the portal and a contact's API answers leave these clocks out.
+    internal_clocks: frozenset[str] = frozenset()
 
     # ---------------------------------------------------------------- priorities
     def rank(self, key: str) -> int:

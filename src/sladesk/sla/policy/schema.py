@@ -257,6 +257,7 @@ class PolicySpec(_Spec):
     priority_change_notifies_customer: bool = False
     warn_at: float = Field(default=0.75, gt=0, le=1)
     pause_when_pending: list[Metric] = ["resolution", "next_update"]
+    internal_clocks: list[Metric] = []
     targets: list[TargetRowSpec] = Field(min_length=1)
     rules: list[RuleSpec] = []
     paging: PagingSpec = PagingSpec()

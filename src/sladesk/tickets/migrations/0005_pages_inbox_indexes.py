@@ -13,9 +13,15 @@
   ``open_ticket`` call pays, merges a few hundred subjects (milliseconds), not thousands.
   SQLite keeps its plain ``LIKE`` scan. Not in the model state: Django cannot declare an
   index that exists on one backend only.
+
+Both are built CONCURRENTLY on PostgreSQL (``atomic = False``; `sladesk.core.migration_ops`),
+so tickets and clocks stay writable while they build on a live desk. Edited after release:
+the schema is the same, and installs that applied the plain version keep it.
 """
 
 from django.db import migrations, models
+
+from sladesk.core.migration_ops import AddIndexConcurrently
 
 
 def _trigram_index(apps, schema_editor):
@@ -23,24 +29,26 @@ def _trigram_index(apps, schema_editor):
         return
     schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
     schema_editor.execute(
-        "CREATE INDEX IF NOT EXISTS ticket_subject_trgm_idx ON tickets_ticket "
+        "CREATE INDEX CONCURRENTLY IF NOT EXISTS ticket_subject_trgm_idx ON tickets_ticket "
         "USING gin (UPPER(subject) gin_trgm_ops) WITH (gin_pending_list_limit = 512)"
     )
 
 
 def _drop_trigram_index(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute("DROP INDEX IF EXISTS ticket_subject_trgm_idx")
+        schema_editor.execute("DROP INDEX CONCURRENTLY IF EXISTS ticket_subject_trgm_idx")
 
 
 class Migration(migrations.Migration):
+
+    atomic = False
 
     dependencies = [
         ("tickets", "0004_desk_links"),
     ]
 
     operations = [
-        migrations.AddIndex(
+        AddIndexConcurrently(
             model_name="slaclock",
             index=models.Index(
                 condition=models.Q(("met_at__isnull", True), ("state", "breached")),

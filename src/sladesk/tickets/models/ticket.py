@@ -60,7 +60,10 @@ class Ticket(models.Model):
     text the ticket was opened under and ``policy_name``/``plan``/``region`` select targets
     in it; all four change only through ``services.retarget_policy``. ``custom_fields`` hold
     the policy-relevant facts (``device_os_supported``, ``device_os_version``, ``environment``,
-    ``devices_affected`` ...), which the policy's rules read.
+    ``devices_affected`` ...), which the policy's rules read; whoever may edit the ticket may
+    write them (a contact too). The escalation is not among them: ``escalation_level`` (rungs
+    of the policy's ladder climbed, 0 = not escalated), ``escalation_role`` (the rung reached)
+    and ``escalation_reason`` change only through ``services.escalate``.
     """
 
     subject = models.CharField(max_length=300)
@@ -85,6 +88,11 @@ class Ticket(models.Model):
     tags = models.ManyToManyField(Tag, related_name="tickets", blank=True)
     channel = models.CharField(max_length=16, choices=Channel.choices, default=Channel.WEB)
     custom_fields = models.JSONField(default=dict, blank=True)
+    # db_default: adding the columns rewrites no row and validates no constraint (a plain
+    # SmallIntegerField, not Positive*, whose CHECK would scan the table under its lock).
+    escalation_level = models.SmallIntegerField(default=0, db_default=0)
+    escalation_role = models.CharField(max_length=200, blank=True, default="", db_default="")
+    escalation_reason = models.TextField(blank=True, default="", db_default="")
     follow_up_of = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="follow_ups"
     )

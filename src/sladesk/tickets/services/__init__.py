@@ -45,7 +45,7 @@ from __future__ import annotations
 from ._base import TRANSITIONS, InvalidTransition, ServiceError
 from .attachments import MAX_ATTACHMENT_BYTES, add_attachments, link_inline_images
 from .conversation import add_note, opened_follow_up, reply
-from .escalation import escalate, escalation_level
+from .escalation import ESCALATION_FIELDS, check_custom_fields, escalate, escalation_level
 from .fields import add_tags, assign, retarget_policy, update_fields
 from .lifecycle import (
     change_priority,
@@ -61,6 +61,7 @@ from .opening import Opening, OpenRequest, open_ticket, open_tickets, refresh_cl
 from .relations import link, merge, merge_target, split, unlink
 
 __all__ = [
+    "ESCALATION_FIELDS",
     "MAX_ATTACHMENT_BYTES",
     "TRANSITIONS",
     "InvalidTransition",
@@ -73,6 +74,7 @@ __all__ = [
     "assign",
     "change_priority",
     "change_status",
+    "check_custom_fields",
     "close",
     "escalate",
     "escalation_level",

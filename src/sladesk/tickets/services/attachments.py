@@ -12,13 +12,21 @@ dropped. The services that store files call it when their block ends
 (`files_follow_transaction`), and so must code that calls them inside a transaction of
 its own that may roll back (the email pipeline wraps each batch): the file is then
 deleted as soon as the rollback happened. Any other rolled-back file of the thread goes at
-its next `_store`. (A process killed between the write and the commit still leaves its
-file: nothing runs then.)
+its next `_store`.
+
+**A process killed before the commit** runs nothing, so before a file is written a
+*pending marker* naming it is written to ``PENDING_DIR`` in the same storage (the file's
+name is fixed first: a fresh random directory per file, so no other writer can take it).
+The commit deletes the marker (the same ``on_commit`` marker); a rollback deletes both.
+`sladesk.tickets.files.sweep_orphan_files`, a periodic job, deletes what a marker older
+than a transaction can last still names and no `Attachment` row references.
 """
 
 from __future__ import annotations
 
+import posixpath
 import threading
+import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -35,6 +43,7 @@ from ._base import ServiceError, _customer_side, _lock, _Log
 __all__ = [
     "INLINE_REF",
     "MAX_ATTACHMENT_BYTES",
+    "PENDING_DIR",
     "add_attachments",
     "check_uploads",
     "discard_rolled_back",
@@ -45,6 +54,9 @@ __all__ = [
 #: The largest file a person may attach (the email channel has its own limit,
 #: ``SLADESK_INTAKE["max_attachment_bytes"]``, and keeps larger parts in the raw mail).
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
+
+#: Where `_store` writes the pending marker of each file it is about to write.
+PENDING_DIR = "attachments-pending"
 
 #: A file to attach: a Django ``File`` (an upload) or ``(filename, bytes, content_type)``.
 Upload = Any
@@ -73,15 +85,17 @@ def check_uploads(uploads: Sequence[Upload]) -> None:
 
 
 class _Written:
-    """A file `_store` wrote in a transaction not yet over; called by Django on commit."""
+    """A file `_store` wrote in a transaction not yet over; called by Django on commit
+    (the row is kept: its pending marker goes)."""
 
-    __slots__ = ("kept", "name", "storage")
+    __slots__ = ("kept", "marker", "name", "storage")
 
-    def __init__(self, storage: Storage, name: str) -> None:
-        self.storage, self.name, self.kept = storage, name, False
+    def __init__(self, storage: Storage, name: str, marker: str) -> None:
+        self.storage, self.name, self.marker, self.kept = storage, name, marker, False
 
     def __call__(self) -> None:
         self.kept = True
+        self.storage.delete(self.marker)
 
 
 _written = threading.local()
@@ -94,13 +108,28 @@ def _ledger() -> list[_Written]:
     return found
 
 
-def _remember(storage: Storage, name: str) -> None:
+def _short(name: str, limit: int = 60) -> str:
+    """``name`` cut to ``limit`` characters for its storage path, keeping its extension (up
+    to 10 characters); the row keeps the full name in ``filename``."""
+    root, ext = posixpath.splitext(name)
+    ext = ext[:10]
+    return root[: limit - len(ext)] + ext
+
+
+def _pending(storage: Storage, name: str) -> str:
+    """Write the pending marker of the file ``name`` (before the file); its name."""
+    marker: str = storage.save(f"{PENDING_DIR}/{uuid.uuid4().hex}", ContentFile(name.encode()))
+    return marker
+
+
+def _remember(storage: Storage, name: str, marker: str) -> None:
     connection = transaction.get_connection()
     if not connection.in_atomic_block:
-        return  # autocommit: the row is saved, nothing can roll it back
-    marker = _Written(storage, name)
-    transaction.on_commit(marker)
-    _ledger().append(marker)
+        storage.delete(marker)  # autocommit: the row is saved, nothing can roll it back
+        return
+    written = _Written(storage, name, marker)
+    transaction.on_commit(written)
+    _ledger().append(written)
 
 
 def discard_rolled_back() -> int:
@@ -120,6 +149,7 @@ def discard_rolled_back() -> int:
             kept.append(marker)
             continue
         marker.storage.delete(marker.name)
+        marker.storage.delete(marker.marker)
         deleted += 1
     ledger[:] = kept
     return deleted
@@ -149,8 +179,17 @@ def _store(message: Message, uploads: Iterable[Upload], log: _Log) -> list[Attac
         else:
             content, content_type = upload, getattr(upload, "content_type", "") or ""
         att = Attachment(message=message, filename=name, content_type=content_type[:200], size=_size(upload))
-        att.file.save(name[:100], content, save=False)
-        _remember(att.file.storage, att.file.name)
+        field, storage = att.file.field, att.file.storage
+        # the final name, fixed before anything is written: a fresh directory of its own
+        # (so nobody else can take it), cut to the column's length as storage would
+        wanted = field.generate_filename(att, f"{uuid.uuid4().hex[:16]}/{_short(name)}")
+        final = storage.get_available_name(wanted, max_length=field.max_length)
+        marker = _pending(storage, final)
+        att.file = storage.save(final, content, max_length=field.max_length)
+        if att.file.name != final:  # cannot happen with a fresh directory; keep the marker true
+            storage.delete(marker)
+            marker = _pending(storage, att.file.name)
+        _remember(storage, att.file.name, marker)
         att.save()
         out.append(att)
     if out:

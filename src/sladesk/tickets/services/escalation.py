@@ -5,6 +5,7 @@ See `sladesk.tickets.services` for the conventions every service follows.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.db import transaction
@@ -15,15 +16,28 @@ from sladesk.notify.escalations import arm_climb, tell_rung
 from ..models import Channel, EventKind, Ticket
 from ._base import ServiceError, _customer_side, _lock, _Log, _touch
 
-__all__ = ["escalate", "escalation_level"]
+__all__ = ["ESCALATION_FIELDS", "check_custom_fields", "escalate", "escalation_level"]
+
+#: Names that are not custom fields: the escalation lives in the ticket's own columns,
+#: written only by `escalate` (a contact may write custom fields; a custom field with one
+#: of these names is refused by `check_custom_fields`).
+ESCALATION_FIELDS = frozenset({"escalation_level", "escalation_role", "escalation_reason"})
+
+
+def check_custom_fields(fields: Mapping[str, Any] | None) -> None:
+    """Raise `ServiceError` when ``fields`` name the escalation (`ESCALATION_FIELDS`): it is
+    not a custom field and changes only by escalating, whoever asks."""
+    reserved = sorted(ESCALATION_FIELDS.intersection(fields or ()))
+    if reserved:
+        raise ServiceError(
+            f"{', '.join(reserved)} is not a custom field: the escalation changes only by "
+            "escalating (one rung at a time, with a reason)"
+        )
 
 
 def escalation_level(ticket: Ticket) -> int:
     """How many rungs of its policy's ladder the ticket has climbed (0: not escalated)."""
-    try:
-        return int(ticket.custom_fields.get("escalation_level") or 0)
-    except (TypeError, ValueError):
-        return 0
+    return ticket.escalation_level
 
 
 def escalate(
@@ -33,9 +47,9 @@ def escalate(
     Manager → Head of Customer Experience → Chief Executive Officer) and say why.
 
     The customer or an agent may escalate; ``reason`` is required. The level, the rung's
-    role and the reason are kept in the ticket's ``custom_fields`` (``escalation_level``,
-    ``escalation_role``, ``escalation_reason``, where the pages read them) and logged as an
-    ``escalation`` event. SLA clocks do not move (the ladder names people, not targets).
+    role and the reason are kept in the ticket's own ``escalation_level``,
+    ``escalation_role`` and ``escalation_reason`` (written nowhere else: not custom fields,
+    which a contact may write) and logged as an ``escalation`` event. SLA clocks do not move (the ladder names people, not targets).
     The rung is told by e-mail in the same transaction (`sladesk.notify.escalations`);
     ``ticket.escalation_told`` on the returned ticket lists who. Reaching a level arms the
     climb to the next rung when that rung has ``after:`` (`sladesk.notify.escalations`);
@@ -58,16 +72,13 @@ def escalate(
         if level >= len(ladder):
             raise ServiceError(f"already at the top of the escalation ladder ({ladder[-1].role})")
         step = ladder[level]
-        ticket.custom_fields = {
-            **ticket.custom_fields,
-            "escalation_level": level + 1,
-            "escalation_role": step.role,
-            "escalation_reason": reason.strip(),
-        }
+        ticket.escalation_level = level + 1
+        ticket.escalation_role = step.role
+        ticket.escalation_reason = reason.strip()
         log = _Log(ticket, actor, channel, now)
         data = {"after": after} if after else {}
         log.add(EventKind.ESCALATION, level=level + 1, role=step.role, reason=reason.strip(), **data)
-        _touch(ticket, now, "custom_fields")
+        _touch(ticket, now, "escalation_level", "escalation_role", "escalation_reason")
         log.flush()
         ticket.escalation_told = tell_rung(ticket, step, reason=reason.strip(), at=now)
         arm_climb(ticket, level=level + 1, since=now)

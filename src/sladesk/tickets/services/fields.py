@@ -36,6 +36,7 @@ from ._base import (
     _touch,
     check_subject,
 )
+from .escalation import check_custom_fields
 from .lifecycle import _change_priority
 
 __all__ = ["add_tags", "assign", "retarget_policy", "update_fields"]
@@ -92,11 +93,15 @@ def update_fields(
 ) -> Ticket:
     """Change custom fields (merged; a None value removes the key), tags (replaced) or subject.
 
+    The escalation is not a custom field: naming it raises `ServiceError`
+    (`check_custom_fields`).
+
     The policy's rules re-apply to the new fields on every change (`Policy.apply_rules` with
     the current priority, ``set_by="system"``): a cap, floor or set that changes the priority
     goes through the same re-targeting as `change_priority`, with the rule's reason. Tags a
     rule adds are added.
     """
+    check_custom_fields(custom_fields)
     now = core_clock.now()
     with transaction.atomic():
         ticket = _lock(ticket)

@@ -44,6 +44,7 @@ from ._base import (
     check_subject,
 )
 from .attachments import _store, check_uploads, files_follow_transaction
+from .escalation import check_custom_fields
 
 __all__ = ["OpenRequest", "Opening", "open_ticket", "open_tickets", "refresh_clocks"]
 
@@ -152,6 +153,7 @@ def open_tickets(requests: Sequence[OpenRequest]) -> list[Ticket]:
         if request.requester.organization_id != request.organization.pk:
             raise ServiceError("the requester is not a contact of this organization")
         check_subject(request.subject)
+        check_custom_fields(request.custom_fields)
         check_uploads(request.attachments)
     if not requests:
         return []
