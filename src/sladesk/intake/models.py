@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 
 from sladesk.core.clock import now
@@ -127,8 +126,8 @@ class InboundMessage(models.Model):
     identity = models.CharField(max_length=254, blank=True, default="", help_text="verified sender domain")
     held = models.JSONField(default=dict, blank=True, help_text="withheld from an unverified sender")
     confirmed_at = models.DateTimeField(null=True, blank=True)
-    confirmed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    confirmed_by = models.CharField(
+        max_length=150, blank=True, default="", help_text="username of the agent who confirmed the sender"
     )
     route = models.ForeignKey(InboundAddress, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     organization = models.ForeignKey(

@@ -61,11 +61,8 @@ def authentication_data(row: InboundMessage | Mapping[str, Any]) -> dict[str, An
 
 
 def _confirmer(row: InboundMessage | Mapping[str, Any]) -> str | None:
-    if isinstance(row, Mapping):
-        name = row.get("confirmed_by__username")
-        return str(name) if name else None
-    user = row.confirmed_by
-    return user.get_username() if user is not None else None
+    name = row.get("confirmed_by") if isinstance(row, Mapping) else row.confirmed_by
+    return str(name) if name else None
 
 
 def authentication_by_message(message_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
@@ -74,7 +71,7 @@ def authentication_by_message(message_ids: Iterable[int]) -> dict[int, dict[str,
     if not ids:
         return {}
     rows = InboundMessage.objects.filter(ticket_message_id__in=ids).values(
-        "ticket_message_id", "authentication", "verdict", "confirmed_at", "confirmed_by__username"
+        "ticket_message_id", "authentication", "verdict", "confirmed_at", "confirmed_by"
     )
     return {row["ticket_message_id"]: authentication_data(row) for row in rows}
 
@@ -117,7 +114,7 @@ def confirm_sender(ticket: Ticket, agent: Any) -> Confirmation:
             return done
         now = core_clock.now()
         InboundMessage.objects.filter(pk__in=[r.pk for r in rows]).update(
-            confirmed_at=now, confirmed_by=agent
+            confirmed_at=now, confirmed_by=agent.get_username()[:150]
         )
         done.confirmed = [r.pk for r in rows]
         opener = next((r for r in rows if r.state == InboundState.TICKET), None)
