@@ -110,7 +110,6 @@ def generate(
 ) -> BenchData:
     from django.contrib.auth import get_user_model
     from django.db import connection
-    from rest_framework.authtoken.models import Token
 
     from sladesk.accounts.models import AgentProfile, Contact, Organization, Team
     from sladesk.core.policies import available_policies
@@ -165,7 +164,6 @@ def generate(
     agent = User.objects.create_user("bench-agent", "agent@sladesk.example", password)
     profile = AgentProfile.objects.create(user=agent)
     profile.teams.set(teams)
-    Token.objects.get_or_create(user=agent)
     other_agents = [
         User.objects.create_user(f"agent{i}", f"agent{i}@sladesk.example").pk for i in range(20)
     ]

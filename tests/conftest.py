@@ -12,4 +12,6 @@ pytest_plugins = [
     "support.fixtures.email",
     "support.fixtures.timers",
     "support.fixtures.web",
+    "support.status",
+    "support.oncall",
 ]

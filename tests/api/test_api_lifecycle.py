@@ -2,7 +2,7 @@
 
 Every due instant is computed by hand in the comment next to its assertion (``T`` parses an
 ISO instant with its offset: PST = -08:00, CET = +01:00, Z = UTC). Time is frozen with the
-``frozen_now`` fixture (``sladesk.core.clock.source``) and moved with ``frozen_now.set``.
+``frozen_now`` fixture (``sladesk.core.time.source``) and moved with ``frozen_now.set``.
 """
 
 from __future__ import annotations

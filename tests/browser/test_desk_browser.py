@@ -18,11 +18,11 @@ def _p1_ticket_near_breach(subject: str, minutes_ago: int) -> Any:
     """An Acme (particle-enterprise) P1 opened ``minutes_ago``: 1 h first response in
     calendar time, so it is amber (past 75 %) at 50 min whatever the weekday."""
     from sladesk.accounts.models import Contact
-    from sladesk.core import clock
+    from sladesk.core import time as core_time
     from sladesk.tickets import services
 
     contact = Contact.objects.get(user__username="acme")
-    with clock.travel(clock.now() - timedelta(minutes=minutes_ago)):
+    with core_time.travel(core_time.now() - timedelta(minutes=minutes_ago)):
         return services.open_ticket(
             organization=contact.organization,
             requester=contact,
@@ -97,12 +97,12 @@ def test_agent_acknowledges_the_page_of_a_p1_from_the_ticket_page(page, live_ser
 
 
 def test_a_clock_turns_red_at_its_breach_while_the_page_is_open(page, live_server, demo):
-    from sladesk.core import clock
+    from sladesk.core import time as core_time
     from sladesk.tickets.models import SlaClock
 
     ticket = _p1_ticket_near_breach("Browser test: about to breach", minutes_ago=1)
     # test setup: make the first response fall due a few seconds from now
-    now = clock.now()
+    now = core_time.now()
     SlaClock.objects.filter(ticket=ticket, metric="first_response").update(
         due_at=now + timedelta(seconds=6), warn_at=now + timedelta(seconds=2)
     )

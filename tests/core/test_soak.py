@@ -48,7 +48,7 @@ from django.contrib.auth.models import User
 from rest_framework.authtoken.models import Token
 from sladesk.accounts.models import AgentProfile, Contact, Organization, Team
 from sladesk.intake.models import InboundAddress
-from sladesk.notify.dbclock import db_now
+from sladesk.core.database import db_now
 from sladesk.notify.models import Timer
 from sladesk.tickets import services
 from sladesk.tickets.models import SlaClock

@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from sladesk.notify.bulk import update_rows
+from sladesk.core.bulk import update_rows
 from sladesk.notify.models import OutboxMessage
 
 pytestmark = pytest.mark.django_db

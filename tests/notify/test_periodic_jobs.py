@@ -11,9 +11,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from django.db import connection
 
-from sladesk.notify import jobs, periodic
-from sladesk.notify.dbclock import db_now
-from sladesk.notify.models import OutboxMessage, PeriodicRun, Timer
+from sladesk.core import periodic
+from sladesk.core.database import db_now
+from sladesk.core.models import PeriodicRun
+from sladesk.notify import jobs
+from sladesk.notify.models import OutboxMessage, Timer
 from sladesk.tickets import services
 from sladesk.tickets.models import SlaClock
 

@@ -13,9 +13,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from sladesk.notify import periodic
-from sladesk.notify.dbclock import db_now
-from sladesk.notify.models import PeriodicRun
+from sladesk.core import periodic
+from sladesk.core.database import db_now
+from sladesk.core.models import PeriodicRun
 
 MINUTE = timedelta(minutes=1)
 T0 = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -87,7 +87,7 @@ _CHILD = """
 import sys, time, django
 django.setup()
 from datetime import timedelta
-from sladesk.notify import periodic
+from sladesk.core import periodic
 job = periodic.PeriodicJob("test.killed", timedelta(minutes=1), lambda: time.sleep(120))
 print("claiming", flush=True)
 periodic.run_due(jobs={job.name: job})

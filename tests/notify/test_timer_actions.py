@@ -12,7 +12,7 @@ import pytest
 
 from sladesk.accounts.models import AccountTeamMember, Team
 from sladesk.core import policies
-from sladesk.notify import actions as notify_actions
+from sladesk.notify import moments as notify_actions
 from sladesk.notify.models import OutboxMessage, Page, Timer, TimerState
 from sladesk.tickets import services
 from sladesk.tickets.models import SlaClock, Ticket

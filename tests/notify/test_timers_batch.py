@@ -67,7 +67,7 @@ def test_a_batch_of_due_timers_fires_in_a_bounded_number_of_queries(desk, kind, 
 
 def test_a_timer_that_cannot_fire_stays_pending_and_the_rest_of_its_batch_fires(desk, monkeypatch):
     # given five due warnings, one of which raises while its notification is written
-    from sladesk.notify import actions
+    from sladesk.notify import moments as actions
 
     tickets = _open(desk, 5)
     bad = tickets[2]

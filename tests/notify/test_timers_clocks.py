@@ -275,8 +275,8 @@ def test_a_stale_timer_is_cancelled_not_fired(desk):
 
 
 def test_a_row_written_at_now_is_due_on_the_database_clock_at_once():
-    from sladesk.core.clock import now
-    from sladesk.notify.dbclock import db_now
+    from sladesk.core.database import db_now
+    from sladesk.core.time import now
 
     # given instants the services write (``now()``, microseconds)
     # when the workers read the database clock right after each

@@ -12,7 +12,7 @@ from datetime import timedelta
 
 import pytest
 
-from sladesk.notify.dbclock import db_now
+from sladesk.core.database import db_now
 from sladesk.notify.models import OutboxMessage, Timer
 from sladesk.tickets import services
 from sladesk.tickets.models import SlaClock, Ticket, TicketEvent

@@ -131,7 +131,7 @@ def test_missed_timers_fire_once_in_order_marked_late_after_downtime(desk):
 
 
 def test_health_and_metrics_report_overdue_timers_and_queued_outbox(desk, client, settings):
-    from sladesk.notify.dbclock import db_now
+    from sladesk.core.database import db_now
 
     assert client.get("/health/").json()["status"] == "ok"
     desk.clock.set(db_now())  # the ticket's own timers are not overdue on the database clock
@@ -165,7 +165,7 @@ def test_health_and_metrics_report_overdue_timers_and_queued_outbox(desk, client
 def test_prune_deletes_old_delivered_rows_and_finished_timers_only(desk):
     from django.core.management import call_command
 
-    from sladesk.notify.dbclock import db_now
+    from sladesk.core.database import db_now
 
     ticket = _p1(desk)
     drain(desk.clock.at)

@@ -1,4 +1,4 @@
-"""The tests' clock: a frozen instant that `sladesk.core.clock.now()` returns."""
+"""The tests' clock: a frozen instant that `sladesk.core.time.now()` returns."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ FROZEN_AT = T("2026-11-25T16:30:00-08:00")
 
 
 class FrozenClock:
-    """The test's clock: ``sladesk.core.clock.source`` returns ``self.at``; move with ``set``."""
+    """The test's clock: ``sladesk.core.time.source`` returns ``self.at``; move with ``set``."""
 
     def __init__(self, at: datetime) -> None:
         self.at = at

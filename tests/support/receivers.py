@@ -82,13 +82,16 @@ class LoopbackHttpReceiver:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1" if keep_alive else "HTTP/1.0"
 
-            def do_POST(self) -> None:
+            def do_GET(self) -> None:  # status-page checks probe with GET
+                self.do_POST("GET")
+
+            def do_POST(self, method: str = "POST") -> None:
                 length = int(self.headers.get("Content-Length", "0"))
                 body = self.rfile.read(length)
                 with receiver._lock:
                     receiver.requests.append(
                         HttpRequest(
-                            "POST",
+                            method,
                             self.path,
                             {k.lower(): v for k, v in self.headers.items()},
                             body,

@@ -101,7 +101,7 @@ def test_a_failed_open_ticket_leaves_no_file(make_org, make_contact, settings, m
     def broken(*args, **kwargs):
         raise Boom
 
-    monkeypatch.setattr(opening, "sync_clock_timers", broken)
+    monkeypatch.setattr(opening, "announce", broken)
     # when the customer opens a ticket with a file
     with pytest.raises(Boom):
         services.open_ticket(

@@ -1,6 +1,6 @@
 """What the API's hot paths save stays correct: the policy-snapshot cache and ``anyof``.
 
-The snapshot cache (`sladesk.tickets.services._base._snapshot`) only remembers committed
+The snapshot cache (`sladesk.tickets.services.base.policy_snapshot`) only remembers committed
 rows, so these tests commit (``transaction=True``); ``anyof`` runs on both databases.
 """
 
@@ -105,29 +105,29 @@ def test_anyof_writes_one_query_text_for_any_length_on_postgresql(make_org, make
 
 @pytest.mark.django_db
 def test_compiled_query_returns_what_the_queryset_returns(make_org, make_contact, agent):
-    from rest_framework.authtoken.models import Token
-
     from sladesk.core.compiled import CompiledQuery
+    from sladesk.signin.models import ApiToken
+    from sladesk.signin.tokens import issue_token
 
     # given a contact's token and an agent's token
     org = make_org("particle-enterprise")
     contact = make_contact(org, login=True)
-    tokens = [Token.objects.create(user=contact.user), Token.objects.create(user=agent)]
+    tokens = [issue_token(contact.user, "c")[0], issue_token(agent, "a")[0]]
     query = CompiledQuery(
-        lambda key: Token.objects.select_related(
+        lambda digest: ApiToken.objects.select_related(
             "user", "user__agent_profile", "user__contact__organization"
-        ).filter(key=key),
+        ).filter(digest=digest),
         str,
     )
     for token in tokens:
         # when each is looked up compiled, then its role rows are read
-        (got,) = query(token.key)
+        (got,) = query(token.digest)
         with CaptureQueriesContext(connection) as queries:
             has_profile = hasattr(got.user, "agent_profile")
             has_contact = hasattr(got.user, "contact")
             org_name = got.user.contact.organization.name if has_contact else None
         # then it is the token, its user and role rows came with it, and no query followed
-        assert (got.pk, got.user_id, got.created) == (token.pk, token.user_id, token.created)
+        assert (got.pk, got.user_id, got.created_at) == (token.pk, token.user_id, token.created_at)
         assert has_profile == (token.user == agent)
         assert org_name == (org.name if token.user != agent else None)
         assert queries.captured_queries == []
@@ -149,17 +149,18 @@ def test_compiled_query_refuses_a_lookup_that_transforms_its_value():
 
 @pytest.mark.django_db
 def test_api_refuses_an_unknown_token_and_an_inactive_users_token(agent):
-    from rest_framework.authtoken.models import Token
     from rest_framework.test import APIClient
 
+    from sladesk.signin.tokens import issue_token
+
     client = APIClient()
-    token = Token.objects.create(user=agent)
+    _, key = issue_token(agent, "test")
     # given a valid token, then an unknown one, then the valid one of a deactivated user
-    ok = client.get("/api/v1/tickets/", HTTP_AUTHORIZATION=f"Token {token.key}")
+    ok = client.get("/api/v1/tickets/", HTTP_AUTHORIZATION=f"Token {key}")
     unknown = client.get("/api/v1/tickets/", HTTP_AUTHORIZATION="Token 0123456789abcdef")
     agent.is_active = False
     agent.save(update_fields=["is_active"])
-    inactive = client.get("/api/v1/tickets/", HTTP_AUTHORIZATION=f"Token {token.key}")
+    inactive = client.get("/api/v1/tickets/", HTTP_AUTHORIZATION=f"Token {key}")
     # then only the first is answered
     assert ok.status_code == 200
     assert unknown.status_code == 401 and "Invalid token" in unknown.content.decode()
@@ -192,15 +193,16 @@ def test_small_bulk_inserts_are_values_rows_and_large_ones_unnest(make_org, make
 def test_agent_create_finds_the_requester_whatever_the_case_and_only_in_its_org(
     make_org, make_contact, agent, frozen_now
 ):
-    from rest_framework.authtoken.models import Token
     from rest_framework.test import APIClient
+
+    from sladesk.signin.tokens import issue_token
 
     # given a contact of one organization, and another organization without it
     org = make_org("particle-enterprise", name="Acme")
     other = make_org("particle-enterprise", name="Other")
     make_contact(org, "Dana_Ops@Acme.example")
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=agent).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {issue_token(agent, 'test')[1]}")
 
     def create(org_id: int, email: str):
         body = {"subject": "Down", "organization": org_id, "requester": email}

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from sladesk.core.clock import now
+from sladesk.core.time import now
 
 from .validation import contract_problems, zone_problem
 

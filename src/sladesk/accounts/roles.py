@@ -10,7 +10,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-__all__ = ["Role", "contact_of", "is_agent", "is_contact", "role_of"]
+__all__ = ["Role", "role_of"]
 
 
 class Role(StrEnum):
@@ -31,16 +31,3 @@ def role_of(user: Any) -> Role | None:
         return Role.CONTACT
     return None
 
-
-def is_agent(user: Any) -> bool:
-    """Staff who may see every ticket: agents and admins."""
-    return role_of(user) in (Role.ADMIN, Role.AGENT)
-
-
-def is_contact(user: Any) -> bool:
-    return role_of(user) == Role.CONTACT
-
-
-def contact_of(user: Any):  # -> Contact | None
-    """The user's Contact row, or None."""
-    return getattr(user, "contact", None) if user is not None else None

@@ -1,6 +1,6 @@
 """DRF and drf-spectacular settings owned by the API.
 
-`sladesk.settings.base` already installs ``rest_framework``, ``rest_framework.authtoken``
+`sladesk.settings.base` already installs ``rest_framework``
 and ``drf_spectacular`` and sets ``REST_FRAMEWORK`` (token + session auth, authenticated by
 default, spectacular's AutoSchema). What the API adds is applied per view so that no
 settings edit is needed:
@@ -27,7 +27,8 @@ SPECTACULAR: dict[str, Any] = {
     "TITLE": "sladesk API",
     "DESCRIPTION": (
         "Tickets with live SLA clocks; the support contract is code.\n\n"
-        "Authenticate with `Authorization: Token <token>` (from `POST /api/v1/auth/token/`) "
+        "Authenticate with `Authorization: Bearer <token>` (or `Token <token>`; from "
+        "`POST /api/v1/auth/token/`, several named tokens per user, `/api/v1/auth/tokens/`) "
         'or a browser session. Errors are `{"error": {"code", "message", "fields"}}`. '
         "Lists are cursor-paginated: follow `next`. See docs/api.md."
     ),
@@ -39,5 +40,11 @@ SPECTACULAR: dict[str, Any] = {
         "ClockMetricEnum": "sladesk.tickets.models.clock.Metric",
         "ClockStateEnum": "sladesk.tickets.models.clock.ClockState",
         "ChannelEnum": "sladesk.tickets.models.ticket.Channel",
+        "StatusComponentStatusEnum": [
+            "operational", "degraded_performance", "partial_outage", "major_outage",
+        ],
+        "StatusIncidentStatusEnum": ["investigating", "identified", "monitoring", "resolved"],
+        "StatusImpactEnum": "sladesk.status.models.Impact",
+        "StatusMaintenanceFrequencyEnum": ["", "daily", "weekly", "monthly"],
     },
 }

@@ -1,6 +1,6 @@
 """The API's error envelope and the exception handler that produces it.
 
-Every error answer (400, 401, 403, 404, 405, 406, 409, 415, 429) has the same JSON shape::
+Every error answer (400, 401, 403, 404, 405, 406, 409, 413, 415, 429, 500) has the same JSON shape::
 
     {"error": {"code": "invalid", "message": "priority: unknown priority 'P9' for policy
      houseware; known: P0, P1, P2, P3", "fields": {"priority": ["unknown priority ..."]}}}
@@ -10,13 +10,16 @@ Every error answer (400, 401, 403, 404, 405, 406, 409, 415, 429) has the same JS
 translated here, so views never catch them: a ticket that does not exist *or is not
 visible* is 404 (``ObjectDoesNotExist``), an illegal life-cycle move is 409
 (`InvalidTransition`), an unknown priority/plan/region or a refused service call is 400.
+A body too large is 413, one nested too deep or not decodable 400 (`sladesk.api.parsers`).
+A 500 (a bug: logged with its traceback) carries only ``request_id``, the reference the
+log line has (`sladesk.core.request_id`).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import ObjectDoesNotExist, RequestDataTooBig
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from rest_framework import exceptions, status
@@ -26,7 +29,15 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from sladesk.sla import PolicyError, SlaError, UnknownPriorityError
 from sladesk.tickets.services import InvalidTransition, ServiceError
 
-__all__ = ["Conflict", "error_body", "exception_handler", "not_found"]
+__all__ = [
+    "Conflict",
+    "PayloadTooLarge",
+    "error_body",
+    "exception_handler",
+    "not_found",
+    "request_refused",
+    "server_error",
+]
 
 
 class Conflict(exceptions.APIException):
@@ -37,6 +48,14 @@ class Conflict(exceptions.APIException):
     default_code = "conflict"
 
 
+class PayloadTooLarge(exceptions.APIException):
+    """The body is larger than this endpoint accepts (413)."""
+
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "the request body is too large"
+    default_code = "too_large"
+
+
 _CODES = {
     400: "invalid",
     401: "not_authenticated",
@@ -45,6 +64,7 @@ _CODES = {
     405: "method_not_allowed",
     406: "not_acceptable",
     409: "conflict",
+    413: "too_large",
     415: "unsupported_media_type",
     429: "throttled",
 }
@@ -136,3 +156,21 @@ def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     """Django's 404 for a URL no route matches (``/api/v1/tickets/abc/``, a typo): under
     ``/api/`` the JSON envelope, like every other API error, not Django's HTML page."""
     return JsonResponse(error_body(404, "no API resource at this URL", "not_found"), status=404)
+
+
+def request_refused(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """Django's 400 for a request refused before the view (``SuspiciousOperation``): a body
+    over ``DATA_UPLOAD_MAX_MEMORY_SIZE`` is 413, anything else 400, both in the envelope."""
+    if isinstance(exception, RequestDataTooBig):
+        body = error_body(413, "the request body is larger than this server accepts", "too_large")
+        return JsonResponse(body, status=413)
+    return JsonResponse(error_body(400, str(exception) or "bad request", "bad_request"), status=400)
+
+
+def server_error(request_id: str) -> HttpResponse:
+    """The 500 envelope: no detail of the failure, the request id that finds it in the log."""
+    body = error_body(
+        500, f"internal error; it has been logged with reference {request_id}", "server_error"
+    )
+    body["error"]["request_id"] = request_id
+    return JsonResponse(body, status=500)

@@ -6,15 +6,20 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from . import status_urls
 from .drf_settings import SPECTACULAR
 from .views import (
     AgentViewSet,
     ContactViewSet,
     OrganizationViewSet,
+    PageAckView,
     PageViewSet,
     TeamViewSet,
     TicketViewSet,
+    TokenListView,
+    TokenRevokeView,
     TokenView,
+    oncall,
 )
 
 __all__ = ["urlpatterns"]
@@ -32,7 +37,21 @@ router.register("pages", PageViewSet, basename="page")
 
 urlpatterns = [
     path("v1/auth/token/", TokenView.as_view(), name="token"),
+    path("v1/status/", include(status_urls)),
+    # On-call (sladesk.oncall): schedules, overrides, escalation policies, page actions.
+    path("v1/schedules/", oncall.SchedulesView.as_view(), name="schedules"),
+    path("v1/schedules/<id:id>/", oncall.ScheduleDetailView.as_view(), name="schedule"),
+    path("v1/schedules/<id:id>/oncall/", oncall.ScheduleOncallView.as_view(), name="schedule-oncall"),
+    path("v1/schedules/<id:id>/overrides/", oncall.ScheduleOverridesView.as_view(), name="schedule-overrides"),
+    path("v1/schedules/<id:id>/ical/", oncall.ScheduleIcalImportView.as_view(), name="schedule-ical-import"),
+    path("v1/oncall/calendar/", oncall.MyCalendarView.as_view(), name="oncall-calendar"),
+    path("v1/escalation-policies/", oncall.EscalationPoliciesView.as_view(), name="escalation-policies"),
+    path("v1/pages/<id:id>/acknowledge/", oncall.PageAcknowledgeView.as_view(), name="page-acknowledge"),
+    path("v1/pages/<id:id>/resolve/", oncall.PageResolveView.as_view(), name="page-resolve"),
+    path("v1/auth/tokens/", TokenListView.as_view(), name="tokens"),
+    path("v1/auth/tokens/<id:token_id>/", TokenRevokeView.as_view(), name="token-revoke"),
     path("v1/", include(router.urls)),
+    path("v1/pages/<id:id>/ack/", PageAckView.as_view(), name="page-ack"),
     path(
         "schema/",
         SpectacularAPIView.as_view(

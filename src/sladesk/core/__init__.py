@@ -1,5 +1,7 @@
-"""Cross-cutting helpers: the single clock (`now`), base models, the policy registry."""
+"""Cross-cutting helpers below every app: the time source (`now`, `sladesk.core.time`), the
+database's clock and writer queue (`sladesk.core.database`), the periodic-job scheduler
+(`sladesk.core.periodic`), the policy registry, bulk writes."""
 
-from .clock import now
+from .time import now
 
 __all__ = ["now"]

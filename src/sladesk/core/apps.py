@@ -9,7 +9,11 @@ class CoreConfig(AppConfig):
     verbose_name = "sladesk core"
 
     def ready(self) -> None:
-        from . import converters, lookups
+        from . import (
+            checks,  # noqa: F401  (registers the deployment checks)
+            converters,
+            lookups,
+        )
 
         lookups.register()
         converters.register()

@@ -2,7 +2,7 @@
 
 `load()` is idempotent: it does nothing when the demo admin already exists. Tickets are
 opened through `sladesk.tickets.services` at instants relative to now (the clock is moved
-with `sladesk.core.clock.travel`), so their SLA clocks, events and deadlines are exactly
+with `sladesk.core.time.travel`), so their SLA clocks, events and deadlines are exactly
 what the services would have produced live; some are close to breach, some breached.
 """
 
@@ -17,9 +17,11 @@ from django.contrib.auth.models import User
 from django.db import transaction
 
 from sladesk.accounts.models import AccountTeamMember, AgentProfile, Contact, Organization, Team
-from sladesk.core import clock as core_clock
+from sladesk.core import time as core_time
 from sladesk.tickets import services
 from sladesk.tickets.models import Ticket
+
+from .oncall import load_oncall
 
 __all__ = ["AGENTS", "ORGANIZATIONS", "DemoLogin", "load", "logins"]
 
@@ -127,7 +129,7 @@ def load(*, now: datetime | None = None, stdout: Callable[[str], None] = lambda 
     if User.objects.filter(username="admin").exists():
         stdout("demo data already loaded")
         return False
-    now = now or core_clock.now()
+    now = now or core_time.now()
     with transaction.atomic():
         admin = User.objects.create_superuser("admin", "admin@sladesk.example", "admin")
         teams = {slug: Team.objects.create(slug=slug, name=name) for slug, name in TEAMS}
@@ -172,6 +174,8 @@ def load(*, now: datetime | None = None, stdout: Callable[[str], None] = lambda 
             orgs[spec["slug"]] = org
         _scoped_agent(orgs)
         _email_routes(orgs, teams)
+        members = {slug: [u for u, *_, slugs in AGENTS if slug in slugs] for slug in teams}
+        load_oncall(now, teams, members)
         count = 0
         for i, (slug, subject, priority, hours_ago, fields, tags, then) in enumerate(_TICKETS):
             _demo_ticket(
@@ -179,9 +183,24 @@ def load(*, now: datetime | None = None, stdout: Callable[[str], None] = lambda 
                 subject, priority, hours_ago, fields, tags, then,
             )
             count += 1
-        stdout(f"demo data: {len(orgs)} organizations, {len(agents)} agents, {count} tickets (admin {admin})")
+        pages = _status_pages(now)
+        stdout(
+            f"demo data: {len(orgs)} organizations, {len(agents)} agents, {count} tickets, "
+            f"{pages} status pages (admin {admin})"
+        )
     _unverified_mail(contacts["acme-robotics"].email)
     return True
+
+
+def _status_pages(now: datetime) -> int:
+    """The status pages of `sladesk.status.demo` (when that app is installed)."""
+    from django.apps import apps
+
+    if not apps.is_installed("sladesk.status"):
+        return 0
+    from sladesk.status.demo import load_pages
+
+    return load_pages(now)
 
 
 def _unverified_mail(sender: str) -> None:
@@ -260,7 +279,7 @@ def _demo_ticket(
     agent = list(agents.values())[i % len(agents)]
     team = list(teams.values())[i % len(teams)]
     step = min(timedelta(hours=hours_ago) / 3, timedelta(hours=4))
-    with core_clock.travel(opened):
+    with core_time.travel(opened):
         ticket = services.open_ticket(
             organization=org, requester=contact, subject=subject,
             description=f"{subject}.\n\nPlease help — this is demo ticket {i + 1}.",
@@ -269,7 +288,7 @@ def _demo_ticket(
         )
     if then == "new":
         return ticket
-    with core_clock.travel(opened + step):
+    with core_time.travel(opened + step):
         ticket = services.assign(ticket, team=team, assignee=agent, actor=agent)
         if then == "triaged":
             services.add_note(ticket, author=agent, body="Triage: cosmetic, low impact.")
@@ -278,15 +297,15 @@ def _demo_ticket(
             )
     if then == "assigned":
         return ticket
-    with core_clock.travel(opened + 2 * step):
+    with core_time.travel(opened + 2 * step):
         services.reply(ticket, author=agent, body="Thanks — we are looking into it.")
     if then == "replied":
         return ticket
-    with core_clock.travel(opened + 2 * step + timedelta(minutes=20)):
+    with core_time.travel(opened + 2 * step + timedelta(minutes=20)):
         if then == "pending":
             return services.set_pending(ticket, actor=agent, reason="waiting for logs")
         ticket = services.solve(ticket, actor=agent, reason="answered")
     if then == "closed":
-        with core_clock.travel(opened + 3 * step):
+        with core_time.travel(opened + 3 * step):
             ticket = services.close(ticket, actor=agent)
     return ticket

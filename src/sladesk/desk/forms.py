@@ -8,9 +8,9 @@ import yaml
 from django import forms
 
 from sladesk.accounts.models import Team
-from sladesk.portal.forms import MultipleFileField
 from sladesk.tickets.models import Status
 from sladesk.tickets.services import TRANSITIONS
+from sladesk.web.forms import MultipleFileField
 
 __all__ = [
     "AssignForm",

@@ -7,7 +7,7 @@ from django.urls import path
 from sladesk.web import attachments
 from sladesk.web.access import agent_required
 
-from . import actions, contacts, mail_views, originals, settings_views, views
+from . import contacts, incident, mail_views, oncall_views, originals, settings_views, views, writes
 
 app_name = "desk"
 
@@ -16,22 +16,24 @@ urlpatterns = [
     path("inbox/list/", views.inbox_list, name="inbox_list"),
     path("tickets/<id:ticket_id>/", views.ticket_detail, name="ticket"),
     path("tickets/<id:ticket_id>/clocks/", views.clock_panel, name="clock_panel"),
-    path("tickets/<id:ticket_id>/message/", actions.message, name="message"),
-    path("tickets/<id:ticket_id>/priority/", actions.priority, name="priority"),
-    path("tickets/<id:ticket_id>/confirm-sender/", actions.confirm_sender, name="confirm_sender"),
-    path("tickets/<id:ticket_id>/status/", actions.status, name="status"),
-    path("tickets/<id:ticket_id>/assign/", actions.assign, name="assign"),
-    path("tickets/<id:ticket_id>/fields/", actions.fields, name="fields"),
+    path("tickets/<id:ticket_id>/message/", writes.message, name="message"),
+    path("tickets/<id:ticket_id>/priority/", writes.priority, name="priority"),
+    path("tickets/<id:ticket_id>/confirm-sender/", writes.confirm_sender, name="confirm_sender"),
+    path("tickets/<id:ticket_id>/status/", writes.status, name="status"),
+    path("tickets/<id:ticket_id>/assign/", writes.assign, name="assign"),
+    path("tickets/<id:ticket_id>/fields/", writes.fields, name="fields"),
     path(
         "tickets/<id:ticket_id>/pages/<id:page_id>/ack/",
-        actions.acknowledge_page,
+        writes.acknowledge_page,
         name="acknowledge_page",
     ),
-    path("tickets/<id:ticket_id>/presence/", actions.heartbeat, name="heartbeat"),
-    path("tickets/<id:ticket_id>/merge/", actions.merge, name="merge"),
-    path("tickets/<id:ticket_id>/split/", actions.split, name="split"),
-    path("tickets/<id:ticket_id>/link/", actions.link, name="link"),
-    path("tickets/<id:ticket_id>/unlink/", actions.unlink, name="unlink"),
+    path("tickets/<id:ticket_id>/presence/", writes.heartbeat, name="heartbeat"),
+    path("tickets/<id:ticket_id>/merge/", writes.merge, name="merge"),
+    path("tickets/<id:ticket_id>/split/", writes.split, name="split"),
+    path("tickets/<id:ticket_id>/link/", writes.link, name="link"),
+    path("tickets/<id:ticket_id>/unlink/", writes.unlink, name="unlink"),
+    path("tickets/<id:ticket_id>/incident/", incident.open_incident, name="open_incident"),
+    path("tickets/<id:ticket_id>/incident/link/", incident.link_incident, name="link_incident"),
     path("messages/<id:message_id>/email/", originals.original_email, name="original_email"),
     path("messages/<id:message_id>/email.eml", originals.original_email_download, name="original_email_download"),
     path("attachments/<id:attachment_id>/", agent_required(attachments.serve), name="attachment"),
@@ -40,6 +42,10 @@ urlpatterns = [
     path("mail/<id:inbound_id>/retry/", mail_views.mail_retry, name="mail_retry"),
     path("mail/<id:inbound_id>/accept/", mail_views.mail_accept, name="mail_accept"),
     path("contacts/", contacts.contacts, name="contacts"),
+    path("oncall/", oncall_views.oncall, name="oncall"),
+    path("oncall/schedules/<id:schedule_id>/override/", oncall_views.override, name="oncall_override"),
+    path("oncall/pages/<id:page_id>/ack/", oncall_views.acknowledge, name="oncall_ack"),
+    path("oncall/calendar/", oncall_views.calendar, name="oncall_calendar"),
     path("settings/", settings_views.policies, name="settings"),
     path("settings/policies/<str:name>/", settings_views.policy_detail, name="policy"),
     path("settings/teams/", settings_views.teams, name="teams"),

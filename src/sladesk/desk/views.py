@@ -3,7 +3,7 @@
 Thin views: parse the query, check access (`agent_required`; tickets through
 `selectors.get_ticket`, i.e. `sladesk.tickets.access.access_ticket`: 404 outside the
 agent's scope), read through the selectors and
-`sladesk.desk.queries`, render. Writes are in `sladesk.desk.actions`.
+`sladesk.desk.queries`, render. Writes are in `sladesk.desk.writes`.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from sladesk.core import clock
+from sladesk.core import time as core_time
 from sladesk.core.policies import available_policies
 from sladesk.intake import senders
 from sladesk.intake.originals import originals_of
@@ -27,7 +27,7 @@ from . import presence, queries
 from .forms import AssignForm, FieldsForm, MessageForm, PriorityForm, StatusForm
 from .timeline import Names, describe, undelivered
 
-__all__ = ["clock_panel", "inbox", "inbox_list", "ticket_detail"]
+__all__ = ["clock_panel", "inbox", "inbox_list", "ticket_detail", "visible_ticket"]
 
 _FILTERS = ("status", "priority", "organization", "plan", "tag", "channel", "q")
 
@@ -39,7 +39,7 @@ def _inbox_context(request: HttpRequest) -> dict[str, object]:
     filters = {k: request.GET.get(k, "") for k in _FILTERS}
     asked = request.GET.get("page", "")
     page = int(asked) if asked.isdigit() and len(asked) <= 6 else 1  # up to page 999999
-    now = clock.now()
+    now = core_time.now()
     teams = queries.team_ids(request.user)
     rows, more = queries.inbox_rows(request.user, view, filters, now, page=page)
     counts = queries.inbox_counts(request.user, teams, now)
@@ -76,14 +76,15 @@ def inbox_list(request: HttpRequest) -> HttpResponse:
     return render(request, "desk/_inbox_list.html", _inbox_context(request))
 
 
-def _ticket(request: HttpRequest, ticket_id: int, *, messages: bool = True) -> Ticket:
-    """The ticket with what the page shows; 404 when the agent may not see it."""
+def visible_ticket(request: HttpRequest, ticket_id: int, *, messages: bool = True) -> Ticket:
+    """The ticket ``ticket_id`` as the signed-in agent may see it; 404 otherwise (outside
+    the agent's scope too: `sladesk.tickets.access.access_ticket`)."""
     return selectors.get_ticket(request.user, ticket_id, messages=messages)
 
 
 def clock_rows(ticket: Ticket) -> list[dict[str, object]]:
     """The clock panel: every clock as of now with its colour and label."""
-    now = clock.now()
+    now = core_time.now()
     return [
         {
             "status": s,
@@ -107,7 +108,7 @@ def _panel_context(request: HttpRequest, ticket: Ticket) -> dict[str, object]:
 @agent_required
 def ticket_detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
     """Conversation, properties, clock panel, timeline, reply/note boxes."""
-    ticket = _ticket(request, ticket_id)
+    ticket = visible_ticket(request, ticket_id)
     policy = ticket.policy
     context = _panel_context(request, ticket)
     messages_list = list(ticket.messages.all())
@@ -139,6 +140,9 @@ def ticket_detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
         ),
         others=presence.others(ticket.pk, request.user.pk),
     )
+    from .incident import incident_context  # (imports the actions, which import this module)
+
+    context.update(incident_context(ticket))
     return render(request, "desk/ticket.html", context)
 
 
@@ -152,5 +156,5 @@ def _level(policy: object, key: str) -> object:
 @agent_required
 def clock_panel(request: HttpRequest, ticket_id: int) -> HttpResponse:
     """The clock panel alone (polled so a breach shows without a reload)."""
-    ticket = _ticket(request, ticket_id, messages=False)
+    ticket = visible_ticket(request, ticket_id, messages=False)
     return render(request, "desk/_clocks.html", _panel_context(request, ticket))

@@ -13,3 +13,8 @@ class IntakeConfig(AppConfig):
     name = "sladesk.intake"
     label = "intake"
     verbose_name = "Email intake"
+
+    def ready(self) -> None:
+        from .reactions import subscribe_all
+
+        subscribe_all()

@@ -9,8 +9,8 @@ from typing import Any
 from django.db import connection
 
 from sladesk.accounts.models import Contact, Organization
-from sladesk.core.clock import now
 from sladesk.core.inserts import insert_new
+from sladesk.core.time import now
 from sladesk.intake.email import ParsedMessage, thread_keys
 from sladesk.intake.email.authenticate import MailAuthentication
 from sladesk.tickets.models import Ticket

@@ -85,10 +85,14 @@ class EmailConf:
     @property
     def secrets(self) -> tuple[str, ...]:
         """Signing secret first, then the previous one (verification tries both)."""
-        own = self.reply_secret or hmac.new(
-            settings.SECRET_KEY.encode(), b"sladesk-reply-address", hashlib.sha256
-        ).hexdigest()
-        return (own, self.previous_reply_secret) if self.previous_reply_secret else (own,)
+        if self.reply_secret:
+            keys = [self.reply_secret]
+        else:  # derived from SECRET_KEY, and from its fallbacks while they are listed
+            keys = [
+                hmac.new(key.encode(), b"sladesk-reply-address", hashlib.sha256).hexdigest()
+                for key in (settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", ()))
+            ]
+        return tuple(keys + ([self.previous_reply_secret] if self.previous_reply_secret else []))
 
 
 def conf() -> EmailConf:

@@ -17,7 +17,7 @@ import logging
 
 from imapclient import IMAPClient
 
-from sladesk.core.clock import now
+from sladesk.core.time import now
 
 from .models import ImapMailbox, InboundMessage
 from .store import quick_message_id, store_raw

@@ -1,4 +1,4 @@
-"""The email channel's periodic jobs (`sladesk.notify.periodic`: each slot runs once across
+"""The email channel's periodic jobs (`sladesk.core.periodic`: each slot runs once across
 all workers).
 
 =====================  ===================  ===========================================
@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sladesk.notify.periodic import periodic
+from sladesk.core.periodic import periodic
 
 from .conf import conf
 from .imap import poll_all

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.db import models
 
-from sladesk.core.clock import now
 from sladesk.core.secrets import EncryptedTextField
+from sladesk.core.time import now
 
 __all__ = ["EmailMessageId", "ImapMailbox", "InboundAddress", "InboundMessage", "InboundState"]
 

@@ -28,9 +28,9 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sladesk.core.clock import now
-from sladesk.core.inserts import insert_new
+from sladesk.core.time import now
 from sladesk.intake.email import ParsedMessage, signed_reply_address
+from sladesk.tickets import events
 from sladesk.tickets.models import (
     Channel,
     EventKind,
@@ -116,7 +116,7 @@ def _enqueue_many(items: Sequence[_Queued]) -> None:
         ],
         ignore_conflicts=True,  # generated ids: a clash means the row is there already
     )
-    rows, events = [], []
+    rows, entries = [], []
     for q in items:
         notification = Notification(
             idempotency_key=q.key, channel="email", summary=q.subject, body=q.body, ticket_ref=f"#{q.ticket.pk}",
@@ -124,13 +124,12 @@ def _enqueue_many(items: Sequence[_Queued]) -> None:
         )
         recipient = Recipient("email", f"email:{q.to}", f"customer {q.to}")
         rows.append(outbox_message(notification, recipient, key=q.key, purpose=q.purpose, at=at, ticket_id=q.ticket.pk))
-        events.append(TicketEvent(
-            ticket=q.ticket, at=at, actor_label="system", kind=EventKind.NOTIFY,
-            data={"action": q.purpose, "outcome": "queued", "channel": "email", "to": [f"customer {q.to}"],
-                  "message_id": q.mail["message_id"]},
+        entries.append(events.notify(
+            q.ticket, at, action=q.purpose, outcome="queued", channel="email", to=[f"customer {q.to}"],
+            message_id=q.mail["message_id"],
         ))
     enqueue(rows)
-    insert_new(events)
+    events.write(entries)
 
 
 def _mail(

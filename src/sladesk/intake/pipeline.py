@@ -40,7 +40,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 
 from sladesk.accounts.models import Organization
-from sladesk.core.clock import now
+from sladesk.core.database import sqlite_writer
+from sladesk.core.time import now
 from sladesk.intake.email import ParsedMessage, parse_message
 from sladesk.intake.email.authenticate import MailAuthentication
 from sladesk.tickets.services.attachments import files_follow_transaction
@@ -48,7 +49,6 @@ from sladesk.tickets.services.attachments import files_follow_transaction
 from .authentication import authenticate_message
 from .batch import Batch
 from .conf import conf
-from .dblock import sqlite_writer
 from .models import InboundMessage, InboundState
 from .routing import routing_snapshot
 from .steps import Quarantine, decide, finish, open_pending

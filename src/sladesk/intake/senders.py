@@ -17,7 +17,7 @@ from typing import Any
 
 from django.db import transaction
 
-from sladesk.core import clock as core_clock
+from sladesk.core import time as core_time
 from sladesk.notify.models import Page
 from sladesk.notify.pages import page_oncall
 from sladesk.tickets import services
@@ -112,7 +112,7 @@ def confirm_sender(ticket: Ticket, agent: Any) -> Confirmation:
         )
         if not rows:
             return done
-        now = core_clock.now()
+        now = core_time.now()
         InboundMessage.objects.filter(pk__in=[r.pk for r in rows]).update(
             confirmed_at=now, confirmed_by=agent.get_username()[:150]
         )

@@ -36,8 +36,9 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from django.db import connection
 
+from sladesk.core.database import refresh_connection
+
 from .conf import conf
-from .dblock import refresh_connection
 from .routing import accepts_domain
 from .store import NULL_SENDER, Raw, store_raws
 

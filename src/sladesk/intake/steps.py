@@ -11,10 +11,13 @@ and gets the ticket that row ended on.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.auth import get_user_model
 
 from sladesk.accounts.models import Contact, Organization
-from sladesk.core.clock import now
 from sladesk.core.policies import get_policy
+from sladesk.core.time import now
 from sladesk.intake.email import (
     ParsedMessage,
     extract_reply,
@@ -24,8 +27,10 @@ from sladesk.intake.email import (
     thread_keys,
     verify_reply_address,
 )
-from sladesk.tickets import services
-from sladesk.tickets.models import Attachment, Channel, EventKind, Message, Ticket, TicketEvent
+from sladesk.notify import pages
+from sladesk.notify.models import Page
+from sladesk.tickets import events, services
+from sladesk.tickets.models import Attachment, Channel, Message, Ticket
 
 from .batch import Batch
 from .limits import over_limit
@@ -53,6 +58,8 @@ class _Later:
     contact: Contact | None = None
     uploads: list[tuple[str, bytes, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    page: Page | None = None
+    agent: Any = None
 
 
 def decide(row: InboundMessage, parsed: ParsedMessage, batch: Batch, accept: bool) -> None:
@@ -91,6 +98,8 @@ def decide(row: InboundMessage, parsed: ParsedMessage, batch: Batch, accept: boo
         limited = over_limit(batch.keys[row.pk], batch.recent, batch.cfg)
         if limited:
             raise Quarantine(limited)
+    if verified and _page_acknowledgement(row, parsed, batch):  # a forged mail acknowledges nothing
+        return
     uploads, notes = _uploads(parsed, min(batch.cfg.max_attachment_bytes, services.MAX_ATTACHMENT_BYTES))
     if target is not None:
         org = _organization(target)
@@ -104,6 +113,23 @@ def decide(row: InboundMessage, parsed: ParsedMessage, batch: Batch, accept: boo
     batch.pending[row.message_id] = row
     for key in batch.keys[row.pk]:
         batch.recent[key] = batch.recent.get(key, 0) + 1
+
+
+def _page_acknowledgement(row: InboundMessage, parsed: ParsedMessage, batch: Batch) -> bool:
+    """An agent's reply to a page e-mail (its subject keeps ``[ack <page key>]``, and the
+    loop checks above already ignored auto-replies) acknowledges the page in `finish`."""
+    page = pages.page_for_subject(parsed.subject)
+    if page is None:
+        return False
+    agent = get_user_model().objects.filter(
+        email__iexact=row.from_address, is_active=True, agent_profile__isnull=False
+    ).first()
+    if agent is None:
+        return False
+    row.state, row.ticket_id = InboundState.IGNORED, page.ticket_id
+    row.reason = f"acknowledges page #{page.pk} (an e-mail reply by {agent.get_username()})"
+    batch.later.append(_Later("page_ack", row, parsed, None, page=page, agent=agent))
+    return True
 
 
 def _organization(target: Ticket | InboundMessage) -> Organization:
@@ -142,6 +168,10 @@ def finish(later: _Later, batch: Batch) -> None:
     (``services.reply`` with the new text and the files), or the ticket of a duplicate or
     of ignored mail."""
     row, target = later.row, later.target
+    if later.kind == "page_ack":
+        assert later.page is not None
+        pages.acknowledge_page(later.page, later.agent, via="email")
+        return
     assert target is not None
     ticket = _ticket_of(target, batch)
     if later.kind == "duplicate":
@@ -362,11 +392,9 @@ def _note(row: InboundMessage, notes: list[str]) -> None:
 
 
 def _log_ignored(ticket: Ticket, row: InboundMessage) -> None:
-    TicketEvent.objects.create(
-        ticket=ticket,
-        at=now(),
-        actor_label=row.from_address or "system",
-        channel=Channel.EMAIL,
-        kind=EventKind.NOTIFY,
-        data={"action": "inbound_ignored", "inbound": row.pk, "reason": row.reason},
-    )
+    events.write([
+        events.notify(
+            ticket, now(), actor=row.from_address or "system", event_channel=Channel.EMAIL,
+            action="inbound_ignored", inbound=row.pk, reason=row.reason,
+        )
+    ])

@@ -17,11 +17,11 @@ from typing import Any
 
 from django.db import connection, transaction
 
-from sladesk.core.clock import now
+from sladesk.core.database import sqlite_writer
+from sladesk.core.time import now
 from sladesk.intake.email.headers import normalize_message_id
 from sladesk.intake.email.parse import synthetic_message_id
 
-from .dblock import sqlite_writer
 from .models import InboundMessage
 
 __all__ = ["NULL_SENDER", "Raw", "id_key", "quick_message_id", "store_raw", "store_raws"]

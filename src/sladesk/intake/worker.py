@@ -20,8 +20,9 @@ from typing import Any
 
 from django.db import connection
 
+from sladesk.core.database import refresh_connection
+
 from .conf import conf
-from .dblock import refresh_connection
 from .imap import poll_all
 from .pipeline import process_pending
 

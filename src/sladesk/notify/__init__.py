@@ -23,6 +23,7 @@ from .channels.base import (
 from .channels.email import EmailConfig, send_email
 from .channels.pagerduty import PagerDutyConfig, send_pagerduty
 from .channels.slack import SlackConfig, send_slack
+from .channels.twilio import TwilioConfig, send_twilio
 from .channels.webhook import WebhookConfig, send_webhook, sign, verify_signature
 
 __all__ = [
@@ -36,6 +37,7 @@ __all__ = [
     "Outcome",
     "PagerDutyConfig",
     "SlackConfig",
+    "TwilioConfig",
     "WebhookConfig",
     "deliver",
     "retry",
@@ -43,7 +45,9 @@ __all__ = [
     "verify_signature",
 ]
 
-ChannelConfig = SlackConfig | PagerDutyConfig | WebhookConfig | EmailConfig | AppriseConfig
+ChannelConfig = (
+    SlackConfig | PagerDutyConfig | WebhookConfig | EmailConfig | AppriseConfig | TwilioConfig
+)
 """Any channel's configuration; its type must match the notification's ``channel``."""
 
 CHANNELS: dict[str, tuple[type[Any], Channel[Any]]] = {
@@ -52,6 +56,8 @@ CHANNELS: dict[str, tuple[type[Any], Channel[Any]]] = {
     "webhook": (WebhookConfig, send_webhook),
     "email": (EmailConfig, send_email),
     "apprise": (AppriseConfig, send_apprise),
+    "sms": (TwilioConfig, send_twilio),
+    "voice": (TwilioConfig, send_twilio),
 }
 """Channel kind -> (its config type, its send function)."""
 

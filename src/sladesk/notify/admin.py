@@ -6,7 +6,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from .models import OutboxMessage, Page, PeriodicRun, Timer
+from .models import OutboxMessage, Page, Timer
 from .outbox import requeue
 
 __all__: list[str] = []
@@ -60,10 +60,3 @@ class OutboxMessageAdmin(_ReadOnly):
     def retry_dead(self, request: HttpRequest, queryset: QuerySet[OutboxMessage]) -> None:
         count = requeue(queryset.values_list("pk", flat=True))
         messages.info(request, f"{count} dead notification(s) queued again")
-
-
-@admin.register(PeriodicRun)
-class PeriodicRunAdmin(_ReadOnly):
-    list_display = ("job", "slot", "state", "attempt", "worker", "started_at", "lease_until", "finished_at")
-    list_filter = ("state", "job")
-    search_fields = ("job", "error")

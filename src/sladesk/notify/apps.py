@@ -13,3 +13,8 @@ class NotifyConfig(AppConfig):
     name = "sladesk.notify"
     label = "notify"
     verbose_name = "Timers and notifications"
+
+    def ready(self) -> None:
+        from .reactions import subscribe_all
+
+        subscribe_all()

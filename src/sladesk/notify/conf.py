@@ -49,14 +49,6 @@ class NotifyConf:
     keep_days: float = 30.0
     #: How long an acknowledge link stays valid.
     ack_link_days: float = 7.0
-    #: Threads running periodic jobs in each worker (apart from the timer loop).
-    periodic_threads: int = 2
-    #: After downtime at most this many missed slots of a periodic job run; older: skipped.
-    periodic_catch_up: int = 3
-    #: A claimed periodic slot belongs to its worker this long (seconds), renewed every
-    #: third of it while the job runs; once it lapses (the worker died) another worker
-    #: re-runs the slot, once.
-    periodic_lease: float = 120.0
     #: How often the auditor looks (and pings the dead-man's switch while healthy).
     audit_every: float = 60.0
     #: How often old timers and delivered outbox rows are pruned.

@@ -13,15 +13,16 @@ transaction, a re-fired timer) mails nobody twice.
 ticket has at most one ``escalation`` timer, armed by `arm_climb` whenever it reaches a
 level (`services.escalate`, whoever escalates) and when it is opened (for an ``after`` on
 level 1), at the instant the next rung's ``after`` runs out; its ``generation`` is the
-level it was armed on. The timer worker fires it through `climb`: when the ticket is still
+level it was armed on (the reactions to `TicketEscalated` and `TicketOpened`,
+`sladesk.notify.reactions`). The timer worker fires it through `climb`: when the ticket is still
 on that level and neither solved nor closed, it climbs one rung with `services.escalate`
 (actor ``policy``: an ``escalation`` event, the rung's mail, the next rung armed); otherwise
 the timer is cancelled (an escalation by hand meanwhile has armed the next one itself).
 Firing is idempotent: a fired or cancelled timer is not pending, and the level check
 fences a stale one.
 
-**Reopening** (`resume_climb`, from the reopen in `services.change_status` or a customer's
-reply): the time a ticket spent solved does not count towards a rung's ``after``, as it
+**Reopening** (`resume_climb`, the reaction to `TicketReopened`: a reopen in
+`services.change_status` or a customer's reply): the time a ticket spent solved does not count towards a rung's ``after``, as it
 does not for the resolution clock. What was left of the wait when it was solved (from
 ``solved_at`` to the timer's ``fire_at``, in the rung's business or calendar time) is
 counted again from the reopen: a climb that came due while the ticket was solved (and was
@@ -33,6 +34,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sladesk.tickets import services
 from sladesk.tickets.models import Status, Ticket
 
 from .models import Timer, TimerKind, TimerState
@@ -102,8 +104,6 @@ def climb(timer: Timer, ticket: Ticket, moment: datetime, late: bool) -> bool:
     """Fire ``ticket``'s escalation timer (the timer worker's transaction, ticket locked):
     one rung up when the ticket is still on the timer's level and open, else cancelled.
     Always done with the timer (True)."""
-    from sladesk.tickets import services
-
     ladder = ticket.policy.escalation
     level = services.escalation_level(ticket)
     rung = ladder[level] if level < len(ladder) else None

@@ -17,8 +17,9 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.db.models import Count
 
+from sladesk.core.database import db_now
+
 from .conf import conf
-from .dbclock import db_now
 from .models import OutboxMessage, OutboxState, Timer, TimerState
 from .timers import overdue_age
 

@@ -1,4 +1,4 @@
-"""The notify layer's periodic jobs (`sladesk.notify.periodic`): prune and audit.
+"""The notify layer's periodic jobs (`sladesk.core.periodic`): prune and audit.
 
 =================  ===================  ===============================================
 job                every                what
@@ -27,11 +27,11 @@ import os
 import urllib.request
 from datetime import timedelta
 
+from sladesk.core.periodic import periodic
 from sladesk.tickets import files
 
 from . import health
 from .conf import conf
-from .periodic import periodic
 
 __all__ = ["audit", "deadman_url", "ping_deadman", "prune", "sweep_orphan_files"]
 

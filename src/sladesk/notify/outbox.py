@@ -45,14 +45,13 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.db.models import F
 
-from sladesk.tickets.models import EventKind
+from sladesk.core.bulk import update_rows
+from sladesk.core.database import db_now, skip_locked, write_transaction
+from sladesk.tickets import events
 
 from . import ChannelConfig, DeliveryResult, Notification, deliver, retry
-from .bulk import update_rows
 from .channels._http import warm_client
 from .conf import conf
-from .dbclock import db_now, skip_locked, write_transaction
-from .events import event, write_events
 from .links import ticket_url
 from .models import CLAIMABLE, OutboxMessage, OutboxState
 from .recipients import Recipient, channel_configs
@@ -236,7 +235,7 @@ def _record(outcomes: Sequence[tuple[OutboxMessage, DeliveryResult]], now: datet
 
     Only rows that are still this claim (``state = sending`` with the claimed ``attempts``,
     read under ``FOR UPDATE`` in id order on PostgreSQL) are written — one plain ``UPDATE``
-    per distinct outcome (`sladesk.notify.bulk.update_rows`: every delivery of the pass
+    per distinct outcome (`sladesk.core.bulk.update_rows`: every delivery of the pass
     shares one) — with one ``notify`` event per final outcome (one insert). A row whose
     lease ran out and was claimed again is left to its new claim (logged).
     """
@@ -250,7 +249,7 @@ def _record(outcomes: Sequence[tuple[OutboxMessage, DeliveryResult]], now: datet
         if skip_locked():
             current = current.select_for_update()
         attempts = dict(current.values_list("pk", "attempts"))
-        ours, events = [], []
+        ours, entries = [], []
         for row, result in outcomes:
             if attempts.get(row.pk) != row.attempts:
                 logger.warning(
@@ -260,11 +259,9 @@ def _record(outcomes: Sequence[tuple[OutboxMessage, DeliveryResult]], now: datet
             final = _settle(row, result, moment)
             ours.append(row)
             if row.ticket_id is not None and final:
-                events.append(
-                    event(
-                        row.ticket_id,
-                        EventKind.NOTIFY,
-                        moment,
+                entries.append(
+                    events.notify(
+                        row.ticket_id, moment,
                         action=row.purpose,
                         outcome=final,
                         channel=row.channel,
@@ -275,7 +272,7 @@ def _record(outcomes: Sequence[tuple[OutboxMessage, DeliveryResult]], now: datet
                     )
                 )
         update_rows(OutboxMessage, ours, _RECORDED)
-        write_events(events)
+        events.write(entries)
     return len(ours)
 
 

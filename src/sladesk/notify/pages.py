@@ -1,59 +1,118 @@
 """Pages: call on-call, repeat until acknowledged, resolve when the clock is met.
 
 `page_oncall` is the one call every paging decision goes through (P1 created, out-of-hours
-request, ``page_on_breach`` target missed); on-call rotations will plug in behind
-`sladesk.notify.recipients.oncall`. All functions here run inside the caller's
-transaction (services call them) or open their own, and write ``page`` ticket events.
+request, ``page_on_breach`` target missed). An app above may take a page over
+(`register_escalation`: `sladesk.oncall` runs its escalation policy then); a page nobody
+takes goes to the team's paging targets and repeats (`sladesk.notify.recipients.oncall`).
+All functions here run inside the caller's transaction (the reactions to ticket events and
+the timer worker call them) or open their own, and write ``page`` ticket events.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.core import signing
 from django.db import transaction
 from django.urls import reverse
 
-from sladesk.core import clock as core_clock
+from sladesk.core import time as core_time
 from sladesk.core.inserts import insert_new
-from sladesk.tickets.models import EventKind, SlaClock, Ticket
+from sladesk.tickets import events
+from sladesk.tickets.models import SlaClock, Ticket
 
 from . import Notification
 from .conf import conf
-from .events import event, write_events
-from .links import absolute, ticket_url
+from .links import absolute, read_link, sign_link, ticket_url
 from .models import OutboxMessage, Page, PageState, Timer, TimerKind, TimerState
 from .outbox import enqueue, message
 from .recipients import Recipient, oncall, oncall_team
 
 __all__ = [
+    "Escalation",
+    "ack_subject_tag",
     "ack_token",
     "ack_url",
     "acknowledge_page",
+    "page_for_subject",
     "page_for_token",
     "page_oncall",
+    "page_vetoed",
+    "register_escalation",
+    "register_page_veto",
     "repeat_page",
+    "resolve_page",
     "resolve_pages",
 ]
 
-_SALT = "sladesk.notify.ack"
+Escalation = Callable[[Page, Ticket, datetime, Any], "dict[str, Any] | None"]
+"""Takes a new page over (``page, ticket, now, actor``): returns the data of the page's
+``triggered`` event (it then queues its own notifications and timers), or None to leave the
+page to the default (the team's paging targets, repeated)."""
+
+_escalations: list[Escalation] = []
+
+
+def register_escalation(take: Escalation) -> None:
+    """Let ``take`` run every new page first (`sladesk.oncall` registers in ``ready()``;
+    notify never imports it). Registering the same function twice is a no-op."""
+    if take not in _escalations:
+        _escalations.append(take)
+
+_SALT = "sladesk.notify.ack.v2"  # v2: no page-key suffix in the token (older links refused)
+
+
+#: Functions the apps above notify register to withhold a *breach or warning* page:
+#: ``veto(ticket, clock, moment)`` returns why not to page (a sentence), or None.
+_VETOES: list[Callable[[Ticket, SlaClock | None, datetime], str | None]] = []
+
+
+def register_page_veto(veto: Callable[[Ticket, SlaClock | None, datetime], str | None]) -> None:
+    """Register a veto on the pages of a clock's moment (`sladesk.notify.policy_actions`):
+    the status page withholds the page of a ticket about a component under announced
+    maintenance where the policy says so. Registering the same function twice is a no-op."""
+    if veto not in _VETOES:
+        _VETOES.append(veto)
+
+
+def page_vetoed(ticket: Ticket, clock: SlaClock | None, moment: datetime) -> str | None:
+    """The first registered veto's reason not to page about ``ticket`` now (None: page)."""
+    for veto in _VETOES:
+        reason = veto(ticket, clock, moment)
+        if reason:
+            return reason
+    return None
 
 
 def ack_token(page: Page) -> str:
-    """A signed, expiring token naming ``page`` (for the acknowledge link)."""
-    return signing.dumps({"page": page.pk, "key": page.key[-12:]}, salt=_SALT)
+    """A signed token naming ``page`` for the acknowledge link (`links.sign_link`: the page
+    id and the issue time, no part of the page key receivers see)."""
+    return sign_link({"page": page.pk}, salt=_SALT)
 
 
 def page_for_token(token: str) -> Page | None:
-    """The page a valid, unexpired token names; None otherwise."""
-    max_age = timedelta(days=conf().ack_link_days)
-    try:
-        data = signing.loads(token, salt=_SALT, max_age=max_age)
-    except signing.BadSignature:
+    """The page a valid token names, issued within ``ack_link_days`` and not in the future."""
+    claim = read_link(token, salt=_SALT, max_age=timedelta(days=conf().ack_link_days))
+    if claim is None or not isinstance(claim.get("page"), int):
         return None
-    page = Page.objects.filter(pk=data.get("page")).first()
-    return page if page is not None and page.key.endswith(data.get("key", "-")) else None
+    return Page.objects.filter(pk=claim["page"]).first()
+
+
+_ACK_TAG = re.compile(r"\[ack (sladesk-page-[0-9a-f]{32})\]")
+
+
+def ack_subject_tag(page: Page) -> str:
+    """``[ack <page key>]``: put in a page e-mail's subject, a reply to it (which keeps the
+    subject) acknowledges the page when an agent sends it (`sladesk.intake`)."""
+    return f"[ack {page.key}]"
+
+
+def page_for_subject(subject: str) -> Page | None:
+    """The page whose `ack_subject_tag` is in ``subject`` (None: none, or unknown)."""
+    found = _ACK_TAG.search(subject or "")
+    return Page.objects.filter(key=found.group(1)).first() if found else None
 
 
 def ack_url(page: Page) -> str:
@@ -108,9 +167,16 @@ def page_oncall(ticket: Ticket, reason: str, *, clock: SlaClock | None = None,
     schedules the repeat timer. ``clock`` is the promise the page is about: meeting it
     resolves the page.
     """
-    now = now or core_clock.now()
+    now = now or core_time.now()
     team = oncall_team(ticket)
     [page] = insert_new([Page(ticket=ticket, clock=clock, team=team, reason=reason, created_at=now)])
+    for take in _escalations:
+        taken = take(page, ticket, now, actor)
+        if taken is not None:
+            events.write([events.page(ticket.pk, now, actor=actor, action="triggered",
+                                page=page.pk, reason=reason, team=team.slug if team else None,
+                                **taken)])
+            return page
     targets = oncall(team)
     summary, body = _trigger_text(ticket, page)
     _queue(page, targets, "trigger", f"page:{page.pk}:trigger", now, summary, body)
@@ -124,12 +190,10 @@ def page_oncall(ticket: Ticket, reason: str, *, clock: SlaClock | None = None,
         updated_at=now,
     )
     insert_new([repeat])
-    write_events(
+    events.write(
         [
-            event(
-                ticket.pk,
-                EventKind.PAGE,
-                now,
+            events.page(
+                ticket.pk, now,
                 actor=actor,
                 action="triggered",
                 page=page.pk,
@@ -163,7 +227,7 @@ def repeat_page(timer: Timer, ticket: Ticket, moment: datetime, late: bool) -> b
         late=late,
         updated_at=moment,
     )
-    write_events([event(ticket.pk, EventKind.PAGE, moment, action="repeated", page=page.pk,
+    events.write([events.page(ticket.pk, moment, action="repeated", page=page.pk,
                         repeat=page.repeats, to=[r.label for r in targets])])
     return True
 
@@ -188,7 +252,7 @@ def _close(page: Page, state: str, at: datetime) -> None:
 
 def acknowledge_page(page: Page, actor: Any, *, via: str = "api") -> Page:
     """Someone has it: stop the repeats, acknowledge the PagerDuty incident. Idempotent."""
-    now = core_clock.now()
+    now = core_time.now()
     with transaction.atomic():
         Ticket.objects.select_for_update().filter(pk=page.ticket_id).first()
         page = Page.objects.select_for_update().get(pk=page.pk)
@@ -201,8 +265,27 @@ def acknowledge_page(page: Page, actor: Any, *, via: str = "api") -> Page:
         page.save()
         summary = f"page about ticket #{page.ticket_id} acknowledged"
         _queue(page, _pagerduty_targets(page), "acknowledge", f"page:{page.pk}:acknowledge", now, summary)
-        write_events([event(page.ticket_id, EventKind.PAGE, now, actor=actor, action="acknowledged",
+        events.write([events.page(page.ticket_id, now, actor=actor, action="acknowledged",
                             page=page.pk, via=via)])
+    return page
+
+
+def resolve_page(page: Page, actor: Any, *, via: str = "api", reason: str = "resolved by hand") -> Page:
+    """Someone resolved the page itself (API, desk, PagerDuty): its steps and repeats stop
+    and PagerDuty gets ``resolve`` with the page key. Idempotent."""
+    now = core_time.now()
+    with transaction.atomic():
+        Ticket.objects.select_for_update().filter(pk=page.ticket_id).first()
+        page = Page.objects.select_for_update().get(pk=page.pk)
+        if page.state == PageState.RESOLVED:
+            return page
+        _close(page, PageState.RESOLVED, now)
+        page.resolved_at = now
+        page.save(update_fields=["state", "generation", "resolved_at"])
+        summary = f"page about ticket #{page.ticket_id} resolved: {reason}"
+        _queue(page, _pagerduty_targets(page), "resolve", f"page:{page.pk}:resolve", now, summary)
+        events.write([events.page(page.ticket_id, now, actor=actor, action="resolved",
+                            page=page.pk, via=via, reason=reason)])
     return page
 
 
@@ -220,6 +303,6 @@ def resolve_pages(clock_ids: list[int], now: datetime, reason: str = "the clock 
         page.save(update_fields=["state", "generation", "resolved_at"])
         summary = f"page about ticket #{page.ticket_id} resolved: {reason}"
         _queue(page, _pagerduty_targets(page), "resolve", f"page:{page.pk}:resolve", now, summary)
-    write_events([event(p.ticket_id, EventKind.PAGE, now, action="resolved", page=p.pk, reason=reason)
+    events.write([events.page(p.ticket_id, now, action="resolved", page=p.pk, reason=reason)
                   for p in open_pages])
     return len(open_pages)

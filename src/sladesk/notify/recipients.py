@@ -20,7 +20,7 @@ process queues during an upgrade.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,8 +51,24 @@ __all__ = [
     "channel_configs",
     "oncall",
     "oncall_team",
+    "register_destination",
     "team",
 ]
+
+DestinationResolver = Callable[[list[tuple[str, str]]], "dict[tuple[str, str], ChannelConfig | None]"]
+_resolvers: dict[str, DestinationResolver] = {}
+
+
+def register_destination(kind: str, resolve: DestinationResolver) -> None:
+    """Let an app above notify own destinations ``<kind>:<ref>`` (`sladesk.oncall`: a
+    person's notification rule; `sladesk.status`: a subscriber). ``resolve`` gets the
+    (channel, ref) pairs of one send batch and returns their configs, read now (None:
+    gone); like every other destination, the secret stays in the app's own row, never in
+    the outbox. Registering a kind again replaces its resolver; the built-in kinds
+    (``team``, ``user``, ``email``) cannot be taken."""
+    if kind in ("team", "user", "email"):
+        raise ValueError(f"{kind!r} is a built-in destination kind")
+    _resolvers[kind] = resolve
 
 
 @dataclass(frozen=True)
@@ -226,7 +242,14 @@ def channel_configs(
     users = get_user_model().objects.filter(pk__in=user_ids) if user_ids else []
     emails = {u.pk: u.email for u in users}
     out: dict[tuple[str, str], ChannelConfig | None] = {}
+    for kind, resolve in _resolvers.items():
+        mine = [(channel, dest.partition(":")[2]) for channel, dest in pairs if dest.startswith(f"{kind}:")]
+        if mine:
+            for (channel, ref), config in resolve(mine).items():
+                out[(channel, f"{kind}:{ref}")] = config
     for channel, dest in pairs:
+        if (channel, dest) in out:
+            continue
         kind, _, ref = dest.partition(":")
         config: ChannelConfig | None = None
         team_ref, _, index = ref.partition("/")

@@ -1,4 +1,4 @@
-"""Retry classification and backoff for outbox deliveries (issue 4, item 3).
+"""Retry classification and backoff for outbox deliveries.
 
 Pure functions: no clock, no I/O, randomness only through the ``rng`` you pass.
 

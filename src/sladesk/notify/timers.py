@@ -1,7 +1,7 @@
 """Durable timers: scheduling them with the clocks, firing them exactly once.
 
-**Scheduling** (`sync_clock_timers`, called by `sladesk.tickets.services` in the
-transaction that saves a clock). For each clock, at most one timer per kind:
+**Scheduling** (`sync_clock_timers`, the reaction to `ClocksChanged`, which the ticket
+services announce in the transaction that saves a clock: `sladesk.notify.reactions`). For each clock, at most one timer per kind:
 
 ====================  ===================================================================
 clock state            timers
@@ -23,9 +23,10 @@ worker). `_fire_batch` fires the clock timers of the batch together in one savep
 tickets locked with ``SKIP LOCKED`` in one query (a ticket another transaction is changing
 is left for the next pass, so a service waiting for a timer row cannot deadlock with us),
 their clocks loaded in one query, each timer's generation compared with its clock's
-(stale: cancelled and re-planned from the clock), a due breach recorded as the ticket
-service records it, the timer marked fired (``late`` when more than ``late_after`` seconds
-behind) and the actions of `sladesk.notify.actions` queued — every write one statement
+(stale: cancelled and re-planned from the clock), the due breaches recorded by the ticket
+layer (`sladesk.tickets.services.breach_due_clocks`), the timer marked fired (``late`` when
+more than ``late_after`` seconds behind) and the moment's notifications and policy actions
+queued (`sladesk.notify.moments`) — every write one statement
 for the batch. Page repeats, and every timer of a batch whose firing raised, go through
 `_fire`, one savepoint per timer, and so do escalation timers (a rung's ``after:``:
 `sladesk.notify.escalations.climb`): a timer whose firing raises stays pending and is
@@ -37,30 +38,42 @@ outbox row twice, because their keys are ``timer:<id>:<generation>:<kind>:...``.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
 from django.db.models.functions import Now
 
-from sladesk.core import clock as core_clock
+from sladesk.core import time as core_time
+from sladesk.core.bulk import update_rows
+from sladesk.core.database import db_now, skip_locked, write_transaction
 from sladesk.core.inserts import insert_new
-from sladesk.tickets import clocks
-from sladesk.tickets.models import Channel, ClockState, EventKind, SlaClock, Ticket, TicketEvent
+from sladesk.tickets import services
+from sladesk.tickets.models import ClockState, SlaClock, Ticket, TicketEvent
 
-from .bulk import update_rows
+from . import escalations, moments, pages
 from .conf import conf
-from .dbclock import db_now, skip_locked, write_transaction
 from .models import Timer, TimerKind, TimerState
 
-__all__ = ["fire_due", "next_due_in", "sync_clock_timers"]
+__all__ = ["fire_due", "next_due_in", "register_timer_kind", "sync_clock_timers"]
+
+TimerFire = Callable[[Timer, Ticket, datetime, bool], bool]
+_kinds: dict[str, TimerFire] = {}
+
+
+def register_timer_kind(kind: str, fire: TimerFire) -> None:
+    """Fire timers of ``kind`` with ``fire(timer, ticket, moment, late)`` (an app above
+    notify, e.g. `sladesk.oncall`'s escalation steps, registers in ``ready()``). Such timers
+    have no clock; they are claimed, locked and fired one by one like page repeats, in the
+    worker's transaction with their ticket locked; ``fire`` returns True when done with
+    the timer (fired, re-armed or cancelled), False to leave it pending."""
+    _kinds[kind] = fire
 
 logger = logging.getLogger(__name__)
 
 _KEEP = object()
 _FIELDS = ["state", "fire_at", "generation", "cycle", "late", "fired_at", "updated_at"]
-_CLOCK_ATTNAMES = [f.attname for f in SlaClock._meta.concrete_fields if not f.primary_key]
 
 
 def _fired_this_cycle(clock: SlaClock, timer: Timer | None) -> bool:
@@ -92,7 +105,7 @@ def sync_clock_timers(clocks: Iterable[SlaClock], *, new: bool = False) -> None:
     saved = list({c.pk: c for c in clocks if c.pk is not None}.values())
     if not saved:
         return
-    now = core_clock.now()
+    now = core_time.now()
     existing = (
         {}
         if new
@@ -138,13 +151,19 @@ def sync_clock_timers(clocks: Iterable[SlaClock], *, new: bool = False) -> None:
     update_rows(Timer, update, _FIELDS)
     closed = [c.pk for c in saved if c.state in (ClockState.MET, ClockState.CANCELLED) or c.met_at]
     if closed:
-        from .pages import resolve_pages
-
-        resolve_pages(closed, now)
+        pages.resolve_pages(closed, now)
 
 
 def _cancel(timer: Timer, moment: datetime) -> None:
     Timer.objects.filter(pk=timer.pk).update(state=TimerState.CANCELLED, updated_at=moment)
+
+
+def _due(timer: Timer, clock: SlaClock, moment: datetime) -> bool:
+    """Whether ``timer``'s moment has come for ``clock`` as it is now: a breach timer while
+    the clock is breached and not met, a warning while it runs past its warning point."""
+    if timer.kind == TimerKind.BREACH:
+        return clock.state == ClockState.BREACHED and clock.met_at is None
+    return clock.state == ClockState.RUNNING and clock.warn_at is not None and clock.warn_at <= moment
 
 
 def _fire(timer: Timer, moment: datetime, late_after: float) -> bool:
@@ -153,10 +172,6 @@ def _fire(timer: Timer, moment: datetime, late_after: float) -> bool:
     True when the timer is done with (fired, or cancelled as stale); False when it was left
     pending for a later pass (its ticket is locked by another transaction).
     """
-    from sladesk.tickets import services
-
-    from . import actions, pages
-
     tickets = Ticket.objects.select_for_update(skip_locked=skip_locked(), of=("self",))
     tickets = tickets.select_related("policy_version", "team", "assignee")
     ticket = tickets.filter(pk=timer.ticket_id).first()
@@ -168,10 +183,10 @@ def _fire(timer: Timer, moment: datetime, late_after: float) -> bool:
     late = (moment - timer.fire_at).total_seconds() > late_after
     if timer.kind == TimerKind.PAGE_REPEAT:
         return pages.repeat_page(timer, ticket, moment, late)
+    if timer.kind in _kinds:
+        return _kinds[timer.kind](timer, ticket, moment, late)
     if timer.kind == TimerKind.ESCALATION:
-        from .escalations import climb
-
-        return climb(timer, ticket, moment, late)
+        return escalations.climb(timer, ticket, moment, late)
     clock = SlaClock.objects.get(pk=timer.clock_id)
     if clock.generation != timer.generation:
         logger.info(
@@ -184,16 +199,8 @@ def _fire(timer: Timer, moment: datetime, late_after: float) -> bool:
         sync_clock_timers([clock])
         return True
     if timer.kind == TimerKind.BREACH and clock.state == ClockState.RUNNING:
-        breached = {c.pk: c for c in services.refresh_clocks(ticket, moment)}
-        clock = breached.get(clock.pk, clock)
-    due = (
-        clock.state == ClockState.BREACHED and clock.met_at is None
-        if timer.kind == TimerKind.BREACH
-        else clock.state == ClockState.RUNNING
-        and clock.warn_at is not None
-        and clock.warn_at <= moment
-    )
-    if not due:
+        services.breach_due_clocks([clock], moment)
+    if not _due(timer, clock, moment):
         _cancel(timer, moment)
         sync_clock_timers([clock])
         return True
@@ -205,7 +212,7 @@ def _fire(timer: Timer, moment: datetime, late_after: float) -> bool:
         cycle=clock.cycle,
         updated_at=moment,
     )
-    actions.clock_moment(ticket, clock, timer, moment, late)
+    moments.clock_moment(ticket, clock, timer, moment, late)
     return True
 
 
@@ -221,20 +228,18 @@ def _fire_batch(
 ) -> tuple[int, list[Timer]]:
     """Fire claimed clock timers together, inside the caller's transaction.
 
-    Same decisions as `_fire`, one timer after another in ``fire_at`` order on in-memory
-    rows, but every read and write is one query for the whole batch: tickets locked and
-    loaded together, clocks loaded together, breached clocks, fired timers, outbox rows
-    (``ON CONFLICT DO NOTHING`` on the idempotency key) and ticket events written in bulk.
-    A breach is recorded as `sladesk.tickets.services.refresh_clocks` records it
-    (`sladesk.tickets.clocks.breach_due`: breached at the due instant, a ``clock`` event),
-    for the timer's clock only — the ticket's other clocks have their own breach timers.
-Only the fields a breach changed are written (`sladesk.notify.bulk.update_rows`: rows with
-equal values share one plain ``UPDATE``).
+    Same decisions as `_fire`, in ``fire_at`` order on in-memory rows, but every read and
+    write is one query for the whole batch: tickets locked and loaded together, clocks
+    loaded together, breached clocks, fired timers, outbox rows (``ON CONFLICT DO
+    NOTHING`` on the idempotency key) and ticket events written in bulk. The breaches are
+    recorded by the ticket layer (`sladesk.tickets.services.breach_due_clocks`, for the
+    batch's breach timers' clocks only — a ticket's other clocks have their own breach
+    timers); a warning is decided on its clock as it was before the batch's breaches
+    (a clock's warning always comes before its breach). Only the fields that changed are
+    written (`sladesk.core.bulk.update_rows`: rows with equal values share one ``UPDATE``).
 
-    Returns (timers handled, timers to fire one by one: page repeats).
+    Returns (timers handled, timers to fire one by one: page repeats and escalations).
     """
-    from . import actions
-
     one_by_one = [t for t in claimed if t.kind == TimerKind.PAGE_REPEAT or t.clock_id is None]
     timers = [t for t in claimed if t not in one_by_one]
     if not timers:
@@ -244,12 +249,11 @@ equal values share one plain ``UPDATE``).
     clock_by_id = {c.pk: c for c in SlaClock.objects.filter(pk__in={t.clock_id for t in timers})}
     cancelled: list[Timer] = []
     replan: dict[int, SlaClock] = {}
-    breached: dict[int, tuple[SlaClock, TicketEvent]] = {}
-    fired: list[tuple[Timer, SlaClock, bool]] = []
-    changed: set[str] = set()  # the clock fields the breaches changed: only those are written
+    decided: list[tuple[Timer, SlaClock, bool | None]] = []  # None: due once breached
+    breaching: dict[int, SlaClock] = {}
     for timer in timers:
         clock = clock_by_id[timer.clock_id]  # type: ignore[index]
-        if clock.generation != timer.generation and clock.pk not in breached:
+        if clock.generation != timer.generation:
             logger.info(
                 "timer %s is stale (generation %s, clock %s)",
                 timer.pk,
@@ -260,27 +264,19 @@ equal values share one plain ``UPDATE``).
             replan[clock.pk] = clock
             continue
         if timer.kind == TimerKind.BREACH and clock.state == ClockState.RUNNING:
-            before = [getattr(clock, a) for a in _CLOCK_ATTNAMES]
-            change = clocks.breach_due(clock, moment)
-            if change is not None:
-                breached[clock.pk] = (clock, _clock_event(clock, change, moment))
-                changed.update(
-                    a for a, old in zip(_CLOCK_ATTNAMES, before, strict=True)
-                    if getattr(clock, a) != old
-                )
-        due = (
-            clock.state == ClockState.BREACHED and clock.met_at is None
-            if timer.kind == TimerKind.BREACH
-            else clock.state == ClockState.RUNNING
-            and clock.warn_at is not None
-            and clock.warn_at <= moment
-        )
-        if not due:
+            breaching[clock.pk] = clock
+            decided.append((timer, clock, None))
+        else:
+            decided.append((timer, clock, _due(timer, clock, moment)))
+    clock_events: list[TicketEvent] = []
+    services.breach_due_clocks(list(breaching.values()), moment, log_into=clock_events)
+    fired: list[tuple[Timer, SlaClock, bool]] = []
+    for timer, clock, due in decided:
+        if not (_due(timer, clock, moment) if due is None else due):
             cancelled.append(timer)
             replan[clock.pk] = clock
             continue
         fired.append((timer, clock, (moment - timer.fire_at).total_seconds() > late_after))
-    update_rows(SlaClock, [c for c, _ in breached.values()], sorted(changed))
     if cancelled:
         Timer.objects.filter(pk__in=[t.pk for t in cancelled]).update(
             state=TimerState.CANCELLED, updated_at=moment
@@ -298,26 +294,15 @@ equal values share one plain ``UPDATE``).
         )
         updates.append(update)
     update_rows(Timer, updates, ["state", "fired_at", "late", "generation", "cycle", "updated_at"])
-    # Breached clocks: their warnings cancelled, breach timers kept (fired this cycle).
-    sync_clock_timers([*replan.values(), *(c for c, _ in breached.values() if c.pk not in replan)])
-    actions.clock_moments(
+    # The breached clocks' timers followed their breach (`ClocksChanged`); the cancelled
+    # timers' clocks are planned again.
+    sync_clock_timers(replan.values())
+    moments.clock_moments(
         [(tickets[t.ticket_id], c, t, late) for t, c, late in fired],
         moment,
-        clock_events=[e for _, e in breached.values()],
+        clock_events=clock_events,
     )
     return len(cancelled) + len(fired), one_by_one
-
-
-def _clock_event(clock: SlaClock, change: clocks.ClockChange, moment: datetime) -> TicketEvent:
-    """The ``clock`` event `sladesk.tickets.services` writes for a breach (at the due instant)."""
-    return TicketEvent(
-        ticket_id=clock.ticket_id,
-        at=clock.breached_at or moment,
-        actor_label="system",
-        channel=Channel.SYSTEM,
-        kind=EventKind.CLOCK,
-        data=change.event_data(),
-    )
 
 
 def _claim(limit: int, now: datetime | None) -> list[Timer]:

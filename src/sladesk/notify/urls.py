@@ -14,5 +14,4 @@ urlpatterns = [
     path("health/", views.health, name="health"),
     path("metrics", views.metrics, name="metrics"),
     path("notify/ack/<str:token>/", views.ack_link, name="ack"),
-    path("api/v1/pages/<id:id>/ack/", views.PageAckView.as_view(), name="page-ack"),
 ]

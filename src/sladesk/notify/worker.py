@@ -13,7 +13,7 @@ a slow receiver holds one thread, not the others), and is woken at once when a s
 finishes or this process commits outbox rows (a timer firing, a page queued by a request
 under ``make run``). The periodic
 loop claims due slots of the registered periodic jobs once a second and runs them in its
-own thread pool (`sladesk.notify.periodic.PeriodicRunner`), so a long job never delays
+own thread pool (`sladesk.core.periodic.PeriodicRunner`), so a long job never delays
 a timer. Each loop
 survives database errors (logged, retried after a second) and closes its connection
 when it stops.
@@ -31,7 +31,9 @@ from datetime import datetime
 
 from django.db import close_old_connections, connection
 
-from . import outbox, periodic, timers
+from sladesk.core import periodic
+
+from . import outbox, timers
 from .conf import conf
 
 __all__ = ["drain", "main", "run_loops", "start_in_thread"]

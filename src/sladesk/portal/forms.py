@@ -18,6 +18,8 @@ from typing import Any
 
 from django import forms
 
+from sladesk.web.forms import MultipleFileField
+
 __all__ = ["EscalateForm", "NewTicketForm", "ReplyForm", "policy_fields"]
 
 #: field name -> (label, help) for fields the seed policies read.
@@ -34,24 +36,6 @@ def _one_line(value: str) -> None:
     """A subject is one line: CR or LF would break every mail about the ticket."""
     if "\r" in value or "\n" in value:
         raise forms.ValidationError("The subject must be one line.")
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    """Zero or more uploaded files."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("widget", MultipleFileInput())
-        kwargs.setdefault("required", False)
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data: Any, initial: Any = None) -> list[Any]:
-        single = super().clean
-        if isinstance(data, (list, tuple)):
-            return [single(d, initial) for d in data if d]
-        return [single(data, initial)] if data else []
 
 
 def _label(name: str) -> tuple[str, str]:

@@ -16,9 +16,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from sladesk.core import clock
+from sladesk.core import time as core_time
 from sladesk.core.policies import get_policy
 from sladesk.tickets import access, history, selectors, services
+from sladesk.tickets.limits import creation_refusal
 from sladesk.tickets.models import Channel, Status, Ticket
 from sladesk.tickets.services import ServiceError
 from sladesk.web.access import contact_required
@@ -39,7 +40,7 @@ def _ticket(request: HttpRequest, ticket_id: int, *, messages: bool = True) -> T
 @contact_required
 def tickets(request: HttpRequest) -> HttpResponse:
     """The organization's tickets, newest first, with each one's most urgent clock."""
-    now = clock.now()
+    now = core_time.now()
     tickets = (
         access.visible_tickets(request.user)
         .only("subject", "priority", "status", "created_at")  # what the list shows
@@ -62,9 +63,16 @@ def new_ticket(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return render(request, "portal/new.html", {"form": _new_form(request)})
     form = _new_form(request, request.POST, request.FILES)
+    contact = request.user.contact
+    refused = creation_refusal(contact)
+    if refused is not None:  # sladesk.tickets.limits: what was typed stays in the form
+        form.is_valid()
+        form.add_error(None, refused.message)
+        response = render(request, "portal/new.html", {"form": form}, status=429)
+        response["Retry-After"] = str(refused.retry_after)
+        return response
     if not form.is_valid():
         return render(request, "portal/new.html", {"form": form}, status=400)
-    contact = request.user.contact
     try:
         ticket = services.open_ticket(
             organization=contact.organization,
@@ -94,7 +102,7 @@ def new_ticket(request: HttpRequest) -> HttpResponse:
 def ticket_detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
     """Public conversation, clocks in the contact's zone, reply and escalate forms."""
     ticket = _ticket(request, ticket_id)
-    now = clock.now()
+    now = core_time.now()
     policy = ticket.policy
     clocks = customer_clocks(selectors.clock_statuses(ticket, now), now)
     level = services.escalation_level(ticket)

@@ -6,7 +6,12 @@ Environment:
   Default: the SQLite file ``<repo>/var/sladesk.sqlite3`` in WAL mode with a 20 s busy
   timeout and ``BEGIN IMMEDIATE`` transactions (the web server and the background worker
   share it without "database is locked" upgrade failures).
+- ``SLADESK_ENV``: ``production`` refuses to start without a strong ``SLADESK_SECRET_KEY``
+  and ``SLADESK_ALLOWED_HOSTS`` and turns on Secure cookies, HSTS and the HTTPS redirect
+  (`sladesk.settings.hardening`; docs/deployment.md lists every variable).
 - ``SLADESK_SECRET_KEY``: required in production; a fixed development key otherwise.
+  ``SLADESK_SECRET_KEY_FALLBACKS``: older keys still accepted while links signed with
+  them expire (rotation).
 - ``SLADESK_DEBUG``: ``1``/``true`` turns on Django's debug mode (default off).
 - ``SLADESK_ALLOWED_HOSTS``: comma separated (default ``127.0.0.1,localhost``).
 - ``SLADESK_POLICY_DIR``: where the policy files (``*.yaml``) live (default ``<repo>/policies``).
@@ -27,6 +32,10 @@ from importlib.util import find_spec
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from .hardening import DEV_SECRET_KEY, ProductionConfigError, security_settings
+from .sso import oidc_settings
 
 
 def _env_bool(name: str, default: bool) -> bool:
@@ -40,16 +49,25 @@ def _env_bool(name: str, default: bool) -> bool:
 BASE_DIR = Path(__file__).resolve().parents[3]
 VAR_DIR = Path(os.environ.get("SLADESK_VAR_DIR", BASE_DIR / "var"))
 
-SECRET_KEY = os.environ.get(
-    "SLADESK_SECRET_KEY",
-    os.environ.get("DJANGO_SECRET_KEY", "dev-only-insecure-sladesk-key-change-me-in-production"),
-)
 DEBUG = _env_bool("SLADESK_DEBUG", False)
 ALLOWED_HOSTS = [
     h.strip()
     for h in os.environ.get("SLADESK_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
     if h.strip()
 ]
+#: ``production`` requires a strong key and explicit hosts and turns on Secure cookies, HSTS
+#: and the HTTPS redirect (`sladesk.settings.hardening`, docs/deployment.md).
+SLADESK_ENV = os.environ.get("SLADESK_ENV", "development").strip().lower()
+if SLADESK_ENV not in {"development", "production"}:
+    raise ImproperlyConfigured(f"SLADESK_ENV={SLADESK_ENV!r}: expected development or production")
+try:
+    _security = security_settings(os.environ, production=SLADESK_ENV == "production")
+except ProductionConfigError as _refused:
+    raise ImproperlyConfigured(str(_refused)) from None
+globals().update(_security)  # SECRET_KEY, SECRET_KEY_FALLBACKS, cookies, HSTS, redirect ...
+SECRET_KEY: str = _security["SECRET_KEY"]
+#: The published development key, for `sladesk.core.checks` (core may not import settings).
+SLADESK_DEV_SECRET_KEY = DEV_SECRET_KEY
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -59,11 +77,11 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI's files, served by WhiteNoise (no CDN)
     "sladesk.core",
     "sladesk.accounts",
+    "sladesk.signin",
     "sladesk.tickets",
     "sladesk.demo",
     "django_htmx",
@@ -74,17 +92,19 @@ INSTALLED_APPS = [
 # Apps written by other parts of the team join when they exist (no edit here needed).
 INSTALLED_APPS += [
     app
-    for app in ("sladesk.api", "sladesk.intake", "sladesk.notify", "sladesk.oncall")
+    for app in ("sladesk.api", "sladesk.intake", "sladesk.notify", "sladesk.oncall", "sladesk.status")
     if find_spec(app) is not None and find_spec(f"{app}.apps") is not None
 ]
 
 MIDDLEWARE = [
+    "sladesk.core.request_id.RequestIdMiddleware",  # first: every log line of the request has it
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "sladesk.web.signin.EnrolmentMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -168,16 +188,33 @@ MEDIA_URL = "media/"
 MEDIA_ROOT = VAR_DIR / "media"
 
 LOGIN_URL = "/accounts/login/"  # one sign-in page for agents and contacts (sladesk.web)
+LOGIN_REDIRECT_URL = "/"  # after single sign-on: the landing page by role
+# Single sign-on for agents (OpenID Connect) when SLADESK_OIDC_CLIENT_ID is set
+# (sladesk.signin.oidc; docs/deployment.md lists the SLADESK_OIDC_* variables).
+try:
+    _oidc = oidc_settings(os.environ)
+except ValueError as _half_configured:
+    raise ImproperlyConfigured(str(_half_configured)) from None
+globals().update(_oidc)
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"] + (
+    ["sladesk.signin.oidc.AgentOIDCBackend"] if _oidc else []
+)
 # Password reset mail: console in development; set SLADESK_EMAIL_BACKEND in production.
 EMAIL_BACKEND = os.environ.get("SLADESK_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 
 # --------------------------------------------------------------------------- REST API
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "sladesk.api.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # JSON with size (SLADESK_API_MAX_JSON_BYTES) and depth limits (sladesk.api.parsers).
+    "DEFAULT_PARSER_CLASSES": [
+        "sladesk.api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
 SPECTACULAR_SETTINGS = {
@@ -193,6 +230,7 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --------------------------------------------------------------------------- sladesk
+SLADESK_API_MAX_JSON_BYTES = int(os.environ.get("SLADESK_API_MAX_JSON_BYTES", str(1024 * 1024)))
 SLADESK_POLICY_DIR = Path(os.environ.get("SLADESK_POLICY_DIR", BASE_DIR / "policies"))
 SLADESK_DEFAULT_POLICY = os.environ.get("SLADESK_DEFAULT_POLICY", "particle-enterprise")
 SLADESK_REOPEN_WINDOW = timedelta(days=float(os.environ.get("SLADESK_REOPEN_WINDOW_DAYS", "7")))
@@ -209,9 +247,21 @@ EMAIL_HOST_USER = os.environ.get("SLADESK_EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("SLADESK_EMAIL_HOST_PASSWORD", "")
 DEFAULT_FROM_EMAIL = os.environ.get("SLADESK_DEFAULT_FROM_EMAIL", "support@support.example.com")
 
+# Every 500 is logged with its traceback (django.request, ERROR) whatever DEBUG says, and
+# every line carries the request id the user sees on the error page / in the API error.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "loggers": {"sladesk": {"handlers": ["console"], "level": os.environ.get("SLADESK_LOG_LEVEL", "INFO")}},
+    "filters": {"request_id": {"()": "sladesk.core.request_id.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [request %(request_id)s] %(message)s"}
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["request_id"], "formatter": "plain"}
+    },
+    "loggers": {
+        "sladesk": {"handlers": ["console"], "level": os.environ.get("SLADESK_LOG_LEVEL", "INFO")},
+        "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+        "django.security": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+    },
 }

@@ -13,7 +13,7 @@ import numpy as np
 
 if TYPE_CHECKING:
     from .calendar import Calendar
-    from .layout import _Layout
+    from .layout import Layout
 
 __all__ = ["add_many", "elapsed_many"]
 
@@ -27,7 +27,7 @@ def _us(x: Any) -> Any:
     return np.rint(arr.astype(np.float64) * _US).astype(np.int64)
 
 
-def _arrays(lay: _Layout) -> tuple[Any, Any, Any, Any]:
+def _arrays(lay: Layout) -> tuple[Any, Any, Any, Any]:
     cached = lay.arrays
     if cached is None:
         cached = tuple(
@@ -37,7 +37,7 @@ def _arrays(lay: _Layout) -> tuple[Any, Any, Any, Any]:
     return cached  # type: ignore[no-any-return]
 
 
-def _layout_for(cal: Calendar, lo: int, hi: int) -> _Layout:
+def _layout_for(cal: Calendar, lo: int, hi: int) -> Layout:
     lay = cal._covering(lo)
     if hi >= lay.hi_us:
         lay = cal._covering(hi)
@@ -46,7 +46,7 @@ def _layout_for(cal: Calendar, lo: int, hi: int) -> _Layout:
     return lay
 
 
-def _cum(lay: _Layout, s: Any) -> Any:
+def _cum(lay: Layout, s: Any) -> Any:
     starts, ends, cum, _ = _arrays(lay)
     i = np.searchsorted(starts, s, side="right") - 1
     ic = np.clip(i, 0, None)

@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo
 import holidays as holidays_lib
 
 from .errors import NaiveDatetimeError, NoWorkingTimeError, SlaError
-from .layout import DayException, _Layout, build_layout
+from .layout import DayException, Layout, build_layout
 from .spans import DAY, FULL_DAY, Span
 
 __all__ = ["Calendar", "DayException", "DaySegment"]
@@ -94,7 +94,7 @@ class Calendar:
             raise NoWorkingTimeError(f"calendar {name!r} has no working hours on any weekday")
         self.business_day = business_day or timedelta(seconds=max(lengths) or DAY)
         self._holiday_cache: dict[int, dict[date, str]] = {}
-        self._layout: _Layout | None = None
+        self._layout: Layout | None = None
 
     @classmethod
     def always(cls, name: str = "24x7", timezone: str = "UTC") -> Calendar:
@@ -283,13 +283,13 @@ class Calendar:
         return self._cum_in(self._covering(s), s)
 
     @staticmethod
-    def _cum_in(lay: _Layout, s: int) -> int:
+    def _cum_in(lay: Layout, s: int) -> int:
         i = bisect_right(lay.starts, s) - 1
         if i < 0:
             return 0
         return s - lay.off[i] if s < lay.ends[i] else lay.cum_end[i]
 
-    def _covering(self, s: int) -> _Layout:
+    def _covering(self, s: int) -> Layout:
         lay = self._layout
         if lay is not None and lay.lo_us <= s < lay.hi_us:
             return lay
@@ -313,7 +313,7 @@ class Calendar:
         self._layout = lay
         return lay
 
-    def _extend(self, lay: _Layout, hi_year: int) -> _Layout:
+    def _extend(self, lay: Layout, hi_year: int) -> Layout:
         if lay.hi_year >= _MAX_YEAR:
             raise NoWorkingTimeError(f"calendar {self.name!r} runs out of working time")
         self._layout = new = self._build(lay.lo_year, min(hi_year, _MAX_YEAR))
@@ -331,7 +331,7 @@ class Calendar:
             self._holiday_cache[year] = got
         return got
 
-    def _build(self, lo_year: int, hi_year: int) -> _Layout:
+    def _build(self, lo_year: int, hi_year: int) -> Layout:
         return build_layout(
             self.zone, self.weekly, self.exceptions, self._package_holidays, lo_year, hi_year
         )

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from .spans import DAY, FULL_DAY, Span, clip, merge, subtract, union
 from .timeline import first_instant_at, offset_pieces, wall_seconds, wall_to_utc
 
-__all__ = ["DayException", "build_layout"]
+__all__ = ["DayException", "Layout", "build_layout"]
 
 _US = 1_000_000
 
@@ -36,7 +36,7 @@ class DayException:
 
 
 @dataclass(frozen=True, slots=True)
-class _Layout:
+class Layout:
     """Working time of years ``lo_year..hi_year`` as sorted disjoint UTC intervals (µs).
 
     ``cum[i]`` is the working time before interval ``i``, ``cum_end[i]`` that up to its
@@ -64,8 +64,8 @@ def build_layout(
     package_holidays: Callable[[int], Mapping[date, str]],
     lo_year: int,
     hi_year: int,
-) -> _Layout:
-    """Lay out the working time of local years ``lo_year..hi_year`` (see `_Layout`).
+) -> Layout:
+    """Lay out the working time of local years ``lo_year..hi_year`` (see `Layout`).
 
     Wall ranges = weekly spans, minus each exception's (or package holiday's) closed
     spans, plus its opened spans; then mapped to UTC through the zone's offset pieces.
@@ -102,4 +102,4 @@ def build_layout(
         total += b - a
         cum_end.append(total)
     off = [a - c for a, c in zip(starts, cum, strict=True)]
-    return _Layout(lo_year, hi_year, lo_s * _US, hi_s * _US, starts, ends, cum, cum_end, off)
+    return Layout(lo_year, hi_year, lo_s * _US, hi_s * _US, starts, ends, cum, cum_end, off)

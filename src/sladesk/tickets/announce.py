@@ -26,19 +26,31 @@ rows (`TicketEvent`) are a separate thing: `sladesk.tickets.events` builds those
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final, Literal, TypeVar
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Final, Literal, TypeVar
 
 from django.db import transaction
+
+if TYPE_CHECKING:
+    from .models import Message, SlaClock, Ticket
 
 __all__ = [
     "IN_TRANSACTION",
     "ON_COMMIT",
+    "AgentReplied",
+    "ClocksChanged",
     "DomainEvent",
+    "TicketEscalated",
+    "TicketMerged",
+    "TicketOpened",
+    "TicketReopened",
+    "TicketSplit",
     "announce",
     "subscribe",
     "subscribers",
+    "unsubscribe",
 ]
 
 Phase = Literal["in_transaction", "on_commit"]
@@ -49,6 +61,94 @@ ON_COMMIT: Final[Phase] = "on_commit"
 @dataclass(frozen=True)
 class DomainEvent:
     """Base of every announced event (subclasses add their fields)."""
+
+
+# ----------------------------------------------------------------------------- events
+# Every event is announced inside the service's transaction, after the rows it names are
+# saved. The notes say who reacts today (each app subscribes in its AppConfig.ready()).
+
+
+@dataclass(frozen=True)
+class ClocksChanged(DomainEvent):
+    """SLA clocks were saved in a new state: started, paused, resumed, re-targeted, met,
+    cancelled or breached (`sladesk.tickets.clocks`). ``clocks`` are the saved rows, of
+    one ticket or of many (a batch); ``new``: they were inserted in this transaction, so
+    nothing can refer to them yet. The timers follow them (`sladesk.notify.timers`)."""
+
+    clocks: Sequence[SlaClock]
+    new: bool = False
+
+
+@dataclass(frozen=True)
+class TicketOpened(DomainEvent):
+    """A ticket was opened (`open_ticket`, or split off an older one) with the clocks it
+    started. It counts as opened at ``ticket.created_at`` (for a split ticket: its
+    earliest message). ``pages``: the policy's reasons to page on-call at once (P1,
+    out-of-hours request; `sladesk.sla.Policy.pages_on_create`), empty when none.
+    Reactions: the page (`sladesk.notify.pages`), the climb of an escalation ladder whose
+    first rung has ``after:`` (`sladesk.notify.escalations`)."""
+
+    ticket: Ticket
+    clocks: Sequence[SlaClock]
+    pages: Sequence[str] = ()
+
+
+@dataclass(frozen=True)
+class TicketEscalated(DomainEvent):
+    """The ticket climbed to ``level`` (1 = the ladder's first rung) of its policy's
+    escalation ladder at ``at``; ``rung`` is that ladder step (`sladesk.sla`
+    ``EscalationLevel``: ``level``, ``role``, ``contact``, ``after``).
+
+    ``told`` is the one mutable part, filled by the in-transaction reactions: who was told
+    (`sladesk.notify.recipients.Recipient` values; empty when nobody is configured). The
+    service hands it back as ``ticket.escalation_told``. Reactions: the rung's mail and
+    the climb to the next rung (`sladesk.notify.escalations`)."""
+
+    ticket: Ticket
+    level: int
+    rung: Any
+    reason: str
+    at: datetime
+    told: list[Any] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class TicketReopened(DomainEvent):
+    """A solved ticket was reopened at ``at`` (by an agent or a customer's reply);
+    ``solved_at`` is when it had been solved. Reaction: the escalation climb resumes with
+    the wait it had left (`sladesk.notify.escalations`)."""
+
+    ticket: Ticket
+    solved_at: datetime | None
+    at: datetime
+
+
+@dataclass(frozen=True)
+class AgentReplied(DomainEvent):
+    """A public message by staff (a reply, or the notice of a merge) was added to
+    ``message.ticket``. Reaction: it is mailed to whoever wrote the ticket by e-mail
+    (`sladesk.intake.outbound`), in the same transaction."""
+
+    message: Message
+
+
+@dataclass(frozen=True)
+class TicketMerged(DomainEvent):
+    """``source`` was merged into ``target`` (its messages moved, ``source`` closed).
+    Reaction: ``source``'s mail threads belong to ``target`` (`sladesk.intake.outbound`)."""
+
+    source: Ticket
+    target: Ticket
+
+
+@dataclass(frozen=True)
+class TicketSplit(DomainEvent):
+    """The messages ``message_ids`` of ``original`` became the new ticket ``new``.
+    Reaction: their mail threads move with them (`sladesk.intake.outbound`)."""
+
+    original: Ticket
+    new: Ticket
+    message_ids: Sequence[int]
 
 
 E = TypeVar("E", bound=DomainEvent)
@@ -74,6 +174,14 @@ def subscribe(event: type[E], handler: Callable[[E], None], *, phase: Phase) -> 
     handlers = _registry.handlers[(event, phase)]
     if handler not in handlers:
         handlers.append(handler)
+
+
+def unsubscribe(event: type[E], handler: Callable[[E], None], *, phase: Phase) -> None:
+    """Undo `subscribe` (a no-op when ``handler`` is not subscribed): for tests that listen
+    for a while."""
+    handlers = _registry.handlers[(event, phase)]
+    if handler in handlers:
+        handlers.remove(handler)
 
 
 def subscribers(event: type[DomainEvent], phase: Phase) -> list[Handler]:

@@ -18,7 +18,7 @@ from typing import Any
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
 
-from sladesk.core import clock as core_clock
+from sladesk.core import time as core_time
 from sladesk.core.compiled import CompiledQuery
 from sladesk.core.policies import policy_for_digest, targets_for
 
@@ -243,7 +243,7 @@ def ticket_summaries(
     text is never loaded once its version is in the process cache
     (`sladesk.core.policies.policy_for_digest`).
     """
-    now = now or core_clock.now()
+    now = now or core_time.now()
     columns = _SUMMARY_COLUMNS
     if isinstance(tickets, QuerySet):
         rows = list(tickets.values(*columns, *(c for c in extra if c not in columns)))
@@ -298,7 +298,7 @@ def opened_summary(ticket: Ticket, now: datetime | None = None) -> dict[str, Any
     """
     row = _row_of(ticket)
     stored = [_as_stored(clock) for clock in ticket.opening.clocks]
-    _complete(row, ticket.opening.tags, stored, now or core_clock.now())
+    _complete(row, ticket.opening.tags, stored, now or core_time.now())
     return row
 
 
@@ -371,9 +371,9 @@ def clock_statuses(ticket: Ticket, now: datetime | None = None) -> list[ClockSta
     """The ticket's clocks as of ``now`` (default: `core.now()`), computed without writing.
 
     Uses prefetched ``ticket.clocks`` when present. A running clock past its due instant
-    reads as breached even before `services.refresh_clocks` records it.
+    reads as breached even before `services.breach_due_clocks` records it.
     """
-    now = now or core_clock.now()
+    now = now or core_time.now()
     targets = clocks.targets_of(ticket)
     order = {
         m: i for i, m in enumerate(("first_response", "next_update", "resolution", "dispatch"))

@@ -7,7 +7,7 @@ from typing import Any
 from django.http import HttpRequest
 
 from sladesk.accounts.roles import role_of
-from sladesk.core import clock
+from sladesk.core import time as core_time
 
 from .timefmt import viewer_zone
 
@@ -21,5 +21,5 @@ def viewer(request: HttpRequest) -> dict[str, Any]:
     return {
         "viewer_role": role.value if role else None,
         "viewer_zone": viewer_zone(user) if role else "UTC",
-        "now": clock.now(),
+        "now": core_time.now(),
     }

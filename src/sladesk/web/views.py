@@ -10,9 +10,11 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django.urls import reverse, reverse_lazy
+from django.urls import reverse_lazy
 
-from sladesk.accounts.roles import Role, role_of
+from sladesk.accounts.roles import role_of
+
+from .signin import SignInView, landing_url
 
 __all__ = [
     "SignInView",
@@ -26,16 +28,6 @@ __all__ = [
 ]
 
 
-def landing_url(user: object) -> str:
-    """Where ``user`` starts: the desk inbox, the portal, or the sign-in page."""
-    role = role_of(user)
-    if role in (Role.ADMIN, Role.AGENT):
-        return reverse("desk:inbox")
-    if role == Role.CONTACT:
-        return reverse("portal:tickets")
-    return reverse("web:login")
-
-
 def home(request: HttpRequest) -> HttpResponse:
     """``/``: the viewer's landing page by role."""
     if not request.user.is_authenticated:
@@ -43,14 +35,6 @@ def home(request: HttpRequest) -> HttpResponse:
     if role_of(request.user) is None:
         return redirect("admin:index") if request.user.is_staff else redirect("web:login")
     return redirect(landing_url(request.user))
-
-
-class SignInView(auth_views.LoginView):
-    template_name = "web/login.html"
-    redirect_authenticated_user = True
-
-    def get_default_redirect_url(self) -> str:
-        return landing_url(self.request.user)
 
 
 sign_out = auth_views.LogoutView.as_view(next_page=reverse_lazy("web:login"))

@@ -55,7 +55,7 @@ def test_notifications_are_frozen_values(make_notification: MakeNotification) ->
 
 
 def test_every_channel_kind_has_a_sender() -> None:
-    assert set(CHANNELS) == {"email", "slack", "pagerduty", "webhook", "apprise"}
+    assert set(CHANNELS) == {"email", "slack", "pagerduty", "webhook", "apprise", "sms", "voice"}
 
 
 def test_a_config_of_the_wrong_type_fails_permanently(make_notification: MakeNotification) -> None:

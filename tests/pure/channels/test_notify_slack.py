@@ -153,3 +153,19 @@ def test_the_webhook_url_never_appears_in_the_detail(
     for secret in (url, HOOK_PATH, "XyZsecretTokenAbc123", str(slack.port)):
         assert secret not in result.detail
     assert "XyZsecret" not in repr(SlackConfig(url))
+
+
+def test_a_page_has_an_acknowledge_button_with_its_signed_link(make_notification: MakeNotification) -> None:
+    # given a page trigger carrying its acknowledge link
+    ack = "https://desk.example.com/notify/ack/abc/"
+    payload = render_slack(make_notification(channel="slack", extra={"ack_url": ack}))
+    # then the actions block has "Open #1042" and "Acknowledge" (the link)
+    [actions] = [b for b in payload["blocks"] if b["type"] == "actions"]
+    assert [e["text"]["text"] for e in actions["elements"]] == ["Open #1042", "Acknowledge"]
+    assert actions["elements"][1]["url"] == ack
+    # and an acknowledge, or a link that is not http(s), gets no such button
+    done = render_slack(make_notification(channel="slack", action="acknowledge", extra={"ack_url": ack}))
+    plain = render_slack(make_notification(channel="slack", extra={"ack_url": "javascript:alert(1)"}))
+    for other in (done, plain):
+        assert all(e["text"]["text"] != "Acknowledge" for b in other["blocks"] if b["type"] == "actions"
+                   for e in b["elements"])

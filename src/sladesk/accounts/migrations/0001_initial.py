@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import migrations, models
 
 import sladesk.accounts.models
-import sladesk.core.clock
+import sladesk.core.time
 
 
 class Migration(migrations.Migration):
@@ -38,7 +38,7 @@ class Migration(migrations.Migration):
                 ('timezone', models.CharField(default='UTC', help_text='IANA zone used to display times to this customer', max_length=64)),
                 ('email_aliases', models.JSONField(blank=True, default=list)),
                 ('allow_unknown_senders', models.BooleanField(default=False)),
-                ('created_at', models.DateTimeField(default=sladesk.core.clock.now, editable=False)),
+                ('created_at', models.DateTimeField(default=sladesk.core.time.now, editable=False)),
                 ('account_team', models.ManyToManyField(blank=True, related_name='account_organizations', through='accounts.AccountTeamMember', to=settings.AUTH_USER_MODEL)),
             ],
             options={
@@ -84,7 +84,7 @@ class Migration(migrations.Migration):
                 ('email', models.EmailField(max_length=254)),
                 ('name', models.CharField(blank=True, default='', max_length=200)),
                 ('timezone', models.CharField(blank=True, default='', max_length=64)),
-                ('created_at', models.DateTimeField(default=sladesk.core.clock.now, editable=False)),
+                ('created_at', models.DateTimeField(default=sladesk.core.time.now, editable=False)),
                 ('user', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='contact', to=settings.AUTH_USER_MODEL)),
                 ('organization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='contacts', to='accounts.organization')),
             ],

@@ -7,7 +7,7 @@ from .accounts import (
     OrganizationSerializer,
     TeamSerializer,
 )
-from .auth import CredentialsSerializer, TokenSerializer
+from .auth import ApiTokenSerializer, CredentialsSerializer, NewTokenSerializer, TokenSerializer
 from .errors import ErrorSerializer
 from .tickets import (
     ClockSerializer,
@@ -24,11 +24,13 @@ from .tickets import (
 __all__ = [
     "AccountTeamMemberSerializer",
     "AgentSerializer",
+    "ApiTokenSerializer",
     "ClockSerializer",
     "ContactSerializer",
     "CredentialsSerializer",
     "ErrorSerializer",
     "MessageSerializer",
+    "NewTokenSerializer",
     "OrganizationSerializer",
     "ReasonSerializer",
     "ReplySerializer",

@@ -1,4 +1,12 @@
-"""`InputSerializer`: a request-parsing serializer whose fields are copied cheaply per instance.
+"""`InputSerializer`: a request-parsing serializer that reports every error at once and
+whose fields are copied cheaply per instance.
+
+All errors at once: DRF runs the object-level ``validate()`` only when every field
+passed, so a request with a missing ``subject`` and a missing ``organization`` learnt of
+the second only after fixing the first. Here ``validate()`` also runs on the fields that
+did pass, and what it finds for *other* fields joins the field errors in one 400
+(checks it cannot make without a failed field -- a ``KeyError`` on it -- are skipped;
+its "nothing given" style non-field errors are dropped when fields already failed).
 
 DRF gives every serializer instance its own fields by deep-copying the class's declared
 fields, and a field deep-copies by calling its constructor again with its original
@@ -25,7 +33,10 @@ import copy
 from collections.abc import Mapping
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
+from rest_framework.fields import SkipField, empty, get_error_detail
+from rest_framework.serializers import as_serializer_error
 
 __all__ = ["InputSerializer"]
 
@@ -41,27 +52,60 @@ def _shallow(field: Any) -> Any:
 
 
 class InputSerializer(serializers.Serializer):
-    """A ``Serializer`` for parsing request data, with shallow-copied fields (see module).
-
-    One answer lists every problem: a field that is required only for some callers (an
-    agent must name the organization, a contact must not) is checked by
-    `conditional_errors` together with the field errors, not after they are fixed.
-    """
+    """A ``Serializer`` for parsing request data, with shallow-copied fields (see module)."""
 
     def get_fields(self) -> dict[str, Any]:
         return {name: _shallow(field) for name, field in self._declared_fields.items()}
 
-    def conditional_errors(self, data: Mapping[str, Any]) -> dict[str, list[str]]:
-        """Errors of fields required only in this request's context (override)."""
-        return {}
+    def _parse_fields(self, data: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+        """(values of the fields that passed, errors of those that did not)."""
+        if not isinstance(data, Mapping):
+            message = self.error_messages["invalid"].format(datatype=type(data).__name__)
+            raise serializers.ValidationError({"non_field_errors": [message]}, code="invalid")
+        values: dict[str, Any] = {}
+        errors: dict[str, Any] = {}
+        for field in self._writable_fields:
+            check = getattr(self, f"validate_{field.field_name}", None)
+            try:
+                value = field.run_validation(field.get_value(data))
+                if check is not None:
+                    value = check(value)
+            except serializers.ValidationError as exc:
+                errors[field.field_name] = exc.detail
+            except DjangoValidationError as exc:
+                errors[field.field_name] = get_error_detail(exc)
+            except SkipField:
+                continue
+            else:
+                self.set_value(values, field.source_attrs, value)
+        return values, errors
 
-    def to_internal_value(self, data: Any) -> Any:
+    def to_internal_value(self, data: Any) -> dict[str, Any]:
+        values, errors = self._parse_fields(data)
+        if errors:
+            raise serializers.ValidationError(errors)
+        return values
+
+    def run_validation(self, data: Any = empty) -> Any:
+        (is_empty, data) = self.validate_empty_values(data)
+        if is_empty:
+            return data
+        values, errors = self._parse_fields(data)
+        if not errors:
+            try:
+                self.run_validators(values)
+                checked = self.validate(values)
+            except (serializers.ValidationError, DjangoValidationError) as exc:
+                raise serializers.ValidationError(detail=as_serializer_error(exc)) from None
+            assert checked is not None, ".validate() should return the validated data"
+            return checked
         try:
-            return super().to_internal_value(data)
-        except serializers.ValidationError as exc:
-            if not isinstance(data, Mapping) or not isinstance(exc.detail, dict):
-                raise
-            detail = dict(exc.detail)
-            for name, messages in self.conditional_errors(data).items():
-                detail.setdefault(name, messages)
-            raise serializers.ValidationError(detail) from None
+            self.validate(values)
+        except (serializers.ValidationError, DjangoValidationError) as exc:
+            more = as_serializer_error(exc)
+            for name, messages in more.items():
+                if name != "non_field_errors" and name not in errors:
+                    errors[name] = messages
+        except (KeyError, TypeError, AttributeError):
+            pass  # a check that needs a field which failed: that field's error says it
+        raise serializers.ValidationError(errors)

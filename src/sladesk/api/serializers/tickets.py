@@ -19,7 +19,7 @@ from rest_framework import serializers
 from sladesk.accounts.access import may_see_organization
 from sladesk.accounts.models import Contact, Organization, Team
 from sladesk.accounts.roles import Role, role_of
-from sladesk.core import clock as core_clock
+from sladesk.core import time as core_time
 from sladesk.core.compiled import CompiledQuery
 from sladesk.core.policies import get_policy
 from sladesk.sla import PolicyError, UnknownPriorityError
@@ -116,7 +116,7 @@ class TicketSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(ClockSerializer(many=True))
     def get_sla(self, ticket: Ticket) -> list[dict[str, Any]]:
-        now = self.context.get("now") or core_clock.now()
+        now = self.context.get("now") or core_time.now()
         return ClockSerializer(selectors.clock_statuses(ticket, now), many=True).data  # type: ignore[return-value]
 
 
@@ -292,11 +292,6 @@ class TicketCreateSerializer(InputSerializer):
     def validate_custom_fields(self, value: Any) -> dict[str, Any]:
         return _json_object(value)
 
-    def conditional_errors(self, data: Mapping[str, Any]) -> dict[str, list[str]]:
-        if role_of(self.context["request"].user) == Role.CONTACT:
-            return {}
-        return _agent_must_name(data)
-
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         user = self.context["request"].user
         if role_of(user) == Role.CONTACT:
@@ -377,22 +372,26 @@ class TicketUpdateSerializer(InputSerializer):
         if not attrs:
             raise serializers.ValidationError("nothing to change: give at least one field")
         ticket: Ticket = self.context["ticket"]
+        errors: dict[str, list[str]] = {}  # every problem in one answer
         if "priority" in attrs:
             if not (attrs.get("reason") or "").strip():
-                raise serializers.ValidationError({"reason": ["a priority change needs a reason"]})
-            attrs["priority"] = _check_priority(ticket.policy_name, attrs["priority"])
+                errors["reason"] = ["a priority change needs a reason"]
+            try:
+                attrs["priority"] = _check_priority(ticket.policy_name, attrs["priority"])
+            except serializers.ValidationError as exc:
+                errors.update(exc.detail)  # type: ignore[arg-type]
         if "team" in attrs:
             team = Team.objects.filter(pk=attrs["team"]).first()
             if team is None:
-                raise serializers.ValidationError({"team": [f"no team with id {attrs['team']}"]})
+                errors["team"] = [f"no team with id {attrs['team']}"]
             attrs["team"] = team
         if "assignee" in attrs:
             user = get_user_model().objects.filter(pk=attrs["assignee"]).first()
             if user is None or role_of(user) not in (Role.ADMIN, Role.AGENT):
-                raise serializers.ValidationError(
-                    {"assignee": [f"no agent with id {attrs['assignee']}"]}
-                )
+                errors["assignee"] = [f"no agent with id {attrs['assignee']}"]
             attrs["assignee"] = user
+        if errors:
+            raise serializers.ValidationError(errors)
         return attrs
 
 

@@ -31,6 +31,7 @@ _DESCRIPTIONS = {
     403: "This role may not do this.",
     404: "Not found, or not visible to this user.",
     409: "The ticket's state does not allow this (e.g. closed → pending).",
+    429: "Too many requests of this kind for now; `Retry-After` says when to try again.",
 }
 
 ERRORS = {

@@ -18,7 +18,7 @@ from typing import Any
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import PermissionDenied, Throttled
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -37,9 +37,10 @@ from sladesk.api.serializers import (
     TicketUpdateSerializer,
     output,
 )
-from sladesk.core import clock as core_clock
+from sladesk.core import time as core_time
 from sladesk.intake import senders
 from sladesk.tickets import access, selectors, services
+from sladesk.tickets.limits import creation_refusal
 from sladesk.tickets.models import Channel, Message, Ticket
 
 from .base import EnvelopeMixin, errors
@@ -66,7 +67,7 @@ _STATUS_SCHEMA: dict[str, Any] = {
     create=extend_schema(
         summary="Open a ticket (JSON, or multipart/form-data with files on the description)",
         request=TicketCreateSerializer,
-        responses={201: TicketDetailSerializer, **errors(400, 403)},
+        responses={201: TicketDetailSerializer, **errors(400, 403, 429)},
     ),
     retrieve=extend_schema(
         summary="A ticket with its clocks and messages",
@@ -102,7 +103,7 @@ class TicketViewSet(TicketRelationsMixin, EnvelopeMixin, viewsets.GenericViewSet
     def _detail(self, pk: int, code: int = status.HTTP_200_OK) -> Response:
         """The ticket ``pk`` with its clocks and the messages the caller may read; 404 when
         not visible."""
-        user, now = self.request.user, core_clock.now()
+        user, now = self.request.user, core_time.now()
         rows = selectors.ticket_summaries(access.visible_tickets(user).filter(pk=pk), now)
         if not rows:
             raise Ticket.DoesNotExist(pk)
@@ -123,7 +124,7 @@ class TicketViewSet(TicketRelationsMixin, EnvelopeMixin, viewsets.GenericViewSet
         params = TicketFilterSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         filters = params.filters()
-        now = core_clock.now()
+        now = core_time.now()
         page = self.paginator.paginate(
             lambda: selectors.filter_tickets(access.visible_tickets(request.user), **filters),
             request,
@@ -136,6 +137,10 @@ class TicketViewSet(TicketRelationsMixin, EnvelopeMixin, viewsets.GenericViewSet
         )
 
     def create(self, request: Request) -> Response:
+        if role_of(request.user) == Role.CONTACT:  # fenced: sladesk.tickets.limits
+            refused = creation_refusal(request.user.contact)
+            if refused is not None:
+                raise Throttled(wait=refused.retry_after, detail=refused.message)
         data = self._parse(TicketCreateSerializer, request)
         ticket = services.open_ticket(
             organization=data["organization"],

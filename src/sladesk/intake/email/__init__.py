@@ -4,7 +4,7 @@ Nothing here imports Django or touches a database; the intake adapter calls thes
 with the raw bytes it has already stored. See ``docs/email.md`` for the guarantees.
 """
 
-from sladesk.intake.email.loops import SenderRateLimiter, should_create_ticket
+from sladesk.intake.email.loops import should_create_ticket
 from sladesk.intake.email.mime import Attachment
 from sladesk.intake.email.parse import ParsedMessage, parse_message
 from sladesk.intake.email.reply import extract_reply
@@ -19,7 +19,6 @@ from sladesk.intake.email.threading import (
 __all__ = [
     "Attachment",
     "ParsedMessage",
-    "SenderRateLimiter",
     "extract_reply",
     "find_ticket_ref",
     "parse_message",

@@ -1,8 +1,8 @@
 """Finding the ticket a reply belongs to: Message-ID keys and signed reply-to addresses.
 
-Issue 5 orders the evidence: In-Reply-To / References against every Message-ID sladesk sent
-or received (:func:`thread_keys`), then ``[#1234]`` in the subject
-(:func:`~sladesk.intake.email.subject.find_ticket_ref`), then a signed reply address
+The evidence, strongest first: In-Reply-To / References against every Message-ID sladesk
+sent or received (:func:`thread_keys`), then ``[#1234]`` in the subject
+(:func:`~sladesk.tickets.subjects.find_ticket_ref`), then a signed reply address
 (:func:`verify_reply_address`).
 
 Signed reply address: ``<local>+t<ticket id>.<tag>@<domain>`` where ``tag`` is the first

@@ -3,7 +3,7 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
-import sladesk.core.clock
+import sladesk.core.time
 
 
 class Migration(migrations.Migration):
@@ -43,7 +43,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('message_id', models.CharField(max_length=255, unique=True)),
                 ('direction', models.CharField(choices=[('in', 'received'), ('out', 'sent')], max_length=3)),
-                ('created_at', models.DateTimeField(default=sladesk.core.clock.now)),
+                ('created_at', models.DateTimeField(default=sladesk.core.time.now)),
                 ('ticket', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='email_ids', to='tickets.ticket')),
                 ('ticket_message', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='email_ids', to='tickets.message')),
             ],
@@ -78,7 +78,7 @@ class Migration(migrations.Migration):
                 ('envelope_from', models.CharField(blank=True, default='', max_length=998)),
                 ('envelope_to', models.JSONField(blank=True, default=list)),
                 ('source', models.CharField(default='smtp', max_length=120)),
-                ('received_at', models.DateTimeField(default=sladesk.core.clock.now)),
+                ('received_at', models.DateTimeField(default=sladesk.core.time.now)),
                 ('state', models.CharField(choices=[('received', 'Stored, not processed yet'), ('ticket', 'Opened a ticket'), ('reply', 'Added to a ticket'), ('duplicate', 'Duplicate (Message-ID seen before)'), ('ignored', 'Ignored (auto-reply, bounce, loop)'), ('quarantined', 'Quarantined (needs an agent)')], default='received', max_length=16)),
                 ('reason', models.TextField(blank=True, default='')),
                 ('attempts', models.PositiveIntegerField(default=0)),

@@ -48,7 +48,7 @@ __all__ = [
 
 Severity = Literal["critical", "error", "warning", "info"]
 Action = Literal["trigger", "acknowledge", "resolve"]
-ChannelKind = Literal["email", "slack", "pagerduty", "webhook", "apprise"]
+ChannelKind = Literal["email", "slack", "pagerduty", "webhook", "apprise", "sms", "voice"]
 
 SEVERITIES: tuple[str, ...] = get_args(Severity)
 ACTIONS: tuple[str, ...] = get_args(Action)

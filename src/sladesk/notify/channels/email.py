@@ -107,7 +107,8 @@ def _render_customer_mail(
 ) -> EmailMessage:
     """A mail to a customer written by the email channel (`sladesk.intake.outbound`):
     ``extra["mail"]`` gives ``subject``, ``message_id``, ``in_reply_to``, ``references``,
-    ``from``, ``reply_to`` and ``auto_submitted`` (None for a human's reply); the body is
+    ``from``, ``reply_to``, ``auto_submitted`` (None for a human's reply) and
+    ``list_unsubscribe`` (a subscription's ``<url>``); the body is
     the notification body as is."""
     message = EmailMessage()
     message["Subject"] = str(mail.get("subject") or notification.summary)
@@ -123,6 +124,9 @@ def _render_customer_mail(
         message["References"] = " ".join(str(r) for r in mail["references"])
     if mail.get("auto_submitted"):
         message["Auto-Submitted"] = str(mail["auto_submitted"])
+    if mail.get("list_unsubscribe"):  # RFC 2369 / 8058: one-click unsubscribe
+        message["List-Unsubscribe"] = str(mail["list_unsubscribe"])
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message["X-Sladesk-Idempotency-Key"] = notification.idempotency_key
     message.set_content((notification.body or notification.summary) + "\n")
     return message

@@ -2,7 +2,8 @@
 
 Payload: ``{"text": <fallback>, "blocks": [section, actions?]}`` — a section block with the
 severity and summary in mrkdwn (plus the body), and, when the notification has a ticket
-URL, an actions block with a button linking to the ticket.
+URL, an actions block with a button linking to the ticket (and, for a page, an
+"Acknowledge" button: the page's signed acknowledge link).
 
 Answers: Slack replies ``200`` with the body ``ok``; that alone is ``delivered``. A 2xx with
 any other body is a permanent failure (not a Slack webhook, or a proxy in the way).
@@ -66,23 +67,33 @@ def render_slack(notification: Notification) -> dict[str, Any]:
         {"type": "section", "text": {"type": "mrkdwn", "text": _clip(section, _SECTION_LIMIT)}}
     ]
     fallback = f"[{label}] {notification.summary}"
+    elements: list[dict[str, Any]] = []
     if notification.ticket_url:
         button_text = (
             f"Open {notification.ticket_ref}" if notification.ticket_ref else "Open ticket"
         )
-        blocks.append(
+        elements.append(
             {
-                "type": "actions",
-                "elements": [
-                    {
-                        "type": "button",
-                        "text": {"type": "plain_text", "text": _clip(button_text, _BUTTON_LIMIT)},
-                        "url": notification.ticket_url,
-                    }
-                ],
+                "type": "button",
+                "text": {"type": "plain_text", "text": _clip(button_text, _BUTTON_LIMIT)},
+                "url": notification.ticket_url,
             }
         )
         fallback += f" {notification.ticket_url}"
+    ack = notification.extra.get("ack_url")
+    if notification.action == "trigger" and isinstance(ack, str) and ack.startswith(("https://", "http://")):
+        # A page: the signed acknowledge link (its page shows one POST button, so a link
+        # preview or scanner following it acknowledges nothing).
+        elements.append(
+            {
+                "type": "button",
+                "style": "primary",
+                "text": {"type": "plain_text", "text": "Acknowledge"},
+                "url": ack,
+            }
+        )
+    if elements:
+        blocks.append({"type": "actions", "elements": elements})
     return {"text": fallback, "blocks": blocks}
 
 

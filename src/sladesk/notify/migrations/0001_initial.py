@@ -4,7 +4,7 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-import sladesk.core.clock
+import sladesk.core.time
 import sladesk.notify.models.page
 
 
@@ -28,7 +28,7 @@ class Migration(migrations.Migration):
                 ('state', models.CharField(choices=[('triggered', 'Triggered'), ('acknowledged', 'Acknowledged'), ('resolved', 'Resolved')], default='triggered', max_length=16)),
                 ('repeats', models.PositiveIntegerField(default=0)),
                 ('generation', models.PositiveIntegerField(default=1)),
-                ('created_at', models.DateTimeField(default=sladesk.core.clock.now, editable=False)),
+                ('created_at', models.DateTimeField(default=sladesk.core.time.now, editable=False)),
                 ('acknowledged_at', models.DateTimeField(blank=True, null=True)),
                 ('acknowledged_via', models.CharField(blank=True, default='', max_length=16)),
                 ('resolved_at', models.DateTimeField(blank=True, null=True)),
@@ -52,11 +52,11 @@ class Migration(migrations.Migration):
                 ('payload', models.JSONField(default=dict)),
                 ('state', models.CharField(choices=[('queued', 'Queued'), ('sending', 'Sending'), ('delivered', 'Delivered'), ('retry', 'Waiting to retry'), ('dead', 'Dead (gave up)')], default='queued', max_length=16)),
                 ('attempts', models.PositiveIntegerField(default=0)),
-                ('next_attempt_at', models.DateTimeField(default=sladesk.core.clock.now)),
+                ('next_attempt_at', models.DateTimeField(default=sladesk.core.time.now)),
                 ('last_status', models.IntegerField(blank=True, null=True)),
                 ('last_error', models.TextField(blank=True, default='')),
-                ('created_at', models.DateTimeField(default=sladesk.core.clock.now, editable=False)),
-                ('updated_at', models.DateTimeField(default=sladesk.core.clock.now)),
+                ('created_at', models.DateTimeField(default=sladesk.core.time.now, editable=False)),
+                ('updated_at', models.DateTimeField(default=sladesk.core.time.now)),
                 ('delivered_at', models.DateTimeField(blank=True, null=True)),
                 ('ticket', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='outbox', to='tickets.ticket')),
                 ('page', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='outbox', to='notify.page')),
@@ -76,8 +76,8 @@ class Migration(migrations.Migration):
                 ('state', models.CharField(choices=[('pending', 'Pending'), ('fired', 'Fired'), ('cancelled', 'Cancelled')], default='pending', max_length=16)),
                 ('late', models.BooleanField(default=False)),
                 ('fired_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(default=sladesk.core.clock.now, editable=False)),
-                ('updated_at', models.DateTimeField(default=sladesk.core.clock.now)),
+                ('created_at', models.DateTimeField(default=sladesk.core.time.now, editable=False)),
+                ('updated_at', models.DateTimeField(default=sladesk.core.time.now)),
                 ('clock', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='timers', to='tickets.slaclock')),
                 ('page', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='timers', to='notify.page')),
                 ('ticket', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='timers', to='tickets.ticket')),

@@ -2,7 +2,6 @@
 
 from .outbox import CLAIMABLE, OutboxMessage, OutboxState
 from .page import Page, PageState
-from .periodic import PeriodicRun, PeriodicRunState
 from .timer import Timer, TimerKind, TimerState
 
 __all__ = [
@@ -11,8 +10,6 @@ __all__ = [
     "OutboxState",
     "Page",
     "PageState",
-    "PeriodicRun",
-    "PeriodicRunState",
     "Timer",
     "TimerKind",
     "TimerState",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 
-from sladesk.core.clock import now
+from sladesk.core.time import now
 
 __all__ = ["CLAIMABLE", "OutboxMessage", "OutboxState"]
 

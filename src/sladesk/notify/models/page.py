@@ -7,7 +7,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 
-from sladesk.core.clock import now
+from sladesk.core.time import now
 
 __all__ = ["Page", "PageState"]
 

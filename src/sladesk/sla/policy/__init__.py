@@ -16,6 +16,7 @@ from .actions import ActionRow, MomentAction
 from .build import build_policy
 from .loader import pydantic_error, read_yaml
 from .model import (
+    CreditBand,
     EscalationLevel,
     OutOfHours,
     Paging,
@@ -26,12 +27,14 @@ from .model import (
     Target,
     UnknownPlanError,
     UnknownRegionError,
+    UptimeTerms,
 )
 from .rules import RuleOutcome
 from .schema import PolicySpec
 
 __all__ = [
     "ActionRow",
+    "CreditBand",
     "EscalationLevel",
     "MomentAction",
     "OutOfHours",
@@ -44,6 +47,7 @@ __all__ = [
     "Target",
     "UnknownPlanError",
     "UnknownRegionError",
+    "UptimeTerms",
     "load_policy",
     "load_policy_text",
 ]

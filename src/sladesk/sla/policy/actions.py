@@ -19,7 +19,7 @@ A policy's ``actions:`` rows say what happens when a clock reaches its warning p
 
 The core only decides; executing the actions (queueing notifications, changing the
 ticket through its services, idempotently per timer generation) is the Django side's job
-(`sladesk.notify.actions`).
+(`sladesk.notify.moments`, `sladesk.notify.policy_actions`).
 """
 
 from __future__ import annotations

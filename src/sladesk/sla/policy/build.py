@@ -21,7 +21,9 @@ from ..spans import DAY, FULL_DAY, Span, parse_clock, parse_spans
 from .actions import build_actions
 from .loader import Lines
 from .model import (
+    CreditBand,
     EscalationLevel,
+    OncallPolicies,
     OutOfHours,
     Paging,
     Plan,
@@ -30,6 +32,7 @@ from .model import (
     Region,
     Target,
     TargetRow,
+    UptimeTerms,
 )
 from .rules import OPERATORS, Condition, Rule
 from .schema import METRICS, CalendarSpec, PolicySpec, TargetSpec
@@ -231,10 +234,12 @@ def build_policy(spec: PolicySpec, text: str, lines: Lines) -> Policy:
             frozenset(p.key for p in priorities if p.page_on_create), out_of_hours, on_breach
         ),
         escalation=escalation,
-        uptime_target=spec.uptime_target,
+        uptime_target=None if (terms := spec.uptime_terms()) is None else terms.target,
+        uptime=_uptime(spec),
         actions=actions,
         default_actions=spec.default_actions,
         contract=spec.contract,
+        oncall=OncallPolicies(**spec.oncall.model_dump()),
     )
 
 
@@ -420,3 +425,18 @@ def _weekdays(key: str) -> list[int] | None:
         a, b = _DAYS.index(bits[0]), _DAYS.index(bits[-1])
         out.extend(range(a, b + 1) if a <= b else [*range(a, 7), *range(0, b + 1)])
     return out
+
+
+def _uptime(spec: PolicySpec) -> UptimeTerms | None:
+    """The runtime availability promise (credit bands sorted by ``below``, highest first)."""
+    u = spec.uptime_terms()
+    if u is None:
+        return None
+    bands = sorted((CreditBand(b.below, b.credit_pct) for b in u.credits), key=lambda b: -b.below)
+    return UptimeTerms(
+        target=u.target,
+        partial_weight=u.partial_weight,
+        degraded_weight=u.degraded_weight,
+        credits=tuple(bands),
+        maintenance_silences_pages=u.maintenance_silences_pages,
+    )

@@ -20,7 +20,10 @@ from .rules import Rule, RuleOutcome, apply_rules
 from .schema import METRICS, ContractSpec
 
 __all__ = [
+    "ONCALL_EVENTS",
+    "CreditBand",
     "EscalationLevel",
+    "OncallPolicies",
     "OutOfHours",
     "Paging",
     "Plan",
@@ -31,6 +34,7 @@ __all__ = [
     "TargetRow",
     "UnknownPlanError",
     "UnknownRegionError",
+    "UptimeTerms",
 ]
 
 
@@ -88,6 +92,30 @@ class Paging:
     on_create: frozenset[str] = frozenset()
     out_of_hours: OutOfHours | None = None
     on_breach: frozenset[str] = frozenset()
+
+
+ONCALL_EVENTS: tuple[str, ...] = ("created_urgent", "out_of_hours", "dispatch_missed", "breach")
+"""The paging events a policy may route to an escalation policy (`OncallPolicies`)."""
+
+
+@dataclass(frozen=True)
+class OncallPolicies:
+    """The escalation policy (a name; None: the team's paging targets) a page climbs, per
+    event: a ``page_on_create`` priority opened (``created_urgent``), a ticket opened out of
+    hours (``out_of_hours``), a missed ``dispatch`` target (``dispatch_missed``), any other
+    paging breach or warning (``breach``)."""
+
+    created_urgent: str | None = None
+    out_of_hours: str | None = None
+    dispatch_missed: str | None = None
+    breach: str | None = None
+
+    def for_event(self, event: str) -> str | None:
+        """The escalation policy named for ``event`` (one of `ONCALL_EVENTS`)."""
+        if event not in ONCALL_EVENTS:
+            raise ValueError(f"unknown paging event {event!r}; expected one of {ONCALL_EVENTS}")
+        value: str | None = getattr(self, event)
+        return value
 
 
 @dataclass(frozen=True)
@@ -199,6 +227,29 @@ _NUMBERED = re.compile(r"^(?:p|prio|priority|sev|severity|level|lvl)(\d+)$")
 
 
 @dataclass(frozen=True)
+class CreditBand:
+    """A service-credit band: an uptime strictly ``below`` percent earns ``credit_pct``
+    percent of the period's fee."""
+
+    below: float
+    credit_pct: float
+
+
+@dataclass(frozen=True)
+class UptimeTerms:
+    """The availability promise (policy ``uptime:``; ``uptime_target`` is its short form):
+    the monthly target percent, the weights of partial outages and degraded performance
+    (a major outage weighs 1), credit bands (highest ``below`` first), and whether a
+    ticket about a component under announced maintenance is paged on breach."""
+
+    target: float
+    partial_weight: float = 0.3
+    degraded_weight: float = 0.0
+    credits: tuple[CreditBand, ...] = ()
+    maintenance_silences_pages: bool = False
+
+
+@dataclass(frozen=True)
 class Policy:
     """A support policy (the SLA as code) loaded from one YAML file; see docs/policy.md."""
 
@@ -231,6 +282,8 @@ class Policy:
     #: Metrics kept from customers (the desk's own promises, e.g. freistilbox's dispatch):
     #: the portal and a contact's API answers leave these clocks out.
     internal_clocks: frozenset[str] = frozenset()
+    uptime: UptimeTerms | None = None
+    oncall: OncallPolicies = field(default_factory=OncallPolicies)
 
     # ---------------------------------------------------------------- priorities
     def rank(self, key: str) -> int:

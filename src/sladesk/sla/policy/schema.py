@@ -22,6 +22,7 @@ __all__ = [
     "Audience",
     "CalendarSpec",
     "ContractSpec",
+    "CreditBandSpec",
     "EscalationSpec",
     "ExceptionSpec",
     "HolidaysSpec",
@@ -36,6 +37,7 @@ __all__ = [
     "RuleSpec",
     "TargetRowSpec",
     "TargetSpec",
+    "UptimeSpec",
 ]
 
 Metric = Literal["first_response", "next_update", "resolution", "dispatch"]
@@ -175,6 +177,16 @@ class PagingSpec(_Spec):
     out_of_hours: OutOfHoursSpec | None = None
 
 
+class OncallSpec(_Spec):
+    """Which escalation policy (by name, defined in sladesk's on-call settings) a page for
+    each event climbs; an event left out pages the team's paging targets."""
+
+    created_urgent: str | None = Field(default=None, min_length=1, max_length=100)
+    out_of_hours: str | None = Field(default=None, min_length=1, max_length=100)
+    dispatch_missed: str | None = Field(default=None, min_length=1, max_length=100)
+    breach: str | None = Field(default=None, min_length=1, max_length=100)
+
+
 class EscalationSpec(_Spec):
     """One rung of the escalation ladder (levels are numbered from 1 in order)."""
 
@@ -240,6 +252,26 @@ class ContractSpec(_Spec):
     notes: list[str] = []
 
 
+class CreditBandSpec(_Spec):
+    """A service-credit band: a month's uptime strictly ``below`` this percent earns
+    ``credit_pct`` percent of the month's fee (the largest band that applies wins)."""
+
+    below: float = Field(gt=0, le=100)
+    credit_pct: float = Field(ge=0, le=100)
+
+
+class UptimeSpec(_Spec):
+    """The availability promise (issue 18): the monthly ``target`` percent, how partial
+    outages and degraded performance count (weights 0-1; major outages count 1), service
+    credits by band, and whether announced maintenance silences breach pages."""
+
+    target: float = Field(gt=0, le=100)
+    partial_weight: float = Field(default=0.3, ge=0, le=1)
+    degraded_weight: float = Field(default=0.0, ge=0, le=1)
+    credits: list[CreditBandSpec] = []
+    maintenance_silences_pages: bool = False
+
+
 class PolicySpec(_Spec):
     """A whole policy file."""
 
@@ -261,8 +293,27 @@ class PolicySpec(_Spec):
     targets: list[TargetRowSpec] = Field(min_length=1)
     rules: list[RuleSpec] = []
     paging: PagingSpec = PagingSpec()
+    oncall: OncallSpec = OncallSpec()
     escalation: list[EscalationSpec] = []
     actions: list[ActionRowSpec] = []
     default_actions: bool = True
     uptime_target: float | None = Field(default=None, gt=0, le=100)
+    uptime: UptimeSpec | None = None
     contract: ContractSpec | None = None
+
+    @model_validator(mode="after")
+    def _one_uptime_target(self) -> PolicySpec:
+        """``uptime_target: 99.5`` is the short form of ``uptime: {target: 99.5}``; when
+        both are given they must agree."""
+        u, short = self.uptime, self.uptime_target
+        if u is not None and short is not None and short != u.target:
+            raise ValueError(
+                f"uptime_target ({short}) and uptime.target ({u.target}) disagree; give one"
+            )
+        return self
+
+    def uptime_terms(self) -> UptimeSpec | None:
+        """The ``uptime`` block, or the one the short form ``uptime_target`` means."""
+        if self.uptime is not None:
+            return self.uptime
+        return None if self.uptime_target is None else UptimeSpec(target=self.uptime_target)

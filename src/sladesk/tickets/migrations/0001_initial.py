@@ -7,7 +7,7 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-import sladesk.core.clock
+import sladesk.core.time
 
 
 class Migration(migrations.Migration):
@@ -28,7 +28,7 @@ class Migration(migrations.Migration):
                 ('name', models.CharField(db_index=True, max_length=100)),
                 ('text', models.TextField()),
                 ('source', models.CharField(blank=True, default='', max_length=300)),
-                ('first_seen_at', models.DateTimeField(default=sladesk.core.clock.now, editable=False)),
+                ('first_seen_at', models.DateTimeField(default=sladesk.core.time.now, editable=False)),
             ],
             options={
                 'ordering': ('name', 'first_seen_at',),
@@ -53,7 +53,7 @@ class Migration(migrations.Migration):
                 ('body_text', models.TextField(blank=True, default='')),
                 ('body_html', models.TextField(blank=True, default='')),
                 ('channel', models.CharField(choices=[('email', 'Email'), ('web', 'Web'), ('chat', 'Chat'), ('phone', 'Phone'), ('api', 'API'), ('system', 'System')], default='web', max_length=16)),
-                ('created_at', models.DateTimeField(default=sladesk.core.clock.now)),
+                ('created_at', models.DateTimeField(default=sladesk.core.time.now)),
                 ('author_contact', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='messages', to='accounts.contact')),
                 ('author_user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='ticket_messages', to=settings.AUTH_USER_MODEL)),
             ],
@@ -84,8 +84,8 @@ class Migration(migrations.Migration):
                 ('policy_name', models.CharField(max_length=100)),
                 ('plan', models.CharField(blank=True, default='', max_length=100)),
                 ('region', models.CharField(blank=True, default='', max_length=100)),
-                ('created_at', models.DateTimeField(default=sladesk.core.clock.now)),
-                ('updated_at', models.DateTimeField(default=sladesk.core.clock.now)),
+                ('created_at', models.DateTimeField(default=sladesk.core.time.now)),
+                ('updated_at', models.DateTimeField(default=sladesk.core.time.now)),
                 ('solved_at', models.DateTimeField(blank=True, null=True)),
                 ('closed_at', models.DateTimeField(blank=True, null=True)),
                 ('assignee', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='assigned_tickets', to=settings.AUTH_USER_MODEL)),
@@ -136,7 +136,7 @@ class Migration(migrations.Migration):
             name='TicketEvent',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(default=sladesk.core.clock.now)),
+                ('at', models.DateTimeField(default=sladesk.core.time.now)),
                 ('actor_label', models.CharField(blank=True, default='', max_length=200)),
                 ('channel', models.CharField(choices=[('email', 'Email'), ('web', 'Web'), ('chat', 'Chat'), ('phone', 'Phone'), ('api', 'API'), ('system', 'System')], default='system', max_length=16)),
                 ('kind', models.CharField(choices=[('created', 'Created'), ('message', 'Message'), ('note', 'Note'), ('status', 'Status'), ('priority', 'Priority'), ('assigned', 'Assigned'), ('fields', 'Fields'), ('rule', 'Rule'), ('clock', 'Clock'), ('customer_notice', 'Customer Notice'), ('policy', 'Policy'), ('follow_up', 'Follow Up')], max_length=32)),

@@ -4,7 +4,7 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-import sladesk.core.clock
+import sladesk.core.time
 
 
 def backfill_follow_ups(apps, schema_editor):
@@ -42,7 +42,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('kind', models.CharField(choices=[('related', 'Related'), ('merged', 'Merged into'), ('split', 'Split from'), ('follow_up', 'Follow-up of')], max_length=16)),
-                ('created_at', models.DateTimeField(default=sladesk.core.clock.now)),
+                ('created_at', models.DateTimeField(default=sladesk.core.time.now)),
                 ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
                 ('source', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='links_out', to='tickets.ticket')),
                 ('target', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='links_in', to='tickets.ticket')),

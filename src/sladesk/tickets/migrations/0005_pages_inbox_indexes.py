@@ -1,4 +1,4 @@
-"""Indexes behind the agent inbox (issue 6: every page under 200 ms with 100,000 tickets).
+"""Indexes behind the agent inbox (every page under 200 ms with 100,000 tickets).
 
 - ``sla_clock_breached_open_idx`` (both backends): clocks recorded breached and not met
   since, which the *Breached* view and its count look up (a few hundred rows on a desk of

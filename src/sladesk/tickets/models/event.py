@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from sladesk.core.clock import now
+from sladesk.core.time import now
 
 from .ticket import Channel
 

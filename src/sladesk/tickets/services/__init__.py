@@ -4,10 +4,15 @@ Conventions shared by every function here:
 
 - ``actor`` is who acts: a ``User`` (agent, admin, or a contact's login), a `Contact`, or
   None for the system. It is written to every `TicketEvent` the call produces.
-- The current instant is `sladesk.core.clock.now()`, read once per call.
+- The current instant is `sladesk.core.time.now()`, read once per call.
 - An existing ticket is locked (``SELECT ... FOR UPDATE``; SQLite serialises writers with
   ``BEGIN IMMEDIATE``) and its clocks are refreshed first, so a breach that happened before
   this action is recorded at its real instant before the action changes anything.
+- Log entries are built by `sladesk.tickets.events` (one constructor per kind) and written
+  with one insert per call.
+- What the apps above do about a change (timers, pages, escalation mail, customer mail)
+  they do as reactions to the typed events a service announces inside its transaction
+  (`sladesk.tickets.announce`); the services never import those apps.
 - Every clock change is a ``clock`` event with ``{"metric", "from", "to", "due_at",
   "reason", "used_seconds", ...}`` (see `sladesk.tickets.clocks`).
 
@@ -42,8 +47,8 @@ Merge, split and link: `sladesk.tickets.services.relations`; files on messages:
 
 from __future__ import annotations
 
-from ._base import TRANSITIONS, InvalidTransition, ServiceError
 from .attachments import MAX_ATTACHMENT_BYTES, add_attachments, link_inline_images
+from .base import TRANSITIONS, InvalidTransition, ServiceError, breach_due_clocks
 from .conversation import add_note, opened_follow_up, reply
 from .escalation import ESCALATION_FIELDS, check_custom_fields, escalate, escalation_level
 from .fields import add_tags, assign, retarget_policy, update_fields
@@ -72,6 +77,7 @@ __all__ = [
     "add_note",
     "add_tags",
     "assign",
+    "breach_due_clocks",
     "change_priority",
     "change_status",
     "check_custom_fields",

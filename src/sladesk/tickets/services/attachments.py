@@ -5,14 +5,14 @@ See `sladesk.tickets.services` for the conventions every service follows.
 **Files follow the transaction.** A file is written to storage when its row is inserted,
 so a committed row always has its file. When the row is rolled back instead (the whole
 transaction, or only the savepoint it was written in: the email batch falling back to one
-message at a time), the file must go too. `_store` remembers each file it writes with an
+message at a time), the file must go too. `store_uploads` remembers each file it writes with an
 ``on_commit`` marker: Django runs the marker when the row commits and drops it with the
 row's savepoint or transaction. `discard_rolled_back` deletes the files whose marker was
 dropped. The services that store files call it when their block ends
 (`files_follow_transaction`), and so must code that calls them inside a transaction of
 its own that may roll back (the email pipeline wraps each batch): the file is then
 deleted as soon as the rollback happened. Any other rolled-back file of the thread goes at
-its next `_store`.
+its next `store_uploads`.
 
 **A process killed before the commit** runs nothing, so before a file is written a
 *pending marker* naming it is written to ``PENDING_DIR`` in the same storage (the file's
@@ -35,10 +35,11 @@ from django.core.files.base import ContentFile, File
 from django.core.files.storage import Storage
 from django.db import transaction
 
-from sladesk.core import clock as core_clock
+from sladesk.core import time as core_time
 
-from ..models import Attachment, Channel, EventKind, Message
-from ._base import ServiceError, _customer_side, _lock, _Log
+from .. import events
+from ..models import Attachment, Channel, Message
+from .base import Log, ServiceError, customer_side, lock
 
 __all__ = [
     "INLINE_REF",
@@ -55,7 +56,7 @@ __all__ = [
 #: ``SLADESK_INTAKE["max_attachment_bytes"]``, and keeps larger parts in the raw mail).
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
 
-#: Where `_store` writes the pending marker of each file it is about to write.
+#: Where `store_uploads` writes the pending marker of each file it is about to write.
 PENDING_DIR = "attachments-pending"
 
 #: A file to attach: a Django ``File`` (an upload) or ``(filename, bytes, content_type)``.
@@ -85,7 +86,7 @@ def check_uploads(uploads: Sequence[Upload]) -> None:
 
 
 class _Written:
-    """A file `_store` wrote in a transaction not yet over; called by Django on commit
+    """A file `store_uploads` wrote in a transaction not yet over; called by Django on commit
     (the row is kept: its pending marker goes)."""
 
     __slots__ = ("kept", "marker", "name", "storage")
@@ -133,7 +134,7 @@ def _remember(storage: Storage, name: str, marker: str) -> None:
 
 
 def discard_rolled_back() -> int:
-    """Delete the files `_store` wrote in this thread whose rows were rolled back (their
+    """Delete the files `store_uploads` wrote in this thread whose rows were rolled back (their
     ``on_commit`` marker neither ran nor is still waiting for a commit); returns how many.
     Files of a transaction still open are kept for a later call."""
     ledger = _ledger()
@@ -165,7 +166,7 @@ def files_follow_transaction() -> Iterator[None]:
         discard_rolled_back()
 
 
-def _store(message: Message, uploads: Iterable[Upload], log: _Log) -> list[Attachment]:
+def store_uploads(message: Message, uploads: Iterable[Upload], log: Log) -> list[Attachment]:
     """Write the files and their rows (the caller holds the ticket's lock); log one event.
     Each file is deleted again if its row is rolled back (module docstring); files left by
     an earlier rolled-back transaction of this thread go first."""
@@ -194,7 +195,7 @@ def _store(message: Message, uploads: Iterable[Upload], log: _Log) -> list[Attac
         out.append(att)
     if out:
         log.add(
-            EventKind.ATTACHMENT,
+            events.attachment,
             message_id=message.pk,
             files=[{"id": a.pk, "filename": a.filename, "size": a.size} for a in out],
         )
@@ -212,14 +213,14 @@ def add_attachments(
     change, pass ``attachments=`` to ``reply`` or ``open_ticket`` instead.
     """
     check_uploads(uploads)
-    customer = _customer_side(actor) if actor is not None and not isinstance(actor, str) else None
-    now = core_clock.now()
+    customer = customer_side(actor) if actor is not None and not isinstance(actor, str) else None
+    now = core_time.now()
     with files_follow_transaction(), transaction.atomic():
-        ticket = _lock(message.ticket)
+        ticket = lock(message.ticket)
         if customer is not None and (customer.organization_id != ticket.organization_id or not message.public):
             raise ServiceError("a contact can only attach files to its own organization's public messages")
-        log = _Log(ticket, actor, channel, now)
-        out = _store(message, uploads, log)
+        log = Log(ticket, actor, channel, now)
+        out = store_uploads(message, uploads, log)
         log.flush()
     return out
 

@@ -13,32 +13,33 @@ from django.conf import settings
 from django.db import transaction
 
 from sladesk.accounts.models import Contact
-from sladesk.core import clock as core_clock
+from sladesk.core import time as core_time
 
-from .. import clocks
+from .. import clocks, events
+from ..announce import AgentReplied, announce
 from ..clocks import ClockChange
 from ..models import (
     Channel,
-    EventKind,
     Message,
     Metric,
     Status,
     Ticket,
 )
-from ._base import (
+from ..subjects import topic
+from .attachments import Upload, check_uploads, files_follow_transaction, store_uploads
+from .base import (
+    Log,
     ServiceError,
-    _clocks,
-    _customer_side,
-    _lock,
-    _Log,
-    _refresh,
-    _sanitize,
-    _save_clocks,
-    _set_status,
-    _touch,
+    clocks_by_metric,
+    customer_side,
+    lock,
+    refresh,
+    sanitize,
+    save_clocks,
+    set_status,
+    touch,
 )
-from .attachments import Upload, _store, check_uploads, files_follow_transaction
-from .lifecycle import _reopen, _resume
+from .lifecycle import reopen_in, resume_in
 from .opening import open_ticket
 from .relations import merge_target
 
@@ -68,10 +69,10 @@ def reply(
     if not public:
         return add_note(ticket, author=author, body=body, channel=channel, html=html, attachments=attachments)
     check_uploads(attachments)
-    now = core_clock.now()
-    customer = _customer_side(author)
+    now = core_time.now()
+    customer = customer_side(author)
     with files_follow_transaction(), transaction.atomic():
-        ticket = _lock(ticket)
+        ticket = lock(ticket)
         if customer is not None and customer.organization_id != ticket.organization_id:
             raise ServiceError("a contact can only reply on its own organization's tickets")
         merged = merge_target(ticket) if ticket.status == Status.CLOSED else None
@@ -91,12 +92,12 @@ def reply(
                 follow_up_of=ticket,
                 attachments=attachments,
             )
-            log = _Log(ticket, author, channel, now)
-            log.add(EventKind.FOLLOW_UP, follow_up=follow.pk)
+            log = Log(ticket, author, channel, now)
+            log.add(events.follow_up, follow_up=follow.pk)
             log.flush()
             return follow.opening.message
-        log = _Log(ticket, author, channel, now)
-        _refresh(ticket, now, log)
+        log = Log(ticket, author, channel, now)
+        refresh(ticket, now, log)
         message = Message.objects.create(
             ticket=ticket,
             author_user=None if isinstance(author, Contact) else author,
@@ -104,25 +105,20 @@ def reply(
             from_customer=customer is not None,
             public=True,
             body_text=body,
-            body_html=_sanitize(body, html),
+            body_html=sanitize(body, html),
             channel=channel,
             created_at=now,
         )
-        log.add(
-            EventKind.MESSAGE,
-            message_id=message.pk,
-            public=True,
-            from_customer=customer is not None,
-        )
-        _store(message, attachments, log)
+        log.add(events.message, message_id=message.pk, from_customer=customer is not None)
+        store_uploads(message, attachments, log)
         if customer is not None:
             _customer_replied(ticket, now, log)
         else:
             _agent_replied(ticket, now, log)
-        _touch(ticket, now, "status", "solved_at")
+        touch(ticket, now, "status", "solved_at")
         log.flush()
         if customer is None:
-            _mail_agent_reply(message)
+            announce(AgentReplied(message))
     return message
 
 
@@ -133,19 +129,9 @@ def opened_follow_up(message: Message) -> bool:
     return getattr(message.ticket, "opening", None) is not None
 
 
-def _mail_agent_reply(message: Message) -> None:
-    """Queue the e-mail of a public agent reply (same transaction) when the ticket came in
-    by e-mail; `sladesk.intake.outbound` decides and writes the outbox row."""
-    from sladesk.intake.outbound import agent_replied
-
-    agent_replied(message)
-
-
 def _follow_up_subject(ticket: Ticket) -> str:
     """The old ticket's topic: its subject without reply/forward prefixes or ``[#N]``
-    references (`sladesk.intake.email.subject.topic`), as support teams name a follow-up."""
-    from sladesk.intake.email.subject import topic
-
+    references (`sladesk.tickets.subjects.topic`), as support teams name a follow-up."""
     return topic(ticket.subject) or ticket.subject
 
 
@@ -158,16 +144,16 @@ def _needs_follow_up(ticket: Ticket, now: datetime) -> bool:
     return False
 
 
-def _customer_replied(ticket: Ticket, now: datetime, log: _Log) -> None:
+def _customer_replied(ticket: Ticket, now: datetime, log: Log) -> None:
     if ticket.status == Status.PENDING:
-        _resume(ticket, now, log, "customer replied")
+        resume_in(ticket, now, log, "customer replied")
     elif ticket.status == Status.SOLVED:
-        _reopen(ticket, now, log, "customer replied within the reopen window")
+        reopen_in(ticket, now, log, "customer replied within the reopen window")
 
 
-def _agent_replied(ticket: Ticket, now: datetime, log: _Log) -> None:
+def _agent_replied(ticket: Ticket, now: datetime, log: Log) -> None:
     targets = clocks.targets_of(ticket)
-    current = _clocks(ticket)
+    current = clocks_by_metric(ticket)
     changes: list[ClockChange | None] = []
     first = current.get(Metric.FIRST_RESPONSE)
     if first is not None:
@@ -187,9 +173,9 @@ def _agent_replied(ticket: Ticket, now: datetime, log: _Log) -> None:
             changes.append(clocks.restart(nxt, target, now, "public agent update"))
         if ticket.status == Status.PENDING and target.pauses_when_pending:
             changes.append(clocks.pause(changes[-1].clock, target, now, "pending"))  # type: ignore[union-attr]
-    _save_clocks(changes, log)
+    save_clocks(changes, log)
     if ticket.status == Status.NEW:
-        _set_status(ticket, Status.OPEN, log, "first public agent reply")
+        set_status(ticket, Status.OPEN, log, "first public agent reply")
 
 
 def add_note(
@@ -202,24 +188,24 @@ def add_note(
     attachments: Sequence[Upload] = (),
 ) -> Message:
     """An internal note (agents only; never shown to contacts; no effect on SLA clocks)."""
-    if _customer_side(author) is not None:
+    if customer_side(author) is not None:
         raise ServiceError("contacts cannot write internal notes")
     check_uploads(attachments)
-    now = core_clock.now()
+    now = core_time.now()
     with files_follow_transaction(), transaction.atomic():
-        ticket = _lock(ticket)
-        log = _Log(ticket, author, channel, now)
+        ticket = lock(ticket)
+        log = Log(ticket, author, channel, now)
         message = Message.objects.create(
             ticket=ticket,
             author_user=author,
             public=False,
             body_text=body,
-            body_html=_sanitize(body, html),
+            body_html=sanitize(body, html),
             channel=channel,
             created_at=now,
         )
-        log.add(EventKind.NOTE, message_id=message.pk)
-        _store(message, attachments, log)
-        _touch(ticket, now)
+        log.add(events.note, message_id=message.pk)
+        store_uploads(message, attachments, log)
+        touch(ticket, now)
         log.flush()
     return message

@@ -10,11 +10,12 @@ from typing import Any
 
 from django.db import transaction
 
-from sladesk.core import clock as core_clock
-from sladesk.notify.escalations import arm_climb, tell_rung
+from sladesk.core import time as core_time
 
-from ..models import Channel, EventKind, Ticket
-from ._base import ServiceError, _customer_side, _lock, _Log, _touch
+from .. import events
+from ..announce import TicketEscalated, announce
+from ..models import Channel, Ticket
+from .base import Log, ServiceError, customer_side, lock, touch
 
 __all__ = ["ESCALATION_FIELDS", "check_custom_fields", "escalate", "escalation_level"]
 
@@ -49,20 +50,21 @@ def escalate(
     The customer or an agent may escalate; ``reason`` is required. The level, the rung's
     role and the reason are kept in the ticket's own ``escalation_level``,
     ``escalation_role`` and ``escalation_reason`` (written nowhere else: not custom fields,
-    which a contact may write) and logged as an ``escalation`` event. SLA clocks do not move (the ladder names people, not targets).
-    The rung is told by e-mail in the same transaction (`sladesk.notify.escalations`);
-    ``ticket.escalation_told`` on the returned ticket lists who. Reaching a level arms the
-    climb to the next rung when that rung has ``after:`` (`sladesk.notify.escalations`);
-    ``after`` is given by that timer's climb and logged with the event.
+    which a contact may write) and logged as an ``escalation`` event. SLA clocks do not
+    move (the ladder names people, not targets). `TicketEscalated` is announced in the same
+    transaction: the rung is told by e-mail and the climb to the next rung is armed when
+    that rung has ``after:`` (`sladesk.notify.escalations`); ``ticket.escalation_told`` on
+    the returned ticket lists who was told (the event's ``told``). ``after`` is given by
+    that timer's climb and logged with the event.
     Raises `ServiceError` when the policy has no ladder, the top is reached, or a contact
     escalates another organization's ticket.
     """
     if not reason or not reason.strip():
         raise ServiceError("an escalation needs a reason")
-    customer = _customer_side(actor) if actor is not None and not isinstance(actor, str) else None
-    now = core_clock.now()
+    customer = customer_side(actor) if actor is not None and not isinstance(actor, str) else None
+    now = core_time.now()
     with transaction.atomic():
-        ticket = _lock(ticket)
+        ticket = lock(ticket)
         if customer is not None and customer.organization_id != ticket.organization_id:
             raise ServiceError("a contact can only escalate its own organization's tickets")
         ladder = ticket.policy.escalation
@@ -75,11 +77,11 @@ def escalate(
         ticket.escalation_level = level + 1
         ticket.escalation_role = step.role
         ticket.escalation_reason = reason.strip()
-        log = _Log(ticket, actor, channel, now)
-        data = {"after": after} if after else {}
-        log.add(EventKind.ESCALATION, level=level + 1, role=step.role, reason=reason.strip(), **data)
-        _touch(ticket, now, "escalation_level", "escalation_role", "escalation_reason")
+        log = Log(ticket, actor, channel, now)
+        log.add(events.escalation, level=level + 1, role=step.role, reason=reason.strip(), after=after)
+        touch(ticket, now, "escalation_level", "escalation_role", "escalation_reason")
         log.flush()
-        ticket.escalation_told = tell_rung(ticket, step, reason=reason.strip(), at=now)
-        arm_climb(ticket, level=level + 1, since=now)
+        escalated = TicketEscalated(ticket, level + 1, step, reason.strip(), now)
+        announce(escalated)
+        ticket.escalation_told = escalated.told
     return ticket

@@ -11,33 +11,32 @@ from typing import Any
 from django.db import transaction
 
 from sladesk.accounts.models import Team
-from sladesk.core import clock as core_clock
+from sladesk.core import time as core_time
 
-from .. import clocks
+from .. import clocks, events
 from ..clocks import ClockChange
 from ..models import (
     Channel,
-    EventKind,
     Metric,
     SlaClock,
     Status,
     Ticket,
 )
-from ._base import (
+from .base import (
+    Log,
     ServiceError,
-    _add_tags,
-    _clocks,
-    _lock,
-    _Log,
-    _refresh,
-    _save_clocks,
-    _set_status,
-    _snapshot,
-    _touch,
+    add_tag_names,
     check_subject,
+    clocks_by_metric,
+    lock,
+    policy_snapshot,
+    refresh,
+    save_clocks,
+    set_status,
+    touch,
 )
 from .escalation import check_custom_fields
-from .lifecycle import _change_priority
+from .lifecycle import change_priority_in
 
 __all__ = ["add_tags", "assign", "retarget_policy", "update_fields"]
 
@@ -57,11 +56,11 @@ def assign(
     """
     if team is None and assignee is None:
         raise ServiceError("assign needs a team or an assignee")
-    now = core_clock.now()
+    now = core_time.now()
     with transaction.atomic():
-        ticket = _lock(ticket)
-        log = _Log(ticket, actor, channel, now)
-        _refresh(ticket, now, log)
+        ticket = lock(ticket)
+        log = Log(ticket, actor, channel, now)
+        refresh(ticket, now, log)
         data: dict[str, Any] = {}
         if team is not None and team.pk != ticket.team_id:
             data["team"] = {"from": ticket.team_id, "to": team.pk}
@@ -70,14 +69,14 @@ def assign(
             data["assignee"] = {"from": ticket.assignee_id, "to": assignee.pk}
             ticket.assignee = assignee
         if data:
-            log.add(EventKind.ASSIGNED, **data)
+            log.add(events.assigned, **data)
         dispatch = SlaClock.objects.filter(ticket=ticket, metric=Metric.DISPATCH).first()
         if dispatch is not None:
             target = clocks.targets_of(ticket).get(Metric.DISPATCH)
-            _save_clocks([clocks.meet(dispatch, target, now, "assignment")], log)
+            save_clocks([clocks.meet(dispatch, target, now, "assignment")], log)
         if ticket.status == Status.NEW:
-            _set_status(ticket, Status.OPEN, log, "assigned")
-        _touch(ticket, now, "team", "assignee", "status")
+            set_status(ticket, Status.OPEN, log, "assigned")
+        touch(ticket, now, "team", "assignee", "status")
         log.flush()
     return ticket
 
@@ -102,11 +101,11 @@ def update_fields(
     rule adds are added.
     """
     check_custom_fields(custom_fields)
-    now = core_clock.now()
+    now = core_time.now()
     with transaction.atomic():
-        ticket = _lock(ticket)
-        log = _Log(ticket, actor, channel, now)
-        _refresh(ticket, now, log)
+        ticket = lock(ticket)
+        log = Log(ticket, actor, channel, now)
+        refresh(ticket, now, log)
         changed: dict[str, Any] = {}
         if custom_fields:
             merged = dict(ticket.custom_fields)
@@ -126,18 +125,18 @@ def update_fields(
         if tags is not None:
             before = sorted(ticket.tags.values_list("name", flat=True))
             ticket.tags.clear()
-            after = sorted(_add_tags(ticket, tags))
+            after = sorted(add_tag_names(ticket, tags))
             if before != after:
                 changed["tags"] = {"from": before, "to": after}
         if changed:
-            log.add(EventKind.FIELDS, **changed)
-        _touch(ticket, now, "custom_fields", "subject")
+            log.add(events.fields, **changed)
+        touch(ticket, now, "custom_fields", "subject")
         policy = clocks.policy_of(ticket)
         outcome = policy.apply_rules(ticket.priority, ticket.custom_fields, set_by="system")
-        added = _add_tags(ticket, outcome.tags)
+        added = add_tag_names(ticket, outcome.tags)
         if outcome.priority != ticket.priority:
-            log.add(EventKind.RULE, priority=outcome.priority, reasons=outcome.reasons, tags=added)
-            _change_priority(ticket, outcome.priority, now, log, " ".join(outcome.reasons))
+            log.add(events.rule, priority=outcome.priority, reasons=outcome.reasons, tags=added)
+            change_priority_in(ticket, outcome.priority, now, log, " ".join(outcome.reasons))
         log.flush()
     return ticket
 
@@ -155,18 +154,18 @@ def add_tags(
     Logged as a ``fields`` event (``tags`` from/to, ``reason``) only when something was
     added; adding a tag the ticket already has changes nothing and logs nothing.
     """
-    now = core_clock.now()
+    now = core_time.now()
     with transaction.atomic():
-        ticket = _lock(ticket)
+        ticket = lock(ticket)
         before = sorted(ticket.tags.values_list("name", flat=True))
         wanted = [t.strip() for t in tags if t and t.strip() and t.strip() not in before]
         if not wanted:
             return []
-        log = _Log(ticket, actor, channel, now)
-        _add_tags(ticket, wanted)
+        log = Log(ticket, actor, channel, now)
+        add_tag_names(ticket, wanted)
         after = sorted(ticket.tags.values_list("name", flat=True))
-        log.add(EventKind.FIELDS, tags={"from": before, "to": after}, reason=reason)
-        _touch(ticket, now)
+        log.add(events.fields, tags={"from": before, "to": after}, reason=reason)
+        touch(ticket, now)
         log.flush()
     return [t for t in after if t not in before]
 
@@ -184,12 +183,12 @@ def retarget_policy(
     """
     if not reason or not reason.strip():
         raise ServiceError("re-targeting a policy needs a reason")
-    now = core_clock.now()
+    now = core_time.now()
     with transaction.atomic():
-        ticket = _lock(ticket)
-        log = _Log(ticket, actor, Channel.SYSTEM if actor is None else Channel.WEB, now)
-        _refresh(ticket, now, log)
-        version = _snapshot(policy_name or ticket.policy_name)
+        ticket = lock(ticket)
+        log = Log(ticket, actor, Channel.SYSTEM if actor is None else Channel.WEB, now)
+        refresh(ticket, now, log)
+        version = policy_snapshot(policy_name or ticket.policy_name)
         if version.pk == ticket.policy_version_id:
             return ticket
         old_digest = ticket.policy_version.digest
@@ -203,9 +202,9 @@ def retarget_policy(
         ticket.plan = policy.resolve_plan(ticket.organization.plan or None) or ""
         ticket.region = policy.resolve_region(ticket.organization.region or None) or ""
         ticket.priority = priority
-        _touch(ticket, now, "policy_version", "policy_name", "plan", "region", "priority")
+        touch(ticket, now, "policy_version", "policy_name", "plan", "region", "priority")
         log.add(
-            EventKind.POLICY,
+            events.policy,
             policy=policy.name,
             from_digest=old_digest,
             to_digest=version.digest,
@@ -214,7 +213,7 @@ def retarget_policy(
         )
         targets = clocks.targets_of(ticket)
         changes: list[ClockChange | None] = []
-        for metric, clock in _clocks(ticket).items():
+        for metric, clock in clocks_by_metric(ticket).items():
             target = targets.get(metric)
             if not clock.is_open:
                 continue
@@ -224,7 +223,7 @@ def retarget_policy(
                 )
             else:
                 changes.append(clocks.retarget(clock, target, now, f"policy re-target: {reason}"))
-        _save_clocks(changes, log)
-        _refresh(ticket, now, log)
+        save_clocks(changes, log)
+        refresh(ticket, now, log)
         log.flush()
     return ticket

@@ -10,31 +10,29 @@ from typing import Any
 
 from django.db import transaction
 
-from sladesk.core import clock as core_clock
-from sladesk.notify.escalations import resume_climb
+from sladesk.core import time as core_time
 
-from .. import clocks
+from .. import clocks, events
+from ..announce import TicketReopened, announce
 from ..clocks import ClockChange
 from ..models import (
     Channel,
-    EventKind,
     Metric,
     Status,
     Ticket,
 )
-from ._base import (
+from .base import (
     TRANSITIONS,
     InvalidTransition,
+    Log,
     ServiceError,
-    _clocks,
-    _lock,
-    _Log,
-    _refresh,
-    _save_clocks,
-    _set_status,
-    _touch,
+    clocks_by_metric,
+    lock,
+    refresh,
+    save_clocks,
+    set_status,
+    touch,
 )
-from .escalation import escalation_level
 
 __all__ = [
     "change_priority",
@@ -69,17 +67,17 @@ def change_priority(
     """
     if not reason or not reason.strip():
         raise ServiceError("a priority change needs a reason")
-    now = core_clock.now()
+    now = core_time.now()
     with transaction.atomic():
-        ticket = _lock(ticket)
-        log = _Log(ticket, actor, channel, now)
-        _refresh(ticket, now, log)
-        _change_priority(ticket, priority, now, log, reason)
+        ticket = lock(ticket)
+        log = Log(ticket, actor, channel, now)
+        refresh(ticket, now, log)
+        change_priority_in(ticket, priority, now, log, reason)
         log.flush()
     return ticket
 
 
-def _change_priority(ticket: Ticket, priority: str, now: datetime, log: _Log, reason: str) -> None:
+def change_priority_in(ticket: Ticket, priority: str, now: datetime, log: Log, reason: str) -> None:
     policy = clocks.policy_of(ticket)
     new = policy.resolve_priority(priority)
     old = ticket.priority
@@ -88,17 +86,17 @@ def _change_priority(ticket: Ticket, priority: str, now: datetime, log: _Log, re
     old_targets = clocks.targets_of(ticket, old)
     new_targets = clocks.targets_of(ticket, new)
     ticket.priority = new
-    _touch(ticket, now, "priority")
-    log.add(EventKind.PRIORITY, **{"from": old, "to": new, "reason": reason})
+    touch(ticket, now, "priority")
+    log.add(events.priority, from_priority=old, to_priority=new, reason=reason)
     log.add(
-        EventKind.CUSTOMER_NOTICE,
+        events.customer_notice,
         template="priority_changed",
         to_contact=ticket.requester_id,
         required_by_policy=policy.priority_change_notifies_customer,
         **{"from": old, "to": new, "reason": reason},
     )
     changes: list[ClockChange | None] = []
-    current = _clocks(ticket)
+    current = clocks_by_metric(ticket)
     for metric, clock in current.items():
         old_t, new_t = old_targets.get(metric), new_targets.get(metric)
         if not clock.is_open:
@@ -120,8 +118,8 @@ def _change_priority(ticket: Ticket, priority: str, now: datetime, log: _Log, re
         changes.append(change)
         if ticket.status == Status.PENDING and target.pauses_when_pending:
             changes.append(clocks.pause(change.clock, target, now, "pending"))
-    _save_clocks(changes, log)
-    _refresh(ticket, now, log)
+    save_clocks(changes, log)
+    refresh(ticket, now, log)
 
 
 def set_pending(
@@ -165,81 +163,81 @@ def change_status(
 
     Raises `InvalidTransition` for a move the life cycle does not allow.
     """
-    now = core_clock.now()
+    now = core_time.now()
     with transaction.atomic():
-        ticket = _lock(ticket)
+        ticket = lock(ticket)
         if status == ticket.status:
             return ticket
         if status not in TRANSITIONS.get(ticket.status, frozenset()):
             raise InvalidTransition(f"a {ticket.status} ticket cannot become {status}")
-        log = _Log(ticket, actor, channel, now)
-        _refresh(ticket, now, log)
+        log = Log(ticket, actor, channel, now)
+        refresh(ticket, now, log)
         before = ticket.status
         if status == Status.PENDING:
-            _set_status(ticket, Status.PENDING, log, reason)
+            set_status(ticket, Status.PENDING, log, reason)
             _pause_all(ticket, now, log, "pending")
         elif status == Status.SOLVED:
             _solve(ticket, now, log, reason)
         elif status == Status.CLOSED:
-            _set_status(ticket, Status.CLOSED, log, reason)
+            set_status(ticket, Status.CLOSED, log, reason)
             ticket.closed_at = now
         elif before == Status.SOLVED:
-            _reopen(ticket, now, log, reason or "reopened")
+            reopen_in(ticket, now, log, reason or "reopened")
         elif before == Status.PENDING:
-            _set_status(ticket, status, log, reason)
+            set_status(ticket, status, log, reason)
             _resume_all(ticket, now, log, reason or f"status {status}")
         else:
-            _set_status(ticket, status, log, reason)
-        _touch(ticket, now, "status", "solved_at", "closed_at")
+            set_status(ticket, status, log, reason)
+        touch(ticket, now, "status", "solved_at", "closed_at")
         log.flush()
     return ticket
 
 
-def _pause_all(ticket: Ticket, now: datetime, log: _Log, reason: str) -> None:
+def _pause_all(ticket: Ticket, now: datetime, log: Log, reason: str) -> None:
     targets = clocks.targets_of(ticket)
     changes = []
-    for metric, clock in _clocks(ticket).items():
+    for metric, clock in clocks_by_metric(ticket).items():
         target = targets.get(metric)
         if target is not None and target.pauses_when_pending:
             changes.append(clocks.pause(clock, target, now, reason))
-    _save_clocks(changes, log)
+    save_clocks(changes, log)
 
 
-def _resume_all(ticket: Ticket, now: datetime, log: _Log, reason: str) -> None:
+def _resume_all(ticket: Ticket, now: datetime, log: Log, reason: str) -> None:
     targets = clocks.targets_of(ticket)
     changes = []
-    for metric, clock in _clocks(ticket).items():
+    for metric, clock in clocks_by_metric(ticket).items():
         target = targets.get(metric)
         if target is not None:
             changes.append(clocks.resume(clock, target, now, reason))
-    _save_clocks(changes, log)
+    save_clocks(changes, log)
 
 
-def _resume(ticket: Ticket, now: datetime, log: _Log, reason: str) -> None:
-    _set_status(ticket, Status.OPEN, log, reason)
+def resume_in(ticket: Ticket, now: datetime, log: Log, reason: str) -> None:
+    set_status(ticket, Status.OPEN, log, reason)
     _resume_all(ticket, now, log, reason)
 
 
-def _solve(ticket: Ticket, now: datetime, log: _Log, reason: str) -> None:
-    _set_status(ticket, Status.SOLVED, log, reason)
+def _solve(ticket: Ticket, now: datetime, log: Log, reason: str) -> None:
+    set_status(ticket, Status.SOLVED, log, reason)
     ticket.solved_at = now
     targets = clocks.targets_of(ticket)
     changes: list[ClockChange | None] = []
-    for metric, clock in _clocks(ticket).items():
+    for metric, clock in clocks_by_metric(ticket).items():
         target = targets.get(metric)
         if metric == Metric.RESOLUTION:
             changes.append(clocks.meet(clock, target, now, "ticket solved"))
         else:
             changes.append(clocks.cancel(clock, target, now, "ticket solved"))
-    _save_clocks(changes, log)
+    save_clocks(changes, log)
 
 
-def _reopen(ticket: Ticket, now: datetime, log: _Log, reason: str) -> None:
-    _set_status(ticket, Status.OPEN, log, reason)
-    resume_climb(ticket, level=escalation_level(ticket), solved_at=ticket.solved_at, at=now)
+def reopen_in(ticket: Ticket, now: datetime, log: Log, reason: str) -> None:
+    set_status(ticket, Status.OPEN, log, reason)
+    announce(TicketReopened(ticket, solved_at=ticket.solved_at, at=now))
     ticket.solved_at = None
     targets = clocks.targets_of(ticket)
-    current = _clocks(ticket)
+    current = clocks_by_metric(ticket)
     changes: list[ClockChange | None] = []
     resolution, target = current.get(Metric.RESOLUTION), targets.get(Metric.RESOLUTION)
     if resolution is not None and target is not None and not target.continuous:
@@ -248,4 +246,4 @@ def _reopen(ticket: Ticket, now: datetime, log: _Log, reason: str) -> None:
     nxt = current.get(Metric.NEXT_UPDATE)
     if nxt is not None and nxt_target is not None and not nxt_target.continuous:
         changes.append(clocks.restart(nxt, nxt_target, now, reason))
-    _save_clocks(changes, log)
+    save_clocks(changes, log)

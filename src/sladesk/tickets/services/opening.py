@@ -13,16 +13,13 @@ from typing import Any
 from django.db import transaction
 
 from sladesk.accounts.models import Contact, Organization, Team
-from sladesk.core import clock as core_clock
+from sladesk.core import time as core_time
 from sladesk.core.inserts import insert_new
-from sladesk.notify.escalations import arm_climb
-from sladesk.notify.pages import page_oncall
-from sladesk.notify.timers import sync_clock_timers
 
-from .. import clocks
+from .. import clocks, events
+from ..announce import ClocksChanged, TicketOpened, announce
 from ..models import (
     Channel,
-    EventKind,
     LinkKind,
     Message,
     Metric,
@@ -32,18 +29,18 @@ from ..models import (
     Ticket,
     TicketLink,
 )
-from ._base import (
+from .attachments import check_uploads, files_follow_transaction, store_uploads
+from .base import (
+    Log,
     ServiceError,
-    _add_tags,
-    _lock,
-    _Log,
-    _refresh,
-    _sanitize,
-    _set_by,
-    _snapshot,
+    add_tag_names,
     check_subject,
+    lock,
+    policy_snapshot,
+    refresh,
+    sanitize,
+    set_by_of,
 )
-from .attachments import _store, check_uploads, files_follow_transaction
 from .escalation import check_custom_fields
 
 __all__ = ["OpenRequest", "Opening", "open_ticket", "open_tickets", "refresh_clocks"]
@@ -133,7 +130,7 @@ class _Draft:
 
     request: OpenRequest
     ticket: Ticket
-    log: _Log
+    log: Log
     set_by: str
     outcome: Any
     pages: list[str]
@@ -157,7 +154,7 @@ def open_tickets(requests: Sequence[OpenRequest]) -> list[Ticket]:
         check_uploads(request.attachments)
     if not requests:
         return []
-    now = core_clock.now()
+    now = core_time.now()
     with files_follow_transaction(), transaction.atomic():
         versions: dict[str, PolicyVersion] = {}
         drafts = [_draft(request, versions, now) for request in requests]
@@ -168,7 +165,7 @@ def open_tickets(requests: Sequence[OpenRequest]) -> list[Ticket]:
             if d.request.follow_up_of is not None
         ])
         for d in drafts:
-            d.tags = _add_tags(d.ticket, [*d.request.tags, *d.outcome.tags])
+            d.tags = add_tag_names(d.ticket, [*d.request.tags, *d.outcome.tags])
             r = d.request
             d.message = Message(
                 ticket=d.ticket,
@@ -176,7 +173,7 @@ def open_tickets(requests: Sequence[OpenRequest]) -> list[Ticket]:
                 from_customer=True,
                 public=True,
                 body_text=r.description,
-                body_html=_sanitize(r.description, r.description_html),
+                body_html=sanitize(r.description, r.description_html),
                 channel=r.channel,
                 created_at=now,
             )
@@ -194,15 +191,11 @@ def open_tickets(requests: Sequence[OpenRequest]) -> list[Ticket]:
             for change in started:
                 d.log.clock(change)
             d.started = [c.clock for c in started]
-        insert_new([e for d in drafts for e in d.log.events])
-        sync_clock_timers([c for d in drafts for c in d.started], new=True)
+        events.write([e for d in drafts for e in d.log.events])
+        announce(ClocksChanged([c for d in drafts for c in d.started], new=True))
         for d in drafts:
             d.log.events = []
-            if d.pages:
-                _page_on_create(d.ticket, d.started, d.pages, now)
-            ladder = d.ticket.policy.escalation
-            if ladder and ladder[0].after is not None:
-                arm_climb(d.ticket, level=0, since=now, new=True)  # level 1 by time alone
+            announce(TicketOpened(d.ticket, d.started, tuple(d.pages)))
     for d in drafts:
         assert d.message is not None
         d.ticket.opening = Opening(tags=sorted(d.tags), clocks=d.started, message=d.message)
@@ -216,10 +209,10 @@ def _draft(request: OpenRequest, versions: dict[str, PolicyVersion], now: dateti
     name = organization.policy_name
     version = versions.get(name)
     if version is None:
-        version = versions[name] = _snapshot(name)
+        version = versions[name] = policy_snapshot(name)
     policy = version.policy
     actor = request.requester if request.actor is None else request.actor
-    set_by = request.set_by or _set_by(actor)
+    set_by = request.set_by or set_by_of(actor)
     fields = dict(request.custom_fields or {})
     plan = policy.resolve_plan(organization.plan or None) or ""
     region = policy.resolve_region(organization.region or None) or ""
@@ -244,7 +237,7 @@ def _draft(request: OpenRequest, versions: dict[str, PolicyVersion], now: dateti
     pages = policy.pages_on_create(ticket.priority, now, plan or None, region or None)
     if not request.may_page:  # issue 13: an unverified sender never pages
         pages = []
-    return _Draft(request, ticket, _Log(ticket, actor, request.channel, now), set_by, outcome, pages)
+    return _Draft(request, ticket, Log(ticket, actor, request.channel, now), set_by, outcome, pages)
 
 
 def _log_created(d: _Draft) -> None:
@@ -252,7 +245,7 @@ def _log_created(d: _Draft) -> None:
     assert d.message is not None
     ticket, r, policy = d.ticket, d.request, d.ticket.policy
     d.log.add(
-        EventKind.CREATED,
+        events.created,
         priority=ticket.priority,
         requested_priority=r.priority,
         set_by=d.set_by,
@@ -265,31 +258,21 @@ def _log_created(d: _Draft) -> None:
         follow_up_of=r.follow_up_of.pk if r.follow_up_of else None,
         pages=d.pages,
     )
-    _store(d.message, r.attachments, d.log)
+    store_uploads(d.message, r.attachments, d.log)
     if d.outcome.reasons:
-        d.log.add(EventKind.RULE, priority=d.outcome.priority, reasons=d.outcome.reasons)
-
-
-def _page_on_create(
-    ticket: Ticket, started: list[SlaClock], reasons: list[str], now: datetime
-) -> None:
-    """Page on-call for a new ticket (P1 / Urgent, out-of-hours request) in the same
-    transaction; the page is about the first clock that will show someone has it."""
-    order = (Metric.FIRST_RESPONSE, Metric.DISPATCH, Metric.RESOLUTION)
-    about = next((c for m in order for c in started if c.metric == m), None)
-    page_oncall(ticket, "; ".join(reasons), clock=about, now=now, actor="policy")
+        d.log.add(events.rule, priority=d.outcome.priority, reasons=d.outcome.reasons)
 
 
 def refresh_clocks(ticket: Ticket, now: datetime | None = None) -> list[SlaClock]:
     """Mark breached every running clock whose due instant is at or before ``now``.
 
-    ``breached_at`` (and the event's ``at``) is the due instant. Safe to run twice; the
-    timer worker of a later issue calls it too. Returns the clocks that breached now.
+    ``breached_at`` (and the event's ``at``) is the due instant (`breach_due_clocks`).
+    Safe to run twice. Returns the clocks that breached now.
     """
-    now = now or core_clock.now()
+    now = now or core_time.now()
     with transaction.atomic():
-        ticket = _lock(ticket)
-        log = _Log(ticket, None, Channel.SYSTEM, now)
-        changes = _refresh(ticket, now, log)
+        ticket = lock(ticket)
+        log = Log(ticket, None, Channel.SYSTEM, now)
+        changes = refresh(ticket, now, log)
         log.flush()
     return [c.clock for c in changes]

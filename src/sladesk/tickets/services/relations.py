@@ -43,15 +43,20 @@ from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 
 from sladesk.accounts.models import Contact
-from sladesk.core import clock as core_clock
-from sladesk.notify.escalations import arm_climb
-from sladesk.notify.timers import sync_clock_timers
+from sladesk.core import time as core_time
 
-from .. import clocks
+from .. import clocks, events
+from ..announce import (
+    AgentReplied,
+    ClocksChanged,
+    TicketMerged,
+    TicketOpened,
+    TicketSplit,
+    announce,
+)
 from ..clocks import ClockChange
 from ..models import (
     Channel,
-    EventKind,
     LinkKind,
     Message,
     Metric,
@@ -60,19 +65,19 @@ from ..models import (
     Ticket,
     TicketLink,
 )
-from ._base import (
+from .base import (
+    Log,
     ServiceError,
-    _add_tags,
-    _clocks,
-    _customer_side,
-    _lock,
-    _Log,
-    _refresh,
-    _save_clocks,
-    _set_status,
-    _snapshot,
-    _touch,
+    add_tag_names,
+    clocks_by_metric,
+    customer_side,
+    policy_snapshot,
+    refresh,
+    save_clocks,
+    set_status,
+    touch,
 )
+from .base import lock as _lock  # this module's own seam (the concurrency tests slow it)
 
 __all__ = ["link", "merge", "merge_target", "split", "unlink"]
 
@@ -81,7 +86,7 @@ _MAX_HOPS = 20
 
 
 def _agent_only(actor: Any, what: str) -> None:
-    if actor is not None and not isinstance(actor, str) and _customer_side(actor) is not None:
+    if actor is not None and not isinstance(actor, str) and customer_side(actor) is not None:
         raise ServiceError(f"only agents can {what} tickets")
 
 
@@ -140,7 +145,7 @@ def merge(
     ``source`` is closed (already final, or merged before) or ``into`` is closed.
     """
     _agent_only(actor, "merge")
-    now = core_clock.now()
+    now = core_time.now()
     with transaction.atomic():
         source, target = _lock_pair(source, into)
         if source.organization_id != target.organization_id:
@@ -152,16 +157,16 @@ def merge(
             raise ServiceError(f"#{source.pk} is closed and cannot be merged")
         if target.status == Status.CLOSED:
             raise ServiceError(f"#{target.pk} is closed: merge into an open ticket")
-        log_a = _Log(source, actor, channel, now)
-        log_b = _Log(target, actor, channel, now)
-        _refresh(source, now, log_a)
-        _refresh(target, now, log_b)
+        log_a = Log(source, actor, channel, now)
+        log_b = Log(target, actor, channel, now)
+        refresh(source, now, log_a)
+        refresh(target, now, log_b)
         reason = f"merged into #{target.pk}"
         targets = clocks.targets_of(source)
-        _save_clocks(
+        save_clocks(
             [
                 clocks.cancel(c, targets.get(m), now, reason)
-                for m, c in _clocks(source).items()
+                for m, c in clocks_by_metric(source).items()
             ],
             log_a,
         )
@@ -170,10 +175,10 @@ def merge(
             ticket=target, origin_ticket=Coalesce(F("origin_ticket"), source.pk)
         )
         TicketLink.objects.create(source=source, target=target, kind=LinkKind.MERGED, created_by=log_a.user)
-        _set_status(source, Status.CLOSED, log_a, reason)
+        set_status(source, Status.CLOSED, log_a, reason)
         source.closed_at = now
-        _touch(source, now, "status", "closed_at")
-        _touch(target, now)
+        touch(source, now, "status", "closed_at")
+        touch(target, now)
         extra = f"\n\n{note.strip()}" if note and note.strip() else ""
         note_a = _system_note(
             source, actor, f"Merged into #{target.pk} «{target.subject}»: {len(moved)} "
@@ -183,35 +188,19 @@ def merge(
             target, actor, f"#{source.pk} «{source.subject}» was merged into this ticket: its "
             f"{len(moved)} message(s) are shown here, marked “from #{source.pk}”.{extra}", now, channel,
         )
-        log_a.add(EventKind.MERGE, into=target.pk, messages=moved, note_id=note_a.pk, notified=notify_requester)
-        log_b.add(EventKind.MERGE, **{"from": source.pk, "messages": moved, "note_id": note_b.pk})
+        log_a.add(events.merge, into=target.pk, messages=moved, note_id=note_a.pk, notified=notify_requester)
+        log_b.add(events.merge, **{"from": source.pk, "messages": moved, "note_id": note_b.pk})
         if notify_requester:
             _tell_requester(source, target, actor, now, channel, log_a)
-        _merge_threads(source, target)
+        # After the notice to source's requester, which is mailed on source's own thread.
+        announce(TicketMerged(source, target))
         log_a.flush()
         log_b.flush()
     return target
 
 
-def _merge_threads(source: Ticket, target: Ticket) -> None:
-    """``source``'s mail threads belong to ``target`` from now on (after the notice to
-    ``source``'s requester, which is mailed on ``source``'s own thread)."""
-    from sladesk.intake.outbound import merge_threads
-
-    merge_threads(source, target)
-
-
-def _split_threads(ids: Sequence[int], new: Ticket) -> None:
-    """The mail of the moved messages threads to the new ticket from now on."""
-    from sladesk.intake.outbound import split_threads
-
-    split_threads(ids, new)
-
-
-def _tell_requester(source: Ticket, target: Ticket, actor: Any, now: Any, channel: str, log: _Log) -> None:
+def _tell_requester(source: Ticket, target: Ticket, actor: Any, now: Any, channel: str, log: Log) -> None:
     """A public note on ``source`` for its requester (mailed to whoever wrote it by email)."""
-    from sladesk.intake.outbound import agent_replied
-
     text = (
         f"Your request #{source.pk} «{source.subject}» has been merged into #{target.pk} "
         f"«{target.subject}». We continue there; replies to this ticket reach it too."
@@ -221,9 +210,9 @@ def _tell_requester(source: Ticket, target: Ticket, actor: Any, now: Any, channe
         ticket=source, author_user=user, public=True, from_customer=False, body_text=text,
         body_html=f"<p>{html_lib.escape(text)}</p>", channel=channel, created_at=now,
     )
-    log.add(EventKind.CUSTOMER_NOTICE, template="merged", to_contact=source.requester_id,
+    log.add(events.customer_notice, template="merged", to_contact=source.requester_id,
             message_id=message.pk, into=target.pk)
-    agent_replied(message)
+    announce(AgentReplied(message))
 
 
 def split(
@@ -247,7 +236,7 @@ def split(
     ids = sorted({int(m) for m in messages})
     if not ids:
         raise ServiceError("choose at least one message to split off")
-    now = core_clock.now()
+    now = core_time.now()
     with transaction.atomic():
         original = _lock(ticket)
         chosen = list(Message.objects.filter(ticket=original, pk__in=ids).order_by("created_at", "id"))
@@ -256,36 +245,35 @@ def split(
             raise ServiceError(f"messages {missing} are not messages of #{original.pk}")
         if not Message.objects.filter(ticket=original).exclude(pk__in=ids).exists():
             raise ServiceError(f"that is every message of #{original.pk}: nothing would remain")
-        log_o = _Log(original, actor, channel, now)
-        _refresh(original, now, log_o)
+        log_o = Log(original, actor, channel, now)
+        refresh(original, now, log_o)
         start = chosen[0].created_at
         authors = [m.author_contact for m in chosen if m.author_contact_id is not None]
         requester = next(
             (c for c in authors if c.organization_id == original.organization_id), original.requester
         )
         new = _new_ticket(original, requester, subject, priority, start, chosen[0].channel)
-        log_n = _Log(new, actor, channel, now)
+        log_n = Log(new, actor, channel, now)
         Message.objects.filter(pk__in=ids).update(
             ticket=new, origin_ticket=Coalesce(F("origin_ticket"), original.pk)
         )
-        _split_threads(ids, new)
-        tags = _add_tags(new, list(original.tags.values_list("name", flat=True)))
+        announce(TicketSplit(original, new, ids))
+        tags = add_tag_names(new, list(original.tags.values_list("name", flat=True)))
         TicketLink.objects.create(source=new, target=original, kind=LinkKind.SPLIT, created_by=log_o.user)
         policy = clocks.policy_of(new)
         log_n.add(
-            EventKind.CREATED, priority=new.priority, requested_priority=priority or original.priority,
+            events.created, priority=new.priority, requested_priority=priority or original.priority,
             set_by="agent", policy=policy.name, policy_digest=policy.digest, plan=new.plan,
             region=new.region, tags=tags, split_from=original.pk, started_at=start.isoformat(),
         )
-        log_n.add(EventKind.SPLIT, **{"from": original.pk, "messages": ids})
-        _start_clocks(new, chosen, now, log_n)
-        if policy.escalation and policy.escalation[0].after is not None:
-            arm_climb(new, level=0, since=start, new=True)  # as `open_ticket`, from the start
+        log_n.add(events.split, **{"from": original.pk, "messages": ids})
+        started = _start_clocks(new, chosen, now, log_n)
+        announce(TicketOpened(new, started))  # opened at its start (`new.created_at`)
         note = _system_note(
             original, actor, f"{len(ids)} message(s) split off into #{new.pk} «{new.subject}».", now, channel
         )
-        log_o.add(EventKind.SPLIT, to=new.pk, messages=ids, note_id=note.pk)
-        _touch(original, now)
+        log_o.add(events.split, to=new.pk, messages=ids, note_id=note.pk)
+        touch(original, now)
         log_o.flush()
         log_n.flush()
     return new
@@ -295,7 +283,7 @@ def _new_ticket(
     original: Ticket, requester: Contact, subject: str | None, priority: str | None, at: Any, channel: str
 ) -> Ticket:
     org = original.organization
-    version = _snapshot(org.policy_name)
+    version = policy_snapshot(org.policy_name)
     policy = version.policy
     wanted = priority or original.priority
     try:
@@ -312,15 +300,15 @@ def _new_ticket(
         team=original.team, policy_version=version, policy_name=policy.name,
         plan=policy.resolve_plan(org.plan or None) or "",
         region=policy.resolve_region(org.region or None) or "",
-        created_at=at, updated_at=core_clock.now(),
+        created_at=at, updated_at=core_time.now(),
     )
 
 
-def _start_clocks(ticket: Ticket, moved: list[Message], now: Any, log: _Log) -> None:
+def _start_clocks(ticket: Ticket, moved: list[Message], now: Any, log: Log) -> list[SlaClock]:
     """The clocks `open_ticket` starts, from ``ticket.created_at``; then the moved public
     agent replies act as `services.reply` would have at their times: the first meets first
     response, the latest starts the ``next_update`` cadence (when the policy has one, not
-    continuous). Targets already past breach at their due instants (`_refresh`)."""
+    continuous). Targets already past breach at their due instants (`refresh`)."""
     targets = clocks.targets_of(ticket)
     changes: list[ClockChange | None] = [
         clocks.new_clock(ticket, target, ticket.created_at)
@@ -340,13 +328,14 @@ def _start_clocks(ticket: Ticket, moved: list[Message], now: Any, log: _Log) -> 
         changes.append(update)
         started.append(update.clock)
     if replies:
-        _set_status(ticket, Status.OPEN, log, "split off with an agent reply")
+        set_status(ticket, Status.OPEN, log, "split off with an agent reply")
         ticket.save(update_fields=["status"])
     SlaClock.objects.bulk_create(started)
     for change in changes:
         log.clock(change)
-    sync_clock_timers(started)
-    _refresh(ticket, now, log)
+    announce(ClocksChanged(started))
+    refresh(ticket, now, log)
+    return started
 
 
 def link(ticket: Ticket, other: Ticket, *, actor: Any, channel: str = Channel.WEB) -> TicketLink:
@@ -355,19 +344,19 @@ def link(ticket: Ticket, other: Ticket, *, actor: Any, channel: str = Channel.WE
     Linking twice returns the existing link and logs nothing.
     """
     _agent_only(actor, "link")
-    now = core_clock.now()
+    now = core_time.now()
     with transaction.atomic():
         a, b = _lock_pair(ticket, other)
         low, high = sorted((a.pk, b.pk))
         existing = TicketLink.objects.filter(source_id=low, target_id=high, kind=LinkKind.RELATED).first()
         if existing is not None:
             return existing
-        log_a, log_b = _Log(a, actor, channel, now), _Log(b, actor, channel, now)
+        log_a, log_b = Log(a, actor, channel, now), Log(b, actor, channel, now)
         row = TicketLink.objects.create(
             source_id=low, target_id=high, kind=LinkKind.RELATED, created_by=log_a.user, created_at=now
         )
-        log_a.add(EventKind.LINK, action="linked", ticket=b.pk)
-        log_b.add(EventKind.LINK, action="linked", ticket=a.pk)
+        log_a.add(events.link, action="linked", other=b.pk)
+        log_b.add(events.link, action="linked", other=a.pk)
         log_a.flush()
         log_b.flush()
     return row
@@ -379,7 +368,7 @@ def unlink(ticket: Ticket, other: Ticket, *, actor: Any, channel: str = Channel.
     Merge and split links are history: asking to unlink those raises `ServiceError`.
     """
     _agent_only(actor, "unlink")
-    now = core_clock.now()
+    now = core_time.now()
     with transaction.atomic():
         a, b = _lock_pair(ticket, other)
         pair = Q(source=a, target=b) | Q(source=b, target=a)
@@ -389,9 +378,9 @@ def unlink(ticket: Ticket, other: Ticket, *, actor: Any, channel: str = Channel.
                 raise ServiceError(f"#{a.pk} and #{b.pk} are linked by a merge or split, which stays")
             return False
         rows.filter(kind=LinkKind.RELATED).delete()
-        log_a, log_b = _Log(a, actor, channel, now), _Log(b, actor, channel, now)
-        log_a.add(EventKind.LINK, action="unlinked", ticket=b.pk)
-        log_b.add(EventKind.LINK, action="unlinked", ticket=a.pk)
+        log_a, log_b = Log(a, actor, channel, now), Log(b, actor, channel, now)
+        log_a.add(events.link, action="unlinked", other=b.pk)
+        log_b.add(events.link, action="unlinked", other=a.pk)
         log_a.flush()
         log_b.flush()
     return True

@@ -19,7 +19,7 @@ from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 
-from sladesk.core import clock
+from sladesk.core import time as core_time
 from sladesk.sla.durations import format_timedelta
 
 from .. import timefmt
@@ -50,7 +50,7 @@ def when(at: datetime | None, zone_name: str | None = None, relative: bool = Tru
     title = escape(timefmt.zone(zone_name).key)
     if not relative:
         return mark_safe(f'<time datetime="{iso}" title="{title}">{text}</time>')
-    rel = escape(timefmt.relative(at, clock.now()))
+    rel = escape(timefmt.relative(at, core_time.now()))
     return mark_safe(
         f'<time datetime="{iso}" title="{title}">{text}</time> <span class="rel" data-rel="{iso}">{rel}</span>'
     )

@@ -1,0 +1,1 @@
+"""Sign-in protection: throttled password sign-in, named API tokens, TOTP two-factor, SSO."""
