@@ -18,6 +18,13 @@ django-helpdesk is in the ``bench`` extra and never imported by sladesk. ``--no-
 skips it. Also printed: the server process's CPU per message (noise-resistant on a busy
 machine; the senders run in another process) and how busy the whole machine was meanwhile
 (all cores, every process: with other work on the machine the rates drop, CPU less so).
+
+Authentication is on (``--no-auth`` turns it off for an A/B): the server process runs a
+DNS server on loopback (dnslib, tests/support/dns_zone.py) serving acme.example's SPF
+(``ip4:127.0.0.1``), DKIM key and DMARC ``p=reject``, ``SLADESK_DNS_RESOLVER`` points at
+it, and the sender process DKIM-signs every mail. Before the run the server process also
+prints the CPU per message of ``authenticate`` alone over signed mails with the resolver's
+cache warm (SPF + DKIM + DMARC, the verdict ``pass``): the cost verification adds.
 """
 
 from __future__ import annotations
@@ -34,6 +41,8 @@ import threading
 import time
 
 DOMAIN = "support.example.com"
+SENDER_DOMAIN = "acme.example"
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PG_URL = "postgres://postgres@127.0.0.1:5432/sladesk_bench_email"
 
 
@@ -76,9 +85,24 @@ def _mail(i: int, with_file: bool) -> bytes:
     return msg.as_bytes(policy=SMTP)
 
 
-def send_all(port: int, messages: int) -> None:
+def _signer(key_path: str):  # type: ignore[no-untyped-def]
+    """DKIM-sign a mail as acme.example with the key in ``key_path`` (identity if blank)."""
+    if not key_path:
+        return lambda raw: raw
+    import dkim
+
+    with open(key_path, "rb") as f:
+        pem = f.read()
+    headers = [b"from", b"to", b"subject", b"date", b"message-id"]
+    return lambda raw: (
+        dkim.sign(raw, b"s1", SENDER_DOMAIN.encode(), pem, include_headers=headers) + raw
+    )
+
+
+def send_all(port: int, messages: int, key_path: str = "") -> None:
     """Build the corpus, then send it over 4 persistent SMTP connections (a child process)."""
-    mails = [_mail(i, i % 10 == 0) for i in range(messages)]
+    sign = _signer(key_path)
+    mails = [sign(_mail(i, i % 10 == 0)) for i in range(messages)]
 
     def send(indexes: list[int]) -> None:
         with smtplib.SMTP("127.0.0.1", port, timeout=120) as client:
@@ -99,10 +123,61 @@ def send_all(port: int, messages: int) -> None:
     print(f"sender-cpu {time.process_time() - cpu_started:.6f}", flush=True)
 
 
+def _local_dns(key_path: str):  # type: ignore[no-untyped-def]
+    """The loopback DNS server of the authentication run, with acme.example's records; the
+    DKIM private key is written to ``key_path`` for the sender process."""
+    sys.path.insert(0, os.path.join(ROOT, "tests"))
+    from support.dns_zone import DnsZone, make_dkim_key
+
+    zone = DnsZone().start()
+    key = make_dkim_key(SENDER_DOMAIN)
+    key.publish(zone)
+    zone.txt(SENDER_DOMAIN, "v=spf1 ip4:127.0.0.1 -all")
+    zone.txt(f"_dmarc.{SENDER_DOMAIN}", "v=DMARC1; p=reject")
+    with open(key_path, "wb") as f:
+        f.write(key.private_pem)
+    os.environ["SLADESK_DNS_RESOLVER"] = zone.address
+    return zone
+
+
+def auth_cpu(key_path: str, n: int = 500) -> float:
+    """CPU ms per message of `authenticate` alone (SPF + DKIM + DMARC) over ``n`` signed mails
+    of the benchmark's corpus, the resolver's cache warm; best of 3 passes."""
+    from sladesk.intake.email.authenticate import authenticate
+    from sladesk.intake.email.dnscache import CachingResolver
+
+    sign = _signer(key_path)
+    mails = [sign(_mail(i, i % 10 == 0)) for i in range(n)]
+    resolver = CachingResolver(os.environ["SLADESK_DNS_RESOLVER"])
+    kwargs = {
+        "from_domain": SENDER_DOMAIN,
+        "mail_from": f"jane@{SENDER_DOMAIN}",
+        "peer_ip": "127.0.0.1",
+        "helo": "localhost",
+        "resolver": resolver,
+    }
+    assert authenticate(mails[0], **kwargs).verdict == "pass"  # warms the cache
+    best = float("inf")
+    for _ in range(3):
+        started = time.process_time()
+        for raw in mails:
+            authenticate(raw, **kwargs)
+        best = min(best, time.process_time() - started)
+    return best / n * 1000
+
+
 def run_one(messages: int) -> None:
     """In a process whose DATABASE_URL is the target: migrate, route, send, measure."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sladesk.settings")
     os.environ["SLADESK_EMAIL_RATE_LIMIT"] = "1000000"
+    os.environ["SLADESK_EMAIL_VERIFIED_RATE_LIMIT"] = "1000000"
+    auth = os.environ.get("SLADESK_EMAIL_AUTHENTICATE", "1") != "0"
+    key_path = (
+        os.path.join(os.environ.get("SLADESK_VAR_DIR", tempfile.gettempdir()), "bench-dkim.pem")
+        if auth
+        else ""
+    )
+    zone = _local_dns(key_path) if auth else None
     import django
 
     django.setup()
@@ -114,12 +189,22 @@ def run_one(messages: int) -> None:
     from sladesk.intake.models import InboundAddress, InboundMessage
     from sladesk.intake.worker import IntakeWorker
 
+    if auth:
+        print(
+            "authentication (SPF + DKIM rsa-sha256 2048 + DMARC, local DNS cache warm): "
+            f"{auth_cpu(key_path):.3f} ms CPU/message",
+            flush=True,
+        )
     org = Organization.objects.create(
         name="Acme", slug="acme", policy_name="particle-enterprise", region="na"
     )
     Contact.objects.create(organization=org, email="jane@acme.example")
     InboundAddress.objects.create(address=f"acme@{DOMAIN}", organization=org)
-    settings.SLADESK_EMAIL = {"domains": DOMAIN, "rate_limit": 1_000_000}
+    settings.SLADESK_EMAIL = {
+        "domains": DOMAIN,
+        "rate_limit": 1_000_000,
+        "verified_rate_limit": 1_000_000,
+    }
     # a running desk has its URLconf loaded (the web app serves it); importing it on the first
     # page's acknowledge link cost ~0.4 s inside the measured window (py-spy, 2,000 messages)
     from django.urls import get_resolver
@@ -131,7 +216,16 @@ def run_one(messages: int) -> None:
     # the senders run in their own process, as real mail comes from elsewhere: their CPU
     # and their GIL are not the server's
     sender = subprocess.Popen(
-        [sys.executable, __file__, "--send", str(port), "--messages", str(messages)],
+        [
+            sys.executable,
+            __file__,
+            "--send",
+            str(port),
+            "--messages",
+            str(messages),
+            "--key",
+            key_path,
+        ],
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -157,6 +251,11 @@ def run_one(messages: int) -> None:
     )
     by_thread = _thread_cpu()
     worker.stop()
+    if zone is not None:
+        zone.stop()
+    verdicts = dict(
+        InboundMessage.objects.values_list("verdict").annotate(n=django.db.models.Count("id"))
+    )
     states = dict(
         InboundMessage.objects.values_list("state").annotate(n=django.db.models.Count("id"))
     )
@@ -167,7 +266,7 @@ def run_one(messages: int) -> None:
         f"CPU {cpu / messages * 1000:.2f} ms/message (server process, SMTP + store + processing; "
         f"{messages / cpu:.0f}/s on one free core); sender CPU {sender_cpu / messages * 1000:.2f} "
         "ms/message; "
-        f"machine busy {busy}  {states}",
+        f"machine busy {busy}  {states} authentication {verdicts}",
         flush=True,
     )
     shares = {}
@@ -418,12 +517,14 @@ def main() -> int:
         "--no-floors", action="store_true", help="skip the no-op SMTP and parse floors"
     )
     parser.add_argument("--no-peer", action="store_true", help="skip django-helpdesk")
+    parser.add_argument("--no-auth", action="store_true", help="mail authentication off (A/B)")
+    parser.add_argument("--key", default="", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.helpdesk_child:
         helpdesk_child(args.helpdesk_child, args.messages)
         return 0
     if args.send:
-        send_all(args.send, args.messages)
+        send_all(args.send, args.messages, args.key)
         return 0
     if args.child:
         run_one(args.messages)
@@ -453,6 +554,7 @@ def main() -> int:
                 "DATABASE_URL": url,
                 "SLADESK_VAR_DIR": tmp,
                 "SLADESK_LOG_LEVEL": "WARNING",
+                "SLADESK_EMAIL_AUTHENTICATE": "0" if args.no_auth else "1",
             }
             out = subprocess.run(
                 [sys.executable, __file__, "--child", "--messages", str(args.messages)],

@@ -56,13 +56,13 @@ def test_one_batch_threads_a_reply_to_a_ticket_opened_earlier_in_it(settings, ac
 
 
 def test_the_rate_limit_counts_the_messages_earlier_in_the_batch(settings, acme):
-    settings.SLADESK_EMAIL = {"domains": DOMAIN, "rate_limit": 2}
+    settings.SLADESK_EMAIL = {"domains": DOMAIN, "verified_rate_limit": 2}
     ids = _store(
         *[build_mail(subject=f"n{i}", message_id=f"<rl{i}@acme.example>") for i in range(3)]
     )
     pipeline.process_batch(ids)
-    assert _states(ids) == [InboundState.TICKET, InboundState.TICKET, InboundState.IGNORED]
-    assert "rate limit: 2 messages" in InboundMessage.objects.get(pk=ids[2]).reason
+    assert _states(ids) == [InboundState.TICKET, InboundState.TICKET, InboundState.QUARANTINED]
+    assert "rate limited: 2 messages" in InboundMessage.objects.get(pk=ids[2]).reason
 
 
 def test_an_unexpected_error_rolls_the_batch_back_and_costs_only_its_message(

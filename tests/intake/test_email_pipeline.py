@@ -212,10 +212,13 @@ def test_our_own_message_coming_back_is_a_loop(acme):
 
 
 def test_rate_limit_stops_a_looping_sender(acme, settings):
-    settings.SLADESK_EMAIL = {"rate_limit": 3}
+    # given a verified sender's limit of 3
+    settings.SLADESK_EMAIL = {"verified_rate_limit": 3}
+    # when it sends 5 mails
     rows = [ingest(build_mail(subject=f"loop {i}")) for i in range(5)]
-    assert [r.state for r in rows] == ["ticket"] * 3 + ["ignored"] * 2
-    assert rows[-1].reason.startswith("rate limit")
+    # then the last two are kept in quarantine as rate limited, keyed by its verified domain
+    assert [r.state for r in rows] == ["ticket"] * 3 + ["quarantined"] * 2
+    assert rows[-1].reason.startswith("rate limited: 3 messages from verified sender acme.example")
 
 
 def test_unknown_sender_is_quarantined_then_accepted_by_an_agent(make_org, make_contact):

@@ -271,7 +271,15 @@ def test_acknowledge_and_resolve_through_the_api(oncall_desk):
     )
 
 
-def _reply(sender: str, subject: str, headers: dict | None = None) -> int:
+def _reply(sender: str, subject: str, headers: dict | None = None, verified: bool = True) -> int:
+    """A reply as the company MTA delivers it: ``verified`` mail carries its DMARC pass
+    (the test settings trust mx.support.example.com); a forged one carries nothing."""
+    if verified:
+        domain = sender.rpartition("@")[2].rstrip(">")
+        headers = {
+            "Authentication-Results": f"mx.support.example.com; dmarc=pass header.from={domain}",
+            **(headers or {}),
+        }
     from email.message import EmailMessage
     from email.policy import SMTP
 
@@ -310,6 +318,8 @@ def test_an_agent_acknowledges_by_replying_to_the_page_email(oncall_desk):
     # an out-of-office answer and a stranger's reply acknowledge nothing
     _reply("pia@desk.example", subject, {"Auto-Submitted": "auto-replied"})
     _reply("someone@else.example", subject)
+    # and neither does a forged mail in pia's name (issue 13: unverified mail acknowledges nothing)
+    _reply("Pia <pia@desk.example>", subject, {"X-Forged": "1"}, verified=False)
     page.refresh_from_db()
     assert page.state == "triggered"
     # when pia replies to the page e-mail

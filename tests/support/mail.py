@@ -12,9 +12,11 @@ from email.utils import make_msgid
 
 from aiosmtpd.controller import Controller
 
-__all__ = ["DOMAIN", "Captured", "EphemeralController", "build_mail", "wait_for"]
+__all__ = ["DOMAIN", "TRUSTED_MTA", "Captured", "EphemeralController", "build_mail", "wait_for"]
 
 DOMAIN = "support.example.com"
+#: The company MTA whose Authentication-Results the test settings trust.
+TRUSTED_MTA = "mx.support.example.com"
 
 
 def wait_for(
@@ -41,8 +43,18 @@ def build_mail(
     references: list[str] | None = None,
     headers: dict[str, str] | None = None,
     attachments: list[tuple[str, str, bytes]] = (),  # type: ignore[assignment]
+    verified: bool = True,
 ) -> bytes:
+    """A mail as the company MTA delivers it: with ``verified`` (the default) its
+    ``Authentication-Results`` says SPF, DKIM and DMARC passed for the sender's domain
+    (the test settings trust `TRUSTED_MTA`); ``verified=False`` leaves it unauthenticated."""
     msg = EmailMessage()
+    if verified:
+        domain = sender.rpartition("@")[2]
+        msg["Authentication-Results"] = (
+            f"{TRUSTED_MTA}; spf=pass smtp.mailfrom={domain}; dkim=pass header.d={domain};"
+            f" dmarc=pass header.from={domain}"
+        )
     msg["From"] = f"Jane Doe <{sender}>"
     msg["To"] = to
     msg["Subject"] = subject

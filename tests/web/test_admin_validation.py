@@ -19,9 +19,11 @@ def _admin_post(client, ui, **changes):
         "plan": "standard",
         "region": "",
         "timezone": "Europe/Berlin",
-        "email_aliases": "[]",
         "accountteammember_set-TOTAL_FORMS": "0",
         "accountteammember_set-INITIAL_FORMS": "0",
+        # the email aliases inline (its InboundAddress rows, issue 13)
+        "inbound_addresses-TOTAL_FORMS": "0",
+        "inbound_addresses-INITIAL_FORMS": "0",
         **changes,
     }
     return client.post("/admin/accounts/organization/add/", data)

@@ -37,9 +37,10 @@ class Organization(models.Model):
 
     ``policy_name`` is a policy file's ``name:`` (e.g. ``particle-enterprise``); ``plan`` and
     ``region`` are keys of that policy's ``plans``/``regions`` (blank = the policy's default).
-    ``email_aliases`` are the inbound addresses that route mail to this organization
-    (Particle's ``<company>@particle.io``); with ``allow_unknown_senders`` a mail from an
-    address that is not a contact still opens a ticket (and creates the contact).
+    Its email aliases (Particle's ``<company>@particle.io``) are the email channel's routes
+    (``sladesk.intake`` ``InboundAddress`` rows naming it: one source of truth); with
+    ``allow_unknown_senders`` a verified mail from an address of one of its domains that is
+    not a contact still opens a ticket (and creates the contact).
     """
 
     name = models.CharField(max_length=200)
@@ -50,7 +51,6 @@ class Organization(models.Model):
     timezone = models.CharField(
         max_length=64, default="UTC", help_text="IANA zone used to display times to this customer"
     )
-    email_aliases = models.JSONField(default=list, blank=True)
     allow_unknown_senders = models.BooleanField(default=False)
     account_team = models.ManyToManyField(
         settings.AUTH_USER_MODEL,

@@ -13,6 +13,7 @@ from .views import (
     ContactViewSet,
     OrganizationViewSet,
     PageAckView,
+    PageViewSet,
     TeamViewSet,
     TicketViewSet,
     TokenListView,
@@ -34,6 +35,7 @@ router.register("organizations", OrganizationViewSet, basename="organization")
 router.register("contacts", ContactViewSet, basename="contact")
 router.register("teams", TeamViewSet, basename="team")
 router.register("agents", AgentViewSet, basename="agent")
+router.register("pages", PageViewSet, basename="page")
 
 urlpatterns = [
     path("v1/auth/token/", TokenView.as_view(), name="token"),

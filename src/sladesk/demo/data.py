@@ -152,8 +152,9 @@ def load(*, now: datetime | None = None, stdout: Callable[[str], None] = lambda 
             org = Organization.objects.create(
                 slug=spec["slug"], name=spec["name"], policy_name=spec["policy"],
                 plan=spec["plan"], region=spec["region"], timezone=spec["timezone"],
-                email_aliases=spec["aliases"], allow_unknown_senders=bool(spec["aliases"]),
+                allow_unknown_senders=bool(spec["aliases"]),
             )
+            _aliases(org, spec["aliases"])
             if spec["role"]:
                 AccountTeamMember.objects.create(organization=org, user=agents["alice"], role=spec["role"])
                 if spec["policy"] == "particle-accelerator":  # "more than a single individual"
@@ -188,6 +189,7 @@ def load(*, now: datetime | None = None, stdout: Callable[[str], None] = lambda 
             f"demo data: {len(orgs)} organizations, {len(agents)} agents, {count} tickets, "
             f"{pages} status pages (admin {admin})"
         )
+    _unverified_mail(contacts["acme-robotics"].email)
     return True
 
 
@@ -200,6 +202,25 @@ def _status_pages(now: datetime) -> int:
     from sladesk.status.demo import load_pages
 
     return load_pages(now)
+
+
+def _unverified_mail(sender: str) -> None:
+    """A forged "[P1]" in Acme's contact's name, as the company MTA delivers it with its
+    verdict (``dmarc=fail``): the desk shows "unverified sender", the ticket is at the
+    policy's default priority, nobody was paged, and "Confirm sender" applies the P1 and pages
+    (docs/email.md). Processed after the demo's transaction, like any stored mail."""
+    from sladesk.intake.pipeline import process
+    from sladesk.intake.store import store_raw
+
+    domain = sender.rpartition("@")[2]
+    raw = (
+        "Authentication-Results: mx.support.example.com; spf=fail smtp.mailfrom=evil.example;"
+        f" dkim=none; dmarc=fail header.from={domain}\r\n"
+        f"From: Acme contact <{sender}>\r\nTo: acme@support.example.com\r\n"
+        "Subject: [P1] everything down\r\nDate: Tue, 24 Nov 2026 11:00:00 +0000\r\n"
+        "Message-ID: <demo-forged-p1@evil.example>\r\n\r\nAll robots are offline, escalate now!\r\n"
+    ).encode()
+    process(store_raw(raw, envelope_from="attacker@evil.example", envelope_to=["acme@support.example.com"]).pk)
 
 
 #: Email routes (sladesk.intake): a per-customer alias for each Particle organization, and
@@ -234,6 +255,14 @@ def _working_faster(agents: dict[str, User]) -> None:
     Macro.objects.create(name="Looking into it", owner=first, body="Thanks, {{ requester.name }}: I am on it.",
                          assign_to_me=True)
     SavedView.objects.create(name="P1 newest", owner=None, query={"view": "all", "priority": "P1", "sort": "newest"})
+
+
+def _aliases(org: Organization, addresses: list[str]) -> None:
+    """The organization's email aliases: email routes (`sladesk.intake.aliases`)."""
+    from sladesk.intake.aliases import set_aliases
+
+    if addresses:
+        set_aliases(org, addresses)
 
 
 def _scoped_agent(orgs: dict[str, Organization]) -> None:

@@ -24,6 +24,12 @@ __all__ = [
 ]
 
 
+
+def _one_line(value: str) -> None:
+    """A subject is one line: CR or LF would break every mail about the ticket."""
+    if "\r" in value or "\n" in value:
+        raise forms.ValidationError("The subject must be one line.")
+
 class MessageForm(forms.Form):
     """A public reply (``kind=reply``) or an internal note (``kind=note``), with files."""
 
@@ -65,7 +71,7 @@ class SplitForm(forms.Form):
     messages = forms.TypedMultipleChoiceField(coerce=int, choices=(), error_messages={
         "required": "Tick the messages to split off."
     })
-    subject = forms.CharField(max_length=300, required=False, strip=True)
+    subject = forms.CharField(validators=[_one_line], max_length=300, required=False, strip=True)
 
     def __init__(self, *args: Any, message_ids: list[int], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -41,6 +41,7 @@ urlpatterns = [
     path("tickets/<id:ticket_id>/clocks/", views.clock_panel, name="clock_panel"),
     path("tickets/<id:ticket_id>/message/", writes.message, name="message"),
     path("tickets/<id:ticket_id>/priority/", writes.priority, name="priority"),
+    path("tickets/<id:ticket_id>/confirm-sender/", writes.confirm_sender, name="confirm_sender"),
     path("tickets/<id:ticket_id>/status/", writes.status, name="status"),
     path("tickets/<id:ticket_id>/assign/", writes.assign, name="assign"),
     path("tickets/<id:ticket_id>/assign-me/", writes.assign_me, name="assign_me"),

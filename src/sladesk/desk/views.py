@@ -16,6 +16,7 @@ from django.shortcuts import render
 
 from sladesk.core import time as core_time
 from sladesk.core.policies import available_policies
+from sladesk.intake import senders
 from sladesk.intake.originals import originals_of
 from sladesk.macros.services import usable_macros
 from sladesk.notify.models import Page, PageState
@@ -126,9 +127,14 @@ def ticket_detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
     messages_list = list(ticket.messages.all())
     events = list(selectors.ticket_events(ticket))
     names = Names.of(events)
+    mailed = [m.pk for m in messages_list if m.channel == Channel.EMAIL]
+    mail_auth = senders.authentication_by_message(mailed)
+    for m in messages_list:  # the template shows "verified sender" / "unverified sender"
+        m.mail_auth = mail_auth.get(m.pk)
     context.update(
         messages_list=messages_list,
-        original_ids=set(originals_of(m.pk for m in messages_list if m.channel == Channel.EMAIL)),
+        original_ids=set(originals_of(mailed)),
+        unconfirmed=senders.unconfirmed(ticket) if mailed else [],
         related=selectors.related_tickets(ticket, request.user),
         events=[(e, describe(e, names)) for e in events],
         undelivered=undelivered(events, names),

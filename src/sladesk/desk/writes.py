@@ -17,6 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from sladesk.intake import senders
 from sladesk.notify import pages
 from sladesk.notify.models import Page, PageState
 from sladesk.tickets import access, services
@@ -172,6 +173,20 @@ def unlink(request: HttpRequest, ticket: Ticket) -> str:
     if not services.unlink(ticket, other, actor=request.user):
         return f"!#{ticket.pk} and #{other.pk} were not linked."
     return f"Unlinked #{other.pk}."
+
+
+@ticket_write
+def confirm_sender(request: HttpRequest, ticket: Ticket) -> str:
+    """The agent vouches for the ticket's unverified mail sender (`intake.senders`)."""
+    done = senders.confirm_sender(ticket, request.user)
+    if not done.confirmed:
+        return "!No unverified mail on this ticket."
+    said = [f"Sender confirmed ({len(done.confirmed)} mail)."]
+    if done.priority:
+        said.append(f"Priority set to {done.priority}, as the mail asked.")
+    if done.page is not None:
+        said.append("On-call has been paged.")
+    return " ".join(said)
 
 
 @ticket_write

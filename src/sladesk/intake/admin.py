@@ -11,6 +11,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
 
+from sladesk.accounts.admin import OrganizationAdmin
+
 from .models import EmailMessageId, ImapMailbox, InboundAddress, InboundMessage, InboundState
 from .pipeline import retry
 
@@ -22,6 +24,22 @@ class InboundAddressAdmin(admin.ModelAdmin):
     list_display = ("address", "organization", "team", "default_priority", "kind", "enabled")
     list_filter = ("kind", "enabled", "team")
     search_fields = ("address", "organization__name")
+
+
+class EmailAliasInline(admin.TabularInline):
+    """An organization's email aliases on its admin page: its `InboundAddress` rows, the
+    same rows as *Inbound addresses* and the API's ``email_aliases``."""
+
+    model = InboundAddress
+    fk_name = "organization"
+    extra = 0
+    fields = ("address", "team", "default_priority", "kind", "enabled")
+    verbose_name = "email alias (inbound address)"
+    verbose_name_plural = "email aliases (inbound addresses)"
+
+
+# the organization's page lists its aliases (accounts cannot import intake; intake may)
+OrganizationAdmin.inlines = (*OrganizationAdmin.inlines, EmailAliasInline)  # type: ignore[assignment]
 
 
 class ImapMailboxForm(forms.ModelForm):

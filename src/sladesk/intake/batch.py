@@ -7,17 +7,18 @@ from datetime import timedelta
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count
 
 from sladesk.accounts.models import Contact, Organization
 from sladesk.core.inserts import insert_new
 from sladesk.core.time import now
 from sladesk.intake.email import ParsedMessage, thread_keys
+from sladesk.intake.email.authenticate import MailAuthentication
 from sladesk.tickets.models import Ticket
 
 from . import outbound
 from .conf import conf
-from .models import EmailMessageId, InboundMessage, InboundState
+from .limits import rate_keys, recent_counts
+from .models import EmailMessageId, InboundMessage
 from .routing import find_contact
 from .store import id_key
 
@@ -26,7 +27,7 @@ __all__ = ["SAVED_FIELDS", "Batch", "save_rows"]
 #: What `process` writes back (never ``raw``: rewriting the bytes cost a blob write per message).
 SAVED_FIELDS = [
     "state", "reason", "attempts", "processed_at", "from_address", "subject", "message_id", "ticket",
-    "ticket_message", "organization", "route", "quoted_text",
+    "ticket_message", "organization", "route", "quoted_text", "authentication", "verdict", "identity", "held",
 ]
 
 
@@ -41,7 +42,12 @@ class Batch:
     threading to a ticket opened earlier in the batch, the rate limit).
     """
 
-    def __init__(self, rows: list[InboundMessage], parsed: dict[int, ParsedMessage]) -> None:
+    def __init__(
+        self,
+        rows: list[InboundMessage],
+        parsed: dict[int, ParsedMessage],
+        auth: dict[int, MailAuthentication] | None = None,
+    ) -> None:
         keys: set[str] = set()
         for row in rows:
             keys.add(id_key(parsed[row.pk].message_id))
@@ -56,13 +62,17 @@ class Batch:
         self.tickets = {t.pk: t for t in Ticket.objects.filter(pk__in=wanted).select_related("organization")}
         self.cfg = cfg = conf()  # read once per batch (settings and environment)
         self.secrets = cfg.secrets
-        senders = {(p.from_address or r.envelope_from or "")[:254] for r in rows for p in [parsed[r.pk]]} - {""}
+        #: Each row's authentication (not checked: verdict "none") and rate-limit keys.
+        self.auth = {row.pk: (auth or {}).get(row.pk) or MailAuthentication(reason="not checked") for row in rows}
+        self.keys: dict[int, list[str]] = {}
+        for row in rows:
+            row.from_address = (parsed[row.pk].from_address or row.envelope_from or "")[:254]
+            self.keys[row.pk] = rate_keys(row, self.auth[row.pk])
         since = now() - timedelta(seconds=cfg.rate_window)
-        self.recent: dict[str, int] = dict(
-            InboundMessage.objects.filter(
-                from_address__in=sorted(senders), received_at__gt=since, state__in=[InboundState.TICKET, InboundState.REPLY]
-            ).values("from_address").annotate(n=Count("id")).values_list("from_address", "n")
-        )
+        #: Tickets/replies per rate-limit key in the window, this batch's included.
+        self.recent: dict[str, int] = recent_counts({k for keys in self.keys.values() for k in keys}, since)
+        #: Verified identities whose mail paged on-call in this batch (`steps._may_page`).
+        self.paged: set[str] = set()
         self.contacts: dict[tuple[int | None, str], Contact] = {}
         self.received: list[EmailMessageId] = []
         self.acks: list[tuple[Ticket, ParsedMessage, InboundMessage]] = []
@@ -83,11 +93,13 @@ class Batch:
             self.tickets[pk] = found
         return self.tickets[pk]
 
-    def contact(self, sender: str, name: str, org: Organization | None, create: bool) -> tuple[Contact | None, str]:
+    def contact(
+        self, sender: str, name: str, org: Organization | None, create: bool, by_domain: bool = True
+    ) -> tuple[Contact | None, str]:
         key = (org.pk if org is not None else None, sender.strip().lower())
         if key in self.contacts:
             return self.contacts[key], "known contact"
-        contact, why = find_contact(sender, name, org, create=create)
+        contact, why = find_contact(sender, name, org, create=create, by_domain=by_domain)
         if contact is not None:
             self.contacts[key] = contact
         return contact, why

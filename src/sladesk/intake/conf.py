@@ -34,9 +34,22 @@ class EmailConf:
     max_message_bytes: int = 25 * 1024 * 1024
     #: Largest attachment stored as a file; larger ones stay in the raw message only.
     max_attachment_bytes: int = 10 * 1024 * 1024
-    #: Per-sender fence against loops: at most this many tickets/replies per window.
+    #: Fence against loops and floods: at most this many tickets/replies per window for
+    #: each key of an *unverified* mail (its connecting address, its envelope sender).
     rate_limit: int = 30
     rate_window: float = 3600.0
+    #: The same for a *verified* sender, keyed by its authenticated domain (an outage
+    #: burst of a real customer must get through).
+    verified_rate_limit: int = 300
+    #: Verify SPF/DKIM/DMARC/ARC of every inbound mail ("0" = off: every mail unverified).
+    authenticate: int = 1
+    #: What unverified mail may do: ``restricted`` (no page, no raised priority, ``[#N]``
+    #: only from the ticket's people, no contact by domain) or ``trusted`` (as verified).
+    unverified_mail: str = "restricted"
+    #: A verified sender's new tickets page on-call once per this many seconds.
+    page_coalesce_window: float = 600.0
+    #: Seconds a DNS query may take (a failure is remembered for 30 s).
+    dns_timeout: float = 2.0
     #: Secret of signed reply addresses ("" = derived from SECRET_KEY).
     reply_secret: str = ""
     #: A second secret still accepted while mail signed with it drains (rotation).
@@ -49,6 +62,21 @@ class EmailConf:
     imap_interval: float = 60.0
     #: How often the background loop looks for stored, unprocessed messages.
     process_interval: float = 1.0
+
+    @property
+    def dns_resolver(self) -> str:
+        """``SLADESK_DNS_RESOLVER`` (``host:port``; blank = the system's resolvers)."""
+        return str(getattr(settings, "SLADESK_DNS_RESOLVER", None) or os.environ.get("SLADESK_DNS_RESOLVER", ""))
+
+    @property
+    def trusted_authserv_ids(self) -> tuple[str, ...]:
+        """``SLADESK_TRUSTED_AUTHSERV_IDS``: the authserv-ids whose ``Authentication-Results``
+        count (a list or comma-separated; blank = none, every mail is verified here)."""
+        raw = getattr(settings, "SLADESK_TRUSTED_AUTHSERV_IDS", None)
+        if raw is None:
+            raw = os.environ.get("SLADESK_TRUSTED_AUTHSERV_IDS", "")
+        items = raw.split(",") if isinstance(raw, str) else list(raw)
+        return tuple(i.strip().lower() for i in items if str(i).strip())
 
     @property
     def domain_set(self) -> frozenset[str]:

@@ -94,6 +94,14 @@ class InboundMessage(models.Model):
     re-run. ``state`` says what became of it; ``reason`` says why (quarantine and ignored
     rows always have one). ``organization`` may be set by an agent to route a quarantined
     message before "retry".
+
+    Who sent it: ``peer_ip`` and ``helo`` (SMTP only) and the envelope are what SPF
+    checks; ``authentication`` is the `MailAuthentication` of the mail
+    (`sladesk.intake.email.authenticate`, as a dict), ``verdict`` its ``pass`` / ``fail``
+    / ``none`` ("" = not checked), ``identity`` the verified sender domain (the key of its
+    rate limit). ``held`` is what the unverified-mail policy withheld (``priority``
+    requested, ``page`` reasons) until an agent confirms the sender (``confirmed_by``,
+    ``confirmed_at``; `sladesk.intake.confirm`).
     """
 
     raw = models.BinaryField()
@@ -103,6 +111,8 @@ class InboundMessage(models.Model):
     envelope_to = models.JSONField(default=list, blank=True)
     source = models.CharField(max_length=120, default="smtp")
     received_at = models.DateTimeField(default=now)
+    peer_ip = models.CharField(max_length=64, blank=True, default="", help_text="SMTP client address")
+    helo = models.CharField(max_length=255, blank=True, default="", help_text="SMTP HELO/EHLO name")
 
     state = models.CharField(max_length=16, choices=InboundState.choices, default=InboundState.RECEIVED)
     reason = models.TextField(blank=True, default="")
@@ -111,6 +121,14 @@ class InboundMessage(models.Model):
     from_address = models.CharField(max_length=254, blank=True, default="")
     subject = models.CharField(max_length=300, blank=True, default="")
     quoted_text = models.TextField(blank=True, default="", help_text="history and signature split off")
+    authentication = models.JSONField(default=dict, blank=True)
+    verdict = models.CharField(max_length=8, blank=True, default="")
+    identity = models.CharField(max_length=254, blank=True, default="", help_text="verified sender domain")
+    held = models.JSONField(default=dict, blank=True, help_text="withheld from an unverified sender")
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    confirmed_by = models.CharField(
+        max_length=150, blank=True, default="", help_text="username of the agent who confirmed the sender"
+    )
     route = models.ForeignKey(InboundAddress, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     organization = models.ForeignKey(
         "accounts.Organization", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -127,10 +145,18 @@ class InboundMessage(models.Model):
         indexes = (
             models.Index(fields=["state", "received_at"], name="inbound_state_idx"),
             models.Index(fields=["from_address", "received_at"], name="inbound_sender_idx"),
+            models.Index(fields=["identity", "received_at"], name="inbound_identity_idx"),
+            models.Index(fields=["peer_ip", "received_at"], name="inbound_peer_idx"),
+            models.Index(fields=["envelope_from", "received_at"], name="inbound_envelope_idx"),
         )
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.message_id} ({self.state})"
+
+    @property
+    def sender_verified(self) -> bool:
+        """Authenticated (verdict ``pass``) or confirmed by an agent."""
+        return self.verdict == "pass" or self.confirmed_at is not None
 
 
 class EmailMessageId(models.Model):

@@ -42,10 +42,13 @@ from django.db.models import F
 from sladesk.accounts.models import Organization
 from sladesk.core.database import sqlite_writer
 from sladesk.core.time import now
-from sladesk.intake.email import parse_message
+from sladesk.intake.email import ParsedMessage, parse_message
+from sladesk.intake.email.authenticate import MailAuthentication
 from sladesk.tickets.services.attachments import files_follow_transaction
 
+from .authentication import authenticate_message
 from .batch import Batch
+from .conf import conf
 from .models import InboundMessage, InboundState
 from .routing import routing_snapshot
 from .steps import Quarantine, decide, finish, open_pending
@@ -99,10 +102,17 @@ def process_batch(ids: list[int]) -> int:
 def _run(ids: list[int], accept: bool) -> None:
     """Parse outside the write lock, then process every still-``received`` row of ``ids``
     in one transaction (rows locked on PostgreSQL); routes and aliases are read once."""
-    raws = dict(
-        InboundMessage.objects.filter(pk__in=ids, state=InboundState.RECEIVED).values_list("pk", "raw")
+    stored = InboundMessage.objects.filter(pk__in=ids, state=InboundState.RECEIVED).values_list(
+        "pk", "raw", "envelope_from", "peer_ip", "helo"
     )
-    parsed = {pk: parse_message(bytes(raw)) for pk, raw in raws.items()}
+    cfg = conf()
+    parsed: dict[int, ParsedMessage] = {}
+    auth: dict[int, MailAuthentication] = {}
+    for pk, raw, envelope_from, peer_ip, helo in stored:  # DNS and parsing before the write lock
+        parsed[pk] = parse_message(bytes(raw))
+        auth[pk] = authenticate_message(
+            bytes(raw), parsed[pk], envelope_from=envelope_from, peer_ip=peer_ip, helo=helo, cfg=cfg
+        )
     with files_follow_transaction(), routing_snapshot(), sqlite_writer(), transaction.atomic():
         rows = list(
             InboundMessage.objects.select_for_update()
@@ -112,7 +122,7 @@ def _run(ids: list[int], accept: bool) -> None:
         )
         if not rows:
             return
-        batch = Batch(rows, parsed)
+        batch = Batch(rows, parsed, auth)
         for row in rows:
             row.attempts += 1
             try:

@@ -2,14 +2,16 @@
 
 Recipient, in order: the SMTP envelope recipients, then ``Delivered-To``/``X-Original-To``,
 ``To``, ``Cc`` (`ParsedMessage.recipients`). Each is tried without its ``+suffix``
-(``support+t12.ab…@`` is still ``support@``) against the enabled `InboundAddress` rows,
-then against `Organization.email_aliases`. The first match wins.
+(``support+t12.ab…@`` is still ``support@``) against the enabled `InboundAddress` rows
+(an organization's email aliases are such rows, `sladesk.intake.aliases`). The first match
+wins.
 
 Sender: an existing contact of the organization (by address, case-insensitive). An
-unknown sender becomes a contact when the organization has ``allow_unknown_senders`` and
-the sender's domain is one of *its domains* — the domains of its existing contacts and of
-its aliases that are not the desk's own domains; otherwise the mail is quarantined for an
-agent to accept. On a shared address (no organization on the route) the organization is
+unknown sender of a *verified* mail becomes a contact when the organization has
+``allow_unknown_senders`` and the sender's domain is one of *its domains* — the domains of
+its existing contacts, never one of the desk's own (``SLADESK_EMAIL["domains"]`` and every
+routed address's domain: ``acme@particle.io`` does not make ``particle.io`` Acme's);
+otherwise the mail is quarantined for an agent to accept. On a shared address (no organization on the route) the organization is
 the sender's: the organization of the contact with that address, else the one whose
 domains hold the sender's domain and that allows unknown senders.
 
@@ -80,21 +82,12 @@ def accepts_domain(address: str) -> bool:
     return InboundAddress.objects.filter(enabled=True, address__endswith=f"@{domain}").exists()
 
 
-def _alias_map() -> dict[str, Organization]:
-    found: dict[str, Organization] = {}
-    for org in Organization.objects.exclude(email_aliases=[]).only("id", "email_aliases", "name", "slug"):
-        for alias in org.email_aliases or []:
-            found.setdefault(str(alias).strip().lower(), org)
-    return found
-
-
 class _Snapshot:
     """The routing tables read once for a batch of messages (see `routing_snapshot`)."""
 
     def __init__(self) -> None:
         self.generation = _generation
         self.routes: dict[str, InboundAddress] | None = None
-        self.aliases: dict[str, Organization] | None = None
         self.own: frozenset[str] | None = None
 
 
@@ -122,7 +115,7 @@ def _snapshot() -> _Snapshot | None:
 
 @contextmanager
 def routing_snapshot() -> Iterator[None]:
-    """Within the block (one thread), read addresses and aliases once, not per message.
+    """Within the block (one thread), read the addresses once, not per message.
 
     The processing loop wraps each batch in it: the tables are at most one batch old, and
     a change saved in this process (admin, `load_routes`) is seen at the next message.
@@ -158,48 +151,35 @@ def _routes(candidates: list[str]) -> dict[str, InboundAddress]:
     return snap.routes
 
 
-def _aliases() -> dict[str, Organization]:
-    snap = _snapshot()
-    if snap is None:
-        return _alias_map()
-    if snap.aliases is None:
-        snap.aliases = _alias_map()
-    return snap.aliases
-
-
 def route_for(recipients: Iterable[str]) -> Route | None:
     """The route of the first recipient that is one of our addresses, or None."""
     candidates = list(dict.fromkeys(_base(r) for r in recipients if r and "@" in r))
     if not candidates:
         return None
     rows = _routes(candidates)
-    aliases: dict[str, Organization] | None = None
     for address in candidates:
         row = rows.get(address)
         if row is not None:
             return Route(address, row, row.organization, row.team, row.default_priority)
-        if aliases is None:
-            aliases = _aliases()
-        if address in aliases:
-            return Route(address, None, aliases[address], None, "")
     return None
 
 
 def organization_domains(org: Organization) -> set[str]:
-    """The organization's own mail domains (its contacts' and its non-desk aliases')."""
+    """The organization's own mail domains: its contacts', never the desk's own (the
+    configured domains and every routed address's, its aliases included)."""
     own = conf().domain_set | {a.rpartition("@")[2] for a in own_addresses()}
     domains = {e.rpartition("@")[2].lower() for e in org.contacts.values_list("email", flat=True)}
-    domains |= {str(a).rpartition("@")[2].lower() for a in org.email_aliases or []}
     return {d for d in domains if d and d not in own}
 
 
 def find_contact(
-    sender: str, name: str, organization: Organization | None, *, create: bool = False
+    sender: str, name: str, organization: Organization | None, *, create: bool = False, by_domain: bool = True
 ) -> tuple[Contact | None, str]:
     """The contact writing from ``sender`` and why not when None (see module docstring).
 
     ``create=True`` (an agent accepted a quarantined mail) creates the contact in
-    ``organization`` whatever its settings.
+    ``organization`` whatever its settings. ``by_domain=False`` (an unverified sender)
+    never creates a contact from a domain match: only existing contacts are found.
     """
     sender = sender.strip().lower()
     if not sender or "@" not in sender:
@@ -210,6 +190,8 @@ def find_contact(
         if contact is not None:
             return contact, "known contact"
         if not create:
+            if not by_domain:
+                return None, f"{sender} is not a contact of {organization.name}, and unverified mail never becomes one"
             if not organization.allow_unknown_senders:
                 return None, f"{sender} is not a contact of {organization.name}, which does not accept unknown senders"
             if domain not in organization_domains(organization):
@@ -218,6 +200,8 @@ def find_contact(
     contact = Contact.objects.filter(email__iexact=sender).select_related("organization").order_by("id").first()
     if contact is not None:
         return contact, "known contact"
+    if not by_domain:
+        return None, f"unknown sender {sender}: not a contact, and unverified mail never becomes one by its domain"
     for org in Organization.objects.filter(allow_unknown_senders=True).order_by("id"):
         if domain in organization_domains(org):
             return _create_contact(org, sender, name), "contact created"

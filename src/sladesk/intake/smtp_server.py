@@ -5,7 +5,8 @@ Conversation rules:
 * ``RCPT TO`` for an address outside the configured domains (``SLADESK_EMAIL["domains"]``
   and the domains of `InboundAddress` rows) → ``550 5.7.1`` (we are no open relay);
 * a message larger than ``max_message_bytes`` → ``552 5.3.4`` naming the limit (also
-  advertised as ``SIZE`` in EHLO, and refused at ``MAIL FROM ... SIZE=``);
+  advertised as ``SIZE`` in EHLO, and refused at ``MAIL FROM ... SIZE=``); lines of any
+  length up to that are accepted and stored byte for byte;
 * after ``DATA`` the raw bytes and the envelope are committed (`store_raws`) *before* the
   server answers ``250 2.0.0 Stored as <id>``; if storing fails the answer is ``451`` and
   the sender retries. Processing happens afterwards (`sladesk.intake.worker` wakes up at
@@ -39,7 +40,7 @@ from sladesk.core.database import refresh_connection
 
 from .conf import conf
 from .routing import accepts_domain
-from .store import Raw, store_raws
+from .store import NULL_SENDER, Raw, store_raws
 
 __all__ = ["SmtpHandler", "start_smtp"]
 
@@ -149,7 +150,9 @@ class SmtpHandler:
         raw = envelope.original_content or b""
         if isinstance(raw, str):  # pragma: no cover - decode_data is off
             raw = raw.encode("utf-8", "surrogateescape")
-        item = Raw(bytes(raw), str(envelope.mail_from or ""), list(envelope.rcpt_tos), "smtp")
+        peer = session.peer[0] if isinstance(session.peer, tuple) and session.peer else ""
+        item = Raw(bytes(raw), str(envelope.mail_from or NULL_SENDER), list(envelope.rcpt_tos), "smtp",
+                   str(peer), str(session.host_name or ""))
         try:
             pk = await self.group.store(item)
         except Exception:  # logged by the group store
@@ -160,7 +163,16 @@ class SmtpHandler:
 
 
 class _SMTP(SMTP):
-    """aiosmtpd's server with size refusals that say what the limit is."""
+    """aiosmtpd's server with size refusals that say what the limit is, and no line length
+    limit in DATA below the message size limit: real mail has 1,242-character headers and
+    5,000-character base64 lines (RFC 5321 §4.5.3.1.6 says 1,000, but a receiver refusing
+    them loses mail; Postfix accepts and keeps them). aiosmtpd's ``line_length_limit`` (1,001
+    by default; it is also its stream buffer's limit) is raised to the message size limit,
+    so the bytes are kept exactly as sent; commands keep their own 512-byte limit."""
+
+    def __init__(self, handler: Any, *args: Any, data_size_limit: int | None = None, **kwargs: Any) -> None:
+        self.line_length_limit = max(SMTP.line_length_limit, data_size_limit or 0)
+        super().__init__(handler, *args, data_size_limit=data_size_limit, **kwargs)
 
     async def push(self, status: str) -> None:
         if status.startswith("552 Error"):

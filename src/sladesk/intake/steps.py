@@ -33,9 +33,11 @@ from sladesk.tickets import events, services
 from sladesk.tickets.models import Attachment, Channel, Message, Ticket
 
 from .batch import Batch
+from .limits import over_limit
 from .models import EmailMessageId, InboundMessage, InboundState
 from .routing import Route, own_addresses, route_for
-from .store import id_key
+from .store import NULL_SENDER, id_key
+from .trust import is_verified, may_thread_by_number, open_terms
 
 __all__ = ["Quarantine", "decide", "finish", "open_pending"]
 
@@ -67,6 +69,9 @@ def decide(row: InboundMessage, parsed: ParsedMessage, batch: Batch, accept: boo
     row.from_address = (parsed.from_address or row.envelope_from or "")[:254]
     row.subject = parsed.subject[:300]
     row.message_id = id_key(parsed.message_id)
+    auth = batch.auth[row.pk]
+    row.authentication, row.verdict, row.identity = auth.as_dict(), auth.verdict, auth.identity
+    verified = is_verified(row, auth, batch.cfg, accept)
     if parsed.parse_error:
         raise Quarantine(f"could not be parsed: {parsed.parse_error}")
     keys = [id_key(k) for k in thread_keys(parsed)]
@@ -81,7 +86,7 @@ def decide(row: InboundMessage, parsed: ParsedMessage, batch: Batch, accept: boo
             row.ticket_id = seen[1] if seen is not None else None
         return
     recipients = [*row.envelope_to, *parsed.recipients]
-    target, how = _thread(parsed, recipients, keys, batch)
+    target, how = _thread(parsed, recipients, keys, batch, row.from_address, verified)
     if not accept:
         sent = seen is not None and seen[0] == EmailMessageId.OUT
         refused = _loop_reason(parsed, row, _OwnIds(row.message_id, sent), batch)
@@ -90,20 +95,24 @@ def decide(row: InboundMessage, parsed: ParsedMessage, batch: Batch, accept: boo
             if target is not None:
                 batch.later.append(_Later("ignored", row, parsed, target))
             return
-    if _page_acknowledgement(row, parsed, batch):
+        limited = over_limit(batch.keys[row.pk], batch.recent, batch.cfg)
+        if limited:
+            raise Quarantine(limited)
+    if verified and _page_acknowledgement(row, parsed, batch):  # a forged mail acknowledges nothing
         return
     uploads, notes = _uploads(parsed, min(batch.cfg.max_attachment_bytes, services.MAX_ATTACHMENT_BYTES))
     if target is not None:
         org = _organization(target)
-        contact, why = batch.contact(row.from_address, parsed.from_name or "", org, accept)
+        contact, why = batch.contact(row.from_address, parsed.from_name or "", org, accept, verified)
         row.organization = org
         if contact is None:
             raise Quarantine(f"reply to {_number(target)} (by {how}): {why}")
         batch.later.append(_Later("reply", row, parsed, target, how, contact, uploads, notes))
     else:
-        _open(row, parsed, recipients, batch, accept, uploads, notes)
+        _open(row, parsed, recipients, batch, accept, uploads, notes, verified)
     batch.pending[row.message_id] = row
-    batch.recent[row.from_address] = batch.recent.get(row.from_address, 0) + 1
+    for key in batch.keys[row.pk]:
+        batch.recent[key] = batch.recent.get(key, 0) + 1
 
 
 def _page_acknowledgement(row: InboundMessage, parsed: ParsedMessage, batch: Batch) -> bool:
@@ -184,7 +193,7 @@ def finish(later: _Later, batch: Batch) -> None:
     if services.opened_follow_up(message):  # a new ticket: it gets its own acknowledgement
         row.reason += f"; follow-up #{message.ticket_id} of #{ticket.pk}"
         batch.tickets[message.ticket_id] = message.ticket
-        batch.acks.append((message.ticket, later.parsed, row))
+        _acknowledge(batch, message.ticket, later.parsed, row)
     elif message.ticket_id != ticket.pk:
         row.reason += f"; #{ticket.pk} was merged into #{message.ticket_id}"
     _link_inline(message, later.parsed, batch)
@@ -209,20 +218,17 @@ class _OwnIds:
 def _loop_reason(parsed: ParsedMessage, row: InboundMessage, own_ids: _OwnIds, batch: Batch) -> str:
     cfg = batch.cfg
     own = own_addresses() | {cfg.from_address.lower()}
+    if row.envelope_from == NULL_SENDER:  # the SMTP envelope decides before any heuristic
+        return "bounce: null envelope sender (MAIL FROM:<>)"
     ok, reason = should_create_ticket(parsed, own_message_ids=own_ids, own_addresses=own)
-    if not ok:
-        return reason
-    if row.from_address:
-        recent = batch.recent.get(row.from_address, 0)
-        if recent >= cfg.rate_limit:
-            return f"rate limit: {recent} messages from {row.from_address} in the last {cfg.rate_window:g} s"
-    return ""
+    return "" if ok else reason
 
 
 def _thread(
-    parsed: ParsedMessage, recipients: list[str], keys: list[str], batch: Batch
+    parsed: ParsedMessage, recipients: list[str], keys: list[str], batch: Batch, sender: str, verified: bool
 ) -> tuple[Ticket | InboundMessage | None, str]:
-    """The ticket (or the earlier row of the batch) a message threads to, and how."""
+    """The ticket (or the earlier row of the batch) a message threads to, and how; a
+    ``[#N]`` from an unverified sender only to a ticket of theirs (`trust`)."""
     for key in keys:
         earlier = batch.pending.get(key)
         if earlier is not None:
@@ -234,7 +240,7 @@ def _thread(
     ref = find_ticket_ref(parsed.subject)
     if ref is not None:
         ticket = _numbered(ref, batch)
-        if ticket is not None and _ref_fits(ticket, recipients):
+        if ticket is not None and _ref_fits(ticket, recipients) and may_thread_by_number(ticket, sender, verified):
             return ticket, f"[#{ref}] in the subject"
     for address in recipients:
         for secret in batch.secrets:
@@ -275,6 +281,7 @@ def _open(
     accept: bool,
     uploads: list[tuple[str, bytes, str]],
     notes: list[str],
+    verified: bool,
 ) -> None:
     route = route_for(recipients)
     if route is not None:
@@ -283,23 +290,33 @@ def _open(
     if route is None and org is None:
         shown = ", ".join(dict.fromkeys(recipients)) or "no recipient"
         raise Quarantine(f"not sent to a routed address ({shown[:500]})")
-    contact, why = batch.contact(row.from_address, parsed.from_name or "", org, accept and org is not None)
+    contact, why = batch.contact(
+        row.from_address, parsed.from_name or "", org, accept and org is not None, verified
+    )
     if contact is None:
         row.organization = org
         raise Quarantine(why if org is not None or not accept else "choose the organization, then retry")
     org = org or contact.organization
     row.organization = org
     priority, set_by, subject = _priority(org.policy_name, parsed.subject, route)
+    terms = open_terms(
+        get_policy(org.policy_name).policy, org, priority, set_by, verified=verified, identity=row.identity,
+        paged=batch.paged, cfg=batch.cfg, now=now(),
+    )
+    row.held = terms.held
+    if terms.note:
+        notes.append(terms.note)
     request = services.OpenRequest(
         organization=org,
         requester=contact,
-        subject=subject or "(no subject)",
+        subject=" ".join(subject.splitlines()) or "(no subject)",  # one line, always
         description=parsed.text or "(empty message)",
         description_html=parsed.html_safe,
-        priority=priority,
+        priority=terms.priority,
         channel=Channel.EMAIL,
         actor=contact,
-        set_by=set_by,
+        set_by=terms.set_by,
+        may_page=terms.may_page,
         team=route.team if route is not None else None,
         attachments=uploads,
     )
@@ -320,7 +337,16 @@ def open_pending(batch: Batch) -> None:
         _link_inline(message, parsed, batch)
         _note(row, notes)
         _received(row, message, batch)
-        batch.acks.append((ticket, parsed, row))
+        _acknowledge(batch, ticket, parsed, row)
+
+
+def _acknowledge(batch: Batch, ticket: Ticket, parsed: ParsedMessage, row: InboundMessage) -> None:
+    """Queue the new ticket's acknowledgement, unless the mail must get no automatic
+    answer (list or bulk mail, RFC 3834 §2): then the reason says so."""
+    if parsed.no_answer_reason:
+        _note(row, [f"no acknowledgement: {parsed.no_answer_reason}"])
+        return
+    batch.acks.append((ticket, parsed, row))
 
 
 def _priority(policy_name: str, subject: str, route: Route | None) -> tuple[str | None, str, str]:

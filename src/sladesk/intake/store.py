@@ -24,7 +24,11 @@ from sladesk.intake.email.parse import synthetic_message_id
 
 from .models import InboundMessage
 
-__all__ = ["Raw", "id_key", "quick_message_id", "store_raw", "store_raws"]
+__all__ = ["NULL_SENDER", "Raw", "id_key", "quick_message_id", "store_raw", "store_raws"]
+
+#: ``envelope_from`` of mail sent with the null reverse-path ``MAIL FROM:<>`` (bounces,
+#: RFC 5321 §4.5.5); blank means the envelope sender is not known (IMAP).
+NULL_SENDER = "<>"
 
 _HEADER_BYTES = 64 * 1024
 
@@ -62,13 +66,21 @@ class Raw:
     envelope_from: str = ""
     envelope_to: Sequence[str] = ()
     source: str = "smtp"
+    peer_ip: str = ""  # the SMTP client's address (what SPF checks)
+    helo: str = ""  # its HELO/EHLO name
 
 
 def store_raw(
-    raw: bytes, *, envelope_from: str = "", envelope_to: Sequence[str] = (), source: str = "smtp"
+    raw: bytes,
+    *,
+    envelope_from: str = "",
+    envelope_to: Sequence[str] = (),
+    source: str = "smtp",
+    peer_ip: str = "",
+    helo: str = "",
 ) -> InboundMessage:
     """Insert and commit the raw message; returns the row (state ``received``)."""
-    return store_raws([Raw(raw, envelope_from, envelope_to, source)])[0]
+    return store_raws([Raw(raw, envelope_from, envelope_to, source, peer_ip, helo)])[0]
 
 
 def store_raws(items: Sequence[Raw]) -> list[InboundMessage]:
@@ -87,6 +99,8 @@ def store_raws(items: Sequence[Raw]) -> list[InboundMessage]:
             envelope_to=[a.strip().lower() for a in item.envelope_to],
             source=item.source[:120],
             received_at=at,
+            peer_ip=item.peer_ip[:64],
+            helo=item.helo[:255],
         )
         for item in items
     ]

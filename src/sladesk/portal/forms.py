@@ -31,6 +31,13 @@ KNOWN_FIELDS: dict[str, tuple[str, str]] = {
 }
 
 
+
+def _one_line(value: str) -> None:
+    """A subject is one line: CR or LF would break every mail about the ticket."""
+    if "\r" in value or "\n" in value:
+        raise forms.ValidationError("The subject must be one line.")
+
+
 def _label(name: str) -> tuple[str, str]:
     return KNOWN_FIELDS.get(name, (name.replace("_", " ").capitalize(), ""))
 
@@ -79,7 +86,7 @@ def priority_choices(policy: Any, plan: str | None, region: str | None) -> list[
 
 
 class NewTicketForm(forms.Form):
-    subject = forms.CharField(max_length=300)
+    subject = forms.CharField(validators=[_one_line], max_length=300)
     description = forms.CharField(widget=forms.Textarea)
     priority = forms.ChoiceField(widget=forms.RadioSelect, required=False)
     files = MultipleFileField(label="Attachments")

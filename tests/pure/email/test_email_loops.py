@@ -30,7 +30,6 @@ def test_a_customer_mail_may_open_a_ticket() -> None:
     [
         (("From: a@c.example", "Auto-Submitted: auto-replied"), "auto-reply: Auto-Submitted"),
         (("From: a@c.example", "Auto-Submitted: auto-generated"), "auto-reply: Auto-Submitted"),
-        (("From: a@c.example", "Precedence: bulk"), "auto-reply: Precedence"),
         (("From: a@c.example", "Precedence: auto_reply"), "auto-reply: Precedence"),
         (("From: a@c.example", "X-Autoreply: yes"), "auto-reply: x-autoreply"),
         (("From: a@c.example", "X-Autorespond: vacation"), "auto-reply: x-autorespond"),
@@ -41,6 +40,15 @@ def test_a_customer_mail_may_open_a_ticket() -> None:
         (("From: a@c.example", "Subject: Abwesenheitsnotiz: Hilfe"), "auto-reply: auto-reply"),
         (("From: MAILER-DAEMON@mx.example",), "bounce: sender is mailer-daemon"),
         (("From: postmaster@mx.example",), "bounce: sender is postmaster"),
+        (
+            ("From: Mail Delivery System <Mail.Delivery.System@mx.example>",),
+            "bounce: sender is mail.delivery.system",
+        ),
+        (("From: post_master@mx.example",), "bounce: sender is post_master"),
+        (
+            ("From: no-reply@mx.example", "Subject: Undeliverable: Help"),
+            "bounce: delivery failure notice",
+        ),
         (("From: a@c.example", "Return-Path: <>"), "bounce: null Return-Path"),
         (("From: Support <SUPPORT@support.example.com>",), "sent from our own address"),
     ],
@@ -66,6 +74,28 @@ def test_machine_and_own_mail_never_open_tickets(
 def test_human_lookalikes_are_allowed(headers: tuple[str, ...]) -> None:
     allowed, _ = should_create_ticket(_mail(*headers), own_message_ids=set(), own_addresses=OWN)
     assert allowed
+
+
+@pytest.mark.parametrize(
+    ("headers", "reason"),
+    [
+        (("From: a@c.example", "Precedence: bulk"), "Precedence: bulk"),
+        (("From: a@c.example", "Precedence: list"), "Precedence: list"),
+        (("From: a@c.example", "Precedence: junk"), "Precedence: junk"),
+        (("From: a@c.example", "List-Id: <devs.lists.c.example>"), "mailing list (list-id)"),
+        (
+            ("From: a@c.example", "List-Unsubscribe: <mailto:x@c.example>"),
+            "mailing list (list-unsubscribe)",
+        ),
+    ],
+)
+def test_list_and_bulk_mail_may_open_a_ticket_but_gets_no_answer(
+    headers: tuple[str, ...], reason: str
+) -> None:
+    # RFC 3834 §2 forbids answering it, not reading it: a person may ask through a list
+    mail = _mail(*headers)
+    assert should_create_ticket(mail, own_message_ids=set(), own_addresses=OWN) == (True, "ok")
+    assert mail.no_answer_reason == reason
 
 
 def test_our_own_message_id_coming_back_is_refused() -> None:

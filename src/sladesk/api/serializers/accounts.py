@@ -16,6 +16,7 @@ from rest_framework import serializers
 
 from sladesk.accounts.models import AgentProfile, Contact, Organization, Team
 from sladesk.accounts.validation import contract_problems, zone_problem
+from sladesk.intake.aliases import alias_conflicts, organization_aliases, set_aliases
 
 __all__ = [
     "AccountTeamMemberSerializer",
@@ -41,6 +42,13 @@ class AccountTeamMemberSerializer(serializers.Serializer):
         return str(member.user.get_full_name() or member.user.get_username())
 
 
+class _AliasesField(serializers.ListField):
+    """An organization's `InboundAddress` rows, read from the prefetched relation."""
+
+    def get_attribute(self, instance: Organization) -> list[str]:
+        return organization_aliases(instance)
+
+
 class OrganizationSerializer(serializers.ModelSerializer):
     """A customer organization and the support contract (policy, plan, region) it runs under."""
 
@@ -50,8 +58,10 @@ class OrganizationSerializer(serializers.ModelSerializer):
         max_length=100,
         help_text="The policy file's name (e.g. particle-enterprise); default: the desk's default.",
     )
-    email_aliases = serializers.ListField(
-        child=serializers.EmailField(), required=False, max_length=50
+    email_aliases = _AliasesField(
+        child=serializers.EmailField(), required=False, max_length=50,
+        help_text="Inbound addresses that route mail to this organization: the email channel's routes "
+        "(the same rows as the admin's Inbound addresses); mail to each is accepted.",
     )
     account_team = AccountTeamMemberSerializer(
         source="accountteammember_set", many=True, read_only=True
@@ -76,6 +86,28 @@ class OrganizationSerializer(serializers.ModelSerializer):
 
     def validate_timezone(self, value: str) -> str:
         return _check_zone(value)
+
+    def validate_email_aliases(self, value: list[str]) -> list[str]:
+        problems = alias_conflicts(self.instance, value)
+        if problems:
+            raise serializers.ValidationError(problems)
+        return value
+
+    def create(self, validated_data: dict[str, Any]) -> Organization:
+        aliases = validated_data.pop("email_aliases", None)
+        with transaction.atomic():
+            org = super().create(validated_data)
+            if aliases is not None:
+                set_aliases(org, aliases)
+        return Organization.objects.prefetch_related("inbound_addresses").get(pk=org.pk)
+
+    def update(self, instance: Organization, validated_data: dict[str, Any]) -> Organization:
+        aliases = validated_data.pop("email_aliases", None)
+        with transaction.atomic():
+            org = super().update(instance, validated_data)
+            if aliases is not None:
+                set_aliases(org, aliases)
+        return Organization.objects.prefetch_related("inbound_addresses").get(pk=org.pk)
 
     def to_internal_value(self, data: Any) -> Any:
         """Field errors and contract errors in one answer (not the contract's only once the

@@ -21,8 +21,9 @@ from django.utils import timezone
 from rest_framework import ISO_8601, serializers
 from rest_framework.settings import api_settings
 
+from sladesk.intake.senders import authentication_by_message
 from sladesk.tickets.clocks import ClockStatus
-from sladesk.tickets.models import Message
+from sladesk.tickets.models import Channel, Message
 
 __all__ = ["clock_data", "message_data", "ticket_data", "tickets_data"]
 
@@ -117,17 +118,27 @@ def ticket_data(
         "sla": [clock_data(s) for s in row["clocks"] if not (customer and s.internal)],
     }
     if messages is not None:
-        out["messages"] = [message_data(m, utc) for m in messages]
+        messages = list(messages)
+        mail = authentication_by_message(m.pk for m in messages if m.channel == Channel.EMAIL)
+        out["messages"] = [message_data(m, utc, authentication=mail.get(m.pk)) for m in messages]
     return out
 
 
 def message_data(
-    message: Message, utc_shown: bool | None = None, attachments: Iterable[Any] | None = None
+    message: Message,
+    utc_shown: bool | None = None,
+    attachments: Iterable[Any] | None = None,
+    authentication: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """One message (`MessageSerializer`'s shape); authors and attachments batch-loaded.
 
     ``attachments``: the message's attachments when the caller knows them (a message just
-    written without files: ``()``), instead of ``message.attachments.all()``."""
+    written without files: ``()``), instead of ``message.attachments.all()``.
+    ``authentication``: the mail's (`sladesk.intake.senders.authentication_by_message`);
+    null for a message that did not arrive by mail."""
+    utc = _utc_shown() if utc_shown is None else utc_shown
+    if authentication is not None and authentication.get("confirmed_at") is not None:
+        authentication = {**authentication, "confirmed_at": _instant(authentication["confirmed_at"], utc)}
     if message.author_contact_id is not None:
         author = message.author_contact.email
     elif message.author_user_id is not None:
@@ -146,11 +157,10 @@ def message_data(
         "body_text": message.body_text,
         "body_html": message.body_html,
         "channel": str(message.channel),
-        "created_at": _instant(
-            message.created_at, _utc_shown() if utc_shown is None else utc_shown
-        ),
+        "created_at": _instant(message.created_at, utc),
         "attachments": [
             {"id": a.pk, "filename": a.filename, "content_type": a.content_type, "size": a.size}
             for a in (message.attachments.all() if attachments is None else attachments)
         ],
+        "authentication": authentication,
     }

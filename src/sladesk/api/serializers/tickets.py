@@ -127,6 +127,28 @@ class AttachmentSerializer(serializers.Serializer):
     size = serializers.IntegerField(read_only=True)
 
 
+def one_line(value: str) -> None:
+    """A subject is one line (a CR or LF would break every mail about the ticket)."""
+    if "\r" in value or "\n" in value:
+        raise serializers.ValidationError("must be one line: CR and LF characters are not allowed")
+
+
+class MailAuthenticationSerializer(serializers.Serializer):
+    """How the sender of a mail was authenticated (docs/email.md, *Authentication*)."""
+
+    spf = serializers.CharField(read_only=True, help_text="pass, fail, softfail, neutral, none, temperror, permerror")
+    dkim = serializers.CharField(read_only=True, help_text="pass, fail, none, temperror, permerror")
+    dmarc = serializers.CharField(read_only=True, help_text="pass, fail, none, temperror")
+    arc = serializers.CharField(read_only=True, help_text="pass, fail, none (recorded, not trusted)")
+    verdict = serializers.ChoiceField(choices=["pass", "fail", "none"], read_only=True)
+    source = serializers.CharField(read_only=True, help_text='"verified here" or "trusted header from <authserv-id>"')
+    identity = serializers.CharField(read_only=True, help_text="the verified sender domain (blank unless pass)")
+    reason = serializers.CharField(read_only=True)
+    verified = serializers.BooleanField(read_only=True, help_text="verdict pass, or confirmed by an agent")
+    confirmed_by = serializers.CharField(read_only=True, allow_null=True)
+    confirmed_at = serializers.DateTimeField(read_only=True, allow_null=True)
+
+
 class MessageSerializer(serializers.ModelSerializer):
     """A public reply or (agents only) an internal note."""
 
@@ -135,6 +157,10 @@ class MessageSerializer(serializers.ModelSerializer):
     )
     internal = serializers.SerializerMethodField()
     attachments = AttachmentSerializer(many=True, read_only=True)
+    authentication = MailAuthenticationSerializer(
+        read_only=True, allow_null=True, default=None,
+        help_text="How the mail's sender was authenticated; null for a message that did not arrive by mail.",
+    )
 
     class Meta:
         model = Message
@@ -152,6 +178,7 @@ class MessageSerializer(serializers.ModelSerializer):
             "channel",
             "created_at",
             "attachments",
+            "authentication",
         )
         read_only_fields = fields
 
@@ -241,7 +268,7 @@ class TicketCreateSerializer(InputSerializer):
     itself (``organization``/``requester`` are ignored); an agent names both. ``files``
     (multipart) are attached to the description."""
 
-    subject = serializers.CharField(max_length=300)
+    subject = serializers.CharField(max_length=300, validators=[one_line])
     description = serializers.CharField(
         allow_blank=True, default="", max_length=100_000, trim_whitespace=False
     )
@@ -316,7 +343,7 @@ class TicketUpdateSerializer(InputSerializer):
     A priority change needs a ``reason`` (it is logged and sent to the customer).
     """
 
-    subject = serializers.CharField(required=False, max_length=300)
+    subject = serializers.CharField(required=False, max_length=300, validators=[one_line])
     priority = serializers.CharField(required=False, max_length=64)
     reason = serializers.CharField(
         required=False,

@@ -2,7 +2,7 @@
 
 from .accounts import AgentViewSet, ContactViewSet, OrganizationViewSet, TeamViewSet
 from .auth import TokenListView, TokenRevokeView, TokenView
-from .pages import PageAckView
+from .pages import PageAckView, PageViewSet
 from .tickets import TicketViewSet
 
 __all__ = [
@@ -10,6 +10,7 @@ __all__ = [
     "ContactViewSet",
     "OrganizationViewSet",
     "PageAckView",
+    "PageViewSet",
     "TeamViewSet",
     "TicketViewSet",
     "TokenListView",

@@ -98,7 +98,7 @@ class OrganizationViewSet(_AccountViewSet):
     def get_queryset(self) -> QuerySet[Organization]:
         members = AccountTeamMember.objects.select_related("user").order_by("id")
         return visible_organizations(self.request.user).prefetch_related(
-            Prefetch("accountteammember_set", queryset=members)
+            Prefetch("accountteammember_set", queryset=members), "inbound_addresses"
         )
 
 

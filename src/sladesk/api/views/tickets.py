@@ -38,6 +38,7 @@ from sladesk.api.serializers import (
     output,
 )
 from sladesk.core import time as core_time
+from sladesk.intake import senders
 from sladesk.tickets import access, selectors, services
 from sladesk.tickets.limits import creation_refusal
 from sladesk.tickets.models import Channel, Message, Ticket
@@ -247,6 +248,19 @@ class TicketViewSet(TicketRelationsMixin, EnvelopeMixin, viewsets.GenericViewSet
     @action(detail=True, methods=["post"], permission_classes=(IsAgent,))
     def solve(self, request: Request, pk: str) -> Response:
         return self._status_action(request, pk, services.solve)
+
+    @extend_schema(
+        summary="Confirm the sender of the ticket's unverified mail (agents only): the priority "
+        "the mail asked for applies and on-call is paged as for verified mail",
+        parameters=[_ID],
+        request=None,
+        responses={200: TicketDetailSerializer, **errors(403, 404)},
+    )
+    @action(detail=True, methods=["post"], url_path="confirm-sender", permission_classes=(IsAgent,))
+    def confirm_sender(self, request: Request, pk: str) -> Response:
+        ticket = self._visible(pk)
+        senders.confirm_sender(ticket, request.user)
+        return self._detail(ticket.pk)
 
 
 def _is_contact(user: Any) -> bool:

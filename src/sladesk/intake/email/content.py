@@ -23,6 +23,8 @@ import re
 from email.header import decode_header
 from html.parser import HTMLParser
 
+import charset_normalizer
+
 __all__ = [
     "decode_bytes",
     "decode_header_value",
@@ -99,15 +101,38 @@ def _utf8_or(data: bytes, codec: str) -> str:
         return data.decode(codec, errors="replace")
 
 
+def _detect(data: bytes) -> str:
+    """8-bit text with no declared charset: UTF-8 if valid, else the charset
+    charset-normalizer finds most coherent (koi8-r, cp1251, shift_jis, big5, ...), else
+    windows-1252 — what mail clients did before MIME."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        best = charset_normalizer.from_bytes(data[:200_000]).best()
+    except Exception:  # detection must never stop the mail
+        best = None
+    if best is not None and best.encoding:
+        try:
+            return data.decode(best.encoding, errors="replace")
+        except LookupError:
+            pass
+    return data.decode("cp1252", errors="replace")
+
+
 def decode_bytes(data: bytes, charset: str | None) -> str:
     """Decode ``data`` declared as ``charset``; ``errors='replace'``; NULs removed.
 
     Bytes that are not valid in the declared charset but are valid UTF-8 are read as UTF-8
     (mailers that stamp a default ``us-ascii`` / ``iso-8859-1`` / ``gb2312`` label on UTF-8).
+    Without a declared charset, 8-bit bytes are decoded by detection (`_detect`).
     """
     codec = normalize_charset(charset)
     try:
-        if codec is None or (codec == "cp1252" and not data.isascii()):
+        if codec is None and not data.isascii():
+            text = _detect(data)
+        elif codec is None or (codec == "cp1252" and not data.isascii()):
             text = _sniff(data)
         else:
             try:

@@ -13,7 +13,9 @@ as raw attachments rather than risking the interpreter's recursion limit.
 
 from __future__ import annotations
 
+import binascii
 import mimetypes
+import re
 from dataclasses import dataclass, field
 from email.message import Message
 from email.policy import compat32
@@ -192,12 +194,43 @@ def collect_parts(message: Message) -> BodyParts:
         if is_text_body and disposition != "attachment" and filename is None:
             content = decode_bytes(_payload_bytes(part, found.notes), _charset(part))
             content = content.replace("\r\n", "\n").replace("\r", "\n")
+            if ctype != "text/html" and "begin " in content:
+                content = _extract_uuencoded(content, found)
             (html_chunks if ctype == "text/html" else text_chunks).append(content)
             continue
         _add_attachment(found, part, ctype, _payload_bytes(part, found.notes), filename)
     found.text = "\n".join(chunk.strip("\n") for chunk in text_chunks)
     found.html = "\n".join(html_chunks) if html_chunks else None
     return found
+
+
+_UUENCODED = re.compile(r"^begin [0-7]{3,4} ([^\n]+)\n(.*?)^end[ \t]*$\n?", re.MULTILINE | re.DOTALL)
+
+
+def _extract_uuencoded(text: str, found: BodyParts) -> str:
+    """Each ``begin 644 name`` … ``end`` block of a text body (uuencode, older clients and
+    Usenet gateways) becomes an attachment and leaves the text; a block that does not
+    decode stays as text."""
+
+    def take(match: re.Match[str]) -> str:
+        name = match.group(1).strip().replace("/", "_").replace("\\", "_") or "attachment"
+        data = bytearray()
+        try:
+            for line in match.group(2).splitlines():
+                if not line or line in ("`", " "):
+                    continue
+                data += binascii.a2b_uu(line.encode("latin-1"))
+        except (binascii.Error, UnicodeEncodeError):
+            return match.group(0)
+        ctype = mimetypes.guess_type(name)[0] or "application/octet-stream"
+        found.attachments.append(
+            Attachment(filename=name[:255], content_type=ctype, size=len(data), content_id=None, inline=False,
+                       payload=bytes(data))
+        )
+        found.notes.append("UuencodedPart")
+        return ""
+
+    return _UUENCODED.sub(take, text)
 
 
 def _add_attachment(

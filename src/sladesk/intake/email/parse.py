@@ -25,12 +25,13 @@ from __future__ import annotations
 
 import email
 import hashlib
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import Message
 from email.policy import compat32
 
-from sladesk.intake.email.classify import auto_submitted_reason, bounce_reason
+from sladesk.intake.email.classify import auto_submitted_reason, bounce_reason, no_answer_reason
 from sladesk.intake.email.content import decode_header_value, html_to_text, unescape_8bit
 from sladesk.intake.email.headers import (
     message_id_list,
@@ -79,6 +80,8 @@ class ParsedMessage:
     defects: tuple[str, ...] = ()
     parse_error: str | None = None
     headers: tuple[tuple[str, str], ...] = field(default=(), repr=False)
+    #: Why no automatic answer may go to it though it may open a ticket (list/bulk mail).
+    no_answer_reason: str | None = None
 
     def header(self, name: str) -> str | None:
         """The first decoded value of header ``name`` (case-insensitive), or ``None``."""
@@ -182,6 +185,8 @@ def _parse(data: bytes) -> ParsedMessage:
     except Exception as exc:
         body = BodyParts()
         parse_error = f"body: {type(exc).__name__}: {exc}"[:300]
+    if "StartBoundaryNotFoundDefect" in defects and parse_error is None:
+        body, parse_error = _recover_multipart(data, body)
     notes.extend(body.notes)
 
     text = body.text.strip("\n")
@@ -224,7 +229,40 @@ def _parse(data: bytes) -> ParsedMessage:
         defects=all_defects,
         parse_error=parse_error,
         headers=tuple(decoded_pairs),
+        no_answer_reason=no_answer_reason(decoded),
     )
+
+
+_BOUNDARY_LINE = re.compile(rb"^--([!-~]{1,200}?)(--)?[ \t]*\r?$", re.MULTILINE)
+_PART_HEADER = re.compile(rb"^content-(?:type|transfer-encoding|disposition):", re.IGNORECASE | re.MULTILINE)
+
+
+def _recover_multipart(data: bytes, body: BodyParts) -> tuple[BodyParts, str | None]:
+    """A multipart message whose declared boundary is never found (folded across lines,
+    mistyped, cut by a broken header/body split): the body is MIME parts, not text. Find
+    the boundary the parts really use — the ``--token`` lines of the body, the most frequent
+    first — and read the body again with it, so the ticket shows what the person
+    wrote. Without one, a ``parse_error`` sends the mail to quarantine."""
+    split = min((i for i in (data.find(b"\r\n\r\n"), data.find(b"\n\n")) if i >= 0), default=-1)
+    if split < 0:  # headers only: there is no body to recover
+        return body, None
+    content = data[split:]
+    counts: dict[bytes, int] = {}
+    for match in _BOUNDARY_LINE.finditer(content):
+        counts[match.group(1)] = counts.get(match.group(1), 0) + 1
+    candidates = [b for b, _ in sorted(counts.items(), key=lambda kv: -kv[1])]
+    for boundary in candidates:
+        head = b"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"" + boundary + b"\"\r\n"
+        try:
+            again = collect_parts(email.message_from_bytes(head + content, policy=compat32))
+        except Exception:
+            continue
+        if again.text.strip() or again.html or again.attachments:
+            again.notes.append("MimeRecovered")
+            return again, None
+    if _PART_HEADER.search(content):
+        return body, "broken MIME: the declared boundary is never found and the parts cannot be recovered"
+    return body, None
 
 
 def _fallback(data: bytes, error: str) -> ParsedMessage:

@@ -167,6 +167,12 @@ def _transmit(message: EmailMessage, config: EmailConfig) -> dict[str, tuple[int
         return smtp.send_message(message, config.from_addr, list(config.to_addrs))
 
 
+def _unbuildable(exc: Exception) -> DeliveryResult:
+    """A message that cannot be built (a header with CR/LF, a bad address, an unknown
+    charset) fails the same way on every attempt: dead at once, saying why."""
+    return DeliveryResult.failed(detail=f"the message cannot be built: {type(exc).__name__}: {str(exc)[:300]}")
+
+
 def send_email(
     notification: Notification, config: EmailConfig, *, now: datetime | None = None
 ) -> DeliveryResult:
@@ -175,8 +181,11 @@ def send_email(
     Never raises for delivery problems (see the module docstring for the rules).
     """
     secrets = (config.password, config.username, config.host)
-    message = render_email(notification, config, now=now)
     with redacting(*secrets):
+        try:
+            message = render_email(notification, config, now=now)
+        except (ValueError, TypeError, UnicodeError, LookupError) as exc:
+            return _unbuildable(exc)
         try:
             refused = _transmit(message, config)
         except smtplib.SMTPRecipientsRefused as exc:
@@ -196,6 +205,8 @@ def send_email(
             return _classify_reply(exc.smtp_code, exc.smtp_error, type(exc).__name__, secrets)
         except smtplib.SMTPException as exc:
             return DeliveryResult.retry(detail=f"SMTP error ({type(exc).__name__})")
+        except (ValueError, UnicodeError) as exc:  # serialising the message failed: it never will work
+            return _unbuildable(exc)
         except ssl.SSLCertVerificationError:
             return DeliveryResult.failed(detail="the SMTP server's TLS certificate is not trusted")
         except TimeoutError:

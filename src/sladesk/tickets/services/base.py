@@ -11,13 +11,13 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-import nh3
 from django.db import router, transaction
 from django.db.models.signals import post_migrate
 
 from sladesk.accounts.models import Contact
 from sladesk.accounts.roles import Role, role_of
 from sladesk.core.bulk import update_rows
+from sladesk.core.html import sanitize_html
 from sladesk.core.policies import get_policy
 
 from .. import clocks, events
@@ -125,15 +125,19 @@ def customer_side(author: Any) -> Contact | None:
     return None
 
 
-#: nh3's default URL schemes plus ``cid:``, the inline images of a mail (`link_inline_images`).
-_URL_SCHEMES = set(nh3.ALLOWED_URL_SCHEMES) | {"cid"}
+def check_subject(subject: str) -> None:
+    """A subject is one line: CR or LF in it would break every mail about the ticket
+    (a header cannot hold them), so it is refused (`ServiceError`, 400 in the API)."""
+    if "\r" in subject or "\n" in subject:
+        raise ServiceError("the subject must be one line: it contains a CR or LF character")
 
 
 def sanitize(body: str, html: str | None) -> str:
-    """Sanitized HTML: the given HTML through nh3 (``cid:`` images kept), else the escaped
-    text with line breaks."""
+    """Sanitized HTML: the given HTML through the one sanitizer of mail, API and portal
+    (`sladesk.core.html.sanitize_html`: no remote resources, ``cid:`` images kept), else
+    the escaped text with line breaks."""
     if html:
-        return nh3.clean(html, url_schemes=_URL_SCHEMES)
+        return sanitize_html(html)
     paragraphs = [p for p in body.split("\n\n") if p.strip()]
     return "".join("<p>" + html_lib.escape(p).replace("\n", "<br>") + "</p>" for p in paragraphs)
 

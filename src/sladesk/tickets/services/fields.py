@@ -26,6 +26,7 @@ from .base import (
     Log,
     ServiceError,
     add_tag_names,
+    check_subject,
     clocks_by_metric,
     lock,
     policy_snapshot,
@@ -116,6 +117,8 @@ def update_fields(
             if merged != ticket.custom_fields:
                 changed["custom_fields"] = {"from": ticket.custom_fields, "to": merged}
                 ticket.custom_fields = merged
+        if subject is not None:
+            check_subject(subject)
         if subject is not None and subject != ticket.subject:
             changed["subject"] = {"from": ticket.subject, "to": subject}
             ticket.subject = subject[:300]

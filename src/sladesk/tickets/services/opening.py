@@ -34,6 +34,7 @@ from .base import (
     Log,
     ServiceError,
     add_tag_names,
+    check_subject,
     lock,
     policy_snapshot,
     refresh,
@@ -77,6 +78,9 @@ class OpenRequest:
     follow_up_of: Ticket | None = None
     team: Team | None = None
     attachments: Sequence[Any] = ()
+    #: False: the ticket never pages on creation (mail from an unverified sender, issue 13;
+    #: the email channel pages itself once an agent confirms the sender).
+    may_page: bool = True
 
 
 def open_ticket(
@@ -145,6 +149,7 @@ def open_tickets(requests: Sequence[OpenRequest]) -> list[Ticket]:
     for request in requests:
         if request.requester.organization_id != request.organization.pk:
             raise ServiceError("the requester is not a contact of this organization")
+        check_subject(request.subject)
         check_custom_fields(request.custom_fields)
         check_uploads(request.attachments)
     if not requests:
@@ -237,6 +242,8 @@ def _draft(request: OpenRequest, versions: dict[str, PolicyVersion], now: dateti
         updated_at=now,
     )
     pages = policy.pages_on_create(ticket.priority, now, plan or None, region or None)
+    if not request.may_page:  # issue 13: an unverified sender never pages
+        pages = []
     return _Draft(request, ticket, Log(ticket, actor, request.channel, now), set_by, outcome, pages)
 
 
