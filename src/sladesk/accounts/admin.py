@@ -41,7 +41,7 @@ class OrganizationAdminForm(forms.ModelForm):
         current = self.instance.policy_name if self.instance.pk else None
         if current and current not in dict(choices):
             choices.insert(0, (current, f"{current} — not loaded: pick a loaded policy"))
-        self.fields["policy_name"].choices = choices
+        self.fields["policy_name"].choices = choices  # type: ignore[attr-defined]
         plans = {
             name: ", ".join(pf.policy.plans) or "(none)"
             for name, pf in sorted(available_policies().items())

@@ -97,4 +97,7 @@ class TokenScheme(OpenApiAuthenticationExtension):
 
 
 #: What the API's views authenticate with (token for clients, session for the web UI).
-AUTHENTICATION_CLASSES = (TokenAuthentication, authentication.SessionAuthentication)
+AUTHENTICATION_CLASSES: list[type[authentication.BaseAuthentication]] = [
+    TokenAuthentication,
+    authentication.SessionAuthentication,
+]

@@ -29,7 +29,7 @@ from typing import Any
 
 from django.conf import settings
 
-from sladesk.sla import PolicyError
+from sladesk.sla import Policy, PolicyError
 
 __all__ = [
     "PolicyFile",
@@ -58,7 +58,7 @@ class PolicyFile:
     path: Path
     text: str
     digest: str
-    policy: object  # sladesk.sla.Policy (typed loosely: the core is still growing)
+    policy: Policy
 
 
 def text_digest(text: str) -> str:

@@ -245,8 +245,8 @@ def channel_configs(
     for kind, resolve in _resolvers.items():
         mine = [(channel, dest.partition(":")[2]) for channel, dest in pairs if dest.startswith(f"{kind}:")]
         if mine:
-            for (channel, ref), config in resolve(mine).items():
-                out[(channel, f"{kind}:{ref}")] = config
+            for (channel, ref), found in resolve(mine).items():
+                out[(channel, f"{kind}:{ref}")] = found
     for channel, dest in pairs:
         if (channel, dest) in out:
             continue

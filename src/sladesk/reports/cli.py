@@ -43,7 +43,7 @@ def main(argv: Sequence[str], out: TextIO | None = None) -> int:
         args = _parser().parse_args(list(argv))
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else 2
-    from sladesk.core import clock
+    from sladesk.core import time as core_time
     from sladesk.sla import SlaError, load_policy
 
     from .replay import organization_by_slug, replay, tickets_since
@@ -65,7 +65,7 @@ def main(argv: Sequence[str], out: TextIO | None = None) -> int:
             sys.stderr.write(f"error: no organization with slug {args.organization!r}\n")
             return 2
     start = datetime.combine(since, time(0), tzinfo=UTC)
-    report = replay(tickets_since(start, org), policy, clock.now())
+    report = replay(tickets_since(start, org), policy, core_time.now())
     data = report.as_json()
     if args.json:
         out.write(json.dumps(data, indent=2) + "\n")

@@ -65,15 +65,16 @@ class InputSerializer(serializers.Serializer):
         values: dict[str, Any] = {}
         errors: dict[str, Any] = {}
         for field in self._writable_fields:
-            check = getattr(self, f"validate_{field.field_name}", None)
+            name = str(field.field_name)
+            check = getattr(self, f"validate_{name}", None)
             try:
                 value = field.run_validation(field.get_value(data))
                 if check is not None:
                     value = check(value)
             except serializers.ValidationError as exc:
-                errors[field.field_name] = exc.detail
+                errors[name] = exc.detail
             except DjangoValidationError as exc:
-                errors[field.field_name] = get_error_detail(exc)
+                errors[name] = get_error_detail(exc)
             except SkipField:
                 continue
             else:

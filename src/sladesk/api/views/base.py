@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from drf_spectacular.utils import OpenApiResponse
+from rest_framework.authentication import BaseAuthentication
 
 from sladesk.api.authentication import AUTHENTICATION_CLASSES
 from sladesk.api.errors import exception_handler
@@ -19,7 +20,7 @@ class EnvelopeMixin:
     API's authentication (`sladesk.api.authentication`: the token's user with its role rows
     in one query)."""
 
-    authentication_classes = AUTHENTICATION_CLASSES
+    authentication_classes: Sequence[type[BaseAuthentication]] = AUTHENTICATION_CLASSES
 
     def get_exception_handler(self) -> Callable[..., Any]:
         return exception_handler
