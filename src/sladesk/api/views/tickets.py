@@ -38,7 +38,7 @@ from sladesk.api.serializers import (
     output,
 )
 from sladesk.core import clock as core_clock
-from sladesk.tickets import access, selectors, services
+from sladesk.tickets import access, search, selectors, services
 from sladesk.tickets.models import Channel, Message, Ticket
 
 from .base import EnvelopeMixin, errors
@@ -122,13 +122,21 @@ class TicketViewSet(TicketRelationsMixin, EnvelopeMixin, viewsets.GenericViewSet
         params = TicketFilterSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         filters = params.filters()
+        text = params.validated_data.get("q") or ""
         now = core_clock.now()
+
+        def rows() -> Any:
+            qs = selectors.filter_tickets(access.visible_tickets(request.user), **filters)
+            if not text:
+                return qs
+            return qs.filter(search.match_q(text, public_only=_is_contact(request.user)))
+
         page = self.paginator.paginate(
-            lambda: selectors.filter_tickets(access.visible_tickets(request.user), **filters),
+            rows,
             request,
             ORDERINGS[params.validated_data["ordering"]],
             load=lambda page, key: selectors.ticket_summaries(page, now, extra=key),
-            page=selectors.breaching_page(request.user, filters, now),
+            page=None if text else selectors.breaching_page(request.user, filters, now),
         )
         return self.paginator.get_paginated_response(
             output.tickets_data(page, customer=_is_contact(request.user))

@@ -15,7 +15,7 @@ from django.db import transaction
 from sladesk.accounts.models import Contact
 from sladesk.core import clock as core_clock
 
-from .. import clocks
+from .. import clocks, search
 from ..clocks import ClockChange
 from ..models import (
     Channel,
@@ -108,6 +108,7 @@ def reply(
             channel=channel,
             created_at=now,
         )
+        search.message_added(message)
         log.add(
             EventKind.MESSAGE,
             message_id=message.pk,
@@ -218,6 +219,7 @@ def add_note(
             channel=channel,
             created_at=now,
         )
+        search.message_added(message)
         log.add(EventKind.NOTE, message_id=message.pk)
         _store(message, attachments, log)
         _touch(ticket, now)

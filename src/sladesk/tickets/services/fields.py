@@ -13,7 +13,7 @@ from django.db import transaction
 from sladesk.accounts.models import Team
 from sladesk.core import clock as core_clock
 
-from .. import clocks
+from .. import clocks, search
 from ..clocks import ClockChange
 from ..models import (
     Channel,
@@ -135,6 +135,8 @@ def update_fields(
         if outcome.priority != ticket.priority:
             log.add(EventKind.RULE, priority=outcome.priority, reasons=outcome.reasons, tags=added)
             _change_priority(ticket, outcome.priority, now, log, " ".join(outcome.reasons))
+        if "subject" in changed or "tags" in changed or added:
+            search.heads_changed([ticket.pk])
         log.flush()
     return ticket
 
@@ -163,6 +165,7 @@ def add_tags(
         _add_tags(ticket, wanted)
         after = sorted(ticket.tags.values_list("name", flat=True))
         log.add(EventKind.FIELDS, tags={"from": before, "to": after}, reason=reason)
+        search.heads_changed([ticket.pk])
         _touch(ticket, now)
         log.flush()
     return [t for t in after if t not in before]

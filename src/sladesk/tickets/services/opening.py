@@ -19,7 +19,7 @@ from sladesk.notify.escalations import arm_climb
 from sladesk.notify.pages import page_oncall
 from sladesk.notify.timers import sync_clock_timers
 
-from .. import clocks
+from .. import clocks, search
 from ..models import (
     Channel,
     EventKind,
@@ -167,6 +167,9 @@ def open_tickets(requests: Sequence[OpenRequest]) -> list[Ticket]:
                 created_at=now,
             )
         insert_new([d.message for d in drafts if d.message is not None])
+        search.index_opened(
+            [d.ticket for d in drafts], [d.tags for d in drafts], [d.request.description for d in drafts]
+        )
         changes = []
         for d in drafts:
             _log_created(d)

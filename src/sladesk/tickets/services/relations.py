@@ -47,7 +47,7 @@ from sladesk.core import clock as core_clock
 from sladesk.notify.escalations import arm_climb
 from sladesk.notify.timers import sync_clock_timers
 
-from .. import clocks
+from .. import clocks, search
 from ..clocks import ClockChange
 from ..models import (
     Channel,
@@ -188,6 +188,7 @@ def merge(
         if notify_requester:
             _tell_requester(source, target, actor, now, channel, log_a)
         _merge_threads(source, target)
+        search.messages_moved([source.pk, target.pk])
         log_a.flush()
         log_b.flush()
     return target
@@ -285,6 +286,7 @@ def split(
             original, actor, f"{len(ids)} message(s) split off into #{new.pk} «{new.subject}».", now, channel
         )
         log_o.add(EventKind.SPLIT, to=new.pk, messages=ids, note_id=note.pk)
+        search.messages_moved([original.pk, new.pk])
         _touch(original, now)
         log_o.flush()
         log_n.flush()
