@@ -232,6 +232,31 @@ def test_ranked_ids_best_match_first_and_pages(found: SimpleNamespace) -> None:
     assert search.ranked_ids(qs, str(found.note.pk), public_only=False, limit=5)[0] == found.note.pk
 
 
+def test_only_the_newest_matches_are_ranked_then_older_ones_follow(
+    found: SimpleNamespace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sladesk.tickets import search, services
+    from sladesk.tickets.models import Ticket
+
+    # given "heron" in three tickets, the oldest with it in its subject (ranks best)
+    services.update_fields(found.subject, subject="Heron", actor=found.agent)
+    services.reply(found.body, author=found.agent, body="heron")
+    services.reply(found.tagged, author=found.agent, body="heron")
+    qs = Ticket.objects.filter(organization=found.acme)
+    assert search.ranked_ids(qs, "heron", public_only=False, limit=10) == [
+        found.subject.pk,
+        found.tagged.pk,
+        found.body.pk,
+    ]
+    # when only the newest two are ranked
+    monkeypatch.setattr(search, "RANK_CANDIDATES", 2)
+    # then the best of those two comes first, then the older match; pages agree
+    expected = [found.tagged.pk, found.body.pk, found.subject.pk]
+    assert search.ranked_ids(qs, "heron", public_only=False, limit=10) == expected
+    pages = [search.ranked_ids(qs, "heron", public_only=False, limit=1, offset=n) for n in range(4)]
+    assert pages == [[pk] for pk in expected] + [[]]
+
+
 def test_reindex_builds_missing_documents(found: SimpleNamespace) -> None:
     from django.core.management import call_command
     from django.db import connection

@@ -46,6 +46,7 @@ from ..models import Ticket
 from .query import Query, fts5, parse, tsquery, words
 
 __all__ = [
+    "RANK_CANDIDATES",
     "Document",
     "heads_changed",
     "index_opened",
@@ -62,6 +63,8 @@ __all__ = [
 #: Words kept per message-text column of one ticket (see the module docstring).
 MAX_COLUMN_WORDS = 30_000
 MAX_COLUMN_BYTES = 400_000
+#: How many of the newest matches a ranked search orders by relevance (`ranked_ids`).
+RANK_CANDIDATES = 1000
 _PUBLIC_COLUMNS = ("subject", "people", "body")
 
 
@@ -96,38 +99,49 @@ def match_q(text: str, *, public_only: bool) -> Q:
     query = parse(text)
     condition = Q(pk__in=[])
     if query.terms:
-        sql, params = _match_sql(query, public_only)
+        sql, params = _select_sql(query, public_only)
         condition = Q(pk__in=RawSQL(sql, params))
     if query.number is not None:
         condition |= Q(pk=query.number)
     return condition
 
 
-def _match_sql(query: Query, public_only: bool, *, ranked: bool = False) -> tuple[str, list[Any]]:
-    """``SELECT id [, rank]`` of the matching documents (no other filter)."""
+def _match_sql(query: Query, public_only: bool) -> tuple[str, list[Any]]:
+    """The WHERE condition on ``ticket_search`` of the matching documents, and its params."""
     if _postgres():
         q = tsquery(query)
-        doc = "(head || body)" if public_only else "(head || body || notes)"
-        where = "(head || body || notes) @@ %s::tsquery"
-        params: list[Any] = [q]
-        if public_only:
-            where += " AND (head || body) @@ %s::tsquery"
-            params.append(q)
-        rank = f", ts_rank_cd({doc}, %s::tsquery) AS rank" if ranked else ""
-        return f"SELECT ticket_id AS id{rank} FROM ticket_search WHERE {where}", (
-            [q, *params] if ranked else params
-        )
-    expression = fts5(query, _PUBLIC_COLUMNS if public_only else ())
-    rank = ", bm25(ticket_search, 10.0, 4.0, 1.0, 1.0) * -1 AS rank" if ranked else ""
-    return f"SELECT rowid AS id{rank} FROM ticket_search WHERE ticket_search MATCH %s", [expression]
+        if public_only:  # the index's expression finds them, the public part decides
+            return "(head || body || notes) @@ %s::tsquery AND (head || body) @@ %s::tsquery", [
+                q,
+                q,
+            ]
+        return "(head || body || notes) @@ %s::tsquery", [q]
+    return "ticket_search MATCH %s", [fts5(query, _PUBLIC_COLUMNS if public_only else ())]
+
+
+def _key() -> str:
+    return "ticket_id" if _postgres() else "rowid"
+
+
+def _select_sql(query: Query, public_only: bool) -> tuple[str, list[Any]]:
+    """``SELECT id`` of the matching documents (no other filter)."""
+    where, params = _match_sql(query, public_only)
+    return f"SELECT {_key()} FROM ticket_search WHERE {where}", params
 
 
 def ranked_ids(
     qs: QuerySet[Any], text: str, *, public_only: bool, limit: int, offset: int = 0
 ) -> list[int]:
-    """Ids of the tickets of ``qs`` that ``text`` finds, best match first (rank, then newest
-    id), ``limit`` of them after skipping ``offset``. The ticket a number query names
-    (`Query.number`) comes first when ``qs`` holds it."""
+    """Ids of the tickets of ``qs`` that ``text`` finds, ``limit`` of them after skipping
+    ``offset``: the newest `RANK_CANDIDATES` matches best first (rank, then newest id),
+    then any older matches newest first. The ticket a number query names (`Query.number`)
+    comes first when ``qs`` holds it.
+
+    Why only the newest matches are ranked: ranking reads every candidate's whole document,
+    so its cost grows with the matches (a common word matches half the desk); the newest
+    `RANK_CANDIDATES` are read through the index in id order and the page stays fast at any
+    size. On a support desk the recent tickets are the ones searched for.
+    """
     query = parse(text)
     if not query:
         return []
@@ -140,16 +154,43 @@ def ranked_ids(
         head, offset = [], offset - len(first)
     if not query.terms or limit <= 0:
         return head
-    match, params = _match_sql(query, public_only, ranked=True)
-    inner, inner_params = qs.order_by().values("pk").query.sql_with_params()
-    sql = (
-        f"SELECT m.id FROM ({match}) m WHERE m.id IN ({inner})"
-        + (" AND m.id <> %s" if first else "")
-        + " ORDER BY m.rank DESC, m.id DESC LIMIT %s OFFSET %s"
-    )
+    key = _key()
+    where, params = _match_sql(query, public_only)
+    rank = "" if _postgres() else ", bm25(ticket_search, 10.0, 4.0, 1.0, 1.0) AS rank"
+    candidates = f"SELECT {key} AS id{rank} FROM ticket_search WHERE {where}"
+    if qs.query.has_filters():
+        inner, inner_params = qs.order_by().values("pk").query.sql_with_params()
+        candidates += f" AND {key} IN ({inner})"
+        params = [*params, *inner_params]
+    if first:
+        candidates += f" AND {key} <> %s"
+        params = [*params, *first]
+    candidates += f" ORDER BY {key} DESC"
+    found: list[int] = []
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, *inner_params, *first, limit, offset])
-        return head + [row[0] for row in cursor.fetchall()]
+        if offset < RANK_CANDIDATES:
+            if _postgres():
+                sql = (
+                    f"SELECT s.ticket_id FROM ({candidates} LIMIT %s) c JOIN ticket_search s"
+                    " ON s.ticket_id = c.id ORDER BY ts_rank_cd("
+                    + ("s.head || s.body" if public_only else "s.head || s.body || s.notes")
+                    + ", %s::tsquery) DESC, s.ticket_id DESC LIMIT %s OFFSET %s"
+                )
+                extra = [tsquery(query)]
+            else:  # bm25: lower is better
+                sql = f"SELECT c.id FROM ({candidates} LIMIT %s) c ORDER BY c.rank, c.id DESC LIMIT %s OFFSET %s"
+                extra = []
+            take = min(limit, RANK_CANDIDATES - offset)
+            cursor.execute(sql, [*params, RANK_CANDIDATES, *extra, take, offset])
+            found = [row[0] for row in cursor.fetchall()]
+        start = max(offset, RANK_CANDIDATES)
+        if offset + limit > start:
+            cursor.execute(
+                f"SELECT c.id FROM ({candidates}) c LIMIT %s OFFSET %s",
+                [*params, offset + limit - start, start],
+            )
+            found += [row[0] for row in cursor.fetchall()]
+    return head + found
 
 
 # ------------------------------------------------------------------ maintenance
