@@ -178,7 +178,10 @@ def ranked_ids(
                 )
                 extra = [tsquery(query)]
             else:  # bm25: lower is better
-                sql = f"SELECT c.id FROM ({candidates} LIMIT %s) c ORDER BY c.rank, c.id DESC LIMIT %s OFFSET %s"
+                sql = (
+                    f"SELECT c.id FROM ({candidates} LIMIT %s) c"
+                    " ORDER BY c.rank, c.id DESC LIMIT %s OFFSET %s"
+                )
                 extra = []
             take = min(limit, RANK_CANDIDATES - offset)
             cursor.execute(sql, [*params, RANK_CANDIDATES, *extra, take, offset])
