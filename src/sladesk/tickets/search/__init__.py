@@ -119,6 +119,12 @@ def _match_sql(query: Query, public_only: bool) -> tuple[str, list[Any]]:
     return "ticket_search MATCH %s", [fts5(query, _PUBLIC_COLUMNS if public_only else ())]
 
 
+#: PostgreSQL: the matching ids are read from the GIN index alone (a bitmap scan) and kept
+#: apart from the outer query; without the fence the planner may instead walk a primary key
+#: in id order and test every document against the query (a rare word: the whole table).
+_FENCE = "WITH m AS MATERIALIZED (SELECT ticket_id AS id FROM ticket_search"
+
+
 def _key() -> str:
     return "ticket_id" if _postgres() else "rowid"
 
@@ -126,7 +132,9 @@ def _key() -> str:
 def _select_sql(query: Query, public_only: bool) -> tuple[str, list[Any]]:
     """``SELECT id`` of the matching documents (no other filter)."""
     where, params = _match_sql(query, public_only)
-    return f"SELECT {_key()} FROM ticket_search WHERE {where}", params
+    if _postgres():  # the GIN index first, whatever the outer query's order (see `_FENCE`)
+        return f"{_FENCE} WHERE {where}) SELECT id FROM m", params
+    return f"SELECT rowid FROM ticket_search WHERE {where}", params
 
 
 def ranked_ids(
@@ -156,8 +164,11 @@ def ranked_ids(
         return head
     key = _key()
     where, params = _match_sql(query, public_only)
-    rank = "" if _postgres() else ", bm25(ticket_search, 10.0, 4.0, 1.0, 1.0) AS rank"
-    candidates = f"SELECT {key} AS id{rank} FROM ticket_search WHERE {where}"
+    if _postgres():
+        candidates, key = f"{_FENCE} WHERE {where}) SELECT id FROM m WHERE true", "id"
+    else:
+        rank = ", bm25(ticket_search, 10.0, 4.0, 1.0, 1.0) AS rank"
+        candidates = f"SELECT {key} AS id{rank} FROM ticket_search WHERE {where}"
     if qs.query.has_filters():
         inner, inner_params = qs.order_by().values("pk").query.sql_with_params()
         candidates += f" AND {key} IN ({inner})"
