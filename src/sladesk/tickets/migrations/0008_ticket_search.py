@@ -1,6 +1,7 @@
 """The full-text search table (`sladesk.tickets.search`), one per database vendor.
 
-PostgreSQL: ``ticket_search`` with three tsvectors and a GIN index on their concatenation
+PostgreSQL: ``ticket_search`` with three tsvectors, a GIN index on their concatenation (agents)
+and one on subject, people and public messages (contacts)
 (the table is new and empty: a plain CREATE INDEX locks nothing anyone waits on). SQLite:
 an FTS5 virtual table. Other vendors: nothing (search finds nothing). Django's state gets
 the model `TicketSearchDocument` (so ``flush`` empties the table with the tickets).
@@ -24,6 +25,7 @@ _POSTGRES = (
     )
     """,
     "CREATE INDEX ticket_search_document_idx ON ticket_search USING gin ((head || body || notes))",
+    "CREATE INDEX ticket_search_public_idx ON ticket_search USING gin ((head || body))",
 )
 _SQLITE = (
     "CREATE VIRTUAL TABLE ticket_search USING fts5("

@@ -16,8 +16,8 @@ Agents match every part; contacts (``public_only``) never match nor rank by ``no
 
 PostgreSQL: table ``ticket_search`` (``ticket_id`` → ``tickets_ticket``, ``head``, ``body``,
 ``notes``: tsvectors of the ``simple`` configuration) with a GIN index on ``head || body ||
-notes``; ranked with ``ts_rank_cd``. ``simple`` (no stemming, no stop words) because tickets
-arrive in several languages at once (English, German ...) and hold names, host names,
+notes`` (agents) and one on ``head || body`` (contacts); ranked with ``ts_rank_cd``.
+``simple`` (no stemming, no stop words) because tickets arrive in several languages at once (English, German ...) and hold names, host names,
 error codes and ticket numbers a language's stemmer would mangle; ``migrat*`` covers the
 inflections instead. SQLite: FTS5 table ``ticket_search(subject, people, body, notes)``
 with ``rowid`` = ticket id, ranked with ``bm25`` (weights 10, 4, 1, 1). Both read the same
@@ -110,11 +110,8 @@ def _match_sql(query: Query, public_only: bool) -> tuple[str, list[Any]]:
     """The WHERE condition on ``ticket_search`` of the matching documents, and its params."""
     if _postgres():
         q = tsquery(query)
-        if public_only:  # the index's expression finds them, the public part decides
-            return "(head || body || notes) @@ %s::tsquery AND (head || body) @@ %s::tsquery", [
-                q,
-                q,
-            ]
+        if public_only:  # the contacts' index, ticket_search_public_idx
+            return "(head || body) @@ %s::tsquery", [q]
         return "(head || body || notes) @@ %s::tsquery", [q]
     return "ticket_search MATCH %s", [fts5(query, _PUBLIC_COLUMNS if public_only else ())]
 
