@@ -17,11 +17,12 @@ Agents match every part; contacts (``public_only``) never match nor rank by ``no
 PostgreSQL: table ``ticket_search`` (``ticket_id`` → ``tickets_ticket``, ``head``, ``body``,
 ``notes``: tsvectors of the ``simple`` configuration) with a GIN index on ``head || body ||
 notes`` (agents) and one on ``head || body`` (contacts); ranked with ``ts_rank_cd``.
-``simple`` (no stemming, no stop words) because tickets arrive in several languages at
-once (English, German ...) and hold names, host names, error codes and ticket numbers a
-language's stemmer would mangle; ``migrat*`` covers the inflections instead. SQLite: FTS5 table ``ticket_search(subject, people, body, notes)``
-with ``rowid`` = ticket id, ranked with ``bm25`` (weights 10, 4, 1, 1). Both read the same
-normalised text (`query.words`), so both find the same tickets.
+``simple`` (no stemming, no stop words) because tickets arrive in several languages at once
+(English, German ...) and hold names, host names, error codes and ticket numbers a
+language's stemmer would mangle; ``migrat*`` covers the inflections instead. SQLite: FTS5
+table ``ticket_search(subject, people, body, notes)`` with ``rowid`` = ticket id, ranked
+with ``bm25`` (weights 10, 4, 1, 1). Both read the same normalised text (`query.words`), so
+both find the same tickets.
 
 Maintenance (each inside the caller's transaction): `index_opened` (a new ticket),
 `message_added` (appends to ``body`` or ``notes``; no rebuild), `heads_changed` (subject,
