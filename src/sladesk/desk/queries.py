@@ -29,7 +29,7 @@ from django.db.models import Count, F, Min, Q, QuerySet
 from sladesk.accounts.access import visible_organizations
 from sladesk.accounts.models import Team
 from sladesk.core.converters import MAX_ID
-from sladesk.tickets import access, selectors
+from sladesk.tickets import access, search, selectors
 from sladesk.tickets.models import ClockState, SlaClock, Ticket
 from sladesk.tickets.models.ticket import ACTIVE_STATUSES
 from sladesk.web.clocks import ClockBadge, urgent_badge, urgent_clocks
@@ -129,10 +129,6 @@ def _filtered(qs: QuerySet[Ticket], filters: Mapping[str, str]) -> QuerySet[Tick
         qs = qs.filter(plan=filters["plan"])
     if filters.get("channel"):
         qs = qs.filter(channel=filters["channel"])
-    q = (filters.get("q") or "").strip().lstrip("#")
-    if q:
-        number = _row_id(q)
-        qs = qs.filter(Q(pk=number) | Q(subject__icontains=q)) if number else qs.filter(subject__icontains=q)
     return qs
 
 
@@ -152,7 +148,8 @@ def inbox_rows(
     user: Any, view: str, filters: Mapping[str, str], now: datetime, *, page: int = 1, sort: str = "due"
 ) -> tuple[list[InboxRow], bool]:
     """One page of the view's tickets sorted by next due (``sort="due"``) or by creation
-    (``newest``/``oldest``); returns (rows, has_more).
+    (``newest``/``oldest``); returns (rows, has_more). With a search (``filters["q"]``):
+    the view's matching tickets, best match first.
 
     Two phases keep this fast on a large desk: tickets with a running clock (the partial
     index of running clocks: few rows) ordered by their soonest due instant, then the rest
@@ -162,10 +159,13 @@ def inbox_rows(
     qs = _filtered(access.visible_tickets(user).filter(view_q(view, user, teams, now)), filters)
     start = (max(page, 1) - 1) * PAGE_SIZE
     wanted = PAGE_SIZE + 1
-    if sort in ("newest", "oldest"):
+    text = (filters.get("q") or "").strip()
+    if text:  # best match first, within the view and its filters (`sladesk.tickets.search`)
+        ids = search.ranked_ids(qs, text, public_only=False, limit=wanted, offset=start)
+    elif sort in ("newest", "oldest"):
         order = ("-created_at", "-id") if sort == "newest" else ("created_at", "id")
         return _load(list(qs.order_by(*order).values_list("pk", flat=True)[start : start + wanted]), now)
-    if qs.query.has_filters():
+    elif qs.query.has_filters():
         # a join (not ``IN``), so the planner may start from the few running clocks
         due_first = (
             qs.filter(clocks__state=ClockState.RUNNING)
@@ -180,8 +180,9 @@ def inbox_rows(
             .annotate(next_due=Min("due_at"))
             .order_by("next_due", "key")
         )
-    ids = [row["key"] for row in due_first[start : start + wanted]]
-    if len(ids) < wanted:
+    if not text:
+        ids = [row["key"] for row in due_first[start : start + wanted]]
+    if not text and len(ids) < wanted:
         # the clock phase ends on this page: it held start + len(ids) tickets, unless this
         # page starts past it (then count it)
         with_clock = start + len(ids) if ids or start == 0 else due_first.count()

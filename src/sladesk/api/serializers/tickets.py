@@ -430,6 +430,18 @@ class TicketFilterSerializer(InputSerializer):
         required=False,
         help_text="ISO 8601 instant: tickets with a running clock due before it (half-open).",
     )
+    q = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=500,
+        trim_whitespace=True,
+        help_text=(
+            "Full-text search over subject, messages, requester, organization, tags and ticket"
+            ' number: words in any order (all must occur), "quoted phrases", prefix* and #123'
+            " (contacts: public messages only). Combines with the other filters; the matches"
+            " come in the chosen `ordering`. See docs/ui.md for the syntax."
+        ),
+    )
     ordering = serializers.ChoiceField(
         required=False,
         default="-id",
@@ -443,4 +455,5 @@ class TicketFilterSerializer(InputSerializer):
     def filters(self) -> dict[str, Any]:
         data = dict(self.validated_data)
         data.pop("ordering", None)
+        data.pop("q", None)
         return data

@@ -39,7 +39,7 @@ from sladesk.api.serializers import (
 )
 from sladesk.core import time as core_time
 from sladesk.intake import senders
-from sladesk.tickets import access, selectors, services
+from sladesk.tickets import access, search, selectors, services
 from sladesk.tickets.limits import creation_refusal
 from sladesk.tickets.models import Channel, Message, Ticket
 
@@ -124,13 +124,21 @@ class TicketViewSet(TicketRelationsMixin, EnvelopeMixin, viewsets.GenericViewSet
         params = TicketFilterSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         filters = params.filters()
+        text = params.validated_data.get("q") or ""
         now = core_time.now()
+
+        def rows() -> Any:
+            qs = selectors.filter_tickets(access.visible_tickets(request.user), **filters)
+            if not text:
+                return qs
+            return qs.filter(search.match_q(text, public_only=_is_contact(request.user)))
+
         page = self.paginator.paginate(
-            lambda: selectors.filter_tickets(access.visible_tickets(request.user), **filters),
+            rows,
             request,
             ORDERINGS[params.validated_data["ordering"]],
             load=lambda page, key: selectors.ticket_summaries(page, now, extra=key),
-            page=selectors.breaching_page(request.user, filters, now),
+            page=None if text else selectors.breaching_page(request.user, filters, now),
         )
         return self.paginator.get_paginated_response(
             output.tickets_data(page, customer=_is_contact(request.user))

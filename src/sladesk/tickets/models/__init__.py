@@ -5,6 +5,7 @@ from .event import EventKind, TicketEvent
 from .link import LinkKind, TicketLink
 from .message import Attachment, Message
 from .policy import PolicyVersion
+from .search import TicketSearchDocument
 from .ticket import Channel, Status, Tag, Ticket
 
 __all__ = [
@@ -22,4 +23,5 @@ __all__ = [
     "Ticket",
     "TicketEvent",
     "TicketLink",
+    "TicketSearchDocument",
 ]

@@ -15,7 +15,7 @@ from django.db import transaction
 from sladesk.accounts.models import Contact
 from sladesk.core import time as core_time
 
-from .. import clocks, events
+from .. import clocks, events, search
 from ..announce import AgentReplied, announce
 from ..clocks import ClockChange
 from ..models import (
@@ -109,6 +109,7 @@ def reply(
             channel=channel,
             created_at=now,
         )
+        search.message_added(message)
         log.add(events.message, message_id=message.pk, from_customer=customer is not None)
         store_uploads(message, attachments, log)
         if customer is not None:
@@ -204,6 +205,7 @@ def add_note(
             channel=channel,
             created_at=now,
         )
+        search.message_added(message)
         log.add(events.note, message_id=message.pk)
         store_uploads(message, attachments, log)
         touch(ticket, now)

@@ -13,7 +13,7 @@ from django.db import transaction
 from sladesk.accounts.models import Team
 from sladesk.core import time as core_time
 
-from .. import clocks, events
+from .. import clocks, events, search
 from ..clocks import ClockChange
 from ..models import (
     Channel,
@@ -137,6 +137,8 @@ def update_fields(
         if outcome.priority != ticket.priority:
             log.add(events.rule, priority=outcome.priority, reasons=outcome.reasons, tags=added)
             change_priority_in(ticket, outcome.priority, now, log, " ".join(outcome.reasons))
+        if "subject" in changed or "tags" in changed or added:
+            search.heads_changed([ticket.pk])
         log.flush()
     return ticket
 
@@ -165,6 +167,7 @@ def add_tags(
         add_tag_names(ticket, wanted)
         after = sorted(ticket.tags.values_list("name", flat=True))
         log.add(events.fields, tags={"from": before, "to": after}, reason=reason)
+        search.heads_changed([ticket.pk])
         touch(ticket, now)
         log.flush()
     return [t for t in after if t not in before]

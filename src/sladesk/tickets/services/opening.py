@@ -16,7 +16,7 @@ from sladesk.accounts.models import Contact, Organization, Team
 from sladesk.core import time as core_time
 from sladesk.core.inserts import insert_new
 
-from .. import clocks, events
+from .. import clocks, events, search
 from ..announce import ClocksChanged, TicketOpened, announce
 from ..models import (
     Channel,
@@ -178,6 +178,9 @@ def open_tickets(requests: Sequence[OpenRequest]) -> list[Ticket]:
                 created_at=now,
             )
         insert_new([d.message for d in drafts if d.message is not None])
+        search.index_opened(
+            [d.ticket for d in drafts], [d.tags for d in drafts], [d.request.description for d in drafts]
+        )
         changes = []
         for d in drafts:
             _log_created(d)

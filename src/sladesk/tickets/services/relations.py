@@ -45,7 +45,7 @@ from django.db.models.functions import Coalesce
 from sladesk.accounts.models import Contact
 from sladesk.core import time as core_time
 
-from .. import clocks, events
+from .. import clocks, events, search
 from ..announce import (
     AgentReplied,
     ClocksChanged,
@@ -194,6 +194,7 @@ def merge(
             _tell_requester(source, target, actor, now, channel, log_a)
         # After the notice to source's requester, which is mailed on source's own thread.
         announce(TicketMerged(source, target))
+        search.messages_moved([source.pk, target.pk])
         log_a.flush()
         log_b.flush()
     return target
@@ -273,6 +274,7 @@ def split(
             original, actor, f"{len(ids)} message(s) split off into #{new.pk} «{new.subject}».", now, channel
         )
         log_o.add(events.split, to=new.pk, messages=ids, note_id=note.pk)
+        search.messages_moved([original.pk, new.pk])
         touch(original, now)
         log_o.flush()
         log_n.flush()
