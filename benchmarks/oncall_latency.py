@@ -122,16 +122,28 @@ def setup(receiver: str, background: int) -> dict:
         user = User.objects.create_user(name, f"{name}@bench.example", "pw")
         AgentProfile.objects.create(user=user).teams.add(team)
         NotificationRule.objects.create(user=user, channel="slack", address=f"{receiver}/{name}")
-    schedule = create_schedule(team=team, name="primary", timezone="Europe/Berlin", rotations=[
-        {"participants": ["primary"], "length": "1w", "handoff": "2026-01-05T09:00"}])
-    policy = create_escalation_policy(name="particle-p1", timezone="Europe/Berlin", steps=[
-        {"kind": "schedule", "schedule": schedule.pk, "wait_minutes": 1},
-        {"kind": "user", "user": "secondary", "wait_minutes": 60}])
-    org = Organization.objects.create(name="Acme", slug="acme", policy_name="particle-enterprise", region="na")
+    schedule = create_schedule(
+        team=team,
+        name="primary",
+        timezone="Europe/Berlin",
+        rotations=[{"participants": ["primary"], "length": "1w", "handoff": "2026-01-05T09:00"}],
+    )
+    policy = create_escalation_policy(
+        name="particle-p1",
+        timezone="Europe/Berlin",
+        steps=[
+            {"kind": "schedule", "schedule": schedule.pk, "wait_minutes": 1},
+            {"kind": "user", "user": "secondary", "wait_minutes": 60},
+        ],
+    )
+    org = Organization.objects.create(
+        name="Acme", slug="acme", policy_name="particle-enterprise", region="na"
+    )
     contact = Contact.objects.create(organization=org, email="ops@acme.example", name="Ops")
     started = time.monotonic()
-    template = services.open_ticket(organization=org, requester=contact, subject="template", description="x",
-                                    priority="P3")
+    template = services.open_ticket(
+        organization=org, requester=contact, subject="template", description="x", priority="P3"
+    )
     now = clock.now()
     copies = []
     for _ in range(background):
@@ -141,24 +153,61 @@ def setup(receiver: str, background: int) -> dict:
         copies.append(t)
     tickets = Ticket.objects.bulk_create(copies, batch_size=2000)
     snap = snapshot(policy)
-    snap["steps"] = [{**snap["steps"][1], "user": User.objects.get(username="background").pk,
-                      "label": "user background"}]
-    pages = Page.objects.bulk_create([Page(ticket=t, team=team, reason="background", created_at=now) for t in tickets],
-                                     batch_size=2000)
+    snap["steps"] = [
+        {
+            **snap["steps"][1],
+            "user": User.objects.get(username="background").pk,
+            "label": "user background",
+        }
+    ]
+    pages = Page.objects.bulk_create(
+        [Page(ticket=t, team=team, reason="background", created_at=now) for t in tickets],
+        batch_size=2000,
+    )
     PageEscalation.objects.bulk_create(
-        [PageEscalation(page=p, policy=policy, event="created_urgent", snapshot=snap, created_at=now,
-                        agenda=[{"at": (now + timedelta(seconds=20 + 7200 * i / background)).isoformat(), "do": "step"}])
-         for i, p in enumerate(pages)], batch_size=2000)
+        [
+            PageEscalation(
+                page=p,
+                policy=policy,
+                event="created_urgent",
+                snapshot=snap,
+                created_at=now,
+                agenda=[
+                    {
+                        "at": (now + timedelta(seconds=20 + 7200 * i / background)).isoformat(),
+                        "do": "step",
+                    }
+                ],
+            )
+            for i, p in enumerate(pages)
+        ],
+        batch_size=2000,
+    )
     Timer.objects.bulk_create(
-        [Timer(ticket=p.ticket, page=p, kind=STEP_TIMER, generation=1, created_at=now, updated_at=now,
-               fire_at=now + timedelta(seconds=20 + 7200 * i / background)) for i, p in enumerate(pages)],
-        batch_size=2000)
+        [
+            Timer(
+                ticket=p.ticket,
+                page=p,
+                kind=STEP_TIMER,
+                generation=1,
+                created_at=now,
+                updated_at=now,
+                fire_at=now + timedelta(seconds=20 + 7200 * i / background),
+            )
+            for i, p in enumerate(pages)
+        ],
+        batch_size=2000,
+    )
     from django.db import connection
 
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
-    return {"background": len(pages), "seconds": round(time.monotonic() - started, 1), "org": org.pk,
-            "contact": contact.pk}
+    return {
+        "background": len(pages),
+        "seconds": round(time.monotonic() - started, 1),
+        "org": org.pk,
+        "contact": contact.pk,
+    }
 
 
 def measure(count: int, window: float, org: int, contact: int) -> list[dict]:
@@ -173,11 +222,18 @@ def measure(count: int, window: float, org: int, contact: int) -> list[dict]:
     start = time.time() + 1
     for i in range(count):
         time.sleep(max(0.0, start + window * i / count - time.time()))
-        ticket = services.open_ticket(organization=org_row, requester=contact_row, subject=f"P1 {i}",
-                                      description="down", priority="P1")
+        ticket = services.open_ticket(
+            organization=org_row,
+            requester=contact_row,
+            subject=f"P1 {i}",
+            description="down",
+            priority="P1",
+        )
         committed = time.time()
         page = Page.objects.get(ticket=ticket)
-        out.append({"ticket": ticket.pk, "committed": committed, "created": page.created_at.timestamp()})
+        out.append(
+            {"ticket": ticket.pk, "committed": committed, "created": page.created_at.timestamp()}
+        )
     return out
 
 
@@ -186,11 +242,17 @@ def pct(values: list[float], q: float) -> float:
     import math
 
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, math.ceil(q / 100 * len(ordered)) - 1))] if ordered else float("nan")
+    return (
+        ordered[min(len(ordered) - 1, max(0, math.ceil(q / 100 * len(ordered)) - 1))]
+        if ordered
+        else float("nan")
+    )
 
 
 def child(args: list[str], env: dict[str, str]) -> dict | list:
-    done = subprocess.run([PY, __file__, *args], env=env, cwd=ROOT, capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [PY, __file__, *args], env=env, cwd=ROOT, capture_output=True, text=True, check=False
+    )
     if done.returncode:
         raise RuntimeError(done.stderr[-3000:])
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -217,22 +279,50 @@ def main() -> int:
     if args.quick:
         args.background, args.measured, args.window = 1_000, 40, 20.0
     receiver = Receiver()
-    env = {**os.environ, "DATABASE_URL": URL, "DJANGO_SETTINGS_MODULE": "sladesk.settings",
-           "SLADESK_CONN_MAX_AGE": "60"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": URL,
+        "DJANGO_SETTINGS_MODULE": "sladesk.settings",
+        "SLADESK_CONN_MAX_AGE": "60",
+    }
     _drop()
     _pg(f'CREATE DATABASE "{DB}"')
     procs: list[subprocess.Popen] = []
     logdir = Path(tempfile.mkdtemp(prefix="oncallbench-"))
     try:
-        made = child(["--child", "setup", "--receiver", receiver.url, "--background", str(args.background)], env)
+        made = child(
+            ["--child", "setup", "--receiver", receiver.url, "--background", str(args.background)],
+            env,
+        )
         print(f"setup: {made['background']} active pages in {made['seconds']} s", flush=True)
         for i in range(args.workers):
             log = open(logdir / f"worker{i}.log", "wb")  # noqa: SIM115 (the child owns it)
-            procs.append(subprocess.Popen([SLADESK, "worker", "--no-periodic"], env=env, cwd=ROOT, stdout=log,
-                                          stderr=subprocess.STDOUT, start_new_session=True))
+            procs.append(
+                subprocess.Popen(
+                    [SLADESK, "worker", "--no-periodic"],
+                    env=env,
+                    cwd=ROOT,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
+            )
         time.sleep(3)
-        opened = child(["--child", "measure", "--measured", str(args.measured), "--window", str(args.window),
-                        "--org", str(made["org"]), "--contact", str(made["contact"])], env)
+        opened = child(
+            [
+                "--child",
+                "measure",
+                "--measured",
+                str(args.measured),
+                "--window",
+                str(args.window),
+                "--org",
+                str(made["org"]),
+                "--contact",
+                str(made["contact"]),
+            ],
+            env,
+        )
         deadline = time.time() + STEP_WAIT + 60
         wanted = {o["ticket"] for o in opened}
         while time.time() < deadline:
@@ -258,15 +348,26 @@ def main() -> int:
         elif path == "/background":
             background += 1
     first = [min(first_at[o["ticket"]]) - o["committed"] for o in opened if o["ticket"] in first_at]
-    second = [min(second_at[o["ticket"]]) - (o["created"] + STEP_WAIT) for o in opened if o["ticket"] in second_at]
+    second = [
+        min(second_at[o["ticket"]]) - (o["created"] + STEP_WAIT)
+        for o in opened
+        if o["ticket"] in second_at
+    ]
     dupes = sum(len(v) - 1 for v in (*first_at.values(), *second_at.values()))
-    print(f"\non-call latency, PostgreSQL, {args.workers} workers, {args.background:,} active pages, "
-          f"{len(opened)} P1s over {args.window:.0f} s ({background} background steps delivered meanwhile)")
-    for name, values in (("created -> first notification", first), ("later step: due -> received", second)):
+    print(
+        f"\non-call latency, PostgreSQL, {args.workers} workers, {args.background:,} active pages, "
+        f"{len(opened)} P1s over {args.window:.0f} s ({background} background steps delivered meanwhile)"
+    )
+    for name, values in (
+        ("created -> first notification", first),
+        ("later step: due -> received", second),
+    ):
         p99 = pct(values, 99)
         verdict = "PASS" if p99 < TARGET_P99 and len(values) == len(opened) else "FAIL"
-        print(f"  {name:32s} n={len(values):4d}/{len(opened)}  p50 {pct(values, 50):.3f} s  p99 {p99:.3f} s  "
-              f"max {max(values, default=float('nan')):.3f} s  (p99 / 2 s = {p99 / TARGET_P99:.2f})  {verdict}")
+        print(
+            f"  {name:32s} n={len(values):4d}/{len(opened)}  p50 {pct(values, 50):.3f} s  p99 {p99:.3f} s  "
+            f"max {max(values, default=float('nan')):.3f} s  (p99 / 2 s = {p99 / TARGET_P99:.2f})  {verdict}"
+        )
     print(f"  duplicates: {dupes}")
     return 0
 

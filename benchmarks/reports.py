@@ -68,7 +68,9 @@ def _fill(n: int, orgs: int, seed: int) -> None:
     rnd = random.Random(seed)
     files = available_policies()
     versions = {
-        name: PolicyVersion.objects.create(digest=pf.policy.digest, name=name, text=pf.text, source=pf.path.name)
+        name: PolicyVersion.objects.create(
+            digest=pf.policy.digest, name=name, text=pf.text, source=pf.path.name
+        )
         for name, pf in files.items()
     }
     teams = [Team.objects.create(name=f"Team {i}", slug=f"team-{i}") for i in range(4)]
@@ -80,10 +82,16 @@ def _fill(n: int, orgs: int, seed: int) -> None:
         pol = files[pname].policy
         plan = rnd.choice(sorted(pol.plans)) if pol.plans else ""
         region = rnd.choice(sorted(pol.regions)) if pol.regions else ""
-        org_rows.append(Organization(name=f"Org {i}", slug=f"org-{i}", policy_name=pname, plan=plan, region=region))
+        org_rows.append(
+            Organization(
+                name=f"Org {i}", slug=f"org-{i}", policy_name=pname, plan=plan, region=region
+            )
+        )
     Organization.objects.bulk_create(org_rows)
     org_rows = list(Organization.objects.order_by("pk"))
-    contacts = {o.pk: Contact.objects.create(organization=o, email=f"c@{o.slug}.example") for o in org_rows}
+    contacts = {
+        o.pk: Contact.objects.create(organization=o, email=f"c@{o.slug}.example") for o in org_rows
+    }
     now = datetime.now(UTC).replace(microsecond=0)
     t0 = time.perf_counter()
     done = 0
@@ -96,10 +104,21 @@ def _fill(n: int, orgs: int, seed: int) -> None:
             pol = files[org.policy_name].policy
             prio = rnd.choice([p.key for p in pol.priorities])
             created = now - timedelta(seconds=rnd.randrange(365 * 86400))
-            t = Ticket(id=next_id, subject="bench", requester=contacts[org.pk], organization=org, priority=prio,
-                       status="closed", team=rnd.choice(teams), policy_version=versions[org.policy_name],
-                       policy_name=org.policy_name, plan=org.plan, region=org.region, created_at=created,
-                       updated_at=created)
+            t = Ticket(
+                id=next_id,
+                subject="bench",
+                requester=contacts[org.pk],
+                organization=org,
+                priority=prio,
+                status="closed",
+                team=rnd.choice(teams),
+                policy_version=versions[org.policy_name],
+                policy_name=org.policy_name,
+                plan=org.plan,
+                region=org.region,
+                created_at=created,
+                updated_at=created,
+            )
             next_id += 1
             tickets.append(t)
             targets = rules.targets_of(t)
@@ -113,17 +132,28 @@ def _fill(n: int, orgs: int, seed: int) -> None:
                 log.append((created, ch))
 
             reply = created + timedelta(seconds=int(rnd.lognormvariate(8.5, 1.2)))
-            plan_ = [(reply, rules.meet, "first_response", "first public agent reply"),
-                     (created + timedelta(minutes=rnd.randrange(5, 120)), rules.meet, "dispatch", "assignment")]
+            plan_ = [
+                (reply, rules.meet, "first_response", "first public agent reply"),
+                (
+                    created + timedelta(minutes=rnd.randrange(5, 120)),
+                    rules.meet,
+                    "dispatch",
+                    "assignment",
+                ),
+            ]
             end = reply + timedelta(seconds=int(rnd.lognormvariate(11.5, 1.0)))
             if rnd.random() < 0.33:
                 p_from = reply + timedelta(hours=1)
                 p_to = p_from + timedelta(seconds=int(rnd.lognormvariate(10, 1)))
-                plan_ += [(p_from, rules.pause, "resolution", "pending"),
-                          (p_to, rules.resume, "resolution", "customer replied")]
+                plan_ += [
+                    (p_from, rules.pause, "resolution", "pending"),
+                    (p_to, rules.resume, "resolution", "customer replied"),
+                ]
                 end = max(end, p_to + timedelta(hours=2))
             plan_.append((end, rules.meet, "resolution", "ticket solved"))
-            for at_, fn_, metric_, why_ in sorted(plan_, key=lambda x: x[0]):  # in time order, as they happen
+            for at_, fn_, metric_, why_ in sorted(
+                plan_, key=lambda x: x[0]
+            ):  # in time order, as they happen
                 _step(rules, live, log, now, at_, fn_, metric_, why_)
             for c, _ in live.values():
                 if c.state == "running" and c.due_at is not None and c.due_at <= now:
@@ -132,7 +162,11 @@ def _fill(n: int, orgs: int, seed: int) -> None:
                         log.append((c.breached_at, b))
                 clocks.append(c)
             for at, ch in log:
-                events.append(TicketEvent(ticket=t, at=at, actor_label="system", kind="clock", data=ch.event_data()))
+                events.append(
+                    TicketEvent(
+                        ticket=t, at=at, actor_label="system", kind="clock", data=ch.event_data()
+                    )
+                )
         Ticket.objects.bulk_create(tickets, batch_size=2000)
         SlaClock.objects.bulk_create(clocks, batch_size=2000)
         TicketEvent.objects.bulk_create(events, batch_size=5000)
@@ -143,7 +177,9 @@ def _fill(n: int, orgs: int, seed: int) -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cur:
             for table in ("tickets_ticket", "tickets_slaclock", "tickets_ticketevent"):
-                cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
+                cur.execute(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"
+                )
             cur.execute("ANALYZE")
 
 
@@ -171,7 +207,9 @@ def main() -> int:
     from django.core.management import call_command
 
     call_command("migrate", interactive=False, verbosity=0)
-    print(f"database {db['ENGINE'].rsplit('.', 1)[-1]} {db['NAME']}, {args.tickets} tickets, {args.orgs} organizations")
+    print(
+        f"database {db['ENGINE'].rsplit('.', 1)[-1]} {db['NAME']}, {args.tickets} tickets, {args.orgs} organizations"
+    )
     if not args.skip_fill:
         t = time.perf_counter()
         _fill(args.tickets, args.orgs, args.seed)
@@ -194,8 +232,10 @@ def main() -> int:
     client = APIClient()
     client.force_authenticate(User.objects.get(username="bench-agent"))
     ranges = {
-        "the page's default (12 whole months to today)": ((today.replace(day=1) - timedelta(days=334)).replace(day=1),
-                                                         today + timedelta(days=1)),
+        "the page's default (12 whole months to today)": (
+            (today.replace(day=1) - timedelta(days=334)).replace(day=1),
+            today + timedelta(days=1),
+        ),
         "rolling 365 days": (today - timedelta(days=365), today + timedelta(days=1)),
     }
     for name, (start, end) in ranges.items():
@@ -204,16 +244,24 @@ def main() -> int:
             t = time.perf_counter()
             rows = attainment(start, end, ["organization", "priority", "metric"])
             times.append((time.perf_counter() - t) * 1000)
-        print(f"attainment query, {name} {start}..{end}, all organizations ({len(rows)} rows): "
-              f"p50 {_p(times, 0.5):.0f} ms, p95 {_p(times, 0.95):.0f} ms")
+        print(
+            f"attainment query, {name} {start}..{end}, all organizations ({len(rows)} rows): "
+            f"p50 {_p(times, 0.5):.0f} ms, p95 {_p(times, 0.95):.0f} ms"
+        )
         times = []
-        params = {"from": start.isoformat(), "to": end.isoformat(), "group_by": "organization,priority,metric"}
+        params = {
+            "from": start.isoformat(),
+            "to": end.isoformat(),
+            "group_by": "organization,priority,metric",
+        }
         for _ in range(args.runs):
             t = time.perf_counter()
             res = client.get("/api/v1/reports/attainment/", params, HTTP_HOST="127.0.0.1")
             times.append((time.perf_counter() - t) * 1000)
             assert res.status_code == 200, res.content[:300]
-        print(f"GET /api/v1/reports/attainment/ {name}: p50 {_p(times, 0.5):.0f} ms, p95 {_p(times, 0.95):.0f} ms")
+        print(
+            f"GET /api/v1/reports/attainment/ {name}: p50 {_p(times, 0.5):.0f} ms, p95 {_p(times, 0.95):.0f} ms"
+        )
 
     if args.skip_replay:
         return 0
@@ -225,15 +273,31 @@ def main() -> int:
     t = time.perf_counter()
     report = replay(Ticket.objects.all(), get_policy("particle-accelerator").policy, now)
     took = time.perf_counter() - t
-    print(f"replay of {report.tickets} tickets under particle-accelerator: {took:.1f} s "
-          f"({report.tickets / took:.0f} tickets/s), {len(report.flipped)} clocks flip")
+    print(
+        f"replay of {report.tickets} tickets under particle-accelerator: {took:.1f} s "
+        f"({report.tickets / took:.0f} tickets/s), {len(report.flipped)} clocks flip"
+    )
 
     sample = list(Ticket.objects.select_related("policy_version").order_by("?")[:2000])
     bad = 0
-    fields = ("state", "started_at", "used", "target_work", "due_at", "met_at", "breached_at", "cycle", "breach_count")
+    fields = (
+        "state",
+        "started_at",
+        "used",
+        "target_work",
+        "due_at",
+        "met_at",
+        "breached_at",
+        "cycle",
+        "breach_count",
+    )
     for ticket in sample:
-        got = replay_clocks(ticket, TicketEvent.objects.filter(ticket=ticket).order_by("at", "id"),
-                            ticket.policy_version.policy, now)
+        got = replay_clocks(
+            ticket,
+            TicketEvent.objects.filter(ticket=ticket).order_by("at", "id"),
+            ticket.policy_version.policy,
+            now,
+        )
         for c in SlaClock.objects.filter(ticket=ticket):
             if any(getattr(got[c.metric], f) != getattr(c, f) for f in fields):
                 bad += 1

@@ -84,7 +84,9 @@ def backup_or_restore(command: str, rest: Sequence[str]) -> int:
         sys.stderr.write(f"sladesk {command}: {exc}\n")
         return 1
     verb = "backed up to" if command == "backup" else "restored from"
-    print(f"sladesk: {summary.vendor} database and {summary.media_files} file(s) {verb} {summary.path}")
+    print(
+        f"sladesk: {summary.vendor} database and {summary.media_files} file(s) {verb} {summary.path}"
+    )
     return 0
 
 
@@ -151,7 +153,10 @@ def _start_mail_sink(settings: object) -> None:
 
     sink = start_mail_sink(settings.VAR_DIR / "sent-mail")  # type: ignore[attr-defined]
     settings.EMAIL_HOST, settings.EMAIL_PORT = sink.hostname, sink.port  # type: ignore[attr-defined]
-    print(f"sladesk: outbound mail is written to {sink.directory}/ (set SLADESK_EMAIL_HOST to send)", flush=True)
+    print(
+        f"sladesk: outbound mail is written to {sink.directory}/ (set SLADESK_EMAIL_HOST to send)",
+        flush=True,
+    )
 
 
 def _start_background() -> None:
@@ -177,7 +182,13 @@ def _start_email() -> None:
     cfg = conf()
     if cfg.routes_file:
         addresses, mailboxes = load_routes(cfg.routes_file)
-        print(f"sladesk: email routes: {addresses} address(es), {mailboxes} IMAP mailbox(es)", flush=True)
+        print(
+            f"sladesk: email routes: {addresses} address(es), {mailboxes} IMAP mailbox(es)",
+            flush=True,
+        )
     worker = start_in_thread()
     if worker.smtp is not None:
-        print(f"sladesk: SMTP on {worker.smtp.hostname}:{worker.smtp.port} for {cfg.domains}", flush=True)
+        print(
+            f"sladesk: SMTP on {worker.smtp.hostname}:{worker.smtp.port} for {cfg.domains}",
+            flush=True,
+        )

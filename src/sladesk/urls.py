@@ -18,8 +18,6 @@ from sladesk.web import views as web_views
 __all__ = ["admin_sign_in", "handler400", "handler404", "handler500", "urlpatterns"]
 
 
-
-
 def admin_sign_in(request: HttpRequest) -> HttpResponse:
     """``/admin/login/`` is the one sign-in page too (throttled, with the code step)."""
     target = request.GET.get("next") or "/admin/"

@@ -20,8 +20,14 @@ def _acme_tickets(n: int, prefix: str):
 
     contact = Contact.objects.get(user__username="acme")
     return [
-        services.open_ticket(organization=contact.organization, requester=contact, subject=f"{prefix} {i}",
-                             description="Trackers offline.", priority="P3", actor=contact)
+        services.open_ticket(
+            organization=contact.organization,
+            requester=contact,
+            subject=f"{prefix} {i}",
+            description="Trackers offline.",
+            priority="P3",
+            actor=contact,
+        )
         for i in range(n)
     ]
 
@@ -54,8 +60,12 @@ def test_a_macro_is_previewed_and_applied(page, live_server, demo):
     from sladesk.tickets.models import Message, Ticket
 
     (ticket,) = _acme_tickets(1, "Macro test")
-    Macro.objects.create(name="Restart advice", body="Hello {{ requester.name }}, please restart the "
-                         "gateway. — {{ agent.first_name }}", tags="restart", assign_to_me=True)
+    Macro.objects.create(
+        name="Restart advice",
+        body="Hello {{ requester.name }}, please restart the gateway. — {{ agent.first_name }}",
+        tags="restart",
+        assign_to_me=True,
+    )
     sign_in(page, live_server, "alice")
     page.goto(f"{live_server.url}/desk/tickets/{ticket.pk}/")
     page.select_option("#id_macro", label="Restart advice")
@@ -69,7 +79,9 @@ def test_a_macro_is_previewed_and_applied(page, live_server, demo):
     page.click("[data-apply-macro]")
     page.wait_for_selector("text=Macro “Restart advice” applied")
     assert Ticket.objects.get(pk=ticket.pk).assignee.username == "alice"
-    assert Message.objects.filter(ticket=ticket, body_text__contains="please restart the gateway").exists()
+    assert Message.objects.filter(
+        ticket=ticket, body_text__contains="please restart the gateway"
+    ).exists()
 
 
 def test_keys_assign_and_solve_without_a_full_reload(page, live_server, demo):
@@ -136,7 +148,9 @@ def test_satisfaction_round_trip(page, live_server, demo, settings):
         smtp.stop()
     # then the requester got the survey mail with two links
     surveys = [message_from_bytes(raw, policy=policy.default) for raw in received]
-    survey = next(m for m in surveys if str(m["Subject"]).startswith(f"[#{ticket.pk}] How did we do?"))
+    survey = next(
+        m for m in surveys if str(m["Subject"]).startswith(f"[#{ticket.pk}] How did we do?")
+    )
     body = survey.get_body(preferencelist=("plain",)).get_content()
     good = re.search(r"Good: (\S+)", body).group(1)
     path = "/" + good.split("/", 3)[3]

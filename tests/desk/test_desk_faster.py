@@ -72,10 +72,14 @@ def test_send_and_set_status_replies_and_moves_the_ticket_in_one_submit(client, 
     # given an agent on an open ticket
     client.force_login(ui.agent)
     # when they press "Send and set <then>"
-    response = client.post(f"/desk/tickets/{ui.acme_ticket.pk}/message/", {"body": "Fixed on our side.", "then": then})
+    response = client.post(
+        f"/desk/tickets/{ui.acme_ticket.pk}/message/", {"body": "Fixed on our side.", "then": then}
+    )
     # then the reply is public and the status changed
     assert response.status_code == 302
-    assert Message.objects.filter(ticket=ui.acme_ticket, body_text="Fixed on our side.", public=True).exists()
+    assert Message.objects.filter(
+        ticket=ui.acme_ticket, body_text="Fixed on our side.", public=True
+    ).exists()
     assert Ticket.objects.get(pk=ui.acme_ticket.pk).status == then
     page = client.get(f"/desk/tickets/{ui.acme_ticket.pk}/")
     assert f"Reply sent; status: {then}.".encode() in page.content
@@ -99,7 +103,10 @@ def test_a_refused_status_sends_no_reply_either(client, ui):
 
 def test_a_note_cannot_set_a_status(client, ui):
     client.force_login(ui.agent)
-    client.post(f"/desk/tickets/{ui.acme_ticket.pk}/message/", {"body": "x", "kind": "note", "then": "solved"})
+    client.post(
+        f"/desk/tickets/{ui.acme_ticket.pk}/message/",
+        {"body": "x", "kind": "note", "then": "solved"},
+    )
     assert Ticket.objects.get(pk=ui.acme_ticket.pk).status != "solved"
     assert not Message.objects.filter(ticket=ui.acme_ticket, body_text="x").exists()
 
@@ -117,4 +124,7 @@ def test_ticket_forms_post_in_place_with_htmx_and_still_work_without(client, ui)
     assert "data-shortcuts" in html and 'id="shortcut-help"' in html
     # an htmx POST gets the same redirect to the page (htmx follows it and swaps #main)
     response = client.post(f"/desk/tickets/{ui.acme_ticket.pk}/assign-me/", HTTP_HX_REQUEST="true")
-    assert response.status_code == 302 and response["Location"] == f"/desk/tickets/{ui.acme_ticket.pk}/"
+    assert (
+        response.status_code == 302
+        and response["Location"] == f"/desk/tickets/{ui.acme_ticket.pk}/"
+    )

@@ -11,8 +11,15 @@ pytestmark = pytest.mark.django_db
 
 
 def _post(client, ui, **over):
-    data = {"organization": ui.acme.pk, "email": ui.acme_contact.email, "subject": "Modem dead",
-            "description": "Called at 9: no LED.", "priority": "P1", "channel": "phone", **over}
+    data = {
+        "organization": ui.acme.pk,
+        "email": ui.acme_contact.email,
+        "subject": "Modem dead",
+        "description": "Called at 9: no LED.",
+        "priority": "P1",
+        "channel": "phone",
+        **over,
+    }
     return client.post("/desk/tickets/new/", data)
 
 
@@ -23,16 +30,28 @@ def test_an_agent_opens_a_phone_ticket_for_an_existing_contact(client, ui):
     ticket = Ticket.objects.latest("pk")
     assert response["Location"] == f"/desk/tickets/{ticket.pk}/"
     assert (ticket.requester_id, ticket.channel, ticket.priority, ticket.subject) == (
-        ui.acme_contact.pk, "phone", "P1", "Modem dead")
+        ui.acme_contact.pk,
+        "phone",
+        "P1",
+        "Modem dead",
+    )
     first = Message.objects.filter(ticket=ticket).first()
-    assert first.body_text == "Called at 9: no LED." and first.author_contact_id == ui.acme_contact.pk
+    assert (
+        first.body_text == "Called at 9: no LED." and first.author_contact_id == ui.acme_contact.pk
+    )
 
 
 def test_a_new_address_becomes_a_contact_of_that_organization(client, ui):
     client.force_login(ui.agent)
-    _post(client, ui, email="new.caller@acme.example", name="New Caller", channel="chat", priority="")
+    _post(
+        client, ui, email="new.caller@acme.example", name="New Caller", channel="chat", priority=""
+    )
     contact = Contact.objects.get(email="new.caller@acme.example")
-    assert contact.organization_id == ui.acme.pk and contact.name == "New Caller" and contact.user is None
+    assert (
+        contact.organization_id == ui.acme.pk
+        and contact.name == "New Caller"
+        and contact.user is None
+    )
     ticket = Ticket.objects.latest("pk")
     assert ticket.requester_id == contact.pk and ticket.channel == "chat"
 

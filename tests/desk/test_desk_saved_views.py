@@ -13,18 +13,34 @@ pytestmark = pytest.mark.django_db
 
 
 def _count(html: str, pk: int) -> int:
-    return int(re.search(rf'data-saved-view="{pk}">.*?<span class="count">(\d+)</span>', html, re.S).group(1))
+    return int(
+        re.search(rf'data-saved-view="{pk}">.*?<span class="count">(\d+)</span>', html, re.S).group(
+            1
+        )
+    )
 
 
 def test_an_agent_saves_the_current_filters_and_sees_the_view_with_its_count(client, ui):
     # given two Acme tickets, one P1
     down = services.open_ticket(
-        organization=ui.acme, requester=ui.acme_contact, subject="Down", description="x", priority="P1"
+        organization=ui.acme,
+        requester=ui.acme_contact,
+        subject="Down",
+        description="x",
+        priority="P1",
     )
     client.force_login(ui.agent)
     # when alice saves "all, organization Acme, newest first"
-    response = client.post("/desk/views/save/", {"name": "Acme newest", "view": "all",
-                                                 "organization": ui.acme.pk, "sort": "newest", "evil": "x"})
+    response = client.post(
+        "/desk/views/save/",
+        {
+            "name": "Acme newest",
+            "view": "all",
+            "organization": ui.acme.pk,
+            "sort": "newest",
+            "evil": "x",
+        },
+    )
     saved = SavedView.objects.get()
     assert saved.owner_id == ui.agent.pk
     assert saved.query == {"view": "all", "organization": str(ui.acme.pk), "sort": "newest"}
@@ -38,7 +54,9 @@ def test_an_agent_saves_the_current_filters_and_sees_the_view_with_its_count(cli
 def test_personal_views_are_private_and_shared_views_are_for_admins_to_add(client, ui):
     client.force_login(ui.bob)
     client.post("/desk/views/save/", {"name": "Bob's", "view": "mine"})
-    page = client.post("/desk/views/save/", {"name": "Everyone", "view": "breached", "shared": "on"}, follow=True)
+    page = client.post(
+        "/desk/views/save/", {"name": "Everyone", "view": "breached", "shared": "on"}, follow=True
+    )
     assert "Only admins share views." in page.content.decode()
     client.force_login(ui.agent)
     assert "Bob&#x27;s" not in client.get("/desk/").content.decode()

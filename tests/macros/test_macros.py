@@ -15,8 +15,11 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def solve_macro(ui):
     return Macro.objects.create(
-        name="Fixed", body="Hello {{ requester.name }}, #{{ ticket.number }} is fixed.\n{{ agent.first_name }}",
-        status="solved", tags="fixed", assign_to_me=True,
+        name="Fixed",
+        body="Hello {{ requester.name }}, #{{ ticket.number }} is fixed.\n{{ agent.first_name }}",
+        status="solved",
+        tags="fixed",
+        assign_to_me=True,
     )
 
 
@@ -29,27 +32,37 @@ def test_placeholders_are_substituted_and_nothing_else_runs(ui):
 
 
 def test_unknown_placeholders_are_listed():
-    assert unknown_placeholders("{{ ticket.number }} {{ requester.password }} {{requester.password}}") == [
-        "requester.password"]
+    assert unknown_placeholders(
+        "{{ ticket.number }} {{ requester.password }} {{requester.password}}"
+    ) == ["requester.password"]
 
 
 def test_preview_shows_the_rendered_reply_and_the_changes(client, ui, solve_macro):
     client.force_login(ui.agent)
     page = client.get(f"/desk/tickets/{ui.acme_ticket.pk}/")
-    assert b'data-preview-macro' in page.content and b"Fixed" in page.content
-    preview = client.get(f"/desk/tickets/{ui.acme_ticket.pk}/macro/?macro={solve_macro.pk}", HTTP_HX_REQUEST="true")
+    assert b"data-preview-macro" in page.content and b"Fixed" in page.content
+    preview = client.get(
+        f"/desk/tickets/{ui.acme_ticket.pk}/macro/?macro={solve_macro.pk}", HTTP_HX_REQUEST="true"
+    )
     html = preview.content.decode()
-    assert f"Hello {ui.acme_contact.name}, #{ui.acme_ticket.pk} is fixed." in html and "Alice" in html
+    assert (
+        f"Hello {ui.acme_contact.name}, #{ui.acme_ticket.pk} is fixed." in html and "Alice" in html
+    )
     assert "status Solved" in html and "add tags fixed" in html and "<html" not in html
     # without htmx: the whole page
-    assert b"<html" in client.get(f"/desk/tickets/{ui.acme_ticket.pk}/macro/?macro={solve_macro.pk}").content
+    assert (
+        b"<html"
+        in client.get(f"/desk/tickets/{ui.acme_ticket.pk}/macro/?macro={solve_macro.pk}").content
+    )
     # previewing changes nothing
     assert Ticket.objects.get(pk=ui.acme_ticket.pk).status != "solved"
 
 
 def test_apply_replies_and_changes_fields_through_the_services(client, ui, solve_macro):
     client.force_login(ui.agent)
-    response = client.post(f"/desk/tickets/{ui.acme_ticket.pk}/macro/{solve_macro.pk}/apply/", follow=True)
+    response = client.post(
+        f"/desk/tickets/{ui.acme_ticket.pk}/macro/{solve_macro.pk}/apply/", follow=True
+    )
     assert "Macro “Fixed” applied: reply sent; add tags fixed;" in response.content.decode()
     ticket = Ticket.objects.get(pk=ui.acme_ticket.pk)
     assert (ticket.status, ticket.assignee_id) == ("solved", ui.agent.pk)
@@ -60,12 +73,16 @@ def test_apply_replies_and_changes_fields_through_the_services(client, ui, solve
 
 
 def test_a_refused_change_rolls_the_whole_macro_back(client, ui):
-    macro = Macro.objects.create(name="Wait", body="We wait for you.", status="pending", tags="waiting")
+    macro = Macro.objects.create(
+        name="Wait", body="We wait for you.", status="pending", tags="waiting"
+    )
     services.solve(ui.acme_ticket, actor=ui.agent)
     services.close(ui.acme_ticket, actor=ui.agent)
     client.force_login(ui.agent)
     before = Message.objects.filter(ticket=ui.acme_ticket).count()
-    response = client.post(f"/desk/tickets/{ui.acme_ticket.pk}/macro/{macro.pk}/apply/", follow=True)
+    response = client.post(
+        f"/desk/tickets/{ui.acme_ticket.pk}/macro/{macro.pk}/apply/", follow=True
+    )
     assert "not applied (nothing changed)" in response.content.decode()
     assert Message.objects.filter(ticket=ui.acme_ticket).count() == before
     assert not Ticket.objects.get(pk=ui.acme_ticket.pk).tags.exists()
@@ -78,7 +95,9 @@ def test_personal_macros_are_their_owners_and_shared_ones_admins(client, ui):
     client.force_login(ui.agent)
     # then alice neither sees nor applies bob's, and may not delete the shared one
     assert b"Bob&#x27;s" not in client.get("/desk/macros/").content
-    assert client.post(f"/desk/tickets/{ui.acme_ticket.pk}/macro/{mine.pk}/apply/").status_code == 404
+    assert (
+        client.post(f"/desk/tickets/{ui.acme_ticket.pk}/macro/{mine.pk}/apply/").status_code == 404
+    )
     client.post(f"/desk/macros/{shared.pk}/delete/")
     assert Macro.objects.filter(pk=shared.pk).exists()
     # alice adds a personal macro; asking for "shared" is refused
@@ -94,11 +113,14 @@ def test_personal_macros_are_their_owners_and_shared_ones_admins(client, ui):
     assert not Macro.objects.filter(pk=shared.pk).exists()
 
 
-@pytest.mark.parametrize("data, problem", [
-    ({"name": "X", "body": "{{ ticket.secret }}"}, "unknown placeholder ticket.secret"),
-    ({"name": "X", "priority": "P1"}, "A priority change needs a reason"),
-    ({"name": "X"}, "A macro needs a reply text or at least one change."),
-])
+@pytest.mark.parametrize(
+    "data, problem",
+    [
+        ({"name": "X", "body": "{{ ticket.secret }}"}, "unknown placeholder ticket.secret"),
+        ({"name": "X", "priority": "P1"}, "A priority change needs a reason"),
+        ({"name": "X"}, "A macro needs a reply text or at least one change."),
+    ],
+)
 def test_bad_macros_are_refused_with_the_reason(client, ui, data, problem):
     client.force_login(ui.agent)
     page = client.post("/desk/macros/", data)
@@ -108,4 +130,7 @@ def test_bad_macros_are_refused_with_the_reason(client, ui, data, problem):
 def test_contacts_have_no_macros(client, ui, solve_macro):
     client.force_login(ui.acme_contact.user)
     assert client.get("/desk/macros/").status_code == 403
-    assert client.post(f"/desk/tickets/{ui.acme_ticket.pk}/macro/{solve_macro.pk}/apply/").status_code == 403
+    assert (
+        client.post(f"/desk/tickets/{ui.acme_ticket.pk}/macro/{solve_macro.pk}/apply/").status_code
+        == 403
+    )

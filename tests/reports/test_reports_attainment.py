@@ -35,7 +35,9 @@ def recompute(start: date, end: date, now: datetime) -> dict[tuple[Any, ...], di
     """(organization, priority, metric) -> counts and exact percentiles, from the clocks."""
     lo = datetime.combine(start, time(0), tzinfo=UTC)
     hi = datetime.combine(end, time(0), tzinfo=UTC)
-    out: dict[tuple[Any, ...], dict[str, Any]] = defaultdict(lambda: {"tickets": 0, "met": 0, "breached": 0, "running": 0, "used": []})
+    out: dict[tuple[Any, ...], dict[str, Any]] = defaultdict(
+        lambda: {"tickets": 0, "met": 0, "breached": 0, "running": 0, "used": []}
+    )
     for c in SlaClock.objects.select_related("ticket", "ticket__policy_version").filter(
         ticket__created_at__gte=lo, ticket__created_at__lt=hi
     ):
@@ -57,12 +59,15 @@ def _close(a: int | None, b: int | None) -> bool:
     return abs(a - b) <= max(1, 0.01 * b)
 
 
-@pytest.mark.parametrize(("start", "end"), [
-    (date(2026, 10, 1), date(2026, 12, 1)),  # two whole months
-    (date(2026, 10, 29), date(2026, 11, 3)),  # days either side of the month boundary
-    (date(2026, 11, 1), date(2026, 11, 2)),  # one day: the UTC November edge
-    (date(2026, 10, 31), date(2026, 11, 1)),  # one day: the UTC October edge
-])
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [
+        (date(2026, 10, 1), date(2026, 12, 1)),  # two whole months
+        (date(2026, 10, 29), date(2026, 11, 3)),  # days either side of the month boundary
+        (date(2026, 11, 1), date(2026, 11, 2)),  # one day: the UTC November edge
+        (date(2026, 10, 31), date(2026, 11, 1)),  # one day: the UTC October edge
+    ],
+)
 def test_rollup_agrees_with_the_clocks(scenario, start, end):
     # given the scenario (timers, pauses, re-targets, reopen, merge across DST and a month end)
     # when attainment is read from the rollup
@@ -74,7 +79,11 @@ def test_rollup_agrees_with_the_clocks(scenario, start, end):
     for key, exp in expected.items():
         r = got[key]
         assert (r["tickets"], r["met"], r["breached"], r["running"]) == (
-            exp["tickets"], exp["met"], exp["breached"], exp["running"]), key
+            exp["tickets"],
+            exp["met"],
+            exp["breached"],
+            exp["running"],
+        ), key
         assert _close(r["p50_seconds"], _exact_rank(exp["used"], 0.5)), (key, r, exp)
         assert _close(r["p90_seconds"], _exact_rank(exp["used"], 0.9)), (key, r, exp)
 
@@ -97,10 +106,23 @@ def test_rebuild_reproduces_the_incremental_rollup(scenario):
     # given the rollup kept incrementally
     def snapshot():
         return sorted(
-            (c.granularity, c.period, c.organization_id, c.priority, c.metric, c.team_id,
-             c.tickets, c.met, c.breached, c.running, c.paused_seconds, sorted(c.used_hist.items()))
+            (
+                c.granularity,
+                c.period,
+                c.organization_id,
+                c.priority,
+                c.metric,
+                c.team_id,
+                c.tickets,
+                c.met,
+                c.breached,
+                c.running,
+                c.paused_seconds,
+                sorted(c.used_hist.items()),
+            )
             for c in AttainmentCell.objects.filter(tickets__gt=0)
         )
+
     incremental = snapshot()
     # when it is rebuilt from the clock rows
     rebuild()
@@ -110,10 +132,15 @@ def test_rebuild_reproduces_the_incremental_rollup(scenario):
 
 def test_breach_list_gives_reasons(scenario):
     # when the breaches of the scenario are listed
-    found = {(b.ticket_id, b.metric): b.reason for b in breaches(date(2026, 10, 1), date(2026, 12, 1))}
+    found = {
+        (b.ticket_id, b.metric): b.reason for b in breaches(date(2026, 10, 1), date(2026, 12, 1))
+    }
     # then the late P1 reply says so, and the re-targeted one names the priority change
     assert found[(scenario.tickets["late"].pk, "first_response")] == "late first reply"
-    assert found[(scenario.tickets["reprio"].pk, "first_response")] == "re-targeted by a priority change"
+    assert (
+        found[(scenario.tickets["reprio"].pk, "first_response")]
+        == "re-targeted by a priority change"
+    )
 
 
 def test_month_ranges_split_edges():
@@ -122,12 +149,15 @@ def test_month_ranges_split_edges():
         [date(2026, 2, 1), date(2026, 3, 1)],
     )
     assert month_ranges(date(2026, 1, 1), date(2027, 1, 1))[0] == []
-    assert month_ranges(date(2026, 1, 3), date(2026, 1, 9)) == ([(date(2026, 1, 3), date(2026, 1, 9))], [])
+    assert month_ranges(date(2026, 1, 3), date(2026, 1, 9)) == (
+        [(date(2026, 1, 3), date(2026, 1, 9))],
+        [],
+    )
 
 
 def test_histogram_percentile_within_resolution():
     # given 1000 durations from 1 s to about 11 days
-    values = [int(1.013 ** i) for i in range(1000)]
+    values = [int(1.013**i) for i in range(1000)]
     h: dict[str, int] = {}
     for v in values:
         histogram.add(h, v)
@@ -145,11 +175,23 @@ def test_api_rows_agree_with_ticket_api_clock_states(scenario, client_for):
     # given an agent
     client = client_for(scenario.agent)
     # when attainment over October-November is asked for
-    res = client.get(URL, {"from": "2026-10-01", "to": "2026-12-01", "group_by": "organization,priority,metric"})
+    res = client.get(
+        URL, {"from": "2026-10-01", "to": "2026-12-01", "group_by": "organization,priority,metric"}
+    )
     assert res.status_code == 200, res.content
     rows = res.json()["rows"]
-    assert set(rows[0]) >= {"organization", "priority", "metric", "tickets", "met", "breached", "running",
-                            "pct_met", "p50_seconds", "p90_seconds"}
+    assert set(rows[0]) >= {
+        "organization",
+        "priority",
+        "metric",
+        "tickets",
+        "met",
+        "breached",
+        "running",
+        "pct_met",
+        "p50_seconds",
+        "p90_seconds",
+    }
     # then the counts equal what the tickets API shows for each ticket's clocks
     shown: dict[tuple[Any, ...], dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for ticket in scenario.tickets.values():
@@ -157,8 +199,13 @@ def test_api_rows_agree_with_ticket_api_clock_states(scenario, client_for):
         for clock in body["sla"]:
             if clock["state"] == "cancelled":
                 continue
-            key = (body["organization"]["id"] if isinstance(body["organization"], dict) else body["organization"],
-                   body["priority"], clock["metric"])
+            key = (
+                body["organization"]["id"]
+                if isinstance(body["organization"], dict)
+                else body["organization"],
+                body["priority"],
+                clock["metric"],
+            )
             shown[key]["tickets"] += 1
             shown[key][{"met": "met", "breached": "breached"}.get(clock["state"], "running")] += 1
     got = {(r["organization"], r["priority"], r["metric"]): r for r in rows}
@@ -167,7 +214,9 @@ def test_api_rows_agree_with_ticket_api_clock_states(scenario, client_for):
         for name in ("tickets", "met", "breached", "running"):
             assert got[key][name] == counts.get(name, 0), (key, name)
         decided = got[key]["met"] + got[key]["breached"]
-        assert got[key]["pct_met"] == (round(100 * got[key]["met"] / decided, 1) if decided else None)
+        assert got[key]["pct_met"] == (
+            round(100 * got[key]["met"] / decided, 1) if decided else None
+        )
 
 
 def test_api_is_for_agents_only(scenario, client_for, make_contact):
@@ -179,13 +228,16 @@ def test_api_is_for_agents_only(scenario, client_for, make_contact):
     assert client_for(None).get(URL, params).status_code in (401, 403)
 
 
-@pytest.mark.parametrize(("params", "field"), [
-    ({"to": "2026-12-01"}, "from"),
-    ({"from": "2026-13-01", "to": "2026-12-01"}, "from"),
-    ({"from": "2026-12-01", "to": "2026-11-01"}, "to"),
-    ({"from": "2020-01-01", "to": "2026-12-01"}, "to"),
-    ({"from": "2026-10-01", "to": "2026-12-01", "group_by": "organization,colour"}, "group_by"),
-])
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"to": "2026-12-01"}, "from"),
+        ({"from": "2026-13-01", "to": "2026-12-01"}, "from"),
+        ({"from": "2026-12-01", "to": "2026-11-01"}, "to"),
+        ({"from": "2020-01-01", "to": "2026-12-01"}, "to"),
+        ({"from": "2026-10-01", "to": "2026-12-01", "group_by": "organization,colour"}, "group_by"),
+    ],
+)
 def test_api_bad_input_names_the_problem(scenario, client_for, params, field):
     res = client_for(scenario.agent).get(URL, params)
     assert res.status_code == 400
@@ -193,11 +245,17 @@ def test_api_bad_input_names_the_problem(scenario, client_for, params, field):
 
 
 def test_api_groups_by_month_and_team(scenario, client_for):
-    res = client_for(scenario.agent).get(URL, {"from": "2026-10-01", "to": "2026-12-01", "group_by": "month,team"})
+    res = client_for(scenario.agent).get(
+        URL, {"from": "2026-10-01", "to": "2026-12-01", "group_by": "month,team"}
+    )
     rows = res.json()["rows"]
     assert {r["month"] for r in rows} == {"2026-10", "2026-11"}
     assert scenario.team.pk in {r["team"] for r in rows}
-    total = client_for(scenario.agent).get(URL, {"from": "2026-10-01", "to": "2026-12-01", "group_by": "metric"}).json()
+    total = (
+        client_for(scenario.agent)
+        .get(URL, {"from": "2026-10-01", "to": "2026-12-01", "group_by": "metric"})
+        .json()
+    )
     assert sum(r["tickets"] for r in rows) == sum(r["tickets"] for r in total["rows"])
 
 
@@ -206,11 +264,16 @@ def test_periods_cut_years_quarters_months_days():
 
     # a year from mid-December: days, then whole 2026 when today is inside it and to is after today
     got = periods(date(2025, 12, 4), date(2026, 12, 5), date(2026, 12, 4))
-    assert got == [("day", date(2025, 12, 4), date(2026, 1, 1)), ("year", date(2026, 1, 1), date(2027, 1, 1))]
+    assert got == [
+        ("day", date(2025, 12, 4), date(2026, 1, 1)),
+        ("year", date(2026, 1, 1), date(2027, 1, 1)),
+    ]
     # without today's rule: quarters and months and an edge of days
     assert periods(date(2026, 1, 1), date(2026, 8, 10)) == [
-        ("quarter", date(2026, 1, 1), date(2026, 4, 1)), ("quarter", date(2026, 4, 1), date(2026, 7, 1)),
-        ("month", date(2026, 7, 1), date(2026, 8, 1)), ("day", date(2026, 8, 1), date(2026, 8, 10)),
+        ("quarter", date(2026, 1, 1), date(2026, 4, 1)),
+        ("quarter", date(2026, 4, 1), date(2026, 7, 1)),
+        ("month", date(2026, 7, 1), date(2026, 8, 1)),
+        ("day", date(2026, 8, 1), date(2026, 8, 10)),
     ]
     assert periods(date(2026, 1, 1), date(2026, 4, 1), coarse=False) == [
         ("month", date(2026, m, 1), date(2026, m + 1, 1)) for m in (1, 2, 3)

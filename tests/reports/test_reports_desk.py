@@ -43,7 +43,11 @@ def test_filter_by_organization_and_bad_filters(desk, scenario):
 
 def test_csv_and_xlsx_downloads(desk, scenario):
     # when the same rows are downloaded as CSV and XLSX
-    rows = list(csv.DictReader(io.StringIO(desk.get("/desk/reports/", {**RANGE, "format": "csv"}).content.decode())))
+    rows = list(
+        csv.DictReader(
+            io.StringIO(desk.get("/desk/reports/", {**RANGE, "format": "csv"}).content.decode())
+        )
+    )
     res = desk.get("/desk/reports/", {**RANGE, "format": "xlsx"})
     wb = load_workbook(io.BytesIO(res.content))
     # then the workbook has the attainment and the breaches, agreeing with the CSV
@@ -57,10 +61,20 @@ def test_csv_and_xlsx_downloads(desk, scenario):
 
 def test_replay_page_runs_a_policy_file(desk, scenario):
     assert "particle-enterprise" in desk.get("/desk/reports/replay/").content.decode()
-    res = desk.post("/desk/reports/replay/", {"policy": "file:particle-enterprise", "since": "2026-10-01",
-                                             "organization": scenario.orgs[0].pk})
+    res = desk.post(
+        "/desk/reports/replay/",
+        {
+            "policy": "file:particle-enterprise",
+            "since": "2026-10-01",
+            "organization": scenario.orgs[0].pk,
+        },
+    )
     body = res.content.decode()
-    assert res.status_code == 200 and "tickets replayed" in body and "every clock keeps its outcome" in body
+    assert (
+        res.status_code == 200
+        and "tickets replayed" in body
+        and "every clock keeps its outcome" in body
+    )
     bad = desk.post("/desk/reports/replay/", {"policy": "file:../../etc/passwd", "since": "x"})
     assert bad.status_code == 400 and "pick a policy" in bad.content.decode()
 

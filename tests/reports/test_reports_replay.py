@@ -16,8 +16,21 @@ from sladesk.tickets.models import SlaClock, Ticket, TicketEvent
 
 pytestmark = pytest.mark.django_db
 
-FIELDS = ("state", "started_at", "running_since", "used", "target_work", "calendar_name", "due_at",
-          "warn_at", "met_at", "breached_at", "cycle", "breach_count", "pauses")
+FIELDS = (
+    "state",
+    "started_at",
+    "running_since",
+    "used",
+    "target_work",
+    "calendar_name",
+    "due_at",
+    "warn_at",
+    "met_at",
+    "breached_at",
+    "cycle",
+    "breach_count",
+    "pauses",
+)
 
 
 def test_replay_under_the_same_policy_reproduces_every_clock(scenario):
@@ -43,8 +56,14 @@ def test_replay_under_the_same_policy_reproduces_every_clock(scenario):
 def _instants(pauses):
     from datetime import datetime
 
-    return [(datetime.fromisoformat(p["from"]), p["to"] and datetime.fromisoformat(p["to"]), p["reason"])
-            for p in pauses]
+    return [
+        (
+            datetime.fromisoformat(p["from"]),
+            p["to"] and datetime.fromisoformat(p["to"]),
+            p["reason"],
+        )
+        for p in pauses
+    ]
 
 
 def test_replay_under_a_stricter_policy_flips_met_to_breached(scenario, tmp_path):
@@ -61,9 +80,16 @@ def test_replay_under_a_stricter_policy_flips_met_to_breached(scenario, tmp_path
     acme = scenario.orgs[0]
     report = replay(Ticket.objects.filter(organization=acme), policy, scenario.end).as_json()
     # then the on-time P2 reply flips to breached, and before/after count the same clocks
-    assert {"ticket": scenario.tickets["ontime"].pk, "metric": "first_response",
-            "before": "met", "after": "breached"} in report["flipped"]
-    before, after = report["before"]["first_response"]["P2"], report["after"]["first_response"]["P2"]
+    assert {
+        "ticket": scenario.tickets["ontime"].pk,
+        "metric": "first_response",
+        "before": "met",
+        "after": "breached",
+    } in report["flipped"]
+    before, after = (
+        report["before"]["first_response"]["P2"],
+        report["after"]["first_response"]["P2"],
+    )
     assert before["tickets"] == after["tickets"] and after["breached"] > before["breached"]
 
 
@@ -79,8 +105,21 @@ def test_cli_json_and_errors(scenario, tmp_path, capsys):
     path = str(Path(settings.SLADESK_POLICY_DIR) / "particle-enterprise.yaml")
     # when replayed under the same file, with --json
     out = io.StringIO()
-    assert replay_main(["--policy", path, "--organization", scenario.orgs[0].slug,
-                        "--since", "2026-10-01", "--json"], out) == 0
+    assert (
+        replay_main(
+            [
+                "--policy",
+                path,
+                "--organization",
+                scenario.orgs[0].slug,
+                "--since",
+                "2026-10-01",
+                "--json",
+            ],
+            out,
+        )
+        == 0
+    )
     data = json.loads(out.getvalue())
     # then Acme's tickets are counted and nothing flips
     assert data["tickets"] == Ticket.objects.filter(organization=scenario.orgs[0]).count()

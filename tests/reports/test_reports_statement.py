@@ -18,7 +18,9 @@ def _pdf_text(data: bytes, tmp_path) -> str:
     assert shutil.which("pdftotext"), "pdftotext (poppler-utils) is needed"
     path = tmp_path / "s.pdf"
     path.write_bytes(data)
-    out = subprocess.run(["pdftotext", str(path), "-"], check=True, capture_output=True, text=True).stdout
+    out = subprocess.run(
+        ["pdftotext", str(path), "-"], check=True, capture_output=True, text=True
+    ).stdout
     return " ".join(out.split())  # table cells wrap: compare words
 
 
@@ -49,7 +51,9 @@ def test_statement_mail_goes_to_the_account_team_once(scenario):
     from sladesk.notify.models import OutboxMessage
 
     acme = scenario.orgs[0]
-    AccountTeamMember.objects.create(organization=acme, user=scenario.agent, role="Technical Account Manager")
+    AccountTeamMember.objects.create(
+        organization=acme, user=scenario.agent, role="Technical Account Manager"
+    )
     # when the statement is sent twice
     assert send_statement(acme, date(2026, 10, 1)) == 1
     send_statement(acme, date(2026, 10, 1))
@@ -74,7 +78,11 @@ def test_portal_shows_own_statement_only(scenario, client, make_contact, tmp_pat
     # a bad month is a clear 400; the desk's statement of another organization is not reachable
     bad = client.get("/portal/statements/2026-13/")
     assert bad.status_code == 400 and "YYYY-MM" in bad.content.decode()
-    assert client.get(f"/desk/reports/statements/{bright.pk}/2026-10/").status_code in (302, 403, 404)
+    assert client.get(f"/desk/reports/statements/{bright.pk}/2026-10/").status_code in (
+        302,
+        403,
+        404,
+    )
 
 
 def test_desk_statement_for_agents(scenario, client):

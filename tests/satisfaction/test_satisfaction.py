@@ -18,7 +18,9 @@ pytestmark = pytest.mark.django_db
 
 def _links(row: OutboxMessage) -> dict[str, str]:
     found = re.findall(r"(Good|Bad):\s+(\S+)", row.payload["body"])
-    return {label.lower(): url.split("testserver", 1)[-1].split("8000", 1)[-1] for label, url in found}
+    return {
+        label.lower(): url.split("testserver", 1)[-1].split("8000", 1)[-1] for label, url in found
+    }
 
 
 @pytest.fixture
@@ -88,7 +90,9 @@ def test_the_comment_after_the_click_is_stored_once(client, ui, solved):
     client.get(links["bad"])
     token = links["bad"].split("/")[3]
     # when the requester sends a comment, then a second one
-    first = client.post(f"/portal/satisfaction/{token}/comment/", {"comment": "Took <b>three</b> days"})
+    first = client.post(
+        f"/portal/satisfaction/{token}/comment/", {"comment": "Took <b>three</b> days"}
+    )
     client.post(f"/portal/satisfaction/{token}/comment/", {"comment": "changed my mind"})
     # then the first is kept, shown escaped
     assert b"Took &lt;b&gt;three&lt;/b&gt; days" in first.content
@@ -103,7 +107,9 @@ def test_a_comment_before_any_rating_is_not_stored(client, ui, solved):
     assert SatisfactionRating.objects.get(ticket=solved).comment == ""
 
 
-@pytest.mark.parametrize("mangle", [lambda t: t[:-2] + "xx", lambda t: "1:" + t.split(":", 1)[1], lambda t: "garbage"])
+@pytest.mark.parametrize(
+    "mangle", [lambda t: t[:-2] + "xx", lambda t: "1:" + t.split(":", 1)[1], lambda t: "garbage"]
+)
 def test_altered_links_are_refused_and_change_nothing(client, ui, solved, mangle):
     links = _links(_survey_mail())
     token = links["good"].split("/")[3]
@@ -145,19 +151,26 @@ def test_the_requester_rates_a_solved_ticket_in_the_portal(client, ui, solved):
     client.force_login(ui.acme_contact.user)
     page = client.get(f"/portal/tickets/{solved.pk}/")
     assert b"How did we do?" in page.content
-    response = client.post(f"/portal/tickets/{solved.pk}/rate/", {"rating": "good", "comment": "quick!"}, follow=True)
+    response = client.post(
+        f"/portal/tickets/{solved.pk}/rate/", {"rating": "good", "comment": "quick!"}, follow=True
+    )
     assert b"Thank you for your rating." in response.content
     survey = SatisfactionRating.objects.get(ticket=solved)
     assert (survey.rating, survey.via, survey.comment) == ("good", "portal", "quick!")
     # the link from the mail now shows the answer that counts
     again = client.get(_links(_survey_mail())["bad"])
-    assert b"already" in again.content and SatisfactionRating.objects.get(ticket=solved).rating == "good"
+    assert (
+        b"already" in again.content
+        and SatisfactionRating.objects.get(ticket=solved).rating == "good"
+    )
 
 
 def test_an_open_ticket_or_another_organization_cannot_be_rated(client, ui, solved):
     client.force_login(ui.bright_contact.user)
     assert client.post(f"/portal/tickets/{solved.pk}/rate/", {"rating": "bad"}).status_code == 404
-    response = client.post(f"/portal/tickets/{ui.bright_ticket.pk}/rate/", {"rating": "bad"}, follow=True)
+    response = client.post(
+        f"/portal/tickets/{ui.bright_ticket.pk}/rate/", {"rating": "bad"}, follow=True
+    )
     assert b"Not rated: a ticket is rated once it is solved." in response.content
     assert not SatisfactionRating.objects.filter(ticket=ui.bright_ticket).exists()
     assert SatisfactionRating.objects.get(ticket=solved).rating == ""
@@ -178,7 +191,9 @@ def test_the_desk_page_shows_results_per_agent_team_and_organization(client, ui,
     client.force_login(ui.agent)
     page = client.get("/desk/satisfaction/").content.decode()
     agents = page.split('data-group="agent"')[1].split("</section>")[0]
-    assert re.search(r"alice</td><td><strong>100 %", agents) and re.search(r"bob</td><td><strong>0 %", agents)
+    assert re.search(r"alice</td><td><strong>100 %", agents) and re.search(
+        r"bob</td><td><strong>0 %", agents
+    )
     orgs = page.split('data-group="organization"')[1].split("</section>")[0]
     assert "Acme" in orgs and "Bright" in orgs
 
@@ -195,11 +210,14 @@ def test_a_scoped_agent_sees_only_its_scope_and_contacts_not_at_all(client, ui, 
     assert client.get("/desk/satisfaction/").status_code == 403
 
 
-@pytest.mark.parametrize("group_by, names", [
-    ("agent", {"alice": (1, 0), "bob": (0, 1)}),
-    ("team", {"Product support": (1, 0), "—": (0, 1)}),
-    ("organization", {"Acme": (1, 0), "Bright": (0, 1)}),
-])
+@pytest.mark.parametrize(
+    "group_by, names",
+    [
+        ("agent", {"alice": (1, 0), "bob": (0, 1)}),
+        ("team", {"Product support": (1, 0), "—": (0, 1)}),
+        ("organization", {"Acme": (1, 0), "Bright": (0, 1)}),
+    ],
+)
 def test_the_api_groups_results(ui, solved, group_by, names):
     _rated(ui, solved)
     api = APIClient()
@@ -237,7 +255,9 @@ def test_a_rolled_back_solve_leaves_no_survey_and_no_mail(ui):
     assert not OutboxMessage.objects.filter(purpose="satisfaction_survey").exists()
 
 
-def test_the_desk_page_costs_the_same_queries_with_more_answers(client, ui, solved, django_assert_max_num_queries):
+def test_the_desk_page_costs_the_same_queries_with_more_answers(
+    client, ui, solved, django_assert_max_num_queries
+):
     from sladesk.satisfaction.services import rate
 
     rate(SatisfactionRating.objects.get(ticket=solved), "good", via="email")
@@ -246,7 +266,9 @@ def test_the_desk_page_costs_the_same_queries_with_more_answers(client, ui, solv
     with django_assert_max_num_queries(20) as few:
         client.get("/desk/satisfaction/")
     for n in range(5):
-        t = services.open_ticket(organization=ui.acme, requester=ui.acme_contact, subject=f"s{n}", description="x")
+        t = services.open_ticket(
+            organization=ui.acme, requester=ui.acme_contact, subject=f"s{n}", description="x"
+        )
         services.assign(t, assignee=ui.bob, actor=ui.bob)
         services.solve(t, actor=ui.bob)
         rate(SatisfactionRating.objects.get(ticket=t), "bad", via="portal")

@@ -22,7 +22,13 @@ T = datetime.fromisoformat
 
 @pytest.fixture
 def scenario(
-    db: None, warm_policy_cache: Any, frozen_now: Any, make_org: Any, make_contact: Any, agent: Any, team: Any
+    db: None,
+    warm_policy_cache: Any,
+    frozen_now: Any,
+    make_org: Any,
+    make_contact: Any,
+    agent: Any,
+    team: Any,
 ) -> SimpleNamespace:
     from sladesk.notify.timers import fire_due
     from sladesk.tickets import services
@@ -37,8 +43,12 @@ def scenario(
 
     def open_(org: Any, priority: str, subject: str) -> Any:
         return services.open_ticket(
-            organization=org, requester=people[org.pk], subject=subject,
-            description="help", priority=priority, custom_fields={"device_os_supported": True},
+            organization=org,
+            requester=people[org.pk],
+            subject=subject,
+            description="help",
+            priority=priority,
+            custom_fields={"device_os_supported": True},
         )
 
     def tick(to: str) -> None:
@@ -86,5 +96,12 @@ def scenario(
     end = at("2026-11-04T13:00:00-08:00")
     for ticket in t.values():
         services.refresh_clocks(ticket, end)
-    return SimpleNamespace(tickets=t, end=end, orgs=(acme, bright, webwerk), agent=agent, team=team,
-                           people=people, hours=timedelta(hours=1))
+    return SimpleNamespace(
+        tickets=t,
+        end=end,
+        orgs=(acme, bright, webwerk),
+        agent=agent,
+        team=team,
+        people=people,
+        hours=timedelta(hours=1),
+    )

@@ -39,6 +39,7 @@ __all__ = [
     "visible_organizations",
 ]
 
+
 @dataclass(frozen=True)
 class Scope:
     """The part of the desk a user may see, along two axes; ``None`` = unlimited.
@@ -55,7 +56,11 @@ class Scope:
     @property
     def sees_all(self) -> bool:
         """An admin, or an agent without any limit."""
-        return self.role in (Role.ADMIN, Role.AGENT) and self.organizations is None and self.teams is None
+        return (
+            self.role in (Role.ADMIN, Role.AGENT)
+            and self.organizations is None
+            and self.teams is None
+        )
 
     @property
     def is_staff(self) -> bool:

@@ -46,8 +46,9 @@ class OrganizationAdminForm(forms.ModelForm):
             name: ", ".join(pf.policy.plans) or "(none)"
             for name, pf in sorted(available_policies().items())
         }
-        self.fields["plan"].help_text = "Blank: the policy's default. Plans per policy: " + "; ".join(
-            f"{name}: {keys}" for name, keys in plans.items()
+        self.fields["plan"].help_text = (
+            "Blank: the policy's default. Plans per policy: "
+            + "; ".join(f"{name}: {keys}" for name, keys in plans.items())
         )
         self.fields["timezone"].help_text = "An IANA zone, e.g. Europe/Berlin"
 
@@ -132,9 +133,7 @@ class ScopeOrganizationInline(admin.TabularInline):
     extra = 0
     autocomplete_fields = ("organization",)
     verbose_name = "scope: organization"
-    verbose_name_plural = (
-        "Scope: only these organizations' tickets, contacts and mail (none: all; superusers see everything)"
-    )
+    verbose_name_plural = "Scope: only these organizations' tickets, contacts and mail (none: all; superusers see everything)"
 
 
 class ScopeTeamInline(admin.TabularInline):

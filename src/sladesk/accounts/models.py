@@ -136,7 +136,11 @@ class Contact(models.Model):
         indexes = (models.Index(fields=["email"], name="contact_email_idx"),)
 
     def __str__(self) -> str:
-        return f"{self.name or self.email} ({self.organization})" if self.organization_id else self.email
+        return (
+            f"{self.name or self.email} ({self.organization})"
+            if self.organization_id
+            else self.email
+        )
 
     def clean(self) -> None:
         if zone := zone_problem(self.timezone):
@@ -164,7 +168,9 @@ class Team(models.Model):
     pagerduty_routing_key = models.CharField(max_length=200, blank=True, default="")
     slack_webhook_url = models.URLField(blank=True, default="")
     webhook_url = models.URLField(
-        blank=True, default="", help_text="generic webhook, signed with HMAC-SHA256 (docs/notifications.md)"
+        blank=True,
+        default="",
+        help_text="generic webhook, signed with HMAC-SHA256 (docs/notifications.md)",
     )
     webhook_secret = models.CharField(max_length=200, blank=True, default="")
     apprise_urls = models.TextField(
@@ -231,6 +237,7 @@ class AgentProfile(models.Model):
         if zone := zone_problem(self.timezone) if self.timezone else "a time zone is required":
             raise ValidationError({"timezone": zone})
 
+
 class AgentScopeOrganization(models.Model):
     """One organization an agent's scope allows (`AgentProfile.scope_organizations`).
 
@@ -243,7 +250,9 @@ class AgentScopeOrganization(models.Model):
 
     class Meta:
         constraints = (
-            models.UniqueConstraint(fields=["agent", "organization"], name="agent_scope_org_unique"),
+            models.UniqueConstraint(
+                fields=["agent", "organization"], name="agent_scope_org_unique"
+            ),
         )
 
     def __str__(self) -> str:
@@ -258,7 +267,9 @@ class AgentScopeTeam(models.Model):
     team = models.ForeignKey(Team, on_delete=models.PROTECT)
 
     class Meta:
-        constraints = (models.UniqueConstraint(fields=["agent", "team"], name="agent_scope_team_unique"),)
+        constraints = (
+            models.UniqueConstraint(fields=["agent", "team"], name="agent_scope_team_unique"),
+        )
 
     def __str__(self) -> str:
         return f"{self.agent}: {self.team}"

@@ -30,4 +30,3 @@ def role_of(user: Any) -> Role | None:
     if hasattr(user, "contact"):
         return Role.CONTACT
     return None
-

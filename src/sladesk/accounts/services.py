@@ -18,7 +18,12 @@ __all__ = ["create_contact", "set_email_updates"]
 
 
 def create_contact(
-    organization: Organization, email: str, *, name: str = "", timezone: str = "", login: bool = False
+    organization: Organization,
+    email: str,
+    *,
+    name: str = "",
+    timezone: str = "",
+    login: bool = False,
 ) -> Contact:
     """A new contact of ``organization``; with ``login`` also its portal user (username = the
     address, password unusable). Raises ``ValidationError`` naming the field when the address

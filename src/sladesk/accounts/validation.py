@@ -37,7 +37,9 @@ def zone_problem(value: str) -> str | None:
 
 def policy_choices() -> list[tuple[str, str]]:
     """``(name, "name — title")`` of every loaded policy file, for a select box."""
-    return [(name, f"{name} — {pf.policy.title}") for name, pf in sorted(available_policies().items())]
+    return [
+        (name, f"{name} — {pf.policy.title}") for name, pf in sorted(available_policies().items())
+    ]
 
 
 def contract_problems(policy_name: str, plan: str, region: str) -> dict[str, str]:

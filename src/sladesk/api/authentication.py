@@ -31,7 +31,9 @@ __all__ = ["AUTHENTICATION_CLASSES", "TokenAuthentication", "TokenScheme"]
 
 def _token_query(digest: str) -> QuerySet[Any]:
     return (
-        ApiToken.objects.select_related("user", "user__agent_profile", "user__contact__organization")
+        ApiToken.objects.select_related(
+            "user", "user__agent_profile", "user__contact__organization"
+        )
         .annotate(**scope_flags(OuterRef("user_id")))
         .filter(digest=digest)
     )

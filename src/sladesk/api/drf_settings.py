@@ -41,7 +41,10 @@ SPECTACULAR: dict[str, Any] = {
         "ClockStateEnum": "sladesk.tickets.models.clock.ClockState",
         "ChannelEnum": "sladesk.tickets.models.ticket.Channel",
         "StatusComponentStatusEnum": [
-            "operational", "degraded_performance", "partial_outage", "major_outage",
+            "operational",
+            "degraded_performance",
+            "partial_outage",
+            "major_outage",
         ],
         "StatusIncidentStatusEnum": ["investigating", "identified", "monitoring", "resolved"],
         "StatusImpactEnum": "sladesk.status.models.Impact",

@@ -57,7 +57,9 @@ class JSONParser(parsers.JSONParser):
         except LookupError:
             raise exceptions.ParseError(f"unknown charset {encoding!r} in Content-Type") from None
         except UnicodeDecodeError as exc:
-            raise exceptions.ParseError(f"the body is not valid {encoding}: {exc.reason} at byte {exc.start}") from None
+            raise exceptions.ParseError(
+                f"the body is not valid {encoding}: {exc.reason} at byte {exc.start}"
+            ) from None
         try:
             data = json.loads(text, parse_constant=_refuse_constant)
         except RecursionError:

@@ -43,12 +43,30 @@ urlpatterns = [
     # On-call (sladesk.oncall): schedules, overrides, escalation policies, page actions.
     path("v1/schedules/", oncall.SchedulesView.as_view(), name="schedules"),
     path("v1/schedules/<id:id>/", oncall.ScheduleDetailView.as_view(), name="schedule"),
-    path("v1/schedules/<id:id>/oncall/", oncall.ScheduleOncallView.as_view(), name="schedule-oncall"),
-    path("v1/schedules/<id:id>/overrides/", oncall.ScheduleOverridesView.as_view(), name="schedule-overrides"),
-    path("v1/schedules/<id:id>/ical/", oncall.ScheduleIcalImportView.as_view(), name="schedule-ical-import"),
+    path(
+        "v1/schedules/<id:id>/oncall/", oncall.ScheduleOncallView.as_view(), name="schedule-oncall"
+    ),
+    path(
+        "v1/schedules/<id:id>/overrides/",
+        oncall.ScheduleOverridesView.as_view(),
+        name="schedule-overrides",
+    ),
+    path(
+        "v1/schedules/<id:id>/ical/",
+        oncall.ScheduleIcalImportView.as_view(),
+        name="schedule-ical-import",
+    ),
     path("v1/oncall/calendar/", oncall.MyCalendarView.as_view(), name="oncall-calendar"),
-    path("v1/escalation-policies/", oncall.EscalationPoliciesView.as_view(), name="escalation-policies"),
-    path("v1/pages/<id:id>/acknowledge/", oncall.PageAcknowledgeView.as_view(), name="page-acknowledge"),
+    path(
+        "v1/escalation-policies/",
+        oncall.EscalationPoliciesView.as_view(),
+        name="escalation-policies",
+    ),
+    path(
+        "v1/pages/<id:id>/acknowledge/",
+        oncall.PageAcknowledgeView.as_view(),
+        name="page-acknowledge",
+    ),
     path("v1/pages/<id:id>/resolve/", oncall.PageResolveView.as_view(), name="page-resolve"),
     path("v1/auth/tokens/", TokenListView.as_view(), name="tokens"),
     path("v1/auth/tokens/<id:token_id>/", TokenRevokeView.as_view(), name="token-revoke"),

@@ -87,7 +87,9 @@ def _tool(name: str) -> str:
 def _run(cmd: list[str], env: dict[str, str]) -> None:
     done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
     if done.returncode != 0:
-        raise BackupError(f"{Path(cmd[0]).name} failed ({done.returncode}): {done.stderr.strip()[-2000:]}")
+        raise BackupError(
+            f"{Path(cmd[0]).name} failed ({done.returncode}): {done.stderr.strip()[-2000:]}"
+        )
 
 
 def _media_root() -> Path:
@@ -108,7 +110,10 @@ def backup(path: str | os.PathLike[str]) -> BackupSummary:
         if vendor == "postgresql":
             db_file = work / _PG_DUMP
             args, env = _pg_env(settings)
-            _run([_tool("pg_dump"), "--format=custom", "--no-owner", "--file", str(db_file), *args], env)
+            _run(
+                [_tool("pg_dump"), "--format=custom", "--no-owner", "--file", str(db_file), *args],
+                env,
+            )
         elif vendor == "sqlite":
             db_file = work / _SQLITE_COPY
             connection.ensure_connection()
@@ -141,7 +146,9 @@ def _manifest(tar: tarfile.TarFile) -> dict[str, Any]:
         raise BackupError("not a sladesk backup: manifest.json is not a file")
     manifest: dict[str, Any] = json.loads(member.read())
     if manifest.get("format") != FORMAT:
-        raise BackupError(f"unknown backup format {manifest.get('format')!r} (this sladesk reads {FORMAT})")
+        raise BackupError(
+            f"unknown backup format {manifest.get('format')!r} (this sladesk reads {FORMAT})"
+        )
     return manifest
 
 
@@ -155,11 +162,16 @@ def restore(path: str | os.PathLike[str]) -> BackupSummary:
         raise BackupError(f"{source} does not exist")
     vendor, settings, connection = _db()
     media = _media_root()
-    with tempfile.TemporaryDirectory(prefix="sladesk-restore-") as tmp, tarfile.open(source, "r") as tar:
+    with (
+        tempfile.TemporaryDirectory(prefix="sladesk-restore-") as tmp,
+        tarfile.open(source, "r") as tar,
+    ):
         work = Path(tmp)
         manifest = _manifest(tar)
         if manifest["vendor"] != vendor:
-            raise BackupError(f"the backup is of a {manifest['vendor']} database; this desk runs on {vendor}")
+            raise BackupError(
+                f"the backup is of a {manifest['vendor']} database; this desk runs on {vendor}"
+            )
         db_name = _PG_DUMP if vendor == "postgresql" else _SQLITE_COPY
         tar.extract(db_name, work, filter="data")
         files = [m for m in tar.getmembers() if m.name.startswith(f"{_MEDIA}/") and m.isfile()]
@@ -167,8 +179,18 @@ def restore(path: str | os.PathLike[str]) -> BackupSummary:
         connection.close()
         if vendor == "postgresql":
             args, env = _pg_env(settings)
-            _run([_tool("pg_restore"), "--clean", "--if-exists", "--no-owner", "--single-transaction",
-                  *args, str(work / db_name)], env)
+            _run(
+                [
+                    _tool("pg_restore"),
+                    "--clean",
+                    "--if-exists",
+                    "--no-owner",
+                    "--single-transaction",
+                    *args,
+                    str(work / db_name),
+                ],
+                env,
+            )
         else:
             connection.ensure_connection()
             with sqlite3.connect(work / db_name) as copy:

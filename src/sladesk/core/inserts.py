@@ -145,7 +145,9 @@ def insert_new(objs: Sequence[M]) -> list[M]:
     return objs
 
 
-def _insert(shape: _Shape, model: type[Model], objs: list[Any], db: str, connection: Any) -> list[Any] | None:
+def _insert(
+    shape: _Shape, model: type[Model], objs: list[Any], db: str, connection: Any
+) -> list[Any] | None:
     """Write ``objs`` with the kept statement for their number; None (nothing written)
     when a value or the statement needs Django's own ``bulk_create``."""
     params = []

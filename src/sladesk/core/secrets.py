@@ -33,7 +33,9 @@ _cache: dict[tuple[str, ...], MultiFernet] = {}
 
 
 def _derive(secret: str) -> Fernet:
-    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"sladesk-db-secrets").derive(secret.encode())
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"sladesk-db-secrets").derive(
+        secret.encode()
+    )
     return Fernet(base64.urlsafe_b64encode(key))
 
 
@@ -42,7 +44,9 @@ def _fernet() -> MultiFernet:
     unset, with a ``SECRET_KEY_FALLBACKS`` key (so rotating ``SECRET_KEY`` keeps stored
     values readable while the old key stays listed as a fallback)."""
     own = str(getattr(settings, "SLADESK_SECRET", "") or os.environ.get("SLADESK_SECRET") or "")
-    secrets = (own,) if own else (settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", ()))
+    secrets = (
+        (own,) if own else (settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", ()))
+    )
     if secrets not in _cache:
         _cache.clear()
         _cache[secrets] = MultiFernet([_derive(s) for s in secrets])
@@ -64,7 +68,9 @@ def decrypt(stored: str) -> str:
     try:
         return _fernet().decrypt(stored[len(PREFIX) :].encode("ascii")).decode()
     except (InvalidToken, ValueError):
-        logger.warning("a stored secret cannot be decrypted (SLADESK_SECRET or SECRET_KEY changed?): enter it again")
+        logger.warning(
+            "a stored secret cannot be decrypted (SLADESK_SECRET or SECRET_KEY changed?): enter it again"
+        )
         return ""
 
 

@@ -38,24 +38,83 @@ class DemoLogin:
 
 #: slug, name, policy, plan, region, timezone, aliases, contact login, account team role
 ORGANIZATIONS: list[dict[str, Any]] = [
-    dict(slug="acme-robotics", name="Acme Robotics", policy="particle-enterprise", plan="",
-         region="na", timezone="America/Los_Angeles", aliases=["acme@particle.io"],
-         login="acme", role=AccountTeamMember.TECHNICAL_ACCOUNT_MANAGER),
-    dict(slug="nordlicht-iot", name="Nordlicht IoT", policy="particle-enterprise", plan="",
-         region="emea", timezone="Europe/London", aliases=["nordlicht@particle.io"],
-         login="nordlicht", role=AccountTeamMember.TECHNICAL_ACCOUNT_MANAGER),
-    dict(slug="fieldsense", name="FieldSense", policy="particle-accelerator", plan="",
-         region="na", timezone="America/Chicago", aliases=[], login="fieldsense",
-         role=AccountTeamMember.TECHNICAL_ACCOUNT_MANAGER),
-    dict(slug="kiosko", name="Kiosko Retail", policy="esper", plan="premium", region="",
-         timezone="America/New_York", aliases=[], login="kiosko", role=None),
-    dict(slug="brightmetrics", name="BrightMetrics", policy="houseware", plan="", region="",
-         timezone="Asia/Kolkata", aliases=[], login="bright",
-         role=AccountTeamMember.CUSTOMER_SUCCESS_MANAGER),
-    dict(slug="webwerk", name="Webwerk Agentur", policy="freistilbox", plan="standard",
-         region="", timezone="Europe/Berlin", aliases=[], login="webwerk", role=None),
-    dict(slug="shopfabrik", name="Shopfabrik", policy="freistilbox", plan="enterprise",
-         region="", timezone="Europe/Berlin", aliases=[], login="shopfabrik", role=None),
+    dict(
+        slug="acme-robotics",
+        name="Acme Robotics",
+        policy="particle-enterprise",
+        plan="",
+        region="na",
+        timezone="America/Los_Angeles",
+        aliases=["acme@particle.io"],
+        login="acme",
+        role=AccountTeamMember.TECHNICAL_ACCOUNT_MANAGER,
+    ),
+    dict(
+        slug="nordlicht-iot",
+        name="Nordlicht IoT",
+        policy="particle-enterprise",
+        plan="",
+        region="emea",
+        timezone="Europe/London",
+        aliases=["nordlicht@particle.io"],
+        login="nordlicht",
+        role=AccountTeamMember.TECHNICAL_ACCOUNT_MANAGER,
+    ),
+    dict(
+        slug="fieldsense",
+        name="FieldSense",
+        policy="particle-accelerator",
+        plan="",
+        region="na",
+        timezone="America/Chicago",
+        aliases=[],
+        login="fieldsense",
+        role=AccountTeamMember.TECHNICAL_ACCOUNT_MANAGER,
+    ),
+    dict(
+        slug="kiosko",
+        name="Kiosko Retail",
+        policy="esper",
+        plan="premium",
+        region="",
+        timezone="America/New_York",
+        aliases=[],
+        login="kiosko",
+        role=None,
+    ),
+    dict(
+        slug="brightmetrics",
+        name="BrightMetrics",
+        policy="houseware",
+        plan="",
+        region="",
+        timezone="Asia/Kolkata",
+        aliases=[],
+        login="bright",
+        role=AccountTeamMember.CUSTOMER_SUCCESS_MANAGER,
+    ),
+    dict(
+        slug="webwerk",
+        name="Webwerk Agentur",
+        policy="freistilbox",
+        plan="standard",
+        region="",
+        timezone="Europe/Berlin",
+        aliases=[],
+        login="webwerk",
+        role=None,
+    ),
+    dict(
+        slug="shopfabrik",
+        name="Shopfabrik",
+        policy="freistilbox",
+        plan="enterprise",
+        region="",
+        timezone="Europe/Berlin",
+        aliases=[],
+        login="shopfabrik",
+        role=None,
+    ),
 ]
 
 TEAMS = [
@@ -78,33 +137,121 @@ SCOPED_AGENT = ("dana", "Dana", "Dietz", "Europe/Berlin", ["webwerk", "shopfabri
 
 # (org slug, subject, priority, hours ago, fields, tags, then) — ``then`` moves the ticket.
 _TICKETS: list[tuple[str, str, str, float, dict[str, Any], list[str], str]] = [
-    ("acme-robotics", "Fleet offline after OTA to 5.8.0", "P1", 0.7, {"device_os_supported": True}, [], "new"),
-    ("acme-robotics", "Cellular reconnects every 10 minutes", "P2", 3.2, {"device_os_supported": True}, [], "new"),
+    (
+        "acme-robotics",
+        "Fleet offline after OTA to 5.8.0",
+        "P1",
+        0.7,
+        {"device_os_supported": True},
+        [],
+        "new",
+    ),
+    (
+        "acme-robotics",
+        "Cellular reconnects every 10 minutes",
+        "P2",
+        3.2,
+        {"device_os_supported": True},
+        [],
+        "new",
+    ),
     ("acme-robotics", "Invoice shows wrong SIM count", "P3", 30, {}, [], "replied"),
     ("acme-robotics", "Question about Device OS LTS", "P4", 80, {}, [], "solved"),
-    ("acme-robotics", "Tracker firmware 1.5 crashes", "P1", 5, {"device_os_supported": False}, [], "assigned"),
+    (
+        "acme-robotics",
+        "Tracker firmware 1.5 crashes",
+        "P1",
+        5,
+        {"device_os_supported": False},
+        [],
+        "assigned",
+    ),
     ("acme-robotics", "Webhook latency spikes", "P2", 50, {}, [], "pending"),
-    ("nordlicht-iot", "Boron units drop off the cloud", "P2", 2, {"device_os_supported": True}, [], "new"),
-    ("nordlicht-iot", "Need help with ledger sync", "P3", 20, {"environment": "development"}, [], "replied"),
+    (
+        "nordlicht-iot",
+        "Boron units drop off the cloud",
+        "P2",
+        2,
+        {"device_os_supported": True},
+        [],
+        "new",
+    ),
+    (
+        "nordlicht-iot",
+        "Need help with ledger sync",
+        "P3",
+        20,
+        {"environment": "development"},
+        [],
+        "replied",
+    ),
     ("nordlicht-iot", "Console login loop", "P2", 70, {}, [], "solved"),
-    ("fieldsense", "Sensors stuck in safe mode", "P1", 0.6, {"device_os_supported": True}, [], "new"),
+    (
+        "fieldsense",
+        "Sensors stuck in safe mode",
+        "P1",
+        0.6,
+        {"device_os_supported": True},
+        [],
+        "new",
+    ),
     ("fieldsense", "Bulk claim of 2,000 devices", "P3", 12, {}, [], "assigned"),
     ("fieldsense", "OTA rollback procedure", "P4", 100, {}, [], "closed"),
     ("fieldsense", "Billing portal shows old plan", "P3", 40, {}, [], "pending"),
-    ("kiosko", "DPC update broke kiosks in 40 stores", "Sev3", 3.5, {"devices_affected": 900}, [], "replied"),
+    (
+        "kiosko",
+        "DPC update broke kiosks in 40 stores",
+        "Sev3",
+        3.5,
+        {"devices_affected": 900},
+        [],
+        "replied",
+    ),
     ("kiosko", "Apps fail to install from MDM", "Sev2", 1, {"devices_affected": 120}, [], "new"),
-    ("kiosko", "Policy change not reflected on device", "Sev3", 26, {"devices_affected": 3}, [], "replied"),
+    (
+        "kiosko",
+        "Policy change not reflected on device",
+        "Sev3",
+        26,
+        {"devices_affected": 3},
+        [],
+        "replied",
+    ),
     ("kiosko", "Feature request: scheduled reboots", "Sev4", 60, {}, [], "solved"),
     ("kiosko", "Esper console unavailable", "Sev1", 2, {}, [], "assigned"),
     ("brightmetrics", "Dashboards time out", "P0", 20, {}, [], "new"),
     ("brightmetrics", "Chart colours wrong in dark mode", "P3", 5, {}, [], "triaged"),
     ("brightmetrics", "SSO users cannot log in", "P1", 30, {}, [], "replied"),
     ("brightmetrics", "How to export to CSV?", "P3", 90, {}, [], "solved"),
-    ("webwerk", "Production site returns 503", "urgent", 0.4, {}, ["cluster:c42", "website:webwerk.de"], "new"),
-    ("webwerk", "Slow admin pages", "high", 2.5, {}, ["cluster:c42", "website:shop.webwerk.de"], "new"),
+    (
+        "webwerk",
+        "Production site returns 503",
+        "urgent",
+        0.4,
+        {},
+        ["cluster:c42", "website:webwerk.de"],
+        "new",
+    ),
+    (
+        "webwerk",
+        "Slow admin pages",
+        "high",
+        2.5,
+        {},
+        ["cluster:c42", "website:shop.webwerk.de"],
+        "new",
+    ),
     ("webwerk", "New SSL certificate for staging", "normal", 14, {}, ["cluster:c17"], "assigned"),
     ("webwerk", "Cron jobs twice per night", "low", 45, {}, ["cluster:c17"], "pending"),
-    ("shopfabrik", "Checkout down", "urgent", 0.3, {}, ["cluster:c08", "website:shopfabrik.com"], "new"),
+    (
+        "shopfabrik",
+        "Checkout down",
+        "urgent",
+        0.3,
+        {},
+        ["cluster:c08", "website:shopfabrik.com"],
+        "new",
+    ),
     ("shopfabrik", "Varnish cache misses", "high", 3, {}, ["cluster:c08"], "replied"),
     ("shopfabrik", "Database import help", "normal", 23, {}, ["cluster:c08"], "assigned"),
     ("shopfabrik", "Backup retention question", "low", 120, {}, [], "closed"),
@@ -115,10 +262,21 @@ def logins() -> list[DemoLogin]:
     """The demo logins printed by ``sladesk run`` and listed in the README."""
     out = [DemoLogin("admin", "admin", "admin", "superuser, /admin/")]
     out += [DemoLogin(a[0], DEMO_PASSWORD, "agent", ", ".join(a[4])) for a in AGENTS]
-    out.append(DemoLogin(SCOPED_AGENT[0], DEMO_PASSWORD, "agent", "scoped to " + ", ".join(SCOPED_AGENT[4])))
+    out.append(
+        DemoLogin(
+            SCOPED_AGENT[0], DEMO_PASSWORD, "agent", "scoped to " + ", ".join(SCOPED_AGENT[4])
+        )
+    )
     out += [
-        DemoLogin(o["login"], DEMO_PASSWORD, "contact", f"{o['name']} ({o['policy']}"
-                  + (f", {o['plan']}" if o["plan"] else "") + (f", {o['region']}" if o["region"] else "") + ")")
+        DemoLogin(
+            o["login"],
+            DEMO_PASSWORD,
+            "contact",
+            f"{o['name']} ({o['policy']}"
+            + (f", {o['plan']}" if o["plan"] else "")
+            + (f", {o['region']}" if o["region"] else "")
+            + ")",
+        )
         for o in ORGANIZATIONS
     ]
     return out
@@ -136,8 +294,12 @@ def load(*, now: datetime | None = None, stdout: Callable[[str], None] = lambda 
         agents: dict[str, User] = {}
         for username, first, last, zone, team_slugs in AGENTS:
             user = User.objects.create_user(
-                username, f"{username}@sladesk.example", DEMO_PASSWORD,
-                first_name=first, last_name=last, is_staff=True,
+                username,
+                f"{username}@sladesk.example",
+                DEMO_PASSWORD,
+                first_name=first,
+                last_name=last,
+                is_staff=True,
             )
             profile = AgentProfile.objects.create(user=user, timezone=zone)
             profile.teams.set([teams[s] for s in team_slugs])
@@ -150,25 +312,38 @@ def load(*, now: datetime | None = None, stdout: Callable[[str], None] = lambda 
         contacts: dict[str, Contact] = {}
         for spec in ORGANIZATIONS:
             org = Organization.objects.create(
-                slug=spec["slug"], name=spec["name"], policy_name=spec["policy"],
-                plan=spec["plan"], region=spec["region"], timezone=spec["timezone"],
+                slug=spec["slug"],
+                name=spec["name"],
+                policy_name=spec["policy"],
+                plan=spec["plan"],
+                region=spec["region"],
+                timezone=spec["timezone"],
                 allow_unknown_senders=bool(spec["aliases"]),
             )
             _aliases(org, spec["aliases"])
             if spec["role"]:
-                AccountTeamMember.objects.create(organization=org, user=agents["alice"], role=spec["role"])
+                AccountTeamMember.objects.create(
+                    organization=org, user=agents["alice"], role=spec["role"]
+                )
                 if spec["policy"] == "particle-accelerator":  # "more than a single individual"
-                    AccountTeamMember.objects.create(organization=org, user=agents["bob"], role=spec["role"])
+                    AccountTeamMember.objects.create(
+                        organization=org, user=agents["bob"], role=spec["role"]
+                    )
                 if spec["policy"] == "houseware":  # the first rung of its escalation ladder
                     AccountTeamMember.objects.create(
                         organization=org, user=agents["carol"], role="Customer Happiness Manager"
                     )
             user = User.objects.create_user(
-                spec["login"], f"{spec['login']}@{spec['slug']}.example", DEMO_PASSWORD,
+                spec["login"],
+                f"{spec['login']}@{spec['slug']}.example",
+                DEMO_PASSWORD,
                 first_name=spec["name"].split()[0],
             )
             contacts[spec["slug"]] = Contact.objects.create(
-                organization=org, user=user, email=user.email, name=f"{spec['name']} contact",
+                organization=org,
+                user=user,
+                email=user.email,
+                name=f"{spec['name']} contact",
                 timezone=spec["timezone"],
             )
             orgs[spec["slug"]] = org
@@ -179,8 +354,18 @@ def load(*, now: datetime | None = None, stdout: Callable[[str], None] = lambda 
         count = 0
         for i, (slug, subject, priority, hours_ago, fields, tags, then) in enumerate(_TICKETS):
             _demo_ticket(
-                now, orgs[slug], contacts[slug], agents, teams, i,
-                subject, priority, hours_ago, fields, tags, then,
+                now,
+                orgs[slug],
+                contacts[slug],
+                agents,
+                teams,
+                i,
+                subject,
+                priority,
+                hours_ago,
+                fields,
+                tags,
+                then,
             )
             count += 1
         pages = _status_pages(now)
@@ -220,7 +405,11 @@ def _unverified_mail(sender: str) -> None:
         "Subject: [P1] everything down\r\nDate: Tue, 24 Nov 2026 11:00:00 +0000\r\n"
         "Message-ID: <demo-forged-p1@evil.example>\r\n\r\nAll robots are offline, escalate now!\r\n"
     ).encode()
-    process(store_raw(raw, envelope_from="attacker@evil.example", envelope_to=["acme@support.example.com"]).pk)
+    process(
+        store_raw(
+            raw, envelope_from="attacker@evil.example", envelope_to=["acme@support.example.com"]
+        ).pk
+    )
 
 
 #: Email routes (sladesk.intake): a per-customer alias for each Particle organization, and
@@ -248,13 +437,22 @@ def _working_faster(agents: dict[str, User]) -> None:
         status="solved",
     )
     Macro.objects.create(
-        name="Need logs", body="Hello {{ requester.name }}, could you send us the device logs?",
-        status="pending", tags="needs-logs", assign_to_me=True,
+        name="Need logs",
+        body="Hello {{ requester.name }}, could you send us the device logs?",
+        status="pending",
+        tags="needs-logs",
+        assign_to_me=True,
     )
     first = next(iter(agents.values()))
-    Macro.objects.create(name="Looking into it", owner=first, body="Thanks, {{ requester.name }}: I am on it.",
-                         assign_to_me=True)
-    SavedView.objects.create(name="P1 newest", owner=None, query={"view": "all", "priority": "P1", "sort": "newest"})
+    Macro.objects.create(
+        name="Looking into it",
+        owner=first,
+        body="Thanks, {{ requester.name }}: I am on it.",
+        assign_to_me=True,
+    )
+    SavedView.objects.create(
+        name="P1 newest", owner=None, query={"view": "all", "priority": "P1", "sort": "newest"}
+    )
 
 
 def _aliases(org: Organization, addresses: list[str]) -> None:
@@ -268,7 +466,12 @@ def _aliases(org: Organization, addresses: list[str]) -> None:
 def _scoped_agent(orgs: dict[str, Organization]) -> None:
     username, first, last, zone, org_slugs = SCOPED_AGENT
     user = User.objects.create_user(
-        username, f"{username}@sladesk.example", DEMO_PASSWORD, first_name=first, last_name=last, is_staff=True
+        username,
+        f"{username}@sladesk.example",
+        DEMO_PASSWORD,
+        first_name=first,
+        last_name=last,
+        is_staff=True,
     )
     profile = AgentProfile.objects.create(user=user, timezone=zone)
     profile.scope_organizations.set([orgs[s] for s in org_slugs])
@@ -279,7 +482,10 @@ def _email_routes(orgs: dict[str, Organization], teams: dict[str, Team]) -> None
 
     for address, org, team, kind in EMAIL_ROUTES:
         InboundAddress.objects.create(
-            address=address, organization=orgs[org] if org else None, team=teams[team] if team else None, kind=kind
+            address=address,
+            organization=orgs[org] if org else None,
+            team=teams[team] if team else None,
+            kind=kind,
         )
 
 
@@ -303,10 +509,15 @@ def _demo_ticket(
     step = min(timedelta(hours=hours_ago) / 3, timedelta(hours=4))
     with core_time.travel(opened):
         ticket = services.open_ticket(
-            organization=org, requester=contact, subject=subject,
+            organization=org,
+            requester=contact,
+            subject=subject,
             description=f"{subject}.\n\nPlease help — this is demo ticket {i + 1}.",
-            priority=priority, channel=("email", "web", "api", "chat", "phone")[i % 5],
-            custom_fields=fields, tags=tags, actor=contact,
+            priority=priority,
+            channel=("email", "web", "api", "chat", "phone")[i % 5],
+            custom_fields=fields,
+            tags=tags,
+            actor=contact,
         )
     if then == "new":
         return ticket
@@ -314,9 +525,7 @@ def _demo_ticket(
         ticket = services.assign(ticket, team=team, assignee=agent, actor=agent)
         if then == "triaged":
             services.add_note(ticket, author=agent, body="Triage: cosmetic, low impact.")
-            return services.change_priority(
-                ticket, priority=priority, actor=agent, reason="triage"
-            )
+            return services.change_priority(ticket, priority=priority, actor=agent, reason="triage")
     if then == "assigned":
         return ticket
     with core_time.travel(opened + 2 * step):

@@ -41,7 +41,9 @@ class _WriteEml:
 class MailSink:
     """A running sink: ``hostname``, ``port`` and the ``directory`` it writes to."""
 
-    def __init__(self, directory: Path, hostname: str = "127.0.0.1", port: int | None = None) -> None:
+    def __init__(
+        self, directory: Path, hostname: str = "127.0.0.1", port: int | None = None
+    ) -> None:
         directory.mkdir(parents=True, exist_ok=True)
         self.directory = directory
         self.hostname = hostname

@@ -33,8 +33,14 @@ def load_oncall(now: datetime, teams: dict[str, Team], members: dict[str, list[s
     for slug, team in teams.items():
         people = members.get(slug) or []
         if people:
-            schedules[slug] = create_schedule(team=team, name="Primary", timezone="Europe/Berlin", rotations=[
-                {"participants": people, "length": "1w", "handoff": handoff, "name": "weekly"}])
+            schedules[slug] = create_schedule(
+                team=team,
+                name="Primary",
+                timezone="Europe/Berlin",
+                rotations=[
+                    {"participants": people, "length": "1w", "handoff": handoff, "name": "weekly"}
+                ],
+            )
     steps = {
         # Particle: "the on-call support resource" — primary, then DevOps' on-call 5 min later
         "particle-p1": [("product-support", 5), ("devops", 5)],
@@ -50,9 +56,16 @@ def load_oncall(now: datetime, teams: dict[str, Team], members: dict[str, list[s
             if slug.endswith("!"):
                 built.append({"kind": "channel", "team": teams[slug[:-1]].pk, "wait_minutes": wait})
             elif slug in schedules:
-                built.append({"kind": "schedule", "schedule": schedules[slug].pk, "wait_minutes": wait})
-        create_escalation_policy(name=name, steps=built, repeat=1, timezone="Europe/Berlin",
-                                 description=f"demo escalation policy for the {name.split('-')[0]} seed")
+                built.append(
+                    {"kind": "schedule", "schedule": schedules[slug].pk, "wait_minutes": wait}
+                )
+        create_escalation_policy(
+            name=name,
+            steps=built,
+            repeat=1,
+            timezone="Europe/Berlin",
+            description=f"demo escalation policy for the {name.split('-')[0]} seed",
+        )
     # bob (Berlin) wants e-mail at once and again after 5 minutes while nobody has it
     bob = User.objects.filter(username="bob").first()
     if bob is not None:

@@ -45,7 +45,9 @@ ACTIONS = (
 class BulkForm(forms.Form):
     """The ticked tickets and one action with its fields."""
 
-    tickets = forms.TypedMultipleChoiceField(coerce=int, error_messages={"required": "Tick at least one ticket."})
+    tickets = forms.TypedMultipleChoiceField(
+        coerce=int, error_messages={"required": "Tick at least one ticket."}
+    )
     action = forms.ChoiceField(choices=ACTIONS)
     team = forms.ModelChoiceField(queryset=Team.objects.all(), required=False)
     assignee = forms.ModelChoiceField(
@@ -60,7 +62,9 @@ class BulkForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         picked = self.data.getlist("tickets") if hasattr(self.data, "getlist") else []
-        self.fields["tickets"].choices = [(p, p) for p in picked if str(p).isdigit() and len(str(p)) <= 18]
+        self.fields["tickets"].choices = [
+            (p, p) for p in picked if str(p).isdigit() and len(str(p)) <= 18
+        ]
 
     def clean_tickets(self) -> list[int]:
         ids = list(dict.fromkeys(self.cleaned_data["tickets"]))
@@ -75,15 +79,20 @@ class BulkForm(forms.Form):
         data = super().clean() or {}
         action = data.get("action")
         needs = {
-            "assign": (not data.get("team") and not data.get("assignee"), "Choose a team or an agent."),
+            "assign": (
+                not data.get("team") and not data.get("assignee"),
+                "Choose a team or an agent.",
+            ),
             "status": (not data.get("status"), "Choose a status."),
             "priority": (
                 not data.get("priority") or not data.get("reason"),
                 "A priority change needs the priority and a reason (the customer is told).",
             ),
             "tags": (not data.get("tags"), "Write the tags to add."),
-            "merge": (len(data.get("tickets") or []) + (1 if data.get("into") else 0) < 2,
-                      "Merging needs two tickets at least."),
+            "merge": (
+                len(data.get("tickets") or []) + (1 if data.get("into") else 0) < 2,
+                "Merging needs two tickets at least.",
+            ),
         }
         missing, text = needs.get(action or "", (False, ""))
         if missing:
@@ -94,21 +103,33 @@ class BulkForm(forms.Form):
 Step = Callable[[Ticket], str]
 
 
-def _steps(request: HttpRequest, data: dict[str, Any], tickets: dict[int, Ticket]) -> tuple[Step, Ticket | None]:
+def _steps(
+    request: HttpRequest, data: dict[str, Any], tickets: dict[int, Ticket]
+) -> tuple[Step, Ticket | None]:
     """The per-ticket call of the action (and, for a merge, the target)."""
     user, action = request.user, data["action"]
     if action == "assign":
-        return lambda t: _done(services.assign(t, team=data["team"], assignee=data["assignee"], actor=user), "assigned"), None
+        return lambda t: _done(
+            services.assign(t, team=data["team"], assignee=data["assignee"], actor=user), "assigned"
+        ), None
     if action == "status":
-        return lambda t: _done(services.change_status(t, status=data["status"], actor=user, reason=data["reason"]),
-                               f"status {data['status']}"), None
+        return lambda t: _done(
+            services.change_status(t, status=data["status"], actor=user, reason=data["reason"]),
+            f"status {data['status']}",
+        ), None
     if action == "priority":
-        return lambda t: _done(services.change_priority(t, priority=data["priority"], actor=user, reason=data["reason"]),
-                               f"priority {data['priority']}"), None
+        return lambda t: _done(
+            services.change_priority(
+                t, priority=data["priority"], actor=user, reason=data["reason"]
+            ),
+            f"priority {data['priority']}",
+        ), None
     if action == "tags":
+
         def tag(t: Ticket) -> str:
             added = services.add_tags(t, tags=data["tags"], actor=user)
             return f"tags added: {', '.join(added)}" if added else "had those tags already"
+
         return tag, None
     number = data.get("into") or min(tickets)
     target = tickets.get(number) or access.visible_tickets(user).filter(pk=number).first()
@@ -133,7 +154,9 @@ def _done(_: object, text: str) -> str:
 def bulk(request: HttpRequest) -> HttpResponse:
     """Run one action on each ticked ticket; the result message names each ticket."""
     back = request.POST.get("next", "")
-    if not (back.startswith("/desk/") and url_has_allowed_host_and_scheme(back, allowed_hosts=None)):
+    if not (
+        back.startswith("/desk/") and url_has_allowed_host_and_scheme(back, allowed_hosts=None)
+    ):
         back = "/desk/"
     form = BulkForm(request.POST)
     if not form.is_valid():
@@ -161,6 +184,8 @@ def bulk(request: HttpRequest) -> HttpResponse:
             lines.append(f"#{pk}: refused — {exc}")
             failed += 1
     done = len(ids) - failed
-    summary = f"{dict(ACTIONS)[data['action']]}: {done} of {len(ids)} done. " + "; ".join(lines) + "."
+    summary = (
+        f"{dict(ACTIONS)[data['action']]}: {done} of {len(ids)} done. " + "; ".join(lines) + "."
+    )
     messages.add_message(request, messages.WARNING if failed else messages.SUCCESS, summary)
     return redirect(back)

@@ -44,8 +44,11 @@ def contacts(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             contact = create_contact(
-                data["organization"], data["email"], name=data["name"],
-                timezone=data["timezone"], login=data["invite"],
+                data["organization"],
+                data["email"],
+                name=data["name"],
+                timezone=data["timezone"],
+                login=data["invite"],
             )
         except ValidationError as exc:
             for field, errors in exc.message_dict.items():
@@ -53,7 +56,9 @@ def contacts(request: HttpRequest) -> HttpResponse:
         else:
             if contact.user is not None:
                 send_invitation(request, contact.user, organization_name=contact.organization.name)
-                messages.success(request, f"{contact.email} added; a sign-in invitation was mailed.")
+                messages.success(
+                    request, f"{contact.email} added; a sign-in invitation was mailed."
+                )
             else:
                 messages.success(request, f"{contact.email} added (no portal sign-in).")
             return redirect(f"{request.path}?q={contact.email}")

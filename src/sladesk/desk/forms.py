@@ -24,18 +24,20 @@ __all__ = [
 ]
 
 
-
 def _one_line(value: str) -> None:
     """A subject is one line: CR or LF would break every mail about the ticket."""
     if "\r" in value or "\n" in value:
         raise forms.ValidationError("The subject must be one line.")
+
 
 class MessageForm(forms.Form):
     """A public reply (``kind=reply``) or an internal note (``kind=note``), with files."""
 
     body = forms.CharField(widget=forms.Textarea, strip=True)
     kind = forms.ChoiceField(
-        choices=(("reply", "Public reply"), ("note", "Internal note")), initial="reply", required=False
+        choices=(("reply", "Public reply"), ("note", "Internal note")),
+        initial="reply",
+        required=False,
     )
     files = MultipleFileField(label="Attachments")
     #: after a public reply, also set this status ("Send and set pending/solved")
@@ -50,7 +52,9 @@ class MessageForm(forms.Form):
                 raise forms.ValidationError("Choose a public reply or an internal note.")
             data["kind"] = "reply"  # the "Send and set …" buttons are public replies
         elif data["kind"] == "note" and data.get("then"):
-            raise forms.ValidationError("An internal note does not change the status; send a reply.")
+            raise forms.ValidationError(
+                "An internal note does not change the status; send a reply."
+            )
         return data
 
 
@@ -68,9 +72,9 @@ class MergeForm(forms.Form):
 class SplitForm(forms.Form):
     """Split the checked messages off into a new ticket."""
 
-    messages = forms.TypedMultipleChoiceField(coerce=int, choices=(), error_messages={
-        "required": "Tick the messages to split off."
-    })
+    messages = forms.TypedMultipleChoiceField(
+        coerce=int, choices=(), error_messages={"required": "Tick the messages to split off."}
+    )
     subject = forms.CharField(validators=[_one_line], max_length=300, required=False, strip=True)
 
     def __init__(self, *args: Any, message_ids: list[int], **kwargs: Any) -> None:
@@ -98,7 +102,9 @@ class PriorityForm(forms.Form):
     """A new priority from the ticket's policy, and the reason the customer will be told."""
 
     priority = forms.ChoiceField()
-    reason = forms.CharField(max_length=500, strip=True, help_text="The customer is told this reason.")
+    reason = forms.CharField(
+        max_length=500, strip=True, help_text="The customer is told this reason."
+    )
 
     def __init__(self, *args: Any, policy: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -155,5 +161,9 @@ class FieldsForm(forms.Form):
     @staticmethod
     def initial_for(ticket: Any) -> dict[str, str]:
         fields = ticket.custom_fields or {}
-        text = yaml.safe_dump(fields, default_flow_style=False, sort_keys=True).strip() if fields else ""
+        text = (
+            yaml.safe_dump(fields, default_flow_style=False, sort_keys=True).strip()
+            if fields
+            else ""
+        )
         return {"tags": ", ".join(t.name for t in ticket.tags.all()), "custom_fields": text}

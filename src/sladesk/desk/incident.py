@@ -36,7 +36,11 @@ def incident_context(ticket: Ticket) -> dict[str, Any]:
     )
     link = next((i for i in rows if i.linked_id is not None), None)
     may_open = link is None and status_services.can_open_incident(ticket)
-    pages = list(StatusPage.objects.prefetch_related("components").order_by("-is_default", "name")) if may_open else []
+    pages = (
+        list(StatusPage.objects.prefetch_related("components").order_by("-is_default", "name"))
+        if may_open
+        else []
+    )
     return {
         "status_link": link,
         "status_pages": pages,
@@ -52,13 +56,22 @@ def open_incident(request: HttpRequest, ticket: Ticket) -> str:
         return "!Choose a status page."
     ids = request.POST.getlist("component")
     status = request.POST.get("component_status") or "major_outage"
-    components = {c.pk: status for c in Component.objects.filter(page=page, pk__in=[i for i in ids if i.isdigit()])}
+    components = {
+        c.pk: status
+        for c in Component.objects.filter(page=page, pk__in=[i for i in ids if i.isdigit()])
+    }
     incident = status_services.open_incident_for_ticket(
-        ticket, page, actor=request.user, name=(request.POST.get("name") or "").strip(),
-        body=(request.POST.get("body") or "").strip(), impact=request.POST.get("impact") or "major",
+        ticket,
+        page,
+        actor=request.user,
+        name=(request.POST.get("name") or "").strip(),
+        body=(request.POST.get("body") or "").strip(),
+        impact=request.POST.get("impact") or "major",
         components=components,
     )
-    return f"Incident \u201c{incident.name}\u201d declared on {page.name}; the ticket is linked to it."
+    return (
+        f"Incident \u201c{incident.name}\u201d declared on {page.name}; the ticket is linked to it."
+    )
 
 
 @ticket_write

@@ -34,7 +34,17 @@ class MacroForm(forms.ModelForm):
 
     class Meta:
         model = Macro
-        fields = ["name", "body", "tags", "team", "assignee", "assign_to_me", "priority", "priority_reason", "status"]
+        fields = [
+            "name",
+            "body",
+            "tags",
+            "team",
+            "assignee",
+            "assign_to_me",
+            "priority",
+            "priority_reason",
+            "status",
+        ]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -50,8 +60,13 @@ class MacroForm(forms.ModelForm):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if data.get("priority") and not (data.get("priority_reason") or "").strip():
-            self.add_error("priority_reason", "A priority change needs a reason (the customer is told).")
-        if not any(data.get(f) for f in ("body", "tags", "team", "assignee", "assign_to_me", "priority", "status")):
+            self.add_error(
+                "priority_reason", "A priority change needs a reason (the customer is told)."
+            )
+        if not any(
+            data.get(f)
+            for f in ("body", "tags", "team", "assignee", "assign_to_me", "priority", "status")
+        ):
             raise forms.ValidationError("A macro needs a reply text or at least one change.")
         return data
 
@@ -74,14 +89,27 @@ def macro_list(request: HttpRequest) -> HttpResponse:
         else:
             macro.owner = None if form.cleaned_data["shared"] else request.user
             macro.save()
-            messages.success(request, f"Macro “{macro.name}” saved ({'shared' if macro.shared else 'personal'}).")
+            messages.success(
+                request, f"Macro “{macro.name}” saved ({'shared' if macro.shared else 'personal'})."
+            )
             return redirect("desk:macros")
-    rows = [(m, macros.may_manage(request.user, m)) for m in macros.usable_macros(request.user).select_related("owner")]
-    return render(request, "desk/macros.html", {
-        "form": form, "rows": rows, "placeholders": list(PLACEHOLDERS),
-        "is_admin": role_of(request.user) == Role.ADMIN, "statuses": Status.choices,
-        "teams": form.fields["team"].queryset, "agents": form.fields["assignee"].queryset,
-    })
+    rows = [
+        (m, macros.may_manage(request.user, m))
+        for m in macros.usable_macros(request.user).select_related("owner")
+    ]
+    return render(
+        request,
+        "desk/macros.html",
+        {
+            "form": form,
+            "rows": rows,
+            "placeholders": list(PLACEHOLDERS),
+            "is_admin": role_of(request.user) == Role.ADMIN,
+            "statuses": Status.choices,
+            "teams": form.fields["team"].queryset,
+            "agents": form.fields["assignee"].queryset,
+        },
+    )
 
 
 @require_POST
@@ -103,7 +131,9 @@ def preview_macro(request: HttpRequest, ticket_id: int) -> HttpResponse:
     ticket = visible_ticket(request, ticket_id, messages=False)
     macro = _macro(request, request.GET.get("macro", ""))
     context = {"ticket": ticket, "macro": macro, "plan": macros.plan(macro, ticket, request.user)}
-    template = "desk/_macro_preview.html" if getattr(request, "htmx", False) else "desk/macro_preview.html"
+    template = (
+        "desk/_macro_preview.html" if getattr(request, "htmx", False) else "desk/macro_preview.html"
+    )
     return render(request, template, context)
 
 

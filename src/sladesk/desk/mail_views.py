@@ -30,8 +30,18 @@ __all__ = ["mail_accept", "mail_quarantine", "mail_raw", "mail_retry"]
 
 _STATES = {"quarantined": InboundState.QUARANTINED, "ignored": InboundState.IGNORED}
 _PAGE = 100
-_LIST_FIELDS = ("id", "received_at", "from_address", "envelope_from", "subject", "reason", "state", "size",
-                "organization__name", "source")
+_LIST_FIELDS = (
+    "id",
+    "received_at",
+    "from_address",
+    "envelope_from",
+    "subject",
+    "reason",
+    "state",
+    "size",
+    "organization__name",
+    "source",
+)
 
 
 @agent_or_404
@@ -52,8 +62,11 @@ def mail_quarantine(request: HttpRequest) -> HttpResponse:
         "more": len(rows) > _PAGE,
         "state": state,
         # rendered once, not once per row: 100 rows x 200 organizations was 130 ms of template
-        "organization_options": render_to_string("desk/_organization_options.html", {"organizations": organizations})
-        if any(not row["organization__name"] for row in rows[:_PAGE]) else "",
+        "organization_options": render_to_string(
+            "desk/_organization_options.html", {"organizations": organizations}
+        )
+        if any(not row["organization__name"] for row in rows[:_PAGE])
+        else "",
         "nav": "mail",
     }
     return render(request, "desk/mail_quarantine.html", context)
@@ -76,7 +89,9 @@ def _done(request: HttpRequest, results: list[InboundMessage]) -> HttpResponse:
         else:
             messages.warning(request, f"Mail #{row.pk} is still {row.state}: {row.reason}")
     back = request.POST.get("state", "quarantined")
-    return HttpResponseRedirect(reverse("desk:mail_quarantine") + (f"?state={back}" if back in _STATES else ""))
+    return HttpResponseRedirect(
+        reverse("desk:mail_quarantine") + (f"?state={back}" if back in _STATES else "")
+    )
 
 
 @agent_or_404

@@ -16,7 +16,11 @@ class SavedView(models.Model):
 
     name = models.CharField(max_length=60)
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="saved_views"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="saved_views",
     )
     query = models.JSONField(default=dict)
 

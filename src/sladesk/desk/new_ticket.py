@@ -35,12 +35,18 @@ class NewTicketForm(forms.Form):
     """Who called, about what, how urgent."""
 
     organization = forms.ModelChoiceField(queryset=Organization.objects.none())
-    email = forms.EmailField(label="Caller's address", help_text="an existing contact, or a new one is created")
+    email = forms.EmailField(
+        label="Caller's address", help_text="an existing contact, or a new one is created"
+    )
     name = forms.CharField(required=False, max_length=200, label="Caller's name (new contacts)")
     subject = forms.CharField(max_length=300, strip=True)
     description = forms.CharField(widget=forms.Textarea, strip=True)
-    priority = forms.CharField(max_length=40, required=False, strip=True, help_text="blank: the policy's default")
-    channel = forms.ChoiceField(choices=((Channel.PHONE, "Phone"), (Channel.CHAT, "Chat")), initial=Channel.PHONE)
+    priority = forms.CharField(
+        max_length=40, required=False, strip=True, help_text="blank: the policy's default"
+    )
+    channel = forms.ChoiceField(
+        choices=((Channel.PHONE, "Phone"), (Channel.CHAT, "Chat")), initial=Channel.PHONE
+    )
 
 
 @agent_required
@@ -51,11 +57,16 @@ def new_ticket(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         ticket = _open(request, form)
         if ticket is not None:
-            messages.success(request, f"Ticket #{ticket.pk} opened for {ticket.requester.email} ({ticket.priority}).")
+            messages.success(
+                request,
+                f"Ticket #{ticket.pk} opened for {ticket.requester.email} ({ticket.priority}).",
+            )
             return redirect("desk:ticket", ticket_id=ticket.pk)
     priorities = sorted({p.key for f in available_policies().values() for p in f.policy.priorities})
     known = visible_contacts(request.user).order_by("email").values_list("email", flat=True)[:500]
-    return render(request, "desk/new_ticket.html", {"form": form, "priorities": priorities, "known": known})
+    return render(
+        request, "desk/new_ticket.html", {"form": form, "priorities": priorities, "known": known}
+    )
 
 
 def _open(request: HttpRequest, form: NewTicketForm) -> Any:
@@ -63,12 +74,22 @@ def _open(request: HttpRequest, form: NewTicketForm) -> Any:
     org = data["organization"]
     try:
         with transaction.atomic():
-            contact = visible_contacts(request.user).filter(organization=org, email__iexact=data["email"]).first()
+            contact = (
+                visible_contacts(request.user)
+                .filter(organization=org, email__iexact=data["email"])
+                .first()
+            )
             if contact is None:
                 contact = create_contact(org, data["email"], name=data["name"])
             return services.open_ticket(
-                organization=org, requester=contact, subject=data["subject"], description=data["description"],
-                priority=data["priority"] or None, channel=data["channel"], actor=request.user, set_by="agent",
+                organization=org,
+                requester=contact,
+                subject=data["subject"],
+                description=data["description"],
+                priority=data["priority"] or None,
+                channel=data["channel"],
+                actor=request.user,
+                set_by="agent",
             )
     except ValidationError as exc:
         for field, errors in exc.message_dict.items():

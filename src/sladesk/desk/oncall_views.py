@@ -46,14 +46,23 @@ def _bars(shifts: list[Any], start: datetime, zone: ZoneInfo) -> list[dict[str, 
 
 
 def _page_rows() -> list[dict[str, Any]]:
-    recent = list(Page.objects.select_related("ticket", "team", "acknowledged_by").order_by("-created_at")[:50])
+    recent = list(
+        Page.objects.select_related("ticket", "team", "acknowledged_by").order_by("-created_at")[
+            :50
+        ]
+    )
     escalations = {e.page_id: e for e in PageEscalation.objects.filter(page__in=recent)}
     history: dict[int, list[TicketEvent]] = defaultdict(list)
-    events = TicketEvent.objects.filter(kind=EventKind.PAGE, ticket_id__in={p.ticket_id for p in recent})
+    events = TicketEvent.objects.filter(
+        kind=EventKind.PAGE, ticket_id__in={p.ticket_id for p in recent}
+    )
     for e in events.order_by("at", "id"):
         if isinstance(e.data, dict) and e.data.get("page") is not None:
             history[e.data["page"]].append(e)
-    return [{"page": p, "escalation": escalations.get(p.pk), "history": history.get(p.pk, [])} for p in recent]
+    return [
+        {"page": p, "escalation": escalations.get(p.pk), "history": history.get(p.pk, [])}
+        for p in recent
+    ]
 
 
 @agent_required
@@ -69,17 +78,27 @@ def oncall(request: HttpRequest) -> HttpResponse:
         current = built[s.pk].oncall_at(now)
         if request.user.get_username() in current:
             mine.append(s)
-        cards.append({
-            "schedule": s, "now": current,
-            "bars": _bars(built[s.pk].shifts(start, start + timedelta(days=DAYS)), start, zone),
-            "ical": absolute(f"/oncall/ical/schedule/{s.ical_token}.ics"),
-        })
+        cards.append(
+            {
+                "schedule": s,
+                "now": current,
+                "bars": _bars(built[s.pk].shifts(start, start + timedelta(days=DAYS)), start, zone),
+                "ical": absolute(f"/oncall/ical/schedule/{s.ical_token}.ics"),
+            }
+        )
     days = [(start + timedelta(days=d)).astimezone(zone) for d in range(DAYS)]
     feed = CalendarFeed.objects.filter(user=request.user).first()
     context = {
-        "nav": "oncall", "cards": cards, "mine": mine, "zone": zone_name, "days": days,
-        "people": get_user_model().objects.filter(agent_profile__isnull=False, is_active=True).order_by("username"),
-        "rows": _page_rows(), "my_feed": absolute(f"/oncall/ical/user/{feed.token}.ics") if feed else None,
+        "nav": "oncall",
+        "cards": cards,
+        "mine": mine,
+        "zone": zone_name,
+        "days": days,
+        "people": get_user_model()
+        .objects.filter(agent_profile__isnull=False, is_active=True)
+        .order_by("username"),
+        "rows": _page_rows(),
+        "my_feed": absolute(f"/oncall/ical/user/{feed.token}.ics") if feed else None,
     }
     return render(request, "desk/oncall.html", context)
 
@@ -104,17 +123,29 @@ def override(request: HttpRequest, schedule_id: int) -> HttpResponse:
         user = users.filter(username=request.POST.get("user", "")).first()
         if user is None:
             raise OncallError("choose who is on call")
-        replaces = users.filter(username=request.POST.get("replaces", "")).first() if request.POST.get("replaces") else None
-        made = add_override(schedule, user=user, replaces=replaces,
-                            start=_local(request.POST.get("start", ""), zone, "start"),
-                            end=_local(request.POST.get("end", ""), zone, "end"),
-                            reason=request.POST.get("reason", ""), actor=request.user)
+        replaces = (
+            users.filter(username=request.POST.get("replaces", "")).first()
+            if request.POST.get("replaces")
+            else None
+        )
+        made = add_override(
+            schedule,
+            user=user,
+            replaces=replaces,
+            start=_local(request.POST.get("start", ""), zone, "start"),
+            end=_local(request.POST.get("end", ""), zone, "end"),
+            reason=request.POST.get("reason", ""),
+            actor=request.user,
+        )
     except OncallError as error:
         messages.error(request, f"Override not added: {error}")
         return redirect("desk:oncall")
     what = f"instead of {replaces.get_username()}" if replaces else "on call"
-    messages.success(request, f"{user.get_username()} is {what} on {schedule.name} from "
-                              f"{made.start.astimezone(zone):%a %d %b %H:%M} to {made.end.astimezone(zone):%a %d %b %H:%M}.")
+    messages.success(
+        request,
+        f"{user.get_username()} is {what} on {schedule.name} from "
+        f"{made.start.astimezone(zone):%a %d %b %H:%M} to {made.end.astimezone(zone):%a %d %b %H:%M}.",
+    )
     return redirect("desk:oncall")
 
 
@@ -136,5 +167,7 @@ def acknowledge(request: HttpRequest, page_id: int) -> HttpResponse:
 def calendar(request: HttpRequest) -> HttpResponse:
     """Make (or show) the viewer's subscribable calendar URL."""
     feed_of(request.user)
-    messages.success(request, "Your on-call calendar is ready: subscribe to the link below in your calendar app.")
+    messages.success(
+        request, "Your on-call calendar is ready: subscribe to the link below in your calendar app."
+    )
     return redirect("desk:oncall")

@@ -32,7 +32,9 @@ def _key(ticket_id: int) -> str:
     return f"presence:ticket:{ticket_id}"
 
 
-def beat(ticket_id: int, user_id: int, name: str, *, replying: bool, at: float | None = None) -> None:
+def beat(
+    ticket_id: int, user_id: int, name: str, *, replying: bool, at: float | None = None
+) -> None:
     """Record that ``user_id`` has the ticket open (and whether a reply is being written)."""
     at = time.time() if at is None else at
     table = _fresh(cache.get(_key(ticket_id)) or {}, at)

@@ -93,7 +93,9 @@ def view_q(view: str, user: Any, teams: list[int], now: datetime) -> Q:
         return active & Q(pk__in=_with_running(warn_at__lte=now, due_at__gt=now))
     if view == "breached":
         # recorded breached, not met since: the partial index sla_clock_breached_open_idx
-        recorded = SlaClock.objects.filter(state=ClockState.BREACHED, met_at__isnull=True).values("ticket_id")
+        recorded = SlaClock.objects.filter(state=ClockState.BREACHED, met_at__isnull=True).values(
+            "ticket_id"
+        )
         return active & (Q(pk__in=_with_running(due_at__lte=now)) | Q(pk__in=recorded))
     return Q()
 
@@ -103,7 +105,9 @@ def inbox_counts(user: Any, teams: list[int], now: datetime) -> dict[str, int]:
     range, a few percent of a mature desk) and one count of all visible tickets."""
     visible = access.visible_tickets(user)
     active = visible.filter(status__in=ACTIVE_STATUSES)
-    counts = active.aggregate(**{v: Count("pk", filter=view_q(v, user, teams, now)) for v in VIEWS if v != "all"})
+    counts = active.aggregate(
+        **{v: Count("pk", filter=view_q(v, user, teams, now)) for v in VIEWS if v != "all"}
+    )
     counts["all"] = visible.count()
     return counts
 
@@ -145,7 +149,13 @@ class InboxRow:
 
 
 def inbox_rows(
-    user: Any, view: str, filters: Mapping[str, str], now: datetime, *, page: int = 1, sort: str = "due"
+    user: Any,
+    view: str,
+    filters: Mapping[str, str],
+    now: datetime,
+    *,
+    page: int = 1,
+    sort: str = "due",
 ) -> tuple[list[InboxRow], bool]:
     """One page of the view's tickets sorted by next due (``sort="due"``) or by creation
     (``newest``/``oldest``); returns (rows, has_more). With a search (``filters["q"]``):
@@ -164,7 +174,9 @@ def inbox_rows(
         ids = search.ranked_ids(qs, text, public_only=False, limit=wanted, offset=start)
     elif sort in ("newest", "oldest"):
         order = ("-created_at", "-id") if sort == "newest" else ("created_at", "id")
-        return _load(list(qs.order_by(*order).values_list("pk", flat=True)[start : start + wanted]), now)
+        return _load(
+            list(qs.order_by(*order).values_list("pk", flat=True)[start : start + wanted]), now
+        )
     elif qs.query.has_filters():
         # a join (not ``IN``), so the planner may start from the few running clocks
         due_first = (
@@ -186,7 +198,11 @@ def inbox_rows(
         # the clock phase ends on this page: it held start + len(ids) tickets, unless this
         # page starts past it (then count it)
         with_clock = start + len(ids) if ids or start == 0 else due_first.count()
-        rest = qs.exclude(pk__in=_with_running()).order_by("-created_at", "-id").values_list("pk", flat=True)
+        rest = (
+            qs.exclude(pk__in=_with_running())
+            .order_by("-created_at", "-id")
+            .values_list("pk", flat=True)
+        )
         offset = max(start - with_clock, 0)
         ids += list(rest[offset : offset + wanted - len(ids)])
     return _load(ids, now)

@@ -49,7 +49,9 @@ def _date(raw: str | None, default: date, errors: list[str], name: str) -> date:
 def _filters(request: HttpRequest) -> dict[str, Any]:
     today = core_time.now().astimezone(UTC).date()
     errors: list[str] = []
-    a_year_ago = (today.replace(day=1) - timedelta(days=334)).replace(day=1)  # 12 months with this one
+    a_year_ago = (today.replace(day=1) - timedelta(days=334)).replace(
+        day=1
+    )  # 12 months with this one
     start = _date(request.GET.get("from"), a_year_ago, errors, "from")
     end = _date(request.GET.get("to"), today + timedelta(days=1), errors, "to")
     if end <= start:
@@ -72,8 +74,15 @@ def _filters(request: HttpRequest) -> dict[str, Any]:
             orgs = {int(org_raw)}
         else:
             errors.append(f"no organization {org_raw[:40]!r}")
-    return {"start": start, "end": end, "group_by": group_by, "grouping": grouping, "orgs": orgs,
-            "organization": org_raw, "errors": errors}
+    return {
+        "start": start,
+        "end": end,
+        "group_by": group_by,
+        "grouping": grouping,
+        "orgs": orgs,
+        "organization": org_raw,
+        "errors": errors,
+    }
 
 
 def _label(row: dict[str, Any], group_by: list[str], names: dict[int, str]) -> str:
@@ -109,22 +118,41 @@ def reports(request: HttpRequest) -> HttpResponse:
         return resp
     names = dict(Organization.objects.values_list("pk", "name"))
     by_metric = attainment(f["start"], f["end"], ["metric"], f["orgs"])
-    chart_met = bar_chart("% met by grouping", [(_label(r, f["group_by"], names), r["pct_met"]) for r in rows[:40]])
+    chart_met = bar_chart(
+        "% met by grouping", [(_label(r, f["group_by"], names), r["pct_met"]) for r in rows[:40]]
+    )
     chart_metric = bar_chart("% met by metric", [(r["metric"], r["pct_met"]) for r in by_metric])
     query = request.GET.copy()
     query.pop("format", None)
-    return render(request, "desk/reports.html", {
-        "nav": "reports", **f, "rows": [(_label(r, f["group_by"], names), r) for r in rows],
-        "breaches": listed, "names": names, "chart_met": chart_met, "chart_metric": chart_metric,
-        "groupings": GROUPINGS, "organizations": Organization.objects.order_by("name"),
-        "query": query.urlencode(), "end_shown": f["end"] - timedelta(days=1),
-    })
+    return render(
+        request,
+        "desk/reports.html",
+        {
+            "nav": "reports",
+            **f,
+            "rows": [(_label(r, f["group_by"], names), r) for r in rows],
+            "breaches": listed,
+            "names": names,
+            "chart_met": chart_met,
+            "chart_metric": chart_metric,
+            "groupings": GROUPINGS,
+            "organizations": Organization.objects.order_by("name"),
+            "query": query.urlencode(),
+            "end_shown": f["end"] - timedelta(days=1),
+        },
+    )
 
 
 def _policy_choices() -> list[tuple[str, str]]:
-    files = [(f"file:{name}", f"{pf.path.name} (file: {pf.policy.title})") for name, pf in sorted(available_policies().items())]
+    files = [
+        (f"file:{name}", f"{pf.path.name} (file: {pf.policy.title})")
+        for name, pf in sorted(available_policies().items())
+    ]
     versions = [
-        (f"version:{v.pk}", f"{v.name} version {v.digest[:12]} (first used {v.first_seen_at:%Y-%m-%d})")
+        (
+            f"version:{v.pk}",
+            f"{v.name} version {v.digest[:12]} (first used {v.first_seen_at:%Y-%m-%d})",
+        )
         for v in PolicyVersion.objects.order_by("name", "-first_seen_at")[:100]
     ]
     return files + versions
@@ -146,8 +174,12 @@ def replay_page(request: HttpRequest) -> HttpResponse:
     """GET: the form; POST: replay the tickets of one organization (or all) opened since a
     date under the chosen policy file or stored version, and show before → after."""
     report_scope(request.user)
-    ctx: dict[str, Any] = {"nav": "reports", "choices": _policy_choices(),
-                           "organizations": Organization.objects.order_by("name"), "errors": []}
+    ctx: dict[str, Any] = {
+        "nav": "reports",
+        "choices": _policy_choices(),
+        "organizations": Organization.objects.order_by("name"),
+        "errors": [],
+    }
     if request.method == "POST":
         choice = request.POST.get("policy", "")
         policy = _policy(choice)
@@ -161,7 +193,9 @@ def replay_page(request: HttpRequest) -> HttpResponse:
         org = None
         org_raw = request.POST.get("organization", "")
         if org_raw:
-            org = Organization.objects.filter(pk=int(org_raw)).first() if org_raw.isdigit() else None
+            org = (
+                Organization.objects.filter(pk=int(org_raw)).first() if org_raw.isdigit() else None
+            )
             if org is None:
                 ctx["errors"].append("no such organization")
         ctx.update(choice=choice, since=request.POST.get("since", ""), organization=org_raw)
@@ -171,7 +205,8 @@ def replay_page(request: HttpRequest) -> HttpResponse:
             ctx["result"] = result
             ctx["table"] = [
                 (metric, priority, result["before"].get(metric, {}).get(priority), after)
-                for metric, by_p in result["after"].items() for priority, after in by_p.items()
+                for metric, by_p in result["after"].items()
+                for priority, after in by_p.items()
             ]
         status = 400 if ctx["errors"] else 200
         return render(request, "desk/replay.html", ctx, status=status)
@@ -182,4 +217,3 @@ def replay_page(request: HttpRequest) -> HttpResponse:
 def statement(request: HttpRequest, org_id: int, month: str) -> HttpResponse:
     """The monthly statement of one organization (``?format=pdf``: as PDF)."""
     return statement_response(request, org_id, month, report_scope(request.user))
-

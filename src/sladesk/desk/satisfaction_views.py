@@ -20,14 +20,22 @@ LATEST = 20
 @agent_required
 def satisfaction(request: HttpRequest) -> HttpResponse:
     """Three tables (agent, team, organization) and the latest answered surveys."""
-    latest = SatisfactionRating.objects.exclude(rating="").select_related("ticket", "agent", "organization")
+    latest = SatisfactionRating.objects.exclude(rating="").select_related(
+        "ticket", "agent", "organization"
+    )
     scope = ticket_scope_q(request.user, "ticket__")
     if scope is not None:
         latest = latest.filter(scope)
-    groups = [(g, label, results(request.user, g)) for g, label in
-              (("agent", "Agent"), ("team", "Team"), ("organization", "Organization"))]
-    return render(request, "desk/satisfaction.html", {
-        "groups": groups,
-        "latest": list(latest.order_by("-rated_at", "-pk")[:LATEST]),
-        "agent_zone": viewer_zone(request.user),
-    })
+    groups = [
+        (g, label, results(request.user, g))
+        for g, label in (("agent", "Agent"), ("team", "Team"), ("organization", "Organization"))
+    ]
+    return render(
+        request,
+        "desk/satisfaction.html",
+        {
+            "groups": groups,
+            "latest": list(latest.order_by("-rated_at", "-pk")[:LATEST]),
+            "agent_zone": viewer_zone(request.user),
+        },
+    )

@@ -49,8 +49,13 @@ def listed(user: Any, now: datetime, current: dict[str, str]) -> list[dict[str, 
     views = list(_usable(user)[:MAX_VIEWS])
     counts = queries.saved_view_counts(user, [v.query for v in views], now)
     return [
-        {"view": v, "count": n, "link": "?" + urlencode(v.query), "active": v.query == current,
-         "mine": v.owner_id == user.pk or (v.owner_id is None and role_of(user) == Role.ADMIN)}
+        {
+            "view": v,
+            "count": n,
+            "link": "?" + urlencode(v.query),
+            "active": v.query == current,
+            "mine": v.owner_id == user.pk or (v.owner_id is None and role_of(user) == Role.ADMIN),
+        }
         for v, n in zip(views, counts, strict=True)
     ]
 
@@ -69,7 +74,10 @@ def save_view(request: HttpRequest) -> HttpResponse:
     if shared and role_of(request.user) != Role.ADMIN:
         messages.error(request, "Only admins share views.")
         return redirect(back)
-    if _usable(request.user).filter(owner_id=None if shared else request.user.pk).count() >= MAX_VIEWS:
+    if (
+        _usable(request.user).filter(owner_id=None if shared else request.user.pk).count()
+        >= MAX_VIEWS
+    ):
         messages.error(request, f"At most {MAX_VIEWS} saved views; delete one first.")
         return redirect(back)
     SavedView.objects.create(name=name, owner=None if shared else request.user, query=query)

@@ -24,7 +24,11 @@ def policies(request: HttpRequest) -> HttpResponse:
         users.setdefault(org.policy_name, []).append(org)
     rows = [(name, f, users.get(name, [])) for name, f in sorted(files.items())]
     unknown = sorted(set(users) - set(files))
-    return render(request, "desk/settings_policies.html", {"rows": rows, "unknown": unknown, "nav": "settings"})
+    return render(
+        request,
+        "desk/settings_policies.html",
+        {"rows": rows, "unknown": unknown, "nav": "settings"},
+    )
 
 
 @admin_required
@@ -54,7 +58,9 @@ def policy_detail(request: HttpRequest, name: str) -> HttpResponse:
 
 @admin_required
 def teams(request: HttpRequest) -> HttpResponse:
-    rows = Team.objects.select_related("oncall_user").prefetch_related("agents__user").order_by("name")
+    rows = (
+        Team.objects.select_related("oncall_user").prefetch_related("agents__user").order_by("name")
+    )
     return render(request, "desk/settings_teams.html", {"teams": rows, "nav": "settings"})
 
 

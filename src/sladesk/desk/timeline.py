@@ -93,7 +93,9 @@ def describe(event: Any, names: Names | None = None) -> str:
     if kind == "fields":
         return "changed " + ", ".join(sorted(d))
     if kind == "rule":
-        return "policy rule: " + "; ".join(d.get("reasons") or []) + f" (priority {d.get('priority')})"
+        return (
+            "policy rule: " + "; ".join(d.get("reasons") or []) + f" (priority {d.get('priority')})"
+        )
     if kind == "clock":
         return f"{metric_label(str(d.get('metric', '')))} clock {_arrow(d)}: {d.get('reason', '')}"
     if kind == "customer_notice":
@@ -157,7 +159,11 @@ def _relations(kind: str, d: dict[str, Any]) -> str:
         return f"#{d.get('from')} merged into this ticket ({n} message(s) moved here)"
     if kind == "split":
         n = len(d.get("messages") or [])
-        return f"{n} message(s) split off into #{d['to']}" if d.get("to") else f"split from #{d.get('from')}"
+        return (
+            f"{n} message(s) split off into #{d['to']}"
+            if d.get("to")
+            else f"split from #{d.get('from')}"
+        )
     if kind == "link":
         return f"{d.get('action', 'linked')} #{d.get('ticket')}"
     if kind == "attachment":

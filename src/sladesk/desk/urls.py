@@ -36,7 +36,11 @@ urlpatterns = [
     path("macros/", macro_views.macro_list, name="macros"),
     path("macros/<id:macro_id>/delete/", macro_views.delete_macro, name="delete_macro"),
     path("tickets/<id:ticket_id>/macro/", macro_views.preview_macro, name="preview_macro"),
-    path("tickets/<id:ticket_id>/macro/<id:macro_id>/apply/", macro_views.apply_macro, name="apply_macro"),
+    path(
+        "tickets/<id:ticket_id>/macro/<id:macro_id>/apply/",
+        macro_views.apply_macro,
+        name="apply_macro",
+    ),
     path("tickets/<id:ticket_id>/", views.ticket_detail, name="ticket"),
     path("tickets/<id:ticket_id>/clocks/", views.clock_panel, name="clock_panel"),
     path("tickets/<id:ticket_id>/message/", writes.message, name="message"),
@@ -59,7 +63,11 @@ urlpatterns = [
     path("tickets/<id:ticket_id>/incident/", incident.open_incident, name="open_incident"),
     path("tickets/<id:ticket_id>/incident/link/", incident.link_incident, name="link_incident"),
     path("messages/<id:message_id>/email/", originals.original_email, name="original_email"),
-    path("messages/<id:message_id>/email.eml", originals.original_email_download, name="original_email_download"),
+    path(
+        "messages/<id:message_id>/email.eml",
+        originals.original_email_download,
+        name="original_email_download",
+    ),
     path("attachments/<id:attachment_id>/", agent_required(attachments.serve), name="attachment"),
     path("mail/quarantine/", mail_views.mail_quarantine, name="mail_quarantine"),
     path("mail/<id:inbound_id>/raw/", mail_views.mail_raw, name="mail_raw"),
@@ -67,7 +75,9 @@ urlpatterns = [
     path("mail/<id:inbound_id>/accept/", mail_views.mail_accept, name="mail_accept"),
     path("contacts/", contacts.contacts, name="contacts"),
     path("oncall/", oncall_views.oncall, name="oncall"),
-    path("oncall/schedules/<id:schedule_id>/override/", oncall_views.override, name="oncall_override"),
+    path(
+        "oncall/schedules/<id:schedule_id>/override/", oncall_views.override, name="oncall_override"
+    ),
     path("oncall/pages/<id:page_id>/ack/", oncall_views.acknowledge, name="oncall_ack"),
     path("oncall/calendar/", oncall_views.calendar, name="oncall_calendar"),
     path("satisfaction/", satisfaction_views.satisfaction, name="satisfaction"),

@@ -63,7 +63,9 @@ def _inbox_context(request: HttpRequest) -> dict[str, object]:
         "page": page,
         "more": more,
         "query": query.urlencode(),
-        "filter_query": urlencode({k: v for k, v in filters.items() if v} | ({"sort": sort} if sort != "due" else {})),
+        "filter_query": urlencode(
+            {k: v for k, v in filters.items() if v} | ({"sort": sort} if sort != "due" else {})
+        ),
     }
 
 
@@ -75,7 +77,9 @@ def inbox(request: HttpRequest) -> HttpResponse:
         queries.filter_choices(request.user),
         statuses=Status.choices,
         channels=Channel.choices,
-        priorities=sorted({p.key for f in available_policies().values() for p in f.policy.priorities}),
+        priorities=sorted(
+            {p.key for f in available_policies().values() for p in f.policy.priorities}
+        ),
         teams=queries.all_teams(),
         agents=list(User.objects.filter(agent_profile__isnull=False).order_by("username")),
         back=request.get_full_path(),

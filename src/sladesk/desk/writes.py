@@ -55,7 +55,9 @@ __all__ = [
 ]
 
 
-def ticket_write(handler: Callable[[HttpRequest, Ticket], str | tuple[str, int]]) -> Callable[..., HttpResponse]:
+def ticket_write(
+    handler: Callable[[HttpRequest, Ticket], str | tuple[str, int]],
+) -> Callable[..., HttpResponse]:
     """POST only, agents only, visible ticket only; run ``handler``, flash, redirect back
     (to ``next`` when it is a desk path, e.g. the inbox; else to the ticket, or to the
     ticket whose number the handler returns with its message)."""
@@ -84,7 +86,9 @@ def ticket_write(handler: Callable[[HttpRequest, Ticket], str | tuple[str, int]]
 
 
 def _errors(form: Any) -> str:
-    return "!" + "; ".join(f"{k}: {' '.join(v)}" if k != "__all__" else " ".join(v) for k, v in form.errors.items())
+    return "!" + "; ".join(
+        f"{k}: {' '.join(v)}" if k != "__all__" else " ".join(v) for k, v in form.errors.items()
+    )
 
 
 @ticket_write
@@ -149,7 +153,10 @@ def split(request: HttpRequest, ticket: Ticket) -> str | tuple[str, int]:
     if not form.is_valid():
         return _errors(form)
     new = services.split(
-        ticket, messages=form.cleaned_data["messages"], actor=request.user, subject=form.cleaned_data["subject"]
+        ticket,
+        messages=form.cleaned_data["messages"],
+        actor=request.user,
+        subject=form.cleaned_data["subject"],
     )
     return f"Split off into #{new.pk}.", new.pk
 
@@ -195,7 +202,9 @@ def priority(request: HttpRequest, ticket: Ticket) -> str:
     if not form.is_valid():
         return _errors(form)
     data = form.cleaned_data
-    services.change_priority(ticket, priority=data["priority"], actor=request.user, reason=data["reason"])
+    services.change_priority(
+        ticket, priority=data["priority"], actor=request.user, reason=data["reason"]
+    )
     return f"Priority set to {data['priority']}; the customer is told why."
 
 
@@ -236,7 +245,7 @@ def fields(request: HttpRequest, ticket: Ticket) -> str:
 @require_POST
 @agent_required
 def acknowledge_page(request: HttpRequest, ticket_id: int, page_id: int) -> HttpResponse:
-    """"I have it": acknowledge an open page of this ticket (`pages.acknowledge_page`,
+    """ "I have it": acknowledge an open page of this ticket (`pages.acknowledge_page`,
     ``via="desk"``) — its repeats stop and PagerDuty gets ``acknowledge``."""
     ticket = visible_ticket(request, ticket_id, messages=False)
     page = get_object_or_404(Page, pk=page_id, ticket=ticket)
@@ -255,4 +264,6 @@ def heartbeat(request: HttpRequest, ticket_id: int) -> HttpResponse:
     access.access_ticket(request.user, ticket_id)
     name = request.user.get_full_name() or request.user.get_username()
     presence.beat(ticket_id, request.user.pk, name, replying=request.POST.get("replying") == "1")
-    return render(request, "desk/_presence.html", {"others": presence.others(ticket_id, request.user.pk)})
+    return render(
+        request, "desk/_presence.html", {"others": presence.others(ticket_id, request.user.pk)}
+    )

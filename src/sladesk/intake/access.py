@@ -29,7 +29,9 @@ from .models import InboundMessage
 __all__ = ["access_inbound", "check_original", "visible_inbound"]
 
 
-def visible_inbound(user: Any, qs: QuerySet[InboundMessage] | None = None) -> QuerySet[InboundMessage]:
+def visible_inbound(
+    user: Any, qs: QuerySet[InboundMessage] | None = None
+) -> QuerySet[InboundMessage]:
     """The received mail of ``qs`` (default: all) that ``user`` may see (module rules)."""
     qs = InboundMessage.objects.all() if qs is None else qs
     scope = scope_of(user)
@@ -39,11 +41,15 @@ def visible_inbound(user: Any, qs: QuerySet[InboundMessage] | None = None) -> Qu
         return qs
     on_ticket = Q(ticket__isnull=False) & ticket_scope_q(user, "ticket__")  # type: ignore[operator]
     if scope.teams is None and scope.organizations is not None:
-        return qs.filter(on_ticket | Q(ticket__isnull=True, organization_id__in=sorted(scope.organizations)))
+        return qs.filter(
+            on_ticket | Q(ticket__isnull=True, organization_id__in=sorted(scope.organizations))
+        )
     return qs.filter(on_ticket)
 
 
-def access_inbound(user: Any, inbound_id: Any, qs: QuerySet[InboundMessage] | None = None) -> InboundMessage:
+def access_inbound(
+    user: Any, inbound_id: Any, qs: QuerySet[InboundMessage] | None = None
+) -> InboundMessage:
     """The received mail when ``user`` may see it; ``Http404`` otherwise."""
     found = visible_inbound(user, qs).filter(pk=checked_id(inbound_id)).first()
     if found is None:

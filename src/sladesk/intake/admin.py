@@ -71,20 +71,54 @@ class ImapMailboxForm(forms.ModelForm):
 @admin.register(ImapMailbox)
 class ImapMailboxAdmin(admin.ModelAdmin):
     form = ImapMailboxForm
-    list_display = ("name", "host", "port", "username", "folder", "processed_folder", "enabled", "last_polled_at", "last_error")
+    list_display = (
+        "name",
+        "host",
+        "port",
+        "username",
+        "folder",
+        "processed_folder",
+        "enabled",
+        "last_polled_at",
+        "last_error",
+    )
     readonly_fields = ("last_polled_at", "last_error")
 
 
 @admin.register(InboundMessage)
 class InboundMessageAdmin(admin.ModelAdmin):
-    list_display = ("id", "received_at", "state", "from_address", "subject", "ticket_link", "reason_short", "source")
+    list_display = (
+        "id",
+        "received_at",
+        "state",
+        "from_address",
+        "subject",
+        "ticket_link",
+        "reason_short",
+        "source",
+    )
     list_filter = ("state", "source")
     search_fields = ("message_id", "from_address", "subject", "=ticket__id")
     date_hierarchy = "received_at"
     actions = ("retry", "create_ticket")
     fields = (
-        "state", "reason", "organization", "ticket", "ticket_message", "route", "from_address", "subject", "message_id",
-        "envelope_from", "envelope_to", "source", "received_at", "processed_at", "attempts", "size", "quoted_text",
+        "state",
+        "reason",
+        "organization",
+        "ticket",
+        "ticket_message",
+        "route",
+        "from_address",
+        "subject",
+        "message_id",
+        "envelope_from",
+        "envelope_to",
+        "source",
+        "received_at",
+        "processed_at",
+        "attempts",
+        "size",
+        "quoted_text",
         "raw_text",
     )
     readonly_fields = tuple(f for f in fields if f != "organization")
@@ -116,7 +150,11 @@ class InboundMessageAdmin(admin.ModelAdmin):
         self._report(request, retry(list(queryset.values_list("id", flat=True)), accept=True))
 
     def _report(self, request: HttpRequest, results: list[InboundMessage]) -> None:
-        done = [r for r in results if r.state in (InboundState.TICKET, InboundState.REPLY, InboundState.DUPLICATE)]
+        done = [
+            r
+            for r in results
+            if r.state in (InboundState.TICKET, InboundState.REPLY, InboundState.DUPLICATE)
+        ]
         messages.info(request, f"{len(done)} of {len(results)} message(s) now on a ticket.")
         for r in results:
             if r.state == InboundState.QUARANTINED:

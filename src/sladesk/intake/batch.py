@@ -26,8 +26,22 @@ __all__ = ["SAVED_FIELDS", "Batch", "save_rows"]
 
 #: What `process` writes back (never ``raw``: rewriting the bytes cost a blob write per message).
 SAVED_FIELDS = [
-    "state", "reason", "attempts", "processed_at", "from_address", "subject", "message_id", "ticket",
-    "ticket_message", "organization", "route", "quoted_text", "authentication", "verdict", "identity", "held",
+    "state",
+    "reason",
+    "attempts",
+    "processed_at",
+    "from_address",
+    "subject",
+    "message_id",
+    "ticket",
+    "ticket_message",
+    "organization",
+    "route",
+    "quoted_text",
+    "authentication",
+    "verdict",
+    "identity",
+    "held",
 ]
 
 
@@ -59,18 +73,25 @@ class Batch:
             )
         }
         wanted = {t for _, t in self.known.values() if t is not None}
-        self.tickets = {t.pk: t for t in Ticket.objects.filter(pk__in=wanted).select_related("organization")}
+        self.tickets = {
+            t.pk: t for t in Ticket.objects.filter(pk__in=wanted).select_related("organization")
+        }
         self.cfg = cfg = conf()  # read once per batch (settings and environment)
         self.secrets = cfg.secrets
         #: Each row's authentication (not checked: verdict "none") and rate-limit keys.
-        self.auth = {row.pk: (auth or {}).get(row.pk) or MailAuthentication(reason="not checked") for row in rows}
+        self.auth = {
+            row.pk: (auth or {}).get(row.pk) or MailAuthentication(reason="not checked")
+            for row in rows
+        }
         self.keys: dict[int, list[str]] = {}
         for row in rows:
             row.from_address = (parsed[row.pk].from_address or row.envelope_from or "")[:254]
             self.keys[row.pk] = rate_keys(row, self.auth[row.pk])
         since = now() - timedelta(seconds=cfg.rate_window)
         #: Tickets/replies per rate-limit key in the window, this batch's included.
-        self.recent: dict[str, int] = recent_counts({k for keys in self.keys.values() for k in keys}, since)
+        self.recent: dict[str, int] = recent_counts(
+            {k for keys in self.keys.values() for k in keys}, since
+        )
         #: Verified identities whose mail paged on-call in this batch (`steps._may_page`).
         self.paged: set[str] = set()
         self.contacts: dict[tuple[int | None, str], Contact] = {}

@@ -66,7 +66,10 @@ class EmailConf:
     @property
     def dns_resolver(self) -> str:
         """``SLADESK_DNS_RESOLVER`` (``host:port``; blank = the system's resolvers)."""
-        return str(getattr(settings, "SLADESK_DNS_RESOLVER", None) or os.environ.get("SLADESK_DNS_RESOLVER", ""))
+        return str(
+            getattr(settings, "SLADESK_DNS_RESOLVER", None)
+            or os.environ.get("SLADESK_DNS_RESOLVER", "")
+        )
 
     @property
     def trusted_authserv_ids(self) -> tuple[str, ...]:

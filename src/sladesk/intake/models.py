@@ -21,12 +21,22 @@ class InboundAddress(models.Model):
     for people (``customer``, ``support``, ``hosting``, ``billing``, ``info``).
     """
 
-    address = models.CharField(max_length=254, unique=True, help_text="lower-case, e.g. hosting@freistilbox.example")
+    address = models.CharField(
+        max_length=254, unique=True, help_text="lower-case, e.g. hosting@freistilbox.example"
+    )
     organization = models.ForeignKey(
-        "accounts.Organization", on_delete=models.CASCADE, null=True, blank=True, related_name="inbound_addresses"
+        "accounts.Organization",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="inbound_addresses",
     )
     team = models.ForeignKey(
-        "accounts.Team", on_delete=models.SET_NULL, null=True, blank=True, related_name="inbound_addresses"
+        "accounts.Team",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="inbound_addresses",
     )
     default_priority = models.CharField(max_length=32, blank=True, default="")
     kind = models.CharField(max_length=32, blank=True, default="support")
@@ -62,7 +72,9 @@ class ImapMailbox(models.Model):
     port = models.PositiveIntegerField(default=993)
     ssl = models.BooleanField(default=True)
     username = models.CharField(max_length=200)
-    password = EncryptedTextField(blank=True, default="", help_text="stored encrypted (sladesk.core.secrets)")
+    password = EncryptedTextField(
+        blank=True, default="", help_text="stored encrypted (sladesk.core.secrets)"
+    )
     folder = models.CharField(max_length=200, default="INBOX")
     processed_folder = models.CharField(max_length=200, blank=True, default="")
     recipient = models.CharField(max_length=254, blank=True, default="")
@@ -111,33 +123,56 @@ class InboundMessage(models.Model):
     envelope_to = models.JSONField(default=list, blank=True)
     source = models.CharField(max_length=120, default="smtp")
     received_at = models.DateTimeField(default=now)
-    peer_ip = models.CharField(max_length=64, blank=True, default="", help_text="SMTP client address")
+    peer_ip = models.CharField(
+        max_length=64, blank=True, default="", help_text="SMTP client address"
+    )
     helo = models.CharField(max_length=255, blank=True, default="", help_text="SMTP HELO/EHLO name")
 
-    state = models.CharField(max_length=16, choices=InboundState.choices, default=InboundState.RECEIVED)
+    state = models.CharField(
+        max_length=16, choices=InboundState.choices, default=InboundState.RECEIVED
+    )
     reason = models.TextField(blank=True, default="")
     attempts = models.PositiveIntegerField(default=0)
     processed_at = models.DateTimeField(null=True, blank=True)
     from_address = models.CharField(max_length=254, blank=True, default="")
     subject = models.CharField(max_length=300, blank=True, default="")
-    quoted_text = models.TextField(blank=True, default="", help_text="history and signature split off")
+    quoted_text = models.TextField(
+        blank=True, default="", help_text="history and signature split off"
+    )
     authentication = models.JSONField(default=dict, blank=True)
     verdict = models.CharField(max_length=8, blank=True, default="")
-    identity = models.CharField(max_length=254, blank=True, default="", help_text="verified sender domain")
-    held = models.JSONField(default=dict, blank=True, help_text="withheld from an unverified sender")
+    identity = models.CharField(
+        max_length=254, blank=True, default="", help_text="verified sender domain"
+    )
+    held = models.JSONField(
+        default=dict, blank=True, help_text="withheld from an unverified sender"
+    )
     confirmed_at = models.DateTimeField(null=True, blank=True)
     confirmed_by = models.CharField(
-        max_length=150, blank=True, default="", help_text="username of the agent who confirmed the sender"
+        max_length=150,
+        blank=True,
+        default="",
+        help_text="username of the agent who confirmed the sender",
     )
-    route = models.ForeignKey(InboundAddress, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    route = models.ForeignKey(
+        InboundAddress, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     organization = models.ForeignKey(
         "accounts.Organization", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     ticket = models.ForeignKey(
-        "tickets.Ticket", on_delete=models.SET_NULL, null=True, blank=True, related_name="inbound_mail"
+        "tickets.Ticket",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="inbound_mail",
     )
     ticket_message = models.ForeignKey(
-        "tickets.Message", on_delete=models.SET_NULL, null=True, blank=True, related_name="inbound_mail"
+        "tickets.Message",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="inbound_mail",
     )
 
     class Meta:
@@ -173,7 +208,11 @@ class EmailMessageId(models.Model):
     direction = models.CharField(max_length=3, choices=[(IN, "received"), (OUT, "sent")])
     ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="email_ids")
     ticket_message = models.ForeignKey(
-        "tickets.Message", on_delete=models.SET_NULL, null=True, blank=True, related_name="email_ids"
+        "tickets.Message",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="email_ids",
     )
     created_at = models.DateTimeField(default=now)
 

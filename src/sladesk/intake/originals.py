@@ -33,7 +33,9 @@ def originals_of(message_ids: Iterable[int]) -> dict[int, int]:
 
 def original_of(message_id: int) -> InboundMessage | None:
     """The stored raw mail of ticket message ``message_id`` (the first, if several), or None."""
-    rows = InboundMessage.objects.filter(ticket_message_id=message_id).select_related("ticket_message")
+    rows = InboundMessage.objects.filter(ticket_message_id=message_id).select_related(
+        "ticket_message"
+    )
     return rows.order_by("id").first()
 
 

@@ -65,12 +65,20 @@ def _sender(ticket: Ticket) -> str:
         .order_by("id")
         .first()
     )
-    return first.route.address if first is not None and first.route is not None else conf().from_address.lower()
+    return (
+        first.route.address
+        if first is not None and first.route is not None
+        else conf().from_address.lower()
+    )
 
 
 def thread_headers(ticket: Ticket) -> tuple[str | None, list[str]]:
     """``(In-Reply-To, References)`` for the next mail on ``ticket``."""
-    ids = list(EmailMessageId.objects.filter(ticket=ticket).order_by("-id").values_list("message_id", "direction")[:_MAX_REFERENCES])
+    ids = list(
+        EmailMessageId.objects.filter(ticket=ticket)
+        .order_by("-id")
+        .values_list("message_id", "direction")[:_MAX_REFERENCES]
+    )
     received = [m for m, d in ids if d == EmailMessageId.IN]
     in_reply_to = received[0] if received else (ids[0][0] if ids else None)
     return in_reply_to, [m for m, _ in reversed(ids)]
@@ -94,7 +102,16 @@ class _Queued:
     message: Message | None
 
 
-def _enqueue(ticket: Ticket, to: str, purpose: str, key: str, subject: str, body: str, mail: dict[str, Any], message: Message | None) -> None:
+def _enqueue(
+    ticket: Ticket,
+    to: str,
+    purpose: str,
+    key: str,
+    subject: str,
+    body: str,
+    mail: dict[str, Any],
+    message: Message | None,
+) -> None:
     _enqueue_many([_Queued(ticket, to, purpose, key, subject, body, mail, message)])
 
 
@@ -109,8 +126,11 @@ def _enqueue_many(items: Sequence[_Queued]) -> None:
     EmailMessageId.objects.bulk_create(
         [
             EmailMessageId(
-                message_id=q.mail["message_id"], direction=EmailMessageId.OUT, ticket=q.ticket,
-                ticket_message=q.message, created_at=at,
+                message_id=q.mail["message_id"],
+                direction=EmailMessageId.OUT,
+                ticket=q.ticket,
+                ticket_message=q.message,
+                created_at=at,
             )
             for q in items
         ],
@@ -119,15 +139,30 @@ def _enqueue_many(items: Sequence[_Queued]) -> None:
     rows, entries = [], []
     for q in items:
         notification = Notification(
-            idempotency_key=q.key, channel="email", summary=q.subject, body=q.body, ticket_ref=f"#{q.ticket.pk}",
+            idempotency_key=q.key,
+            channel="email",
+            summary=q.subject,
+            body=q.body,
+            ticket_ref=f"#{q.ticket.pk}",
             extra={"mail": q.mail},
         )
         recipient = Recipient("email", f"email:{q.to}", f"customer {q.to}")
-        rows.append(outbox_message(notification, recipient, key=q.key, purpose=q.purpose, at=at, ticket_id=q.ticket.pk))
-        entries.append(events.notify(
-            q.ticket, at, action=q.purpose, outcome="queued", channel="email", to=[f"customer {q.to}"],
-            message_id=q.mail["message_id"],
-        ))
+        rows.append(
+            outbox_message(
+                notification, recipient, key=q.key, purpose=q.purpose, at=at, ticket_id=q.ticket.pk
+            )
+        )
+        entries.append(
+            events.notify(
+                q.ticket,
+                at,
+                action=q.purpose,
+                outcome="queued",
+                channel="email",
+                to=[f"customer {q.to}"],
+                message_id=q.mail["message_id"],
+            )
+        )
     enqueue(rows)
     events.write(entries)
 
@@ -177,28 +212,50 @@ def acknowledge_many(items: Sequence[tuple[Ticket, ParsedMessage, InboundMessage
         return
     ids = [ticket.pk for ticket, _, _ in items]
     due = dict(
-        SlaClock.objects.filter(ticket_id__in=ids, metric=Metric.FIRST_RESPONSE).values_list("ticket_id", "due_at")
+        SlaClock.objects.filter(ticket_id__in=ids, metric=Metric.FIRST_RESPONSE).values_list(
+            "ticket_id", "due_at"
+        )
     )
     pages = {
         t: (data or {}).get("pages") or []
-        for t, data in TicketEvent.objects.filter(ticket_id__in=ids, kind=EventKind.CREATED).values_list(
-            "ticket_id", "data"
-        )
+        for t, data in TicketEvent.objects.filter(
+            ticket_id__in=ids, kind=EventKind.CREATED
+        ).values_list("ticket_id", "data")
     }
     queued = []
     for ticket, parsed, row in items:
         body = _ack_body(ticket, due.get(ticket.pk), pages.get(ticket.pk, []))
         routed = row.route.address if row.route is not None else None
-        references = [*parsed.references[-(_MAX_REFERENCES - 1):], parsed.message_id]
-        mail = _mail(ticket, "ack", ticket.pk, auto=True, sender=routed, thread=(parsed.message_id, references))
+        references = [*parsed.references[-(_MAX_REFERENCES - 1) :], parsed.message_id]
+        mail = _mail(
+            ticket,
+            "ack",
+            ticket.pk,
+            auto=True,
+            sender=routed,
+            thread=(parsed.message_id, references),
+        )
         to = row.from_address or ticket.requester.email
-        queued.append(_Queued(ticket, to, "acknowledgement", f"mail:ack:{ticket.pk}", mail["subject"], body, mail, None))
+        queued.append(
+            _Queued(
+                ticket,
+                to,
+                "acknowledgement",
+                f"mail:ack:{ticket.pk}",
+                mail["subject"],
+                body,
+                mail,
+                None,
+            )
+        )
     _enqueue_many(queued)
 
 
 def _ack_body(ticket: Ticket, first_due: Any, pages: list[str]) -> str:
     level = ticket.policy.priority(ticket.priority)
-    label = ticket.priority if level.name == ticket.priority else f"{ticket.priority} ({level.name})"
+    label = (
+        ticket.priority if level.name == ticket.priority else f"{ticket.priority} ({level.name})"
+    )
     lines = [
         f"Hello {ticket.requester.name or ticket.requester.email},",
         "",
@@ -209,10 +266,17 @@ def _ack_body(ticket: Ticket, first_due: Any, pages: list[str]) -> str:
     if first_due is not None:
         lines.append(f"First response by: {_customer_time(ticket, first_due)}")
     if any("outside" in reason for reason in pages):
-        lines += ["", "Your request arrived outside our business hours: the on-call engineer has been told."]
+        lines += [
+            "",
+            "Your request arrived outside our business hours: the on-call engineer has been told.",
+        ]
     elif pages:
         lines += ["", "The on-call engineer has been told."]
-    lines += ["", f"Reply to this mail to add to the ticket (keep [#{ticket.pk}] in the subject).", ""]
+    lines += [
+        "",
+        f"Reply to this mail to add to the ticket (keep [#{ticket.pk}] in the subject).",
+        "",
+    ]
     return "\n".join(lines)
 
 
@@ -233,7 +297,9 @@ def agent_replied(message: Message) -> None:
     if not received:
         to = _requester_address(ticket)
         if to:
-            body = f"{message.body_text}\n\n--\nTicket #{ticket.pk}: reply to this mail to answer.\n"
+            body = (
+                f"{message.body_text}\n\n--\nTicket #{ticket.pk}: reply to this mail to answer.\n"
+            )
             mail = _mail(ticket, "m", message.pk, auto=False)
             key = f"mail:reply:{message.pk}"
             _enqueue(ticket, to, "customer_reply", key, mail["subject"], body, mail, message)
@@ -248,7 +314,9 @@ def agent_replied(message: Message) -> None:
         mail = _mail(ticket, "m", message.pk, auto=False, sender=sender, thread=(own, references))
         # the first recipient keeps the key one recipient always had (rows queued before stay unique)
         key = f"mail:reply:{message.pk}" if n == 0 else f"mail:reply:{message.pk}:{address}"
-        queued.append(_Queued(ticket, address, "customer_reply", key, mail["subject"], body, mail, message))
+        queued.append(
+            _Queued(ticket, address, "customer_reply", key, mail["subject"], body, mail, message)
+        )
     _enqueue_many(queued)
 
 
@@ -261,7 +329,9 @@ def _requester_address(ticket: Ticket, *, required: bool = False) -> str | None:
     return str(requester.email).lower()
 
 
-def priority_changed(ticket: Ticket, old: str, new: str, reason: str, at: Any, required: bool) -> None:
+def priority_changed(
+    ticket: Ticket, old: str, new: str, reason: str, at: Any, required: bool
+) -> None:
     """Queue the notice of a priority change, with its reason, to the ticket's customers:
     the mail thread's recipients (`mail_recipients`) or, for a portal / API ticket, its
     requester (whose ``email_updates`` a policy-required notice overrides). Called in the
@@ -275,7 +345,7 @@ def priority_changed(ticket: Ticket, old: str, new: str, reason: str, at: Any, r
     if not recipients:
         return
     body = (
-        f"The priority of your ticket #{ticket.pk} \"{ticket.subject}\" changed from {old} to "
+        f'The priority of your ticket #{ticket.pk} "{ticket.subject}" changed from {old} to '
         f"{new}.\n\nWhy: {reason}\n\n--\nTicket #{ticket.pk}: reply to this mail to answer.\n"
     )
     stamp = int(at.timestamp() * 1_000_000)
@@ -284,7 +354,9 @@ def priority_changed(ticket: Ticket, old: str, new: str, reason: str, at: Any, r
         mail = _mail(ticket, "p", stamp % 1_000_000_000, auto=False)
         mail["subject"] = f"[#{ticket.pk}] Priority changed to {new}: {ticket.subject}"
         key = f"mail:priority:{ticket.pk}:{stamp}:{address}"
-        queued.append(_Queued(ticket, address, "customer_notice", key, mail["subject"], body, mail, None))
+        queued.append(
+            _Queued(ticket, address, "customer_notice", key, mail["subject"], body, mail, None)
+        )
     _enqueue_many(queued)
 
 
@@ -321,7 +393,9 @@ def split_threads(message_ids: Sequence[int], target: Ticket) -> int:
     replies sent as them) to ``target`` (`services.split`, in its transaction); returns how
     many moved. A reply to a mail that was split off then threads to where that mail went,
     and its sender is among ``target``'s `mail_recipients`."""
-    return EmailMessageId.objects.filter(ticket_message_id__in=list(message_ids)).update(ticket=target)
+    return EmailMessageId.objects.filter(ticket_message_id__in=list(message_ids)).update(
+        ticket=target
+    )
 
 
 def merge_threads(source: Ticket, target: Ticket) -> int:

@@ -93,7 +93,9 @@ def process_batch(ids: list[int]) -> int:
             _run(ids, accept=False)
             return len(ids)
         except Exception:
-            logger.info("inbound batch of %s rolled back; processing one by one", len(ids), exc_info=True)
+            logger.info(
+                "inbound batch of %s rolled back; processing one by one", len(ids), exc_info=True
+            )
     for inbound_id in ids:
         process(inbound_id)
     return len(ids)
@@ -138,7 +140,10 @@ def _run(ids: list[int], accept: bool) -> None:
 
 def _failed(inbound_id: int, reason: str) -> InboundMessage:
     InboundMessage.objects.filter(pk=inbound_id, state=InboundState.RECEIVED).update(
-        state=InboundState.QUARANTINED, reason=reason[:4000], processed_at=now(), attempts=F("attempts") + 1
+        state=InboundState.QUARANTINED,
+        reason=reason[:4000],
+        processed_at=now(),
+        attempts=F("attempts") + 1,
     )
     return InboundMessage.objects.get(pk=inbound_id)
 
@@ -146,7 +151,9 @@ def _failed(inbound_id: int, reason: str) -> InboundMessage:
 def process_pending(limit: int = 100) -> int:
     """Process stored messages still ``received`` (oldest first), in batches; returns how many."""
     ids = list(
-        InboundMessage.objects.filter(state=InboundState.RECEIVED).order_by("id").values_list("id", flat=True)[:limit]
+        InboundMessage.objects.filter(state=InboundState.RECEIVED)
+        .order_by("id")
+        .values_list("id", flat=True)[:limit]
     )
     with routing_snapshot():  # addresses and aliases read once per batch
         for start in range(0, len(ids), _BATCH):

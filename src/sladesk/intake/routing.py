@@ -102,8 +102,12 @@ def _changed(**_: Any) -> None:
 
 
 for _model in (InboundAddress, Organization, Team):
-    post_save.connect(_changed, sender=_model, dispatch_uid=f"sladesk.intake.routing.{_model.__name__}.save")
-    post_delete.connect(_changed, sender=_model, dispatch_uid=f"sladesk.intake.routing.{_model.__name__}.delete")
+    post_save.connect(
+        _changed, sender=_model, dispatch_uid=f"sladesk.intake.routing.{_model.__name__}.save"
+    )
+    post_delete.connect(
+        _changed, sender=_model, dispatch_uid=f"sladesk.intake.routing.{_model.__name__}.delete"
+    )
 
 
 def _snapshot() -> _Snapshot | None:
@@ -173,7 +177,12 @@ def organization_domains(org: Organization) -> set[str]:
 
 
 def find_contact(
-    sender: str, name: str, organization: Organization | None, *, create: bool = False, by_domain: bool = True
+    sender: str,
+    name: str,
+    organization: Organization | None,
+    *,
+    create: bool = False,
+    by_domain: bool = True,
 ) -> tuple[Contact | None, str]:
     """The contact writing from ``sender`` and why not when None (see module docstring).
 
@@ -191,17 +200,34 @@ def find_contact(
             return contact, "known contact"
         if not create:
             if not by_domain:
-                return None, f"{sender} is not a contact of {organization.name}, and unverified mail never becomes one"
+                return (
+                    None,
+                    f"{sender} is not a contact of {organization.name}, and unverified mail never becomes one",
+                )
             if not organization.allow_unknown_senders:
-                return None, f"{sender} is not a contact of {organization.name}, which does not accept unknown senders"
+                return (
+                    None,
+                    f"{sender} is not a contact of {organization.name}, which does not accept unknown senders",
+                )
             if domain not in organization_domains(organization):
-                return None, f"{sender} is not a contact of {organization.name} and {domain} is not one of its domains"
+                return (
+                    None,
+                    f"{sender} is not a contact of {organization.name} and {domain} is not one of its domains",
+                )
         return _create_contact(organization, sender, name), "contact created"
-    contact = Contact.objects.filter(email__iexact=sender).select_related("organization").order_by("id").first()
+    contact = (
+        Contact.objects.filter(email__iexact=sender)
+        .select_related("organization")
+        .order_by("id")
+        .first()
+    )
     if contact is not None:
         return contact, "known contact"
     if not by_domain:
-        return None, f"unknown sender {sender}: not a contact, and unverified mail never becomes one by its domain"
+        return (
+            None,
+            f"unknown sender {sender}: not a contact, and unverified mail never becomes one by its domain",
+        )
     for org in Organization.objects.filter(allow_unknown_senders=True).order_by("id"):
         if domain in organization_domains(org):
             return _create_contact(org, sender, name), "contact created"
@@ -241,9 +267,21 @@ def load_routes(path: str | Path) -> tuple[int, int]:
             addresses += 1
         mailboxes = 0
         for item in spec.get("imap", []) or []:
-            values = {k: item[k] for k in (
-                "host", "port", "ssl", "username", "password", "folder", "processed_folder", "recipient", "enabled",
-            ) if k in item}
+            values = {
+                k: item[k]
+                for k in (
+                    "host",
+                    "port",
+                    "ssl",
+                    "username",
+                    "password",
+                    "folder",
+                    "processed_folder",
+                    "recipient",
+                    "enabled",
+                )
+                if k in item
+            }
             ImapMailbox.objects.update_or_create(name=item["name"], defaults=values)
             mailboxes += 1
     return addresses, mailboxes

@@ -132,12 +132,19 @@ class SmtpHandler:
         self.pool.shutdown(wait=True)
 
     async def handle_RCPT(
-        self, server: SMTP, session: Session, envelope: Envelope, address: str, rcpt_options: list[str]
+        self,
+        server: SMTP,
+        session: Session,
+        envelope: Envelope,
+        address: str,
+        rcpt_options: list[str],
     ) -> str:
         loop = asyncio.get_running_loop()
         try:
             # a configured domain needs no database: answer on the loop, no thread hop
-            ok = _configured_domain(address) or await loop.run_in_executor(self.pool, _db, accepts_domain, address)
+            ok = _configured_domain(address) or await loop.run_in_executor(
+                self.pool, _db, accepts_domain, address
+            )
         except Exception:
             logger.exception("smtp: RCPT check failed")
             return "451 4.3.0 Temporary failure; try again later"
@@ -151,8 +158,14 @@ class SmtpHandler:
         if isinstance(raw, str):  # pragma: no cover - decode_data is off
             raw = raw.encode("utf-8", "surrogateescape")
         peer = session.peer[0] if isinstance(session.peer, tuple) and session.peer else ""
-        item = Raw(bytes(raw), str(envelope.mail_from or NULL_SENDER), list(envelope.rcpt_tos), "smtp",
-                   str(peer), str(session.host_name or ""))
+        item = Raw(
+            bytes(raw),
+            str(envelope.mail_from or NULL_SENDER),
+            list(envelope.rcpt_tos),
+            "smtp",
+            str(peer),
+            str(session.host_name or ""),
+        )
         try:
             pk = await self.group.store(item)
         except Exception:  # logged by the group store
@@ -170,7 +183,9 @@ class _SMTP(SMTP):
     by default; it is also its stream buffer's limit) is raised to the message size limit,
     so the bytes are kept exactly as sent; commands keep their own 512-byte limit."""
 
-    def __init__(self, handler: Any, *args: Any, data_size_limit: int | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, handler: Any, *args: Any, data_size_limit: int | None = None, **kwargs: Any
+    ) -> None:
         self.line_length_limit = max(SMTP.line_length_limit, data_size_limit or 0)
         super().__init__(handler, *args, data_size_limit=data_size_limit, **kwargs)
 
@@ -195,7 +210,9 @@ class _Controller(Controller):
         super()._trigger_server()
 
 
-def start_smtp(bind: str | None = None, *, on_stored: Callable[[int], None] | None = None) -> Controller:
+def start_smtp(
+    bind: str | None = None, *, on_stored: Callable[[int], None] | None = None
+) -> Controller:
     """Start the SMTP server in a thread on ``bind`` (``host:port``; port 0 = ephemeral).
 
     Returns the started controller (``.port`` is the bound port; ``.stop()`` stops it).

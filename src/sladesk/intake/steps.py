@@ -100,10 +100,14 @@ def decide(row: InboundMessage, parsed: ParsedMessage, batch: Batch, accept: boo
             raise Quarantine(limited)
     if verified and _page_acknowledgement(row, parsed, batch):  # a forged mail acknowledges nothing
         return
-    uploads, notes = _uploads(parsed, min(batch.cfg.max_attachment_bytes, services.MAX_ATTACHMENT_BYTES))
+    uploads, notes = _uploads(
+        parsed, min(batch.cfg.max_attachment_bytes, services.MAX_ATTACHMENT_BYTES)
+    )
     if target is not None:
         org = _organization(target)
-        contact, why = batch.contact(row.from_address, parsed.from_name or "", org, accept, verified)
+        contact, why = batch.contact(
+            row.from_address, parsed.from_name or "", org, accept, verified
+        )
         row.organization = org
         if contact is None:
             raise Quarantine(f"reply to {_number(target)} (by {how}): {why}")
@@ -121,9 +125,11 @@ def _page_acknowledgement(row: InboundMessage, parsed: ParsedMessage, batch: Bat
     page = pages.page_for_subject(parsed.subject)
     if page is None:
         return False
-    agent = get_user_model().objects.filter(
-        email__iexact=row.from_address, is_active=True, agent_profile__isnull=False
-    ).first()
+    agent = (
+        get_user_model()
+        .objects.filter(email__iexact=row.from_address, is_active=True, agent_profile__isnull=False)
+        .first()
+    )
     if agent is None:
         return False
     row.state, row.ticket_id = InboundState.IGNORED, page.ticket_id
@@ -156,10 +162,15 @@ def _ticket_of(target: Ticket | InboundMessage, batch: Batch) -> Ticket:
 
 def _received(row: InboundMessage, message: Message, batch: Batch) -> None:
     """The row's Message-ID as received on ``message``'s ticket (written by `Batch.flush`)."""
-    batch.received.append(EmailMessageId(
-        message_id=row.message_id, direction=EmailMessageId.IN, ticket_id=message.ticket_id, ticket_message=message,
-        created_at=now(),
-    ))
+    batch.received.append(
+        EmailMessageId(
+            message_id=row.message_id,
+            direction=EmailMessageId.IN,
+            ticket_id=message.ticket_id,
+            ticket_message=message,
+            created_at=now(),
+        )
+    )
     batch.known[row.message_id] = (EmailMessageId.IN, message.ticket_id)
 
 
@@ -225,7 +236,12 @@ def _loop_reason(parsed: ParsedMessage, row: InboundMessage, own_ids: _OwnIds, b
 
 
 def _thread(
-    parsed: ParsedMessage, recipients: list[str], keys: list[str], batch: Batch, sender: str, verified: bool
+    parsed: ParsedMessage,
+    recipients: list[str],
+    keys: list[str],
+    batch: Batch,
+    sender: str,
+    verified: bool,
 ) -> tuple[Ticket | InboundMessage | None, str]:
     """The ticket (or the earlier row of the batch) a message threads to, and how; a
     ``[#N]`` from an unverified sender only to a ticket of theirs (`trust`)."""
@@ -240,7 +256,11 @@ def _thread(
     ref = find_ticket_ref(parsed.subject)
     if ref is not None:
         ticket = _numbered(ref, batch)
-        if ticket is not None and _ref_fits(ticket, recipients) and may_thread_by_number(ticket, sender, verified):
+        if (
+            ticket is not None
+            and _ref_fits(ticket, recipients)
+            and may_thread_by_number(ticket, sender, verified)
+        ):
             return ticket, f"[#{ref}] in the subject"
     for address in recipients:
         for secret in batch.secrets:
@@ -295,13 +315,22 @@ def _open(
     )
     if contact is None:
         row.organization = org
-        raise Quarantine(why if org is not None or not accept else "choose the organization, then retry")
+        raise Quarantine(
+            why if org is not None or not accept else "choose the organization, then retry"
+        )
     org = org or contact.organization
     row.organization = org
     priority, set_by, subject = _priority(org.policy_name, parsed.subject, route)
     terms = open_terms(
-        get_policy(org.policy_name).policy, org, priority, set_by, verified=verified, identity=row.identity,
-        paged=batch.paged, cfg=batch.cfg, now=now(),
+        get_policy(org.policy_name).policy,
+        org,
+        priority,
+        set_by,
+        verified=verified,
+        identity=row.identity,
+        paged=batch.paged,
+        cfg=batch.cfg,
+        now=now(),
     )
     row.held = terms.held
     if terms.note:
@@ -368,7 +397,9 @@ def _uploads(parsed: ParsedMessage, limit: int) -> tuple[list[tuple[str, bytes, 
     notes, uploads = [], []
     for part in parsed.attachments:
         if part.size > limit:
-            notes.append(f"{part.filename} ({part.size} bytes) kept in the raw message only: over {limit} bytes")
+            notes.append(
+                f"{part.filename} ({part.size} bytes) kept in the raw message only: over {limit} bytes"
+            )
             continue
         uploads.append((part.filename[:255] or "attachment", part.payload, part.content_type[:200]))
     return uploads, notes
@@ -392,9 +423,16 @@ def _note(row: InboundMessage, notes: list[str]) -> None:
 
 
 def _log_ignored(ticket: Ticket, row: InboundMessage) -> None:
-    events.write([
-        events.notify(
-            ticket, now(), actor=row.from_address or "system", event_channel=Channel.EMAIL,
-            action="inbound_ignored", inbound=row.pk, reason=row.reason,
-        )
-    ])
+    events.write(
+        [
+            events.notify(
+                ticket,
+                now(),
+                actor=row.from_address or "system",
+                event_channel=Channel.EMAIL,
+                action="inbound_ignored",
+                inbound=row.pk,
+                reason=row.reason,
+            )
+        ]
+    )

@@ -43,7 +43,11 @@ def id_key(message_id: str) -> str:
 def _header_block(raw: bytes) -> bytes:
     """``raw`` up to its first empty line (the header block), at most `_HEADER_BYTES`: the
     header parser reads no further, but it would split the whole body into lines."""
-    ends = [i for i in (raw.find(b"\r\n\r\n", 0, _HEADER_BYTES), raw.find(b"\n\n", 0, _HEADER_BYTES)) if i >= 0]
+    ends = [
+        i
+        for i in (raw.find(b"\r\n\r\n", 0, _HEADER_BYTES), raw.find(b"\n\n", 0, _HEADER_BYTES))
+        if i >= 0
+    ]
     return raw[: min(ends) + 2] if ends else raw[:_HEADER_BYTES]
 
 
@@ -130,4 +134,7 @@ def _insert_statement(vendor: str) -> tuple[list[Any], str]:
     columns = ", ".join(quote(f.column) for f in fields)
     values = ", ".join(["%s"] * len(fields))
     pk = quote(meta.pk.column)  # type: ignore[union-attr]
-    return fields, f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({values}) RETURNING {pk}"
+    return (
+        fields,
+        f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({values}) RETURNING {pk}",
+    )

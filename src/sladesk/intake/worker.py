@@ -51,7 +51,9 @@ class IntakeWorker:
         """Called by the SMTP handler after a commit: process without waiting."""
         self.wake.set()
 
-    def _loop(self, name: str, work: Callable[[], int], pause: Callable[[int], float], wakeable: bool) -> None:
+    def _loop(
+        self, name: str, work: Callable[[], int], pause: Callable[[int], float], wakeable: bool
+    ) -> None:
         try:
             while not self.stopping.is_set():
                 refresh_connection()
@@ -73,12 +75,22 @@ class IntakeWorker:
     def start(self, *, smtp_bind: str | None = None, imap: bool = False) -> IntakeWorker:
         from .smtp_server import start_smtp
 
-        loops = [("process", process_pending, lambda n: 0 if n >= _BATCH else conf().process_interval, True)]
+        loops = [
+            (
+                "process",
+                process_pending,
+                lambda n: 0 if n >= _BATCH else conf().process_interval,
+                True,
+            )
+        ]
         if imap:
             loops.append(("imap", poll_all, lambda n: conf().imap_interval, False))
         for name, work, pause, wakeable in loops:
             thread = threading.Thread(
-                target=self._loop, args=(name, work, pause, wakeable), name=f"sladesk-intake-{name}", daemon=True
+                target=self._loop,
+                args=(name, work, pause, wakeable),
+                name=f"sladesk-intake-{name}",
+                daemon=True,
             )
             thread.start()
             self.threads.append(thread)

@@ -15,18 +15,28 @@ class Macro(models.Model):
 
     name = models.CharField(max_length=100)
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="macros"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="macros",
     )
-    body = models.TextField(blank=True, default="", help_text="public reply; placeholders like {{ requester.name }}")
+    body = models.TextField(
+        blank=True, default="", help_text="public reply; placeholders like {{ requester.name }}"
+    )
     status = models.CharField(max_length=20, blank=True, default="")
     priority = models.CharField(max_length=40, blank=True, default="")
     priority_reason = models.CharField(max_length=500, blank=True, default="")
-    team = models.ForeignKey("accounts.Team", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    team = models.ForeignKey(
+        "accounts.Team", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     assign_to_me = models.BooleanField(default=False, help_text="assign to the agent applying it")
-    tags = models.CharField(max_length=500, blank=True, default="", help_text="comma separated, added")
+    tags = models.CharField(
+        max_length=500, blank=True, default="", help_text="comma separated, added"
+    )
 
     class Meta:
         ordering = ["name", "pk"]

@@ -38,7 +38,9 @@ PLACEHOLDERS: dict[str, Callable[[Any, Any], str]] = {
 
 def unknown_placeholders(text: str) -> list[str]:
     """The placeholders in ``text`` that `PLACEHOLDERS` does not know (in order, once)."""
-    return list(dict.fromkeys(m.group(1) for m in _PATTERN.finditer(text) if m.group(1) not in PLACEHOLDERS))
+    return list(
+        dict.fromkeys(m.group(1) for m in _PATTERN.finditer(text) if m.group(1) not in PLACEHOLDERS)
+    )
 
 
 def render(text: str, ticket: Any, agent: Any) -> str:

@@ -73,14 +73,21 @@ def apply(macro: Macro, ticket: Ticket, agent: Any) -> Plan:
         if done.reply:
             services.reply(ticket, author=agent, body=done.reply)
         if macro.tag_list:
-            services.add_tags(ticket, tags=macro.tag_list, actor=agent, reason=f"macro {macro.name}")
+            services.add_tags(
+                ticket, tags=macro.tag_list, actor=agent, reason=f"macro {macro.name}"
+            )
         assignee = agent if macro.assign_to_me else macro.assignee
         if macro.team_id or assignee is not None:
             services.assign(ticket, team=macro.team, assignee=assignee, actor=agent)
         if macro.priority:
             services.change_priority(
-                ticket, priority=macro.priority, actor=agent, reason=macro.priority_reason or f"macro {macro.name}"
+                ticket,
+                priority=macro.priority,
+                actor=agent,
+                reason=macro.priority_reason or f"macro {macro.name}",
             )
         if macro.status:
-            services.change_status(ticket, status=macro.status, actor=agent, reason=f"macro {macro.name}")
+            services.change_status(
+                ticket, status=macro.status, actor=agent, reason=f"macro {macro.name}"
+            )
     return done

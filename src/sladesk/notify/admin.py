@@ -34,7 +34,16 @@ class TimerAdmin(_ReadOnly):
 
 @admin.register(Page)
 class PageAdmin(_ReadOnly):
-    list_display = ("id", "ticket", "team", "state", "reason", "repeats", "created_at", "acknowledged_at")
+    list_display = (
+        "id",
+        "ticket",
+        "team",
+        "state",
+        "reason",
+        "repeats",
+        "created_at",
+        "acknowledged_at",
+    )
     list_filter = ("state",)
     raw_id_fields = ("ticket", "clock")
 
@@ -42,8 +51,16 @@ class PageAdmin(_ReadOnly):
 @admin.register(OutboxMessage)
 class OutboxMessageAdmin(_ReadOnly):
     list_display = (
-        "id", "created_at", "channel", "purpose", "destination", "state", "attempts",
-        "next_attempt_at", "last_status", "last_error",
+        "id",
+        "created_at",
+        "channel",
+        "purpose",
+        "destination",
+        "state",
+        "attempts",
+        "next_attempt_at",
+        "last_status",
+        "last_error",
     )
     list_filter = ("state", "channel", "purpose")
     search_fields = ("idempotency_key", "=ticket__id")

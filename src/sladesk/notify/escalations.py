@@ -55,7 +55,9 @@ def tell_rung(ticket: Ticket, rung: Any, *, reason: str, at: datetime) -> list[R
     """Queue the e-mail telling ``rung`` that ``ticket`` reached it, with ``reason``; returns
     who it goes to (empty: nobody configured for the role, which the caller logs)."""
     to = rung_recipients(ticket, rung)
-    summary = f"{ticket.priority} ticket #{ticket.pk} escalated to the {rung.role} (level {rung.level})"
+    summary = (
+        f"{ticket.priority} ticket #{ticket.pk} escalated to the {rung.role} (level {rung.level})"
+    )
     rows = ticket_rows(
         ticket.pk,
         to,
@@ -82,7 +84,9 @@ def arm_climb(ticket: Ticket, *, level: int, since: datetime, new: bool = False)
     rung = ladder[level] if 0 <= level < len(ladder) else None
     calendar = policy.calendar_for(ticket.plan or None, ticket.region or None)
     fire_at: datetime | None = rung.climbs_at(since, calendar) if rung is not None else None
-    existing = None if new else Timer.objects.filter(ticket=ticket, kind=TimerKind.ESCALATION).first()
+    existing = (
+        None if new else Timer.objects.filter(ticket=ticket, kind=TimerKind.ESCALATION).first()
+    )
     if fire_at is None:
         if existing is not None and existing.state == TimerState.PENDING:
             existing.state, existing.updated_at = TimerState.CANCELLED, since
@@ -90,13 +94,19 @@ def arm_climb(ticket: Ticket, *, level: int, since: datetime, new: bool = False)
         return None
     if existing is None:
         Timer.objects.create(
-            ticket=ticket, kind=TimerKind.ESCALATION, fire_at=fire_at, generation=level, created_at=since,
+            ticket=ticket,
+            kind=TimerKind.ESCALATION,
+            fire_at=fire_at,
+            generation=level,
+            created_at=since,
             updated_at=since,
         )
     else:
         existing.state, existing.fire_at, existing.generation = TimerState.PENDING, fire_at, level
         existing.late, existing.fired_at, existing.updated_at = False, None, since
-        existing.save(update_fields=["state", "fire_at", "generation", "late", "fired_at", "updated_at"])
+        existing.save(
+            update_fields=["state", "fire_at", "generation", "late", "fired_at", "updated_at"]
+        )
     return fire_at
 
 
@@ -120,11 +130,15 @@ def climb(timer: Timer, ticket: Ticket, moment: datetime, late: bool) -> bool:
     )
     below = f"level {level} ({ladder[level - 1].role})" if level else "opening"
     reason = f"not resolved {rung.after} after {below}: the ladder's after: for level {rung.level}"
-    services.escalate(ticket, actor="policy", reason=reason, channel="system", after=str(rung.after))
+    services.escalate(
+        ticket, actor="policy", reason=reason, channel="system", after=str(rung.after)
+    )
     return True
 
 
-def resume_climb(ticket: Ticket, *, level: int, solved_at: datetime | None, at: datetime) -> datetime | None:
+def resume_climb(
+    ticket: Ticket, *, level: int, solved_at: datetime | None, at: datetime
+) -> datetime | None:
     """Re-arm ``ticket``'s climb when it is reopened at ``at`` after being solved at
     ``solved_at`` (caller's transaction, ticket locked), on ``level``: the wait left at
     ``solved_at`` counts again from ``at``. Returns the new instant, or None when there is
@@ -145,7 +159,11 @@ def resume_climb(ticket: Ticket, *, level: int, solved_at: datetime | None, at: 
     else:
         fire_at = at + (timer.fire_at - solved_at)
     timer.state, timer.fire_at, timer.late, timer.fired_at, timer.updated_at = (
-        TimerState.PENDING, fire_at, False, None, at
+        TimerState.PENDING,
+        fire_at,
+        False,
+        None,
+        at,
     )
     timer.save(update_fields=["state", "fire_at", "late", "fired_at", "updated_at"])
     return fire_at

@@ -103,7 +103,9 @@ def metrics_text(snap: Snapshot) -> str:
         "# HELP sladesk_outbox_messages Outbox rows by state (delivered rows are not counted).",
         "# TYPE sladesk_outbox_messages gauge",
     ]
-    lines += [f'sladesk_outbox_messages{{state="{s}"}} {snap.outbox_counts.get(s, 0)}' for s in _WAITING]
+    lines += [
+        f'sladesk_outbox_messages{{state="{s}"}} {snap.outbox_counts.get(s, 0)}' for s in _WAITING
+    ]
     lines += [
         "# HELP sladesk_health_ok 1 when timers and outbox are within their thresholds.",
         "# TYPE sladesk_health_ok gauge",

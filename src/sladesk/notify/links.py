@@ -49,7 +49,9 @@ def sign_link(claim: dict[str, Any], *, salt: str, now: float | None = None) -> 
     return signing.dumps({**claim, "iat": issued}, salt=salt, compress=True)
 
 
-def read_link(token: str, *, salt: str, max_age: timedelta, now: float | None = None) -> dict[str, Any] | None:
+def read_link(
+    token: str, *, salt: str, max_age: timedelta, now: float | None = None
+) -> dict[str, Any] | None:
     """The claim of a token `sign_link` made with ``salt``, if its signature holds (current
     key or a fallback) and it was issued in ``[now - max_age, now + CLOCK_SKEW]``; else None."""
     try:

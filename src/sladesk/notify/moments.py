@@ -139,7 +139,8 @@ def clock_moments(
         )
         entries.append(
             events.notify(
-                ticket.pk, moment,
+                ticket.pk,
+                moment,
                 action=timer.kind,
                 metric=clock.metric,
                 timer=timer.pk,

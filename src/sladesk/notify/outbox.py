@@ -261,7 +261,8 @@ def _record(outcomes: Sequence[tuple[OutboxMessage, DeliveryResult]], now: datet
             if row.ticket_id is not None and final:
                 entries.append(
                     events.notify(
-                        row.ticket_id, moment,
+                        row.ticket_id,
+                        moment,
                         action=row.purpose,
                         outcome=final,
                         channel=row.channel,

@@ -61,6 +61,7 @@ def register_escalation(take: Escalation) -> None:
     if take not in _escalations:
         _escalations.append(take)
 
+
 _SALT = "sladesk.notify.ack.v2"  # v2: no page-key suffix in the token (older links refused)
 
 
@@ -119,7 +120,9 @@ def ack_url(page: Page) -> str:
     return absolute(reverse("notify:ack", args=[ack_token(page)]))
 
 
-def _notification(page: Page, r: Recipient, action: str, summary: str, body: str, n: int = 0) -> Notification:
+def _notification(
+    page: Page, r: Recipient, action: str, summary: str, body: str, n: int = 0
+) -> Notification:
     # PagerDuty ties trigger/acknowledge/resolve by the page key; other channels get a key
     # per message so that a repeat is not mistaken for a duplicate (e-mail Message-ID).
     key = page.key if r.channel == "pagerduty" else f"{page.key}:{action}:{n}"
@@ -136,8 +139,16 @@ def _notification(page: Page, r: Recipient, action: str, summary: str, body: str
     )
 
 
-def _queue(page: Page, recipients: list[Recipient], action: str, base: str, at: datetime,
-           summary: str, body: str = "", n: int = 0) -> None:
+def _queue(
+    page: Page,
+    recipients: list[Recipient],
+    action: str,
+    base: str,
+    at: datetime,
+    summary: str,
+    body: str = "",
+    n: int = 0,
+) -> None:
     enqueue(
         [
             message(
@@ -159,8 +170,14 @@ def _trigger_text(ticket: Ticket, page: Page) -> tuple[str, str]:
     return summary, f"{ticket.subject}\nAcknowledge: {ack_url(page)}"
 
 
-def page_oncall(ticket: Ticket, reason: str, *, clock: SlaClock | None = None,
-                now: datetime | None = None, actor: Any = None) -> Page:
+def page_oncall(
+    ticket: Ticket,
+    reason: str,
+    *,
+    clock: SlaClock | None = None,
+    now: datetime | None = None,
+    actor: Any = None,
+) -> Page:
     """Page on-call about ``ticket`` (in the caller's transaction) and log it.
 
     Sends a trigger to every paging target of the on-call team (`recipients.oncall`) and
@@ -169,13 +186,26 @@ def page_oncall(ticket: Ticket, reason: str, *, clock: SlaClock | None = None,
     """
     now = now or core_time.now()
     team = oncall_team(ticket)
-    [page] = insert_new([Page(ticket=ticket, clock=clock, team=team, reason=reason, created_at=now)])
+    [page] = insert_new(
+        [Page(ticket=ticket, clock=clock, team=team, reason=reason, created_at=now)]
+    )
     for take in _escalations:
         taken = take(page, ticket, now, actor)
         if taken is not None:
-            events.write([events.page(ticket.pk, now, actor=actor, action="triggered",
-                                page=page.pk, reason=reason, team=team.slug if team else None,
-                                **taken)])
+            events.write(
+                [
+                    events.page(
+                        ticket.pk,
+                        now,
+                        actor=actor,
+                        action="triggered",
+                        page=page.pk,
+                        reason=reason,
+                        team=team.slug if team else None,
+                        **taken,
+                    )
+                ]
+            )
             return page
     targets = oncall(team)
     summary, body = _trigger_text(ticket, page)
@@ -193,7 +223,8 @@ def page_oncall(ticket: Ticket, reason: str, *, clock: SlaClock | None = None,
     events.write(
         [
             events.page(
-                ticket.pk, now,
+                ticket.pk,
+                now,
                 actor=actor,
                 action="triggered",
                 page=page.pk,
@@ -219,7 +250,16 @@ def repeat_page(timer: Timer, ticket: Ticket, moment: datetime, late: bool) -> b
     targets = oncall(page.team)
     summary, body = _trigger_text(ticket, page)
     base = f"timer:{timer.pk}:{timer.generation}:page_repeat"
-    _queue(page, targets, "trigger", base, moment, f"[repeat {page.repeats}] {summary}", body, page.repeats)
+    _queue(
+        page,
+        targets,
+        "trigger",
+        base,
+        moment,
+        f"[repeat {page.repeats}] {summary}",
+        body,
+        page.repeats,
+    )
     Timer.objects.filter(pk=timer.pk).update(
         fire_at=moment + timedelta(minutes=conf().page_repeat_minutes),
         generation=page.generation,
@@ -227,8 +267,18 @@ def repeat_page(timer: Timer, ticket: Ticket, moment: datetime, late: bool) -> b
         late=late,
         updated_at=moment,
     )
-    events.write([events.page(ticket.pk, moment, action="repeated", page=page.pk,
-                        repeat=page.repeats, to=[r.label for r in targets])])
+    events.write(
+        [
+            events.page(
+                ticket.pk,
+                moment,
+                action="repeated",
+                page=page.pk,
+                repeat=page.repeats,
+                to=[r.label for r in targets],
+            )
+        ]
+    )
     return True
 
 
@@ -260,17 +310,33 @@ def acknowledge_page(page: Page, actor: Any, *, via: str = "api") -> Page:
             return page
         _close(page, PageState.ACKNOWLEDGED, now)
         page.acknowledged_at = now
-        page.acknowledged_by = actor if getattr(actor, "pk", None) and not isinstance(actor, str) else None
+        page.acknowledged_by = (
+            actor if getattr(actor, "pk", None) and not isinstance(actor, str) else None
+        )
         page.acknowledged_via = via
         page.save()
         summary = f"page about ticket #{page.ticket_id} acknowledged"
-        _queue(page, _pagerduty_targets(page), "acknowledge", f"page:{page.pk}:acknowledge", now, summary)
-        events.write([events.page(page.ticket_id, now, actor=actor, action="acknowledged",
-                            page=page.pk, via=via)])
+        _queue(
+            page,
+            _pagerduty_targets(page),
+            "acknowledge",
+            f"page:{page.pk}:acknowledge",
+            now,
+            summary,
+        )
+        events.write(
+            [
+                events.page(
+                    page.ticket_id, now, actor=actor, action="acknowledged", page=page.pk, via=via
+                )
+            ]
+        )
     return page
 
 
-def resolve_page(page: Page, actor: Any, *, via: str = "api", reason: str = "resolved by hand") -> Page:
+def resolve_page(
+    page: Page, actor: Any, *, via: str = "api", reason: str = "resolved by hand"
+) -> Page:
     """Someone resolved the page itself (API, desk, PagerDuty): its steps and repeats stop
     and PagerDuty gets ``resolve`` with the page key. Idempotent."""
     now = core_time.now()
@@ -284,8 +350,19 @@ def resolve_page(page: Page, actor: Any, *, via: str = "api", reason: str = "res
         page.save(update_fields=["state", "generation", "resolved_at"])
         summary = f"page about ticket #{page.ticket_id} resolved: {reason}"
         _queue(page, _pagerduty_targets(page), "resolve", f"page:{page.pk}:resolve", now, summary)
-        events.write([events.page(page.ticket_id, now, actor=actor, action="resolved",
-                            page=page.pk, via=via, reason=reason)])
+        events.write(
+            [
+                events.page(
+                    page.ticket_id,
+                    now,
+                    actor=actor,
+                    action="resolved",
+                    page=page.pk,
+                    via=via,
+                    reason=reason,
+                )
+            ]
+        )
     return page
 
 
@@ -303,6 +380,10 @@ def resolve_pages(clock_ids: list[int], now: datetime, reason: str = "the clock 
         page.save(update_fields=["state", "generation", "resolved_at"])
         summary = f"page about ticket #{page.ticket_id} resolved: {reason}"
         _queue(page, _pagerduty_targets(page), "resolve", f"page:{page.pk}:resolve", now, summary)
-    events.write([events.page(p.ticket_id, now, action="resolved", page=p.pk, reason=reason)
-                  for p in open_pages])
+    events.write(
+        [
+            events.page(p.ticket_id, now, action="resolved", page=p.pk, reason=reason)
+            for p in open_pages
+        ]
+    )
     return len(open_pages)

@@ -104,7 +104,8 @@ def run_actions(pending: Sequence[PendingAction], moment: datetime) -> None:
             outcome = {"outcome": f"failed: {exc}"}
         entries.append(
             events.action(
-                p.ticket.pk, moment,
+                p.ticket.pk,
+                moment,
                 actor=ACTOR,
                 key=key,
                 action=p.action.kind,

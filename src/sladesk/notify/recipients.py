@@ -55,7 +55,9 @@ __all__ = [
     "team",
 ]
 
-DestinationResolver = Callable[[list[tuple[str, str]]], "dict[tuple[str, str], ChannelConfig | None]"]
+DestinationResolver = Callable[
+    [list[tuple[str, str]]], "dict[tuple[str, str], ChannelConfig | None]"
+]
 _resolvers: dict[str, DestinationResolver] = {}
 
 
@@ -101,7 +103,9 @@ def _team_channels(team: Team) -> list[Recipient]:
     for n, url in enumerate(team.apprise_url_list):
         out.append(
             Recipient(
-                "apprise", f"team:{team.pk}/{apprise_ref(url)}", f"team {team.slug} (apprise {n + 1})"
+                "apprise",
+                f"team:{team.pk}/{apprise_ref(url)}",
+                f"team {team.slug} (apprise {n + 1})",
             )
         )
     return out
@@ -243,7 +247,11 @@ def channel_configs(
     emails = {u.pk: u.email for u in users}
     out: dict[tuple[str, str], ChannelConfig | None] = {}
     for kind, resolve in _resolvers.items():
-        mine = [(channel, dest.partition(":")[2]) for channel, dest in pairs if dest.startswith(f"{kind}:")]
+        mine = [
+            (channel, dest.partition(":")[2])
+            for channel, dest in pairs
+            if dest.startswith(f"{kind}:")
+        ]
         if mine:
             for (channel, ref), found in resolve(mine).items():
                 out[(channel, f"{kind}:{ref}")] = found

@@ -70,6 +70,7 @@ def register_timer_kind(kind: str, fire: TimerFire) -> None:
     the timer (fired, re-armed or cancelled), False to leave it pending."""
     _kinds[kind] = fire
 
+
 logger = logging.getLogger(__name__)
 
 _KEEP = object()
@@ -163,7 +164,9 @@ def _due(timer: Timer, clock: SlaClock, moment: datetime) -> bool:
     the clock is breached and not met, a warning while it runs past its warning point."""
     if timer.kind == TimerKind.BREACH:
         return clock.state == ClockState.BREACHED and clock.met_at is None
-    return clock.state == ClockState.RUNNING and clock.warn_at is not None and clock.warn_at <= moment
+    return (
+        clock.state == ClockState.RUNNING and clock.warn_at is not None and clock.warn_at <= moment
+    )
 
 
 def _fire(timer: Timer, moment: datetime, late_after: float) -> bool:

@@ -21,8 +21,10 @@ def _twilio(rule: NotificationRule, mode: str) -> TwilioConfig | None:
     if not account.get("account_sid") or not account.get("auth_token") or not rule.address:
         return None
     return TwilioConfig(
-        account_sid=account["account_sid"], auth_token=account["auth_token"],
-        from_number=account.get("from_number", ""), to_number=rule.address,
+        account_sid=account["account_sid"],
+        auth_token=account["auth_token"],
+        from_number=account.get("from_number", ""),
+        to_number=rule.address,
         mode=mode,  # type: ignore[arg-type]
         base_url=account.get("base_url") or "https://api.twilio.com",
     )

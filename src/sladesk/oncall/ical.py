@@ -30,7 +30,15 @@ from . import schedule as engine_mod
 from .models import CalendarFeed, Schedule
 from .services.schedules import OncallError, add_override, engine, engines
 
-__all__ = ["FEED_DAYS", "feed_of", "import_overrides", "schedule_feed", "schedule_ics", "user_feed", "user_ics"]
+__all__ = [
+    "FEED_DAYS",
+    "feed_of",
+    "import_overrides",
+    "schedule_feed",
+    "schedule_ics",
+    "user_feed",
+    "user_ics",
+]
 
 FEED_DAYS = 120
 PAST_DAYS = 7
@@ -68,7 +76,9 @@ def schedule_ics(schedule: Schedule) -> bytes:
     for shift in engine(schedule, since=start).shifts(start, end):
         if shift.users:
             uid = f"sladesk-{schedule.pk}-{int(shift.start.timestamp())}-{'-'.join(shift.users)}"
-            cal.add_component(_event(uid, f"On call: {', '.join(shift.users)} ({schedule.name})", shift, start))
+            cal.add_component(
+                _event(uid, f"On call: {', '.join(shift.users)} ({schedule.name})", shift, start)
+            )
     return cal.to_ical()
 
 
@@ -82,7 +92,9 @@ def user_ics(user: Any) -> bytes:
         built = built_all[schedule.pk]
         for shift in engine_mod.user_shifts(built.shifts(start, end), user.get_username()):
             uid = f"sladesk-{schedule.pk}-{int(shift.start.timestamp())}-{user.get_username()}"
-            cal.add_component(_event(uid, f"On call: {schedule.team} / {schedule.name}", shift, start))
+            cal.add_component(
+                _event(uid, f"On call: {schedule.team} / {schedule.name}", shift, start)
+            )
     return cal.to_ical()
 
 
@@ -138,8 +150,9 @@ def _person(component: Any, by_email: dict[str, Any], by_name: dict[str, Any]) -
     return None
 
 
-def import_overrides(schedule: Schedule, ics: bytes | str, *, start: datetime, end: datetime,
-                     actor: Any = None) -> dict[str, Sequence[Any]]:
+def import_overrides(
+    schedule: Schedule, ics: bytes | str, *, start: datetime, end: datetime, actor: Any = None
+) -> dict[str, Sequence[Any]]:
     """Add an override for each event of ``ics`` occurring in ``[start, end)``; returns
     ``{"created": [override ids], "skipped": [reasons]}``."""
     try:
@@ -157,10 +170,20 @@ def import_overrides(schedule: Schedule, ics: bytes | str, *, start: datetime, e
             skipped.append(f"{summary}: names no known user")
             continue
         begin = _instant(component.get("dtstart").dt)
-        finish = _instant(component.get("dtend").dt) if component.get("dtend") else begin + timedelta(days=1)
+        finish = (
+            _instant(component.get("dtend").dt)
+            if component.get("dtend")
+            else begin + timedelta(days=1)
+        )
         try:
-            made = add_override(schedule, user=person, start=begin, end=finish, reason=f"imported: {summary}"[:200],
-                                actor=actor)
+            made = add_override(
+                schedule,
+                user=person,
+                start=begin,
+                end=finish,
+                reason=f"imported: {summary}"[:200],
+                actor=actor,
+            )
         except OncallError as error:
             skipped.append(f"{summary}: {error}")
             continue

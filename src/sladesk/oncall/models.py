@@ -44,7 +44,9 @@ class Schedule(models.Model):
 
     class Meta:
         ordering = ("team__name", "name")
-        constraints = (models.UniqueConstraint(fields=["team", "name"], name="oncall_schedule_team_name"),)
+        constraints = (
+            models.UniqueConstraint(fields=["team", "name"], name="oncall_schedule_team_name"),
+        )
 
     def __str__(self) -> str:
         return f"{self.team} / {self.name}"
@@ -61,7 +63,9 @@ class Rotation(models.Model):
     layer = models.PositiveSmallIntegerField(default=0)
     participants = models.JSONField(default=list)
     length = models.CharField(max_length=8)
-    handoff = models.DateTimeField(help_text="first hand-off, local wall clock (stored without zone)")
+    handoff = models.DateTimeField(
+        help_text="first hand-off, local wall clock (stored without zone)"
+    )
     restrictions = models.JSONField(default=list, blank=True)
 
     class Meta:
@@ -78,7 +82,9 @@ class Rotation(models.Model):
             self.restrictions = parse_restrictions(self.restrictions)
         except (ScheduleError, OncallError) as error:
             raise ValidationError(str(error)) from error
-        if not isinstance(self.participants, list) or not all(isinstance(p, int) for p in self.participants):
+        if not isinstance(self.participants, list) or not all(
+            isinstance(p, int) for p in self.participants
+        ):
             raise ValidationError("participants: a list of user ids in turn order")
 
     def __str__(self) -> str:
@@ -124,9 +130,15 @@ class EscalationPolicy(models.Model):
     name = models.SlugField(max_length=100, unique=True)
     description = models.TextField(blank=True, default="")
     team = models.ForeignKey(
-        "accounts.Team", on_delete=models.SET_NULL, null=True, blank=True, related_name="escalation_policies"
+        "accounts.Team",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="escalation_policies",
     )
-    repeat = models.PositiveSmallIntegerField(default=0, help_text="run the whole policy this many more times")
+    repeat = models.PositiveSmallIntegerField(
+        default=0, help_text="run the whole policy this many more times"
+    )
     timezone = models.CharField(max_length=64, default="UTC")
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(default=now, editable=False)
@@ -159,10 +171,17 @@ class EscalationStep(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
-    schedule = models.ForeignKey(Schedule, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
-    team = models.ForeignKey("accounts.Team", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    schedule = models.ForeignKey(
+        Schedule, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    team = models.ForeignKey(
+        "accounts.Team", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
     channel = models.CharField(
-        max_length=16, blank=True, default="", help_text="pagerduty, slack, webhook, apprise (blank: all of the team's)"
+        max_length=16,
+        blank=True,
+        default="",
+        help_text="pagerduty, slack, webhook, apprise (blank: all of the team's)",
     )
     wait_minutes = models.PositiveIntegerField(default=5)
     windows = models.JSONField(default=list, blank=True)
@@ -184,7 +203,9 @@ class NotificationRule(models.Model):
     after the step, unless the page was acknowledged by then. No rules: e-mail at once.
     ``address`` is the phone number or webhook URL (a secret, read only when sending)."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="oncall_rules")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="oncall_rules"
+    )
     channel = models.CharField(max_length=16)
     address = models.CharField(max_length=300, blank=True, default="")
     delay_minutes = models.PositiveIntegerField(default=0)
@@ -208,7 +229,9 @@ class PageEscalation(models.Model):
     """
 
     page = models.OneToOneField("notify.Page", on_delete=models.CASCADE, related_name="escalation")
-    policy = models.ForeignKey(EscalationPolicy, on_delete=models.SET_NULL, null=True, related_name="+")
+    policy = models.ForeignKey(
+        EscalationPolicy, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
     event = models.CharField(max_length=32)
     snapshot = models.JSONField()
     agenda = models.JSONField(default=list)
@@ -225,7 +248,9 @@ class CalendarFeed(models.Model):
     """A person's subscribable on-call calendar: ``token`` is the secret in its URL
     (``/oncall/ical/user/<token>.ics``); deleting the row revokes it."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="oncall_feed")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="oncall_feed"
+    )
     token = models.CharField(max_length=64, default=_token, unique=True, editable=False)
     created_at = models.DateTimeField(default=now, editable=False)
 

@@ -67,7 +67,11 @@ def webhook(request: HttpRequest) -> HttpResponse:
     if page is None or kind not in ("incident.acknowledged", "incident.resolved"):
         return JsonResponse({"outcome": "ignored"}, status=202)
     agent = data["event"].get("agent") or {}
-    who = f"pagerduty:{agent.get('summary') or 'PagerDuty'}"[:100] if isinstance(agent, dict) else "pagerduty"
+    who = (
+        f"pagerduty:{agent.get('summary') or 'PagerDuty'}"[:100]
+        if isinstance(agent, dict)
+        else "pagerduty"
+    )
     if kind == "incident.acknowledged":
         page = acknowledge_page(page, who, via="pagerduty")
     else:

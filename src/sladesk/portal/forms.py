@@ -24,12 +24,17 @@ __all__ = ["EscalateForm", "NewTicketForm", "ReplyForm", "policy_fields"]
 
 #: field name -> (label, help) for fields the seed policies read.
 KNOWN_FIELDS: dict[str, tuple[str, str]] = {
-    "device_os_supported": ("Is your Device OS version supported?", "Unsupported versions are handled as Priority 2 at most."),
+    "device_os_supported": (
+        "Is your Device OS version supported?",
+        "Unsupported versions are handled as Priority 2 at most.",
+    ),
     "device_os_version": ("Device OS version", "For example 5.8.0."),
-    "environment": ("Environment", "Issues in development or testing are handled as Priority 2 at most."),
+    "environment": (
+        "Environment",
+        "Issues in development or testing are handled as Priority 2 at most.",
+    ),
     "devices_affected": ("Devices affected", "How many devices show the problem."),
 }
-
 
 
 def _one_line(value: str) -> None:
@@ -52,27 +57,40 @@ def policy_fields(policy: Any) -> dict[str, forms.Field]:
             label, help_text = _label(cond.name)
             if isinstance(cond.value, bool):
                 out[cond.name] = forms.TypedChoiceField(
-                    label=label, help_text=help_text, required=False, empty_value=None,
+                    label=label,
+                    help_text=help_text,
+                    required=False,
+                    empty_value=None,
                     choices=[("", "I don't know"), ("yes", "Yes"), ("no", "No")],
                     coerce=lambda v: v == "yes",
                 )
                 if cond.name == "device_os_supported":
                     vlabel, vhelp = _label("device_os_version")
-                    out["device_os_version"] = forms.CharField(label=vlabel, help_text=vhelp, required=False, max_length=50)
+                    out["device_os_version"] = forms.CharField(
+                        label=vlabel, help_text=vhelp, required=False, max_length=50
+                    )
             elif cond.op in ("gt", "gte", "lt", "lte") or isinstance(cond.value, int):
-                out[cond.name] = forms.IntegerField(label=label, help_text=help_text, required=False, min_value=0)
+                out[cond.name] = forms.IntegerField(
+                    label=label, help_text=help_text, required=False, min_value=0
+                )
             elif cond.op in ("in", "not_in") and isinstance(cond.value, (list, tuple)):
                 values = ["production", *[str(v) for v in cond.value if str(v) != "production"]]
                 out[cond.name] = forms.ChoiceField(
-                    label=label, help_text=help_text, required=False,
+                    label=label,
+                    help_text=help_text,
+                    required=False,
                     choices=[("", "—"), *[(v, v.capitalize()) for v in values]],
                 )
             else:
-                out[cond.name] = forms.CharField(label=label, help_text=help_text, required=False, max_length=200)
+                out[cond.name] = forms.CharField(
+                    label=label, help_text=help_text, required=False, max_length=200
+                )
     return out
 
 
-def priority_choices(policy: Any, plan: str | None, region: str | None) -> list[tuple[str, str, str]]:
+def priority_choices(
+    policy: Any, plan: str | None, region: str | None
+) -> list[tuple[str, str, str]]:
     """(key, "P2 High", description) for the levels with targets under this plan/region."""
     out = []
     for level in policy.priorities:
@@ -91,10 +109,14 @@ class NewTicketForm(forms.Form):
     priority = forms.ChoiceField(widget=forms.RadioSelect, required=False)
     files = MultipleFileField(label="Attachments")
 
-    def __init__(self, *args: Any, policy: Any, plan: str | None, region: str | None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, policy: Any, plan: str | None, region: str | None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.policy = policy
-        self.levels = priority_choices(policy, plan, region) if policy.customer_may_set_priority else []
+        self.levels = (
+            priority_choices(policy, plan, region) if policy.customer_may_set_priority else []
+        )
         if self.levels:
             self.fields["priority"].choices = [(k, label) for k, label, _ in self.levels]
             self.fields["priority"].required = True

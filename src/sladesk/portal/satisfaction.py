@@ -56,7 +56,11 @@ def rate_comment(request: HttpRequest, token: str) -> HttpResponse:
     try:
         saved = satisfaction.add_comment(survey, request.POST.get("comment", ""))
     except ValueError:
-        return _page(request, {"survey": survey, "token": token, "comment_error": "Write a comment first."}, 400)
+        return _page(
+            request,
+            {"survey": survey, "token": token, "comment_error": "Write a comment first."},
+            400,
+        )
     survey.refresh_from_db()
     return _page(request, {"survey": survey, "token": token, "commented": saved})
 
@@ -68,7 +72,10 @@ def rate_ticket(request: HttpRequest, ticket_id: int) -> HttpResponse:
     ticket = selectors.get_ticket(request.user, ticket_id, messages=False)
     try:
         _, recorded = satisfaction.rate_in_portal(
-            ticket, request.user.contact, request.POST.get("rating", ""), request.POST.get("comment", "")
+            ticket,
+            request.user.contact,
+            request.POST.get("rating", ""),
+            request.POST.get("comment", ""),
         )
     except ValueError as exc:
         messages.error(request, f"Not rated: {exc}.")

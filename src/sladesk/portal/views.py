@@ -63,7 +63,9 @@ def preferences(request: HttpRequest) -> HttpResponse:
     set_email_updates(request.user.contact, wanted)
     messages.success(
         request,
-        "We will mail you replies and notices." if wanted else "We will not mail you replies "
+        "We will mail you replies and notices."
+        if wanted
+        else "We will not mail you replies "
         "on tickets opened here (notices your contract requires still come).",
     )
     return redirect("portal:tickets")
@@ -72,7 +74,9 @@ def preferences(request: HttpRequest) -> HttpResponse:
 def _new_form(request: HttpRequest, data: Any = None, files: Any = None) -> NewTicketForm:
     org = request.user.contact.organization
     policy = get_policy(org.policy_name).policy
-    return NewTicketForm(data, files, policy=policy, plan=org.plan or None, region=org.region or None)
+    return NewTicketForm(
+        data, files, policy=policy, plan=org.plan or None, region=org.region or None
+    )
 
 
 @contact_required
@@ -154,16 +158,23 @@ def reply(request: HttpRequest, ticket_id: int) -> HttpResponse:
         return redirect("portal:ticket", ticket_id=ticket.pk)
     try:
         message = services.reply(
-            ticket, author=request.user, body=form.cleaned_data["body"], attachments=form.cleaned_data["files"]
+            ticket,
+            author=request.user,
+            body=form.cleaned_data["body"],
+            attachments=form.cleaned_data["files"],
         )
     except ServiceError as exc:
         messages.error(request, str(exc))
         return redirect("portal:ticket", ticket_id=ticket.pk)
     if services.opened_follow_up(message):
-        messages.success(request, f"This ticket was closed; your message opened follow-up #{message.ticket_id}.")
+        messages.success(
+            request, f"This ticket was closed; your message opened follow-up #{message.ticket_id}."
+        )
         return redirect("portal:ticket", ticket_id=message.ticket_id)
     if message.ticket_id != ticket.pk:
-        messages.success(request, f"This ticket was merged; your reply was added to #{message.ticket_id}.")
+        messages.success(
+            request, f"This ticket was merged; your reply was added to #{message.ticket_id}."
+        )
         return redirect("portal:ticket", ticket_id=message.ticket_id)
     messages.success(request, "Reply sent.")
     return redirect("portal:ticket", ticket_id=ticket.pk)

@@ -26,7 +26,9 @@ def report_scope(user: Any) -> set[int] | None:
     if not scope.is_staff:
         raise PermissionDenied("only agents may read reports")
     if scope.teams is not None:
-        raise PermissionDenied("reports are kept per organization; a team-scoped agent cannot read them")
+        raise PermissionDenied(
+            "reports are kept per organization; a team-scoped agent cannot read them"
+        )
     return None if scope.organizations is None else set(scope.organizations)
 
 

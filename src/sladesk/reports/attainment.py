@@ -25,7 +25,15 @@ from . import histogram
 from .facts import breach_reason
 from .models import AttainmentCell, ClockFact, Granularity
 
-__all__ = ["DIMENSIONS", "Breach", "attainment", "breaches", "month_ranges", "parse_group_by", "periods"]
+__all__ = [
+    "DIMENSIONS",
+    "Breach",
+    "attainment",
+    "breaches",
+    "month_ranges",
+    "parse_group_by",
+    "periods",
+]
 
 #: group_by name -> cell field (``month``/``week`` are derived from the period).
 DIMENSIONS = {
@@ -81,7 +89,9 @@ def _add_months(d: date, n: int) -> date:
     return date(d.year + m // 12, m % 12 + 1, 1)
 
 
-def periods(start: date, end: date, today: date | None = None, *, coarse: bool = True) -> list[tuple[str, date, date]]:
+def periods(
+    start: date, end: date, today: date | None = None, *, coarse: bool = True
+) -> list[tuple[str, date, date]]:
     """``[start, end)`` cut greedily into whole UTC years, quarters and months (``coarse``;
     else months only) and days at the edges: ``(unit, first day, end)`` with unit ``year``,
     ``quarter``, ``month`` or ``day`` (a day run ``[first, end)``). A period that has not
@@ -91,7 +101,11 @@ def periods(start: date, end: date, today: date | None = None, *, coarse: bool =
     while d < end:
         if d.day == 1:
             chosen = None
-            for unit, months, ok in (("year", 12, d.month == 1), ("quarter", 3, d.month % 3 == 1), ("month", 1, True)):
+            for unit, months, ok in (
+                ("year", 12, d.month == 1),
+                ("quarter", 3, d.month % 3 == 1),
+                ("month", 1, True),
+            ):
                 if unit != "month" and not coarse:
                     continue
                 stop = _add_months(d, months)
@@ -135,10 +149,23 @@ def _cells(
     qs = AttainmentCell.objects.filter(cond, tickets__gt=0)
     if organizations is not None:
         qs = qs.filter(organization_id__in=list(organizations))
-    return list(qs.values(
-        "period", "organization_id", "plan", "priority", "team_id", "metric", "tickets", "met",
-        "breached", "running", "paused_seconds", "used_hist", "wall_hist",
-    ))
+    return list(
+        qs.values(
+            "period",
+            "organization_id",
+            "plan",
+            "priority",
+            "team_id",
+            "metric",
+            "tickets",
+            "met",
+            "breached",
+            "running",
+            "paused_seconds",
+            "used_hist",
+            "wall_hist",
+        )
+    )
 
 
 def _key(cell: dict[str, Any], names: Sequence[str]) -> tuple[Any, ...]:
@@ -176,7 +203,9 @@ def attainment(
     for cell in cells:
         groups[_key(cell, group_by)].append(cell)
     rows = []
-    for key in sorted(groups, key=lambda k: tuple("" if v is None else str(v).zfill(12) for v in k)):
+    for key in sorted(
+        groups, key=lambda k: tuple("" if v is None else str(v).zfill(12) for v in k)
+    ):
         cs = groups[key]
         met = sum(c["met"] for c in cs)
         breached = sum(c["breached"] for c in cs)
@@ -232,7 +261,9 @@ def breaches(
         qs = qs.filter(organization_id__in=list(organizations))
     facts = list(qs.select_related("clock").order_by("-breached_at", "-ticket_id")[:limit])
     events: dict[int, list[TicketEvent]] = defaultdict(list)
-    for e in TicketEvent.objects.filter(ticket_id__in={f.ticket_id for f in facts}, kind="clock").order_by("at", "id"):
+    for e in TicketEvent.objects.filter(
+        ticket_id__in={f.ticket_id for f in facts}, kind="clock"
+    ).order_by("at", "id"):
         events[e.ticket_id].append(e)
     return [
         Breach(

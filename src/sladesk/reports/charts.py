@@ -14,13 +14,22 @@ __all__ = ["bar_chart"]
 
 
 def bar_chart(
-    title: str, bars: Sequence[tuple[str, float | None]], *, unit: str = "%", maximum: float | None = None,
-    width: int = 640, bar_height: int = 22,
+    title: str,
+    bars: Sequence[tuple[str, float | None]],
+    *,
+    unit: str = "%",
+    maximum: float | None = None,
+    width: int = 640,
+    bar_height: int = 22,
 ) -> str:
     """Horizontal bars ``(label, value)``; a None value is drawn as "no data". ``maximum``
     is the scale's end (default: the largest value, or 100 for ``%``)."""
     values = [v for _, v in bars if v is not None]
-    top = maximum if maximum is not None else (100.0 if unit == "%" else max(values, default=1.0) or 1.0)
+    top = (
+        maximum
+        if maximum is not None
+        else (100.0 if unit == "%" else max(values, default=1.0) or 1.0)
+    )
     label_w, gap = 200, 6
     plot_w = width - label_w - 70
     height = max(1, len(bars)) * (bar_height + gap) + gap
@@ -37,11 +46,15 @@ def bar_chart(
             f'font-size="12">{escape(label)}</text>'
         )
         if v is None:
-            out.append(f'<text x="{label_w}" y="{y + bar_height * 0.7:.1f}" font-size="12" fill="#666">no data</text>')
+            out.append(
+                f'<text x="{label_w}" y="{y + bar_height * 0.7:.1f}" font-size="12" fill="#666">no data</text>'
+            )
             continue
         w = 0 if top <= 0 else max(0.0, min(1.0, v / top)) * plot_w
         colour = "#2e7d32" if unit != "%" or v >= 95 else ("#f9a825" if v >= 80 else "#c62828")
-        out.append(f'<rect x="{label_w}" y="{y}" width="{w:.1f}" height="{bar_height}" fill="{colour}"/>')
+        out.append(
+            f'<rect x="{label_w}" y="{y}" width="{w:.1f}" height="{bar_height}" fill="{colour}"/>'
+        )
         out.append(
             f'<text x="{label_w + w + 4:.1f}" y="{y + bar_height * 0.7:.1f}" font-size="12">{v:g} {escape(unit)}</text>'
         )

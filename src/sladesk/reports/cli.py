@@ -29,9 +29,18 @@ def _parser() -> argparse.ArgumentParser:
         prog="sladesk sla replay",
         description="Recompute the clocks of past tickets under another policy and compare.",
     )
-    p.add_argument("--policy", required=True, metavar="NEW.yaml", help="the policy file to replay under")
-    p.add_argument("--organization", metavar="SLUG", default=None, help="only this organization's tickets")
-    p.add_argument("--since", required=True, metavar="DATE", help="tickets opened on or after DATE (UTC, YYYY-MM-DD)")
+    p.add_argument(
+        "--policy", required=True, metavar="NEW.yaml", help="the policy file to replay under"
+    )
+    p.add_argument(
+        "--organization", metavar="SLUG", default=None, help="only this organization's tickets"
+    )
+    p.add_argument(
+        "--since",
+        required=True,
+        metavar="DATE",
+        help="tickets opened on or after DATE (UTC, YYYY-MM-DD)",
+    )
     p.add_argument("--json", action="store_true", help="machine-readable output")
     return p
 

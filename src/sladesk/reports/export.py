@@ -13,10 +13,29 @@ from .attainment import Breach
 
 __all__ = ["BREACH_COLUMNS", "columns_of", "to_csv", "to_xlsx"]
 
-BREACH_COLUMNS = ("ticket", "organization", "priority", "metric", "opened_at", "breached_at", "met_at",
-                  "target_seconds", "reason")
-_FIGURES = ("tickets", "met", "breached", "running", "pct_met", "p50_seconds", "p90_seconds",
-            "p50_calendar_seconds", "p90_calendar_seconds", "paused_seconds")
+BREACH_COLUMNS = (
+    "ticket",
+    "organization",
+    "priority",
+    "metric",
+    "opened_at",
+    "breached_at",
+    "met_at",
+    "target_seconds",
+    "reason",
+)
+_FIGURES = (
+    "tickets",
+    "met",
+    "breached",
+    "running",
+    "pct_met",
+    "p50_seconds",
+    "p90_seconds",
+    "p50_calendar_seconds",
+    "p90_calendar_seconds",
+    "paused_seconds",
+)
 
 
 def columns_of(group_by: Sequence[str]) -> list[str]:
@@ -24,9 +43,17 @@ def columns_of(group_by: Sequence[str]) -> list[str]:
 
 
 def _breach_row(b: Breach) -> list[Any]:
-    return [b.ticket_id, b.organization_id, b.priority, b.metric,
-            b.opened_at.isoformat(), b.breached_at.isoformat() if b.breached_at else "",
-            b.met_at.isoformat() if b.met_at else "", b.target_seconds, b.reason]
+    return [
+        b.ticket_id,
+        b.organization_id,
+        b.priority,
+        b.metric,
+        b.opened_at.isoformat(),
+        b.breached_at.isoformat() if b.breached_at else "",
+        b.met_at.isoformat() if b.met_at else "",
+        b.target_seconds,
+        b.reason,
+    ]
 
 
 def _safe(v: Any) -> Any:
@@ -46,7 +73,9 @@ def to_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
     return buf.getvalue()
 
 
-def to_xlsx(rows: Sequence[dict[str, Any]], columns: Sequence[str], breaches: Sequence[Breach]) -> bytes:
+def to_xlsx(
+    rows: Sequence[dict[str, Any]], columns: Sequence[str], breaches: Sequence[Breach]
+) -> bytes:
     """A workbook with sheets ``Attainment`` (the rows) and ``Breaches`` (with reasons)."""
     wb = Workbook()
     ws = wb.active

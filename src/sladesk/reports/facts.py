@@ -17,9 +17,21 @@ from sladesk.tickets.models import ClockState, EventKind, Metric, SlaClock, Tick
 __all__ = ["FACT_FIELDS", "breach_reason", "fact_values", "paused_seconds"]
 
 FACT_FIELDS = (
-    "ticket_id", "organization_id", "plan", "priority", "team_id", "metric", "opened_at",
-    "state", "breached_at", "met_at", "used_seconds", "wall_seconds", "paused_seconds",
-    "target_seconds", "business",
+    "ticket_id",
+    "organization_id",
+    "plan",
+    "priority",
+    "team_id",
+    "metric",
+    "opened_at",
+    "state",
+    "breached_at",
+    "met_at",
+    "used_seconds",
+    "wall_seconds",
+    "paused_seconds",
+    "target_seconds",
+    "business",
 )
 
 
@@ -28,7 +40,9 @@ def paused_seconds(pauses: list[dict[str, Any]]) -> int:
     total = 0.0
     for p in pauses or ():
         if p.get("to"):
-            total += (datetime.fromisoformat(p["to"]) - datetime.fromisoformat(p["from"])).total_seconds()
+            total += (
+                datetime.fromisoformat(p["to"]) - datetime.fromisoformat(p["from"])
+            ).total_seconds()
     return int(total)
 
 
@@ -79,18 +93,25 @@ def breach_reason(clock: SlaClock, events: list[TicketEvent]) -> str:
     ``late update``, ``late resolution``.
     """
     mine = [
-        e for e in events
-        if e.kind == EventKind.CLOCK and e.data.get("metric") == clock.metric
+        e
+        for e in events
+        if e.kind == EventKind.CLOCK
+        and e.data.get("metric") == clock.metric
         and int(e.data.get("cycle") or 1) == clock.cycle
     ]
     for e in mine:
         d = e.data
-        if d.get("previous_target_seconds") is not None and str(d.get("reason", "")).startswith("priority"):
+        if d.get("previous_target_seconds") is not None and str(d.get("reason", "")).startswith(
+            "priority"
+        ):
             before = d.get("previous_due_at")
             if before is None or (d.get("due_at") and d["due_at"] < before):
                 return "re-targeted by a priority change"
-    if any(e.data.get("from") in (ClockState.MET, ClockState.CANCELLED) and e.data.get("to") == ClockState.RUNNING
-           for e in mine):
+    if any(
+        e.data.get("from") in (ClockState.MET, ClockState.CANCELLED)
+        and e.data.get("to") == ClockState.RUNNING
+        for e in mine
+    ):
         return "reopened"
     if clock.pauses:
         return "paused"

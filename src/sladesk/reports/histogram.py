@@ -69,7 +69,9 @@ def percentile(hist: Mapping[int, int], q: float) -> float | None:
     return value_of(max(hist))
 
 
-def percentiles(hist: Mapping[int, int] | Mapping[str, int], qs: tuple[float, ...]) -> list[float | None]:
+def percentiles(
+    hist: Mapping[int, int] | Mapping[str, int], qs: tuple[float, ...]
+) -> list[float | None]:
     """`percentile` for each of ``qs`` (ascending) in one pass over the sorted buckets;
     ``hist`` may have int or str (stored) keys."""
     items = sorted((int(k), n) for k, n in hist.items() if n > 0)

@@ -55,7 +55,8 @@ class ClockFact(models.Model):
         indexes = (
             models.Index(fields=["organization_id", "opened_at"], name="report_fact_org_opened"),
             models.Index(
-                fields=["opened_at"], name="report_fact_breached",
+                fields=["opened_at"],
+                name="report_fact_breached",
                 condition=models.Q(state="breached"),
             ),
         )
@@ -91,8 +92,15 @@ class AttainmentCell(models.Model):
     class Meta:
         constraints = (
             models.UniqueConstraint(
-                fields=["granularity", "period", "organization_id", "plan", "priority",
-                        "team_id", "metric"],
+                fields=[
+                    "granularity",
+                    "period",
+                    "organization_id",
+                    "plan",
+                    "priority",
+                    "team_id",
+                    "metric",
+                ],
                 name="report_cell_key",
             ),
         )

@@ -91,7 +91,12 @@ def replay_clocks(
         if e.kind != EventKind.CLOCK:
             continue
         d = e.data
-        metric, frm, to, reason = d.get("metric"), d.get("from"), d.get("to"), str(d.get("reason", ""))
+        metric, frm, to, reason = (
+            d.get("metric"),
+            d.get("from"),
+            d.get("to"),
+            str(d.get("reason", "")),
+        )
         if frm == _RUNNING and to == _BREACHED:
             continue  # recomputed under the replayed policy
         breach_upto(e.at)
@@ -139,8 +144,12 @@ class ReplayReport:
     """Before → after attainment per metric and priority, and the clocks that flip."""
 
     tickets: int = 0
-    before: dict[str, dict[str, Counter[str]]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(Counter)))
-    after: dict[str, dict[str, Counter[str]]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(Counter)))
+    before: dict[str, dict[str, Counter[str]]] = field(
+        default_factory=lambda: defaultdict(lambda: defaultdict(Counter))
+    )
+    after: dict[str, dict[str, Counter[str]]] = field(
+        default_factory=lambda: defaultdict(lambda: defaultdict(Counter))
+    )
     flipped: list[dict[str, Any]] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
@@ -191,8 +200,11 @@ def replay(
             stored[c.ticket_id][c.metric] = c
         history: dict[int, list[TicketEvent]] = defaultdict(list)
         for e in (
-            TicketEvent.objects.filter(ticket_id__in=part, kind__in=(EventKind.CLOCK, EventKind.PRIORITY))
-            .only("ticket_id", "at", "kind", "data").order_by("ticket_id", "at", "id")
+            TicketEvent.objects.filter(
+                ticket_id__in=part, kind__in=(EventKind.CLOCK, EventKind.PRIORITY)
+            )
+            .only("ticket_id", "at", "kind", "data")
+            .order_by("ticket_id", "at", "id")
         ):
             history[e.ticket_id].append(e)
         for pk in part:

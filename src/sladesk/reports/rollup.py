@@ -46,8 +46,10 @@ def _keys(f: dict[str, Any]) -> list[Key]:
     slim = (f["organization_id"], "", f["priority"], -1, f["metric"])
     month = day.replace(day=1)
     return [
-        (Granularity.DAY, day, *dims), (Granularity.MONTH, month, *dims),
-        (Granularity.SUMMARY_DAY, day, *slim), (Granularity.SUMMARY_MONTH, month, *slim),
+        (Granularity.DAY, day, *dims),
+        (Granularity.MONTH, month, *dims),
+        (Granularity.SUMMARY_DAY, day, *slim),
+        (Granularity.SUMMARY_MONTH, month, *slim),
         (Granularity.SUMMARY_QUARTER, month.replace(month=(month.month - 1) // 3 * 3 + 1), *slim),
         (Granularity.SUMMARY_YEAR, month.replace(month=1), *slim),
     ]
@@ -73,8 +75,11 @@ def _contribute(deltas: dict[Key, _Delta], f: dict[str, Any], sign: int) -> None
 
 
 def _apply(deltas: dict[Key, _Delta]) -> None:
-    live = {k: d for k, d in deltas.items() if d.tickets or d.met or d.breached or d.running
-            or d.paused_seconds or d.used or d.wall}
+    live = {
+        k: d
+        for k, d in deltas.items()
+        if d.tickets or d.met or d.breached or d.running or d.paused_seconds or d.used or d.wall
+    }
     if not live:
         return
     AttainmentCell.objects.bulk_create(
@@ -83,7 +88,9 @@ def _apply(deltas: dict[Key, _Delta]) -> None:
     )
     for key in sorted(live):
         d = live[key]
-        cell = AttainmentCell.objects.select_for_update().get(**dict(zip(_KEY_FIELDS, key, strict=True)))
+        cell = AttainmentCell.objects.select_for_update().get(
+            **dict(zip(_KEY_FIELDS, key, strict=True))
+        )
         cell.tickets += d.tickets
         cell.met += d.met
         cell.breached += d.breached
@@ -111,9 +118,13 @@ def apply_clocks(clocks: Iterable[SlaClock], known: Iterable[Ticket] = ()) -> No
     missing = {c.ticket_id for c in clocks} - set(tickets)
     if missing:
         tickets.update(
-            (t.pk, t) for t in Ticket.objects.filter(pk__in=missing).select_related("policy_version")
+            (t.pk, t)
+            for t in Ticket.objects.filter(pk__in=missing).select_related("policy_version")
         )
-    old = {f.clock_id: f for f in ClockFact.objects.select_for_update().filter(clock_id__in=[c.pk for c in clocks])}
+    old = {
+        f.clock_id: f
+        for f in ClockFact.objects.select_for_update().filter(clock_id__in=[c.pk for c in clocks])
+    }
     deltas: dict[Key, _Delta] = {}
     creates, updates = [], []
     for clock in clocks:
@@ -161,7 +172,10 @@ def rebuild(batch: int = 5000) -> int:
                 break
             last = chunk[-1].pk
             tickets = {
-                t.pk: t for t in Ticket.objects.filter(pk__in={c.ticket_id for c in chunk}).select_related("policy_version")
+                t.pk: t
+                for t in Ticket.objects.filter(pk__in={c.ticket_id for c in chunk}).select_related(
+                    "policy_version"
+                )
             }
             facts = []
             for clock in chunk:
@@ -173,11 +187,17 @@ def rebuild(batch: int = 5000) -> int:
         AttainmentCell.objects.bulk_create(
             [
                 AttainmentCell(
-                    **dict(zip(_KEY_FIELDS, k, strict=True)), tickets=d.tickets, met=d.met,
-                    breached=d.breached, running=d.running, paused_seconds=d.paused_seconds,
-                    used_hist=d.used, wall_hist=d.wall,
+                    **dict(zip(_KEY_FIELDS, k, strict=True)),
+                    tickets=d.tickets,
+                    met=d.met,
+                    breached=d.breached,
+                    running=d.running,
+                    paused_seconds=d.paused_seconds,
+                    used_hist=d.used,
+                    wall_hist=d.wall,
                 )
-                for k, d in sorted(cells.items()) if d.tickets
+                for k, d in sorted(cells.items())
+                if d.tickets
             ],
             batch_size=2000,
         )

@@ -26,7 +26,14 @@ from sladesk.notify.recipients import account_team
 
 from .attainment import Breach, attainment, breaches
 
-__all__ = ["Statement", "build_statement", "month_of", "render_html", "render_pdf", "send_statement"]
+__all__ = [
+    "Statement",
+    "build_statement",
+    "month_of",
+    "render_html",
+    "render_pdf",
+    "send_statement",
+]
 
 
 def month_of(text: str) -> date:
@@ -75,12 +82,23 @@ def build_statement(org: Organization, month: date) -> Statement:
         if shown:
             targets.append((level.key, level.name, shown))
     end = _next_month(month)
-    rows = [r for r in attainment(month, end, ["priority", "metric"], {org.pk}) if r["metric"] not in hidden]
+    rows = [
+        r
+        for r in attainment(month, end, ["priority", "metric"], {org.pk})
+        if r["metric"] not in hidden
+    ]
     listed = [b for b in breaches(month, end, {org.pk}) if b.metric not in hidden]
     return Statement(
-        organization=org, month=month, policy_name=policy.name, policy_title=policy.title,
-        plan=org.plan or (policy.default_plan or ""), region=org.region or (policy.default_region or ""),
-        targets=targets, rows=rows, breaches=listed, uptime_target=policy.uptime_target,
+        organization=org,
+        month=month,
+        policy_name=policy.name,
+        policy_title=policy.title,
+        plan=org.plan or (policy.default_plan or ""),
+        region=org.region or (policy.default_region or ""),
+        targets=targets,
+        rows=rows,
+        breaches=listed,
+        uptime_target=policy.uptime_target,
     )
 
 
@@ -108,15 +126,23 @@ def send_statement(org: Organization, month: date) -> int:
     body = (
         f"{org.name}, {label} ({s.policy_title}, plan {s.plan or 'default'}): "
         f"{met} promises met, {breached} breached.\n"
-        + "".join(f"- #{b.ticket_id} {b.metric} ({b.priority}): {b.reason}\n" for b in s.breaches[:50])
+        + "".join(
+            f"- #{b.ticket_id} {b.metric} ({b.priority}): {b.reason}\n" for b in s.breaches[:50]
+        )
         + f"\nThe statement (HTML, PDF): {absolute(path)}\n"
     )
     now = core_time.now()
     rows = []
     for r in account_team_of(org):
         key = f"statement:{org.pk}:{month:%Y-%m}:{r.channel}:{r.destination}"
-        note = Notification(idempotency_key=key, channel=r.channel, summary=summary, body=body,  # type: ignore[arg-type]
-                            severity="info", extra={"organization": org.pk, "month": f"{month:%Y-%m}"})
+        note = Notification(
+            idempotency_key=key,
+            channel=r.channel,
+            summary=summary,
+            body=body,  # type: ignore[arg-type]
+            severity="info",
+            extra={"organization": org.pk, "month": f"{month:%Y-%m}"},
+        )
         rows.append(outbox.message(note, r, key=key, purpose="statement", at=now))
     outbox.enqueue(rows)
     return len(rows)

@@ -11,7 +11,9 @@ from .statement import build_statement, month_of, render_html, render_pdf
 __all__ = ["statement_response"]
 
 
-def statement_response(request: HttpRequest, org_id: int, month: str, scope: set[int] | None) -> HttpResponse:
+def statement_response(
+    request: HttpRequest, org_id: int, month: str, scope: set[int] | None
+) -> HttpResponse:
     """HTML or (``?format=pdf``) PDF statement of ``org_id`` for ``month`` (YYYY-MM);
     404 outside ``scope`` (None: any)."""
     org = Organization.objects.filter(pk=org_id).first()

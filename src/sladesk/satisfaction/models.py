@@ -23,13 +23,21 @@ class SatisfactionRating(models.Model):
     the comment can be added once afterwards.
     """
 
-    ticket = models.OneToOneField("tickets.Ticket", on_delete=models.CASCADE, related_name="satisfaction")
-    organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="+")
-    requester = models.ForeignKey("accounts.Contact", on_delete=models.SET_NULL, null=True, related_name="+")
+    ticket = models.OneToOneField(
+        "tickets.Ticket", on_delete=models.CASCADE, related_name="satisfaction"
+    )
+    organization = models.ForeignKey(
+        "accounts.Organization", on_delete=models.CASCADE, related_name="+"
+    )
+    requester = models.ForeignKey(
+        "accounts.Contact", on_delete=models.SET_NULL, null=True, related_name="+"
+    )
     agent = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    team = models.ForeignKey("accounts.Team", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    team = models.ForeignKey(
+        "accounts.Team", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     solved_at = models.DateTimeField()
     rating = models.CharField(max_length=4, choices=Rating.choices, blank=True, default="")
     comment = models.TextField(blank=True, default="")

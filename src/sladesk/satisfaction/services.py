@@ -72,7 +72,9 @@ def token_for(survey: SatisfactionRating) -> str:
 
 def rating_link(survey: SatisfactionRating, rating: str) -> str:
     """The absolute one-click link answering ``survey`` with ``rating``."""
-    return absolute(reverse("portal:rate_link", kwargs={"token": token_for(survey), "rating": rating}))
+    return absolute(
+        reverse("portal:rate_link", kwargs={"token": token_for(survey), "rating": rating})
+    )
 
 
 def survey_of_token(token: str) -> SatisfactionRating:
@@ -82,8 +84,14 @@ def survey_of_token(token: str) -> SatisfactionRating:
     except signing.SignatureExpired as exc:
         raise BadLink("This rating link has expired (links are valid for 30 days).") from exc
     except signing.BadSignature as exc:
-        raise BadLink("This rating link is not valid; it may have been cut short in your mail program.") from exc
-    found = SatisfactionRating.objects.select_related("ticket").filter(pk=pk).first() if isinstance(pk, int) else None
+        raise BadLink(
+            "This rating link is not valid; it may have been cut short in your mail program."
+        ) from exc
+    found = (
+        SatisfactionRating.objects.select_related("ticket").filter(pk=pk).first()
+        if isinstance(pk, int)
+        else None
+    )
     if found is None:
         raise BadLink("This rating link is not valid any more.")
     return found
@@ -94,12 +102,17 @@ def survey_solved(event: TicketSolved) -> None:
     its mail the first time; later solves only re-credit an unanswered survey. Credited to
     the ticket's assignee, else to the agent who solved it."""
     ticket: Ticket = event.ticket
-    agent_id = ticket.assignee_id or (event.actor.pk if role_of(event.actor) in (Role.AGENT, Role.ADMIN) else None)
+    agent_id = ticket.assignee_id or (
+        event.actor.pk if role_of(event.actor) in (Role.AGENT, Role.ADMIN) else None
+    )
     survey, created = SatisfactionRating.objects.get_or_create(
         ticket=ticket,
         defaults={
-            "organization_id": ticket.organization_id, "requester_id": ticket.requester_id,
-            "agent_id": agent_id, "team_id": ticket.team_id, "solved_at": event.at,
+            "organization_id": ticket.organization_id,
+            "requester_id": ticket.requester_id,
+            "agent_id": agent_id,
+            "team_id": ticket.team_id,
+            "solved_at": event.at,
         },
     )
     if not created:
@@ -115,18 +128,20 @@ def _queue_mail(ticket: Ticket, survey: SatisfactionRating, at: datetime) -> Non
     if not contact.email:
         return
     name = contact.name or contact.email
-    body = "\n".join([
-        f"Hello {name},",
-        "",
-        f"your ticket #{ticket.pk} ({ticket.subject}) has been solved.",
-        "How did we do? One click is enough:",
-        "",
-        f"  Good: {rating_link(survey, Rating.GOOD)}",
-        f"  Bad:  {rating_link(survey, Rating.BAD)}",
-        "",
-        "You can add a comment after the click. The links work for 30 days; your first answer counts.",
-        "",
-    ])
+    body = "\n".join(
+        [
+            f"Hello {name},",
+            "",
+            f"your ticket #{ticket.pk} ({ticket.subject}) has been solved.",
+            "How did we do? One click is enough:",
+            "",
+            f"  Good: {rating_link(survey, Rating.GOOD)}",
+            f"  Bad:  {rating_link(survey, Rating.BAD)}",
+            "",
+            "You can add a comment after the click. The links work for 30 days; your first answer counts.",
+            "",
+        ]
+    )
     key = f"mail:csat:{ticket.pk}"
     subject = f"[#{ticket.pk}] How did we do? {ticket.subject}"
     domain = absolute("/").split("//", 1)[-1].split("/", 1)[0].split(":", 1)[0] or "sladesk.invalid"
@@ -136,11 +151,26 @@ def _queue_mail(ticket: Ticket, survey: SatisfactionRating, at: datetime) -> Non
         "auto_submitted": "auto-generated",
     }
     notification = Notification(
-        idempotency_key=key, channel="email", summary=subject, body=body, ticket_ref=f"#{ticket.pk}",
+        idempotency_key=key,
+        channel="email",
+        summary=subject,
+        body=body,
+        ticket_ref=f"#{ticket.pk}",
         extra={"mail": mail},
     )
     recipient = Recipient("email", f"email:{contact.email}", f"customer {contact.email}")
-    enqueue([message(notification, recipient, key=key, purpose="satisfaction_survey", at=at, ticket_id=ticket.pk)])
+    enqueue(
+        [
+            message(
+                notification,
+                recipient,
+                key=key,
+                purpose="satisfaction_survey",
+                at=at,
+                ticket_id=ticket.pk,
+            )
+        ]
+    )
 
 
 def rate(survey: SatisfactionRating, rating: str, *, via: str) -> tuple[SatisfactionRating, bool]:
@@ -164,12 +194,15 @@ def add_comment(survey: SatisfactionRating, comment: str) -> bool:
     if not text:
         raise ValueError("the comment is empty")
     return bool(
-        SatisfactionRating.objects.filter(pk=survey.pk, commented_at__isnull=True).exclude(rating="")
+        SatisfactionRating.objects.filter(pk=survey.pk, commented_at__isnull=True)
+        .exclude(rating="")
         .update(comment=text, commented_at=clock_now())
     )
 
 
-def rate_in_portal(ticket: Ticket, contact: Any, rating: str, comment: str = "") -> tuple[SatisfactionRating, bool]:
+def rate_in_portal(
+    ticket: Ticket, contact: Any, rating: str, comment: str = ""
+) -> tuple[SatisfactionRating, bool]:
     """The requester's rating from the portal (``via="portal"``): a solved or closed ticket
     only; the survey row is created when the ticket has none (solved before surveys)."""
     if ticket.requester_id != getattr(contact, "pk", None):
@@ -179,8 +212,10 @@ def rate_in_portal(ticket: Ticket, contact: Any, rating: str, comment: str = "")
     survey, _ = SatisfactionRating.objects.get_or_create(
         ticket=ticket,
         defaults={
-            "organization_id": ticket.organization_id, "requester_id": ticket.requester_id,
-            "agent_id": ticket.assignee_id, "team_id": ticket.team_id,
+            "organization_id": ticket.organization_id,
+            "requester_id": ticket.requester_id,
+            "agent_id": ticket.assignee_id,
+            "team_id": ticket.team_id,
             "solved_at": ticket.solved_at or clock_now(),
         },
     )

@@ -93,8 +93,14 @@ INSTALLED_APPS = [
 INSTALLED_APPS += [
     app
     for app in (
-        "sladesk.api", "sladesk.intake", "sladesk.notify", "sladesk.oncall", "sladesk.status",
-        "sladesk.satisfaction", "sladesk.macros", "sladesk.reports",
+        "sladesk.api",
+        "sladesk.intake",
+        "sladesk.notify",
+        "sladesk.oncall",
+        "sladesk.status",
+        "sladesk.satisfaction",
+        "sladesk.macros",
+        "sladesk.reports",
     )
     if find_spec(app) is not None and find_spec(f"{app}.apps") is not None
 ]
@@ -203,7 +209,9 @@ AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"] + (
     ["sladesk.signin.oidc.AgentOIDCBackend"] if _oidc else []
 )
 # Password reset mail: console in development; set SLADESK_EMAIL_BACKEND in production.
-EMAIL_BACKEND = os.environ.get("SLADESK_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_BACKEND = os.environ.get(
+    "SLADESK_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
+)
 
 # --------------------------------------------------------------------------- REST API
 REST_FRAMEWORK = {
@@ -257,10 +265,16 @@ LOGGING = {
     "disable_existing_loggers": False,
     "filters": {"request_id": {"()": "sladesk.core.request_id.RequestIdFilter"}},
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [request %(request_id)s] %(message)s"}
+        "plain": {
+            "format": "%(asctime)s %(levelname)s %(name)s [request %(request_id)s] %(message)s"
+        }
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "filters": ["request_id"], "formatter": "plain"}
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": "plain",
+        }
     },
     "loggers": {
         "sladesk": {"handlers": ["console"], "level": os.environ.get("SLADESK_LOG_LEVEL", "INFO")},

@@ -129,8 +129,12 @@ def security_settings(env: Mapping[str, str], *, production: bool) -> dict[str, 
     try:
         out["SECURE_HSTS_SECONDS"] = int(env.get("SLADESK_HSTS_SECONDS", hsts_default))
     except ValueError as exc:
-        raise ProductionConfigError("SLADESK_HSTS_SECONDS must be a whole number of seconds") from exc
-    out["SECURE_HSTS_INCLUDE_SUBDOMAINS"] = _flag(env, "SLADESK_HSTS_INCLUDE_SUBDOMAINS", production)
+        raise ProductionConfigError(
+            "SLADESK_HSTS_SECONDS must be a whole number of seconds"
+        ) from exc
+    out["SECURE_HSTS_INCLUDE_SUBDOMAINS"] = _flag(
+        env, "SLADESK_HSTS_INCLUDE_SUBDOMAINS", production
+    )
     out["SECURE_HSTS_PRELOAD"] = _flag(env, "SLADESK_HSTS_PRELOAD", False)
     out["SECURE_SSL_REDIRECT"] = _flag(env, "SLADESK_SSL_REDIRECT", production)
     # Probes from inside the network speak plain HTTP (see module docstring).

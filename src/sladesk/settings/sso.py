@@ -30,7 +30,9 @@ def oidc_settings(env: Mapping[str, str]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for setting, variable in _ENV.items():
         if not env.get(variable):
-            raise ValueError(f"{variable} is needed when SLADESK_OIDC_CLIENT_ID is set (docs/deployment.md)")
+            raise ValueError(
+                f"{variable} is needed when SLADESK_OIDC_CLIENT_ID is set (docs/deployment.md)"
+            )
         out[setting] = env[variable]
     out.update(
         OIDC_RP_SIGN_ALGO=env.get("SLADESK_OIDC_SIGN_ALGO", "RS256"),

@@ -43,7 +43,9 @@ class ApiToken(models.Model):
     password -- reset mail, admin, ``changepassword`` -- revokes without a signal).
     """
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
     name = models.CharField(max_length=100)
     prefix = models.CharField(max_length=8)
     digest = models.CharField(max_length=64, unique=True)
@@ -68,11 +70,15 @@ class SecondFactor(models.Model):
     last 30-second step a code was accepted for: a code is never accepted twice.
     """
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="second_factor")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="second_factor"
+    )
     secret = EncryptedTextField(blank=True, default="")
     confirmed_at = models.DateTimeField(null=True, blank=True)
     last_step = models.BigIntegerField(default=0)
-    required = models.BooleanField(default=False, help_text="The user must enrol before using the desk.")
+    required = models.BooleanField(
+        default=False, help_text="The user must enrol before using the desk."
+    )
 
     def __str__(self) -> str:
         return f"two-factor of {self.user}"

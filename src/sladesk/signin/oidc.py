@@ -28,6 +28,7 @@ from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 
 __all__ = ["AgentOIDCBackend"]
 
+
 class AgentOIDCBackend(OIDCAuthenticationBackend):
     """Existing agents and admins only, matched by verified e-mail (see module)."""
 
@@ -38,9 +39,15 @@ class AgentOIDCBackend(OIDCAuthenticationBackend):
         email = str(claims.get("email") or "")
         if not email:
             return get_user_model().objects.none()
-        return get_user_model().objects.filter(
-            Q(agent_profile__isnull=False) | Q(is_superuser=True), email__iexact=email, is_active=True
-        ).distinct()
+        return (
+            get_user_model()
+            .objects.filter(
+                Q(agent_profile__isnull=False) | Q(is_superuser=True),
+                email__iexact=email,
+                is_active=True,
+            )
+            .distinct()
+        )
 
     def verify_token(self, token: str, **kwargs: Any) -> dict[str, Any]:
         payload: dict[str, Any] = super().verify_token(token, **kwargs)

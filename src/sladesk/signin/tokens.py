@@ -44,7 +44,9 @@ def password_stamp(user: Any) -> str:
     return hashlib.sha256(f"sladesk-api-token:{user.password}".encode()).hexdigest()
 
 
-def issue_token(user: Any, name: str, *, expires_at: datetime | None = None) -> tuple[ApiToken, str]:
+def issue_token(
+    user: Any, name: str, *, expires_at: datetime | None = None
+) -> tuple[ApiToken, str]:
     """A new token for ``user`` named ``name``; returns the row and the key (shown once)."""
     key = secrets.token_urlsafe(30)
     token = ApiToken.objects.create(

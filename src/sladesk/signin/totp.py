@@ -81,7 +81,9 @@ def start_enrolment(user: Any) -> SecondFactor:
 
 def provisioning_uri(factor: SecondFactor) -> str:
     """The ``otpauth://`` URI an authenticator app scans or imports."""
-    return pyotp.TOTP(factor.secret).provisioning_uri(name=factor.user.get_username(), issuer_name=ISSUER)
+    return pyotp.TOTP(factor.secret).provisioning_uri(
+        name=factor.user.get_username(), issuer_name=ISSUER
+    )
 
 
 def _accept(factor: SecondFactor, code: str, at: float) -> bool:
@@ -93,7 +95,9 @@ def _accept(factor: SecondFactor, code: str, at: float) -> bool:
     for candidate in (step - 1, step, step + 1):
         if candidate > factor.last_step and totp.verify(code, for_time=candidate * _STEP):
             # Claim the step atomically: two requests with one code, only one wins.
-            claimed = SecondFactor.objects.filter(pk=factor.pk, last_step__lt=candidate).update(last_step=candidate)
+            claimed = SecondFactor.objects.filter(pk=factor.pk, last_step__lt=candidate).update(
+                last_step=candidate
+            )
             if claimed:
                 factor.last_step = candidate
                 return True

@@ -46,9 +46,7 @@ def build_parser(prog: str = "sladesk sla") -> argparse.ArgumentParser:
     due = sub.add_parser("due", help="when each target of a ticket is due, and why")
     due.add_argument("policy", metavar="POLICY_FILE")
     due.add_argument("--priority", required=True, help="key, name or alias (P1, Sev2, Urgent)")
-    due.add_argument(
-        "--at", default=None, help="ISO 8601 instant with offset (default: now)"
-    )
+    due.add_argument("--at", default=None, help="ISO 8601 instant with offset (default: now)")
     due.add_argument("--plan", default=None)
     due.add_argument("--region", default=None)
     due.add_argument("--json", action="store_true", help="machine-readable output")

@@ -101,9 +101,7 @@ def union(x: Sequence[tuple[int, int]], y: Sequence[tuple[int, int]]) -> list[tu
     return merge([*x, *y])
 
 
-def subtract(
-    x: Sequence[tuple[int, int]], y: Sequence[tuple[int, int]]
-) -> list[tuple[int, int]]:
+def subtract(x: Sequence[tuple[int, int]], y: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
     """``x`` minus ``y``; both sorted and disjoint."""
     if not y:
         return list(x)

@@ -56,7 +56,14 @@ class MaintenanceAdmin(admin.ModelAdmin):
 @admin.register(Check)
 class CheckAdmin(admin.ModelAdmin):
     list_display = ("__str__", "component", "kind", "is_down", "failures", "last_checked_at")
-    readonly_fields = ("failures", "successes", "is_down", "down_since", "last_checked_at", "last_beat_at")
+    readonly_fields = (
+        "failures",
+        "successes",
+        "is_down",
+        "down_since",
+        "last_checked_at",
+        "last_beat_at",
+    )
 
 
 @admin.register(Subscriber)

@@ -21,15 +21,41 @@ __all__ = ["PAGES", "load_pages"]
 
 #: slug, name, policy, time zone, {group: [components]}, default page
 PAGES: list[dict[str, Any]] = [
-    dict(slug="particle", name="Particle", policy="particle-enterprise", tz="America/Los_Angeles",
-         groups={"Device Cloud": ["Device Service", "OTA updates", "Webhooks"], "Web": ["Console", "REST API"]},
-         default=True),
-    dict(slug="esper", name="Esper", policy="esper", tz="America/Los_Angeles",
-         groups={"Platform": ["Console", "Device agent (DPC)", "API"]}, default=False),
-    dict(slug="houseware", name="Houseware", policy="houseware", tz="Asia/Kolkata",
-         groups={"Product": ["Houseware app", "Data connectors", "Support center"]}, default=False),
-    dict(slug="freistilbox", name="freistilbox", policy="freistilbox", tz="Europe/Berlin",
-         groups={"Hosting": ["Clusters", "Mail", "Backups"], "Tools": ["Dashboard"]}, default=False),
+    dict(
+        slug="particle",
+        name="Particle",
+        policy="particle-enterprise",
+        tz="America/Los_Angeles",
+        groups={
+            "Device Cloud": ["Device Service", "OTA updates", "Webhooks"],
+            "Web": ["Console", "REST API"],
+        },
+        default=True,
+    ),
+    dict(
+        slug="esper",
+        name="Esper",
+        policy="esper",
+        tz="America/Los_Angeles",
+        groups={"Platform": ["Console", "Device agent (DPC)", "API"]},
+        default=False,
+    ),
+    dict(
+        slug="houseware",
+        name="Houseware",
+        policy="houseware",
+        tz="Asia/Kolkata",
+        groups={"Product": ["Houseware app", "Data connectors", "Support center"]},
+        default=False,
+    ),
+    dict(
+        slug="freistilbox",
+        name="freistilbox",
+        policy="freistilbox",
+        tz="Europe/Berlin",
+        groups={"Hosting": ["Clusters", "Mail", "Backups"], "Tools": ["Dashboard"]},
+        default=False,
+    ),
 ]
 
 
@@ -40,8 +66,11 @@ def load_pages(now: datetime) -> int:
     for n, spec in enumerate(PAGES):
         with travel(now - timedelta(days=100)):
             page = StatusPage.objects.create(
-                slug=spec["slug"], name=spec["name"], policy_name=spec["policy"],
-                time_zone=spec["tz"], is_default=spec["default"],
+                slug=spec["slug"],
+                name=spec["name"],
+                policy_name=spec["policy"],
+                time_zone=spec["tz"],
+                is_default=spec["default"],
                 description=f"Live availability of {spec['name']}'s services.",
             )
             components = [
@@ -54,24 +83,35 @@ def load_pages(now: datetime) -> int:
             start = now - timedelta(days=days_ago, hours=3 + k)
             with travel(start + timedelta(hours=6)):
                 open_incident(
-                    page, name=f"Elevated errors on {target.name}",
+                    page,
+                    name=f"Elevated errors on {target.name}",
                     body="Some requests failed; a faulty deploy was rolled back.",
                     impact="major" if k == 1 else "minor",
                     components={target.pk: "major_outage" if k == 1 else "partial_outage"},
-                    started_at=start, resolved_at=start + timedelta(minutes=25 + 20 * k),
+                    started_at=start,
+                    resolved_at=start + timedelta(minutes=25 + 20 * k),
                 )
         with travel(now - timedelta(days=95)):
             schedule_maintenance(
-                page, name="Weekly database maintenance", body="Short interruptions are possible.",
-                components=[components[-1].pk], frequency="weekly", weekdays=[6], at_time=time(3),
-                duration_minutes=60, time_zone=spec["tz"],
+                page,
+                name="Weekly database maintenance",
+                body="Short interruptions are possible.",
+                components=[components[-1].pk],
+                frequency="weekly",
+                weekdays=[6],
+                at_time=time(3),
+                duration_minutes=60,
+                time_zone=spec["tz"],
             )
     particle = StatusPage.objects.get(slug="particle")
     ota = particle.components.get(name="OTA updates")
     with travel(now - timedelta(minutes=50)):
         incident = open_incident(
-            particle, name="Delayed OTA updates", body="Firmware updates are queueing; we are investigating.",
-            impact="minor", components={ota.pk: "degraded_performance"},
+            particle,
+            name="Delayed OTA updates",
+            body="Firmware updates are queueing; we are investigating.",
+            impact="minor",
+            components={ota.pk: "degraded_performance"},
         )
     with travel(now - timedelta(minutes=10)):
         post_update(incident, status="monitoring", body="A fix is out; updates are flowing again.")

@@ -78,7 +78,9 @@ class PublicStatusApp:
         kind = match.group("kind") or ("atom" if match.group("atom") else "html")
         return slug, kind
 
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    def __call__(
+        self, environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> Iterable[bytes]:
         route = self._route(environ)
         if route is None:
             return self.app(environ, start_response)

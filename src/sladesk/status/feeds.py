@@ -212,7 +212,8 @@ def snapshot(page: StatusPage) -> dict[str, Any]:
             group = groups[c.group_id]
             group["components"].append(c.public_id)
             group["status"] = max(
-                (group["status"], c.status), key=lambda s: SEVERITY.get(s, 0)  # type: ignore[arg-type]
+                (group["status"], c.status),
+                key=lambda s: SEVERITY.get(s, 0),  # type: ignore[arg-type]
             )
         rendered.append(item)
     incidents = list(

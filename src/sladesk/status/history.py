@@ -64,7 +64,9 @@ def daily_bars(
     spans = spans_of([c.pk for c in components], start, now)
     out = {}
     for c in components:
-        bars = arithmetic.daily(spans.get(c.pk, []), today, tz, days=days, weights=weights, until=now)
+        bars = arithmetic.daily(
+            spans.get(c.pk, []), today, tz, days=days, weights=weights, until=now
+        )
         out[c.pk] = [(d, u) for d, u in bars if c.start_date is None or d >= c.start_date]
     return out
 
@@ -92,7 +94,9 @@ def month_report(page: StatusPage, year: int, month: int) -> list[ComponentMonth
     spans = spans_of([c.pk for c in components], start, min(end, now))
     out = []
     for c in components:
-        figure = arithmetic.monthly(spans.get(c.pk, []), year, month, tz, weights=weights, until=now)
+        figure = arithmetic.monthly(
+            spans.get(c.pk, []), year, month, tz, weights=weights, until=now
+        )
         target = terms.target if terms else None
         percent = figure.percent
         met = None if target is None or percent is None else percent >= target

@@ -43,7 +43,11 @@ def ticket_components(ticket: Ticket) -> dict[int, str]:
     from .models import Component, IncidentComponent, TicketIncident
 
     out: dict[int, str] = {}
-    link = TicketIncident.objects.filter(ticket_id=ticket.pk).values_list("incident_id", flat=True).first()
+    link = (
+        TicketIncident.objects.filter(ticket_id=ticket.pk)
+        .values_list("incident_id", flat=True)
+        .first()
+    )
     if link is not None:
         for cid, name in IncidentComponent.objects.filter(incident_id=link).values_list(
             "component_id", "component__name"
@@ -76,6 +80,8 @@ def maintenance_veto(ticket: Ticket, clock: SlaClock | None, moment: datetime) -
 def connect() -> None:
     register_destination(
         "status-subscriber",
-        lambda pairs: {(channel, ref): subscriber_destination(channel, ref) for channel, ref in pairs},
+        lambda pairs: {
+            (channel, ref): subscriber_destination(channel, ref) for channel, ref in pairs
+        },
     )
     register_page_veto(maintenance_veto)

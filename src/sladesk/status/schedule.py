@@ -75,7 +75,9 @@ class Recurrence:
         return start, start + self.duration
 
 
-def occurrences(rule: Recurrence, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
+def occurrences(
+    rule: Recurrence, start: datetime, end: datetime
+) -> list[tuple[datetime, datetime]]:
     """The windows of ``rule`` that overlap ``[start, end)``, oldest first (aware, UTC)."""
     if start.tzinfo is None or end.tzinfo is None:
         raise ValueError("the query window needs aware datetimes")

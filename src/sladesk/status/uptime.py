@@ -229,7 +229,9 @@ def _append(segments: list[Segment], piece: Segment) -> None:
         segments.append(piece)
 
 
-def _measure(segments: Sequence[Segment], start: datetime, end: datetime, weights: Weights) -> Uptime:
+def _measure(
+    segments: Sequence[Segment], start: datetime, end: datetime, weights: Weights
+) -> Uptime:
     seconds: dict[Status, float] = {}
     downtime = 0.0
     for seg in segments:

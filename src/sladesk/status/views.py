@@ -92,9 +92,13 @@ def _build(slug: str | None) -> dict[str, tuple[bytes, str]]:
         elif kind == "scheduled-maintenances":
             data["scheduled_maintenances"] = snap["_all_maintenances"]
         elif kind == "scheduled-maintenances/upcoming":
-            data["scheduled_maintenances"] = [m for m in snap["_all_maintenances"] if m["status"] == "scheduled"]
+            data["scheduled_maintenances"] = [
+                m for m in snap["_all_maintenances"] if m["status"] == "scheduled"
+            ]
         elif kind == "scheduled-maintenances/active":
-            data["scheduled_maintenances"] = [m for m in snap["_all_maintenances"] if m["status"] in ("in_progress", "verifying")]
+            data["scheduled_maintenances"] = [
+                m for m in snap["_all_maintenances"] if m["status"] in ("in_progress", "verifying")
+            ]
         docs[kind] = (_json(data), JSON)
     docs["html"] = (_render_html(page, snap).encode(), "text/html; charset=utf-8")
     docs["atom"] = (_render_atom(page, snap), "application/atom+xml; charset=utf-8")
@@ -124,7 +128,9 @@ def _render_html(page: StatusPage, snap: dict[str, Any]) -> str:
                 "days": [
                     {
                         "date": d,
-                        "class": _BAR_CLASS.get(u.worst, "ok") if u.counted or u.seconds else "none",
+                        "class": _BAR_CLASS.get(u.worst, "ok")
+                        if u.counted or u.seconds
+                        else "none",
                         "percent": u.percent,
                     }
                     for d, u in days
@@ -139,7 +145,9 @@ def _render_html(page: StatusPage, snap: dict[str, Any]) -> str:
         "target": terms.target if terms else None,
         "incidents": snap["incidents"],
         "maintenances": snap["scheduled_maintenances"],
-        "past": [i for i in snap["_all_incidents"] if i["status"] in ("resolved", "postmortem")][:10],
+        "past": [i for i in snap["_all_incidents"] if i["status"] in ("resolved", "postmortem")][
+            :10
+        ],
         "generated_at": core_time.now(),
     }
     return render_to_string("status/page.html", context)
@@ -230,9 +238,16 @@ def subscribe(request: HttpRequest, slug: str | None = None) -> HttpResponse:
     try:
         services.subscribe_email(page, email, request.POST.getlist("component"))
     except services.ServiceError as exc:
-        return render(request, "status/message.html", {"page": page, "title": "Not subscribed", "text": str(exc)}, status=400)
+        return render(
+            request,
+            "status/message.html",
+            {"page": page, "title": "Not subscribed", "text": str(exc)},
+            status=400,
+        )
     text = f"We sent a confirmation link to {email.strip().lower()}. Nothing more is sent until you open it."
-    return render(request, "status/message.html", {"page": page, "title": "Check your inbox", "text": text})
+    return render(
+        request, "status/message.html", {"page": page, "title": "Check your inbox", "text": text}
+    )
 
 
 def _token_action(request: HttpRequest, token: str, action: str) -> HttpResponse:
@@ -242,7 +257,9 @@ def _token_action(request: HttpRequest, token: str, action: str) -> HttpResponse
     if sub is None:
         raise Http404("unknown or expired link")
     if request.method == "GET":
-        return render(request, "status/token.html", {"page": sub.page, "action": action, "subscriber": sub})
+        return render(
+            request, "status/token.html", {"page": sub.page, "action": action, "subscriber": sub}
+        )
     if request.method != "POST":
         return HttpResponseNotAllowed(["GET", "POST"])
     if action == "confirm":
@@ -276,5 +293,3 @@ def heartbeat(request: HttpRequest, token: str) -> HttpResponse:
     if check is None:
         raise Http404("unknown heartbeat")
     return HttpResponse("ok\n", content_type="text/plain")
-
-

@@ -67,7 +67,16 @@ class EventInline(ReadOnlyInline):
 
 @admin.register(Ticket)
 class TicketAdmin(ReadOnlyAdmin):
-    list_display = ("id", "subject", "organization", "priority", "status", "team", "assignee", "created_at")
+    list_display = (
+        "id",
+        "subject",
+        "organization",
+        "priority",
+        "status",
+        "team",
+        "assignee",
+        "created_at",
+    )
     list_filter = ("status", "priority", "policy_name", "team", "channel")
     search_fields = ("subject", "requester__email", "organization__name")
     list_select_related = ("organization", "team", "assignee")

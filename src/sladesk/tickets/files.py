@@ -41,7 +41,9 @@ class SweepResult:
     young: int = 0
 
 
-def sweep_orphan_files(older_than: timedelta = ORPHAN_AGE, storage: Storage | None = None) -> SweepResult:
+def sweep_orphan_files(
+    older_than: timedelta = ORPHAN_AGE, storage: Storage | None = None
+) -> SweepResult:
     """Delete the files of pending markers older than ``older_than`` that no `Attachment`
     references, and those markers (file modification times, the host's clock)."""
     storage = storage or default_storage
@@ -62,7 +64,9 @@ def sweep_orphan_files(older_than: timedelta = ORPHAN_AGE, storage: Storage | No
                 old[path] = handle.read().decode()
         except FileNotFoundError:
             continue  # committed or swept meanwhile
-    referenced = set(Attachment.objects.filter(file__in=set(old.values())).values_list("file", flat=True))
+    referenced = set(
+        Attachment.objects.filter(file__in=set(old.values())).values_list("file", flat=True)
+    )
     deleted = 0
     for path, name in old.items():
         if name not in referenced:

@@ -167,7 +167,9 @@ def breaching_page(
     limit on PostgreSQL (`sladesk.core.compiled`), plus the tags and clocks queries.
     """
     before = filters.get("breaching_before")
-    if before is None or any(v not in (None, "") for k, v in filters.items() if k != "breaching_before"):
+    if before is None or any(
+        v not in (None, "") for k, v in filters.items() if k != "breaching_before"
+    ):
         return None
     if not sees_all_tickets(user):
         return None
@@ -192,7 +194,9 @@ def _breaching_query(descending: bool, with_after: bool, limit: int) -> Compiled
         def build(before: datetime, after: int | None = None) -> QuerySet[Any]:
             clocks = SlaClock.objects.filter(state=ClockState.RUNNING, due_at__lt=before)
             if with_after:
-                clocks = clocks.filter(**{"ticket_id__lt" if descending else "ticket_id__gt": after})
+                clocks = clocks.filter(
+                    **{"ticket_id__lt" if descending else "ticket_id__gt": after}
+                )
             order = "-ticket_id" if descending else "ticket_id"
             ids = clocks.order_by(order).values_list("ticket_id", flat=True).distinct()[:limit]
             tickets = Ticket.objects.filter(pk__in=ids).order_by("-id" if descending else "id")
@@ -275,16 +279,20 @@ def _summaries(rows: list[dict[str, Any]], now: datetime) -> list[dict[str, Any]
 #: (``anyof``), compiled once on PostgreSQL (`sladesk.core.compiled`), built per call on
 #: SQLite.
 _tag_rows: CompiledQuery[Any] = CompiledQuery(
-    lambda ids: Ticket.tags.through.objects.filter(ticket_id__anyof=ids)
-    .order_by("tag__name")
-    .values_list("ticket_id", "tag__name"),
+    lambda ids: (
+        Ticket.tags.through.objects.filter(ticket_id__anyof=ids)
+        .order_by("tag__name")
+        .values_list("ticket_id", "tag__name")
+    ),
     list,
     fallback=True,
 )
 _clock_rows: CompiledQuery[Any] = CompiledQuery(
-    lambda ids: SlaClock.objects.filter(ticket_id__anyof=ids)
-    .order_by()
-    .values_list(*_CLOCK_FIELDS, named=True),
+    lambda ids: (
+        SlaClock.objects.filter(ticket_id__anyof=ids)
+        .order_by()
+        .values_list(*_CLOCK_FIELDS, named=True)
+    ),
     list,
     fallback=True,
 )

@@ -38,7 +38,9 @@ def metric_label(metric: str) -> str:
     return str(_LABELS.get(metric, metric.replace("_", " ").capitalize()))
 
 
-def colour_of(state: str, due_at: datetime | None, warn_at: datetime | None, met: bool, now: datetime) -> str:
+def colour_of(
+    state: str, due_at: datetime | None, warn_at: datetime | None, met: bool, now: datetime
+) -> str:
     """The colour class of a clock in ``state`` at ``now`` (see module docstring)."""
     if state == ClockState.RUNNING:
         if due_at is not None and due_at <= now:
@@ -97,9 +99,18 @@ def urgent_clocks() -> Prefetch:
     desk's, are left out, and so are the pause history and the explanation). The ticket's
     ``clocks.all()`` is then that subset: for list rows only, never for a clock panel."""
     candidates = SlaClock.objects.filter(
-        Q(state__in=(ClockState.RUNNING, ClockState.PAUSED)) | Q(state=ClockState.BREACHED, met_at__isnull=True)
+        Q(state__in=(ClockState.RUNNING, ClockState.PAUSED))
+        | Q(state=ClockState.BREACHED, met_at__isnull=True)
     ).only(
-        "ticket_id", "metric", "state", "started_at", "used", "target_work", "due_at", "warn_at", "met_at",
+        "ticket_id",
+        "metric",
+        "state",
+        "started_at",
+        "used",
+        "target_work",
+        "due_at",
+        "warn_at",
+        "met_at",
         "breached_at",
     )
     return Prefetch("clocks", queryset=candidates)
@@ -124,7 +135,9 @@ def urgent_badge(
     else:
         at = clock.breached_at
         text = f"breached {timefmt.relative(at, now)}" if at else "breached"
-    return ClockBadge(clock.metric, metric_label(clock.metric), colour, clock.due_at, clock.warn_at, text)
+    return ClockBadge(
+        clock.metric, metric_label(clock.metric), colour, clock.due_at, clock.warn_at, text
+    )
 
 
 def _due_text(due_at: datetime, now: datetime) -> str:
@@ -148,20 +161,32 @@ def status_text(status: ClockStatus, now: datetime) -> str:
 #: What a customer reads for each promise: (label, running, late, kept, paused).
 _CUSTOMER_WORDS: dict[str, tuple[str, str, str, str, str]] = {
     "first_response": (
-        "Our first reply", "We will reply by", "Our reply is late; we are on it",
-        "Replied", "Waiting for your reply",
+        "Our first reply",
+        "We will reply by",
+        "Our reply is late; we are on it",
+        "Replied",
+        "Waiting for your reply",
     ),
     "next_update": (
-        "Our next update", "We will update you by", "Our update is late; we are on it",
-        "Updated", "Waiting for your reply",
+        "Our next update",
+        "We will update you by",
+        "Our update is late; we are on it",
+        "Updated",
+        "Waiting for your reply",
     ),
     "resolution": (
-        "Resolution", "We aim to resolve this by", "Resolution is taking longer than "
-        "promised; we are on it", "Resolved", "On hold while we wait for your reply",
+        "Resolution",
+        "We aim to resolve this by",
+        "Resolution is taking longer than promised; we are on it",
+        "Resolved",
+        "On hold while we wait for your reply",
     ),
     "dispatch": (
-        "Assignment", "An engineer takes this on by", "Assignment is late; we are on it",
-        "Assigned", "Waiting for your reply",
+        "Assignment",
+        "An engineer takes this on by",
+        "Assignment is late; we are on it",
+        "Assigned",
+        "Waiting for your reply",
     ),
 }
 
@@ -191,7 +216,11 @@ def customer_clocks(statuses: list[ClockStatus], now: datetime) -> list[Customer
         )
         due_at = None
         if s.state == ClockState.RUNNING and s.due_at is not None:
-            text, colour, due_at = running, colour_of(s.state, s.due_at, s.warn_at, False, now), s.due_at
+            text, colour, due_at = (
+                running,
+                colour_of(s.state, s.due_at, s.warn_at, False, now),
+                s.due_at,
+            )
         elif s.state == ClockState.PAUSED:
             text, colour = paused, "paused"
         elif s.met_at is not None or s.state == ClockState.MET:

@@ -35,7 +35,13 @@ from sladesk.signin.totp import (
     verify_code,
 )
 
-__all__ = ["EnrolmentMiddleware", "SignInView", "enrol_two_factor", "landing_url", "two_factor_step"]
+__all__ = [
+    "EnrolmentMiddleware",
+    "SignInView",
+    "enrol_two_factor",
+    "landing_url",
+    "two_factor_step",
+]
 
 _PENDING = "sladesk_signin_pending"
 _ENROL = "sladesk_signin_enrol"
@@ -117,7 +123,9 @@ def two_factor_step(request: HttpRequest) -> HttpResponse:
             del request.session[_PENDING]
             login(request, user, backend=pending["backend"])
             target = pending.get("next") or ""
-            if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+            if not url_has_allowed_host_and_scheme(
+                target, {request.get_host()}, request.is_secure()
+            ):
                 target = landing_url(user)
             return redirect(target)
         throttle.failed(request, user.get_username())
@@ -157,7 +165,11 @@ class EnrolmentMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         session = getattr(request, "session", None)
-        if session is not None and session.get(_ENROL) and not request.path.startswith(self._ALLOWED):
+        if (
+            session is not None
+            and session.get(_ENROL)
+            and not request.path.startswith(self._ALLOWED)
+        ):
             if request.path.startswith("/api/"):
                 body = {"error": {"code": "two_factor_enrolment_required", "fields": {},
                                   "message": "Set up two-factor at /accounts/two-factor/setup/ first."}}  # fmt: skip

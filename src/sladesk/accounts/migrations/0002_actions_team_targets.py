@@ -4,25 +4,32 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0001_initial'),
+        ("accounts", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='team',
-            name='apprise_urls',
-            field=models.TextField(blank=True, default='', help_text='Apprise URLs (Teams, Discord, Matrix ...), one a line'),
+            model_name="team",
+            name="apprise_urls",
+            field=models.TextField(
+                blank=True,
+                default="",
+                help_text="Apprise URLs (Teams, Discord, Matrix ...), one a line",
+            ),
         ),
         migrations.AddField(
-            model_name='team',
-            name='webhook_secret',
-            field=models.CharField(blank=True, default='', max_length=200),
+            model_name="team",
+            name="webhook_secret",
+            field=models.CharField(blank=True, default="", max_length=200),
         ),
         migrations.AddField(
-            model_name='team',
-            name='webhook_url',
-            field=models.URLField(blank=True, default='', help_text='generic webhook, signed with HMAC-SHA256 (docs/notifications.md)'),
+            model_name="team",
+            name="webhook_url",
+            field=models.URLField(
+                blank=True,
+                default="",
+                help_text="generic webhook, signed with HMAC-SHA256 (docs/notifications.md)",
+            ),
         ),
     ]

@@ -5,44 +5,89 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0002_actions_team_targets'),
+        ("accounts", "0002_actions_team_targets"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AgentScopeOrganization',
+            name="AgentScopeOrganization",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('agent', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='accounts.agentprofile')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='accounts.organization')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "agent",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, to="accounts.agentprofile"
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, to="accounts.organization"
+                    ),
+                ),
             ],
         ),
         migrations.AddField(
-            model_name='agentprofile',
-            name='scope_organizations',
-            field=models.ManyToManyField(blank=True, help_text="Only these organizations' tickets, contacts and mail (empty: all).", related_name='scoped_agents', through='accounts.AgentScopeOrganization', to='accounts.organization'),
+            model_name="agentprofile",
+            name="scope_organizations",
+            field=models.ManyToManyField(
+                blank=True,
+                help_text="Only these organizations' tickets, contacts and mail (empty: all).",
+                related_name="scoped_agents",
+                through="accounts.AgentScopeOrganization",
+                to="accounts.organization",
+            ),
         ),
         migrations.CreateModel(
-            name='AgentScopeTeam',
+            name="AgentScopeTeam",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('agent', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='accounts.agentprofile')),
-                ('team', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='accounts.team')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "agent",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, to="accounts.agentprofile"
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, to="accounts.team"
+                    ),
+                ),
             ],
         ),
         migrations.AddField(
-            model_name='agentprofile',
-            name='scope_teams',
-            field=models.ManyToManyField(blank=True, help_text='Only tickets dispatched to these teams (empty: all).', related_name='scoped_agents', through='accounts.AgentScopeTeam', to='accounts.team'),
+            model_name="agentprofile",
+            name="scope_teams",
+            field=models.ManyToManyField(
+                blank=True,
+                help_text="Only tickets dispatched to these teams (empty: all).",
+                related_name="scoped_agents",
+                through="accounts.AgentScopeTeam",
+                to="accounts.team",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='agentscopeorganization',
-            constraint=models.UniqueConstraint(fields=('agent', 'organization'), name='agent_scope_org_unique'),
+            model_name="agentscopeorganization",
+            constraint=models.UniqueConstraint(
+                fields=("agent", "organization"), name="agent_scope_org_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='agentscopeteam',
-            constraint=models.UniqueConstraint(fields=('agent', 'team'), name='agent_scope_team_unique'),
+            model_name="agentscopeteam",
+            constraint=models.UniqueConstraint(
+                fields=("agent", "team"), name="agent_scope_team_unique"
+            ),
         ),
     ]

@@ -4,15 +4,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0003_agent_scopes'),
+        ("accounts", "0003_agent_scopes"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='contact',
-            name='email_updates',
-            field=models.BooleanField(default=True, help_text="Mail agents' replies and notices on portal and API tickets"),
+            model_name="contact",
+            name="email_updates",
+            field=models.BooleanField(
+                default=True, help_text="Mail agents' replies and notices on portal and API tickets"
+            ),
         ),
     ]

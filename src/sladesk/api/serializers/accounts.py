@@ -59,7 +59,9 @@ class OrganizationSerializer(serializers.ModelSerializer):
         help_text="The policy file's name (e.g. particle-enterprise); default: the desk's default.",
     )
     email_aliases = _AliasesField(
-        child=serializers.EmailField(), required=False, max_length=50,
+        child=serializers.EmailField(),
+        required=False,
+        max_length=50,
         help_text="Inbound addresses that route mail to this organization: the email channel's routes "
         "(the same rows as the admin's Inbound addresses); mail to each is accepted.",
     )

@@ -19,15 +19,23 @@ __all__ = [
 
 
 class WindowSerializer(serializers.Serializer):
-    weekdays = serializers.ListField(child=serializers.IntegerField(min_value=0, max_value=6), required=False)
+    weekdays = serializers.ListField(
+        child=serializers.IntegerField(min_value=0, max_value=6), required=False
+    )
     start = serializers.CharField(required=False, help_text="HH:MM, local")
-    end = serializers.CharField(required=False, help_text="HH:MM, local; at or before start: past midnight")
+    end = serializers.CharField(
+        required=False, help_text="HH:MM, local; at or before start: past midnight"
+    )
 
 
 class RotationInputSerializer(serializers.Serializer):
-    participants = serializers.ListField(child=serializers.CharField(), help_text="usernames in turn order")
+    participants = serializers.ListField(
+        child=serializers.CharField(), help_text="usernames in turn order"
+    )
     length = serializers.CharField(help_text="1d, 1w, 12h ...")
-    handoff = serializers.CharField(help_text="the first hand-off, local wall clock: 2026-03-23T09:00")
+    handoff = serializers.CharField(
+        help_text="the first hand-off, local wall clock: 2026-03-23T09:00"
+    )
     layer = serializers.IntegerField(required=False)
     name = serializers.CharField(required=False)
     restrictions = WindowSerializer(many=True, required=False)

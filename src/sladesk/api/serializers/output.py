@@ -44,7 +44,9 @@ def _instant(value: datetime | None, utc_shown: bool = False) -> str | None:
 
 def _utc_shown() -> bool:
     """Whether DRF would show instants in UTC, ISO 8601, in this thread."""
-    return api_settings.DATETIME_FORMAT == ISO_8601 and timezone.get_current_timezone_name() == "UTC"
+    return (
+        api_settings.DATETIME_FORMAT == ISO_8601 and timezone.get_current_timezone_name() == "UTC"
+    )
 
 
 def _zoned(value: datetime | None) -> str | None:
@@ -138,7 +140,10 @@ def message_data(
     null for a message that did not arrive by mail."""
     utc = _utc_shown() if utc_shown is None else utc_shown
     if authentication is not None and authentication.get("confirmed_at") is not None:
-        authentication = {**authentication, "confirmed_at": _instant(authentication["confirmed_at"], utc)}
+        authentication = {
+            **authentication,
+            "confirmed_at": _instant(authentication["confirmed_at"], utc),
+        }
     if message.author_contact_id is not None:
         author = message.author_contact.email
     elif message.author_user_id is not None:

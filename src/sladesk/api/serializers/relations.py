@@ -28,12 +28,19 @@ RELATIONS = (
 class MergeSerializer(serializers.Serializer):
     """``POST /tickets/{id}/merge/``: merge this ticket into ``into`` (same organization)."""
 
-    into = serializers.IntegerField(min_value=1, max_value=_BIG, help_text="The ticket to merge into.")
+    into = serializers.IntegerField(
+        min_value=1, max_value=_BIG, help_text="The ticket to merge into."
+    )
     notify_requester = serializers.BooleanField(
-        default=False, help_text="Tell this ticket's requester with a public note (mailed for email tickets)."
+        default=False,
+        help_text="Tell this ticket's requester with a public note (mailed for email tickets).",
     )
     note = serializers.CharField(
-        required=False, allow_blank=True, default="", max_length=2000, help_text="Added to both tickets' notes."
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=2000,
+        help_text="Added to both tickets' notes.",
     )
 
 
@@ -41,12 +48,17 @@ class SplitSerializer(serializers.Serializer):
     """``POST /tickets/{id}/split/``: move these messages of the ticket to a new ticket."""
 
     messages = serializers.ListField(
-        child=serializers.IntegerField(min_value=1, max_value=_BIG), min_length=1, max_length=500,
+        child=serializers.IntegerField(min_value=1, max_value=_BIG),
+        min_length=1,
+        max_length=500,
         help_text="Ids of messages of this ticket (not all of them).",
     )
     subject = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
     priority = serializers.CharField(
-        required=False, allow_blank=True, default="", max_length=64,
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=64,
         help_text="Default: the original's priority.",
     )
 

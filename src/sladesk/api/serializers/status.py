@@ -41,7 +41,9 @@ class ComponentInput(serializers.Serializer):
     name = serializers.CharField(max_length=200)
     description = serializers.CharField(required=False, allow_blank=True, default="")
     group = serializers.CharField(required=False, allow_null=True, max_length=200, default=None)
-    position = serializers.IntegerField(required=False, min_value=0, max_value=100000, allow_null=True, default=None)
+    position = serializers.IntegerField(
+        required=False, min_value=0, max_value=100000, allow_null=True, default=None
+    )
     showcase = serializers.BooleanField(required=False, default=True)
 
 
@@ -63,7 +65,10 @@ class IncidentInput(serializers.Serializer):
     started_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
     resolved_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
     ticket = serializers.PrimaryKeyRelatedField(
-        queryset=Ticket.objects.all(), required=False, allow_null=True, default=None,
+        queryset=Ticket.objects.all(),
+        required=False,
+        allow_null=True,
+        default=None,
         help_text="open the incident from this (most urgent) ticket and link it",
     )
 
@@ -93,14 +98,24 @@ class MaintenanceInput(serializers.Serializer):
     page = page_of()
     name = serializers.CharField(max_length=300)
     body = serializers.CharField(required=False, allow_blank=True, default="", max_length=20000)
-    components = serializers.ListField(child=serializers.CharField(max_length=32), min_length=1, max_length=500)
+    components = serializers.ListField(
+        child=serializers.CharField(max_length=32), min_length=1, max_length=500
+    )
     scheduled_for = serializers.DateTimeField(required=False, allow_null=True, default=None)
     scheduled_until = serializers.DateTimeField(required=False, allow_null=True, default=None)
-    frequency = serializers.ChoiceField(choices=["", "daily", "weekly", "monthly"], required=False, default="")
+    frequency = serializers.ChoiceField(
+        choices=["", "daily", "weekly", "monthly"], required=False, default=""
+    )
     at_time = serializers.TimeField(required=False, allow_null=True, default=None)
-    duration_minutes = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=7 * 24 * 60, default=None)
+    duration_minutes = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, max_value=7 * 24 * 60, default=None
+    )
     time_zone = serializers.CharField(required=False, default="UTC", max_length=64)
-    weekdays = serializers.ListField(child=serializers.IntegerField(min_value=0, max_value=6), required=False, default=list)
-    day_of_month = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=31, default=None)
+    weekdays = serializers.ListField(
+        child=serializers.IntegerField(min_value=0, max_value=6), required=False, default=list
+    )
+    day_of_month = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, max_value=31, default=None
+    )
     first_day = serializers.DateField(required=False, allow_null=True, default=None)
     last_day = serializers.DateField(required=False, allow_null=True, default=None)

@@ -51,7 +51,8 @@ class ClockSerializer(serializers.Serializer):
     metric = serializers.ChoiceField(choices=Metric.choices, read_only=True)
     state = serializers.ChoiceField(choices=ClockState.choices, read_only=True)
     due_at = ZonedDateTimeField(
-        allow_null=True, help_text="Due instant in the policy's display zone; null when stopped or paused."
+        allow_null=True,
+        help_text="Due instant in the policy's display zone; null when stopped or paused.",
     )
     warn_at = ZonedDateTimeField(allow_null=True)
     remaining_seconds = serializers.IntegerField(
@@ -136,15 +137,25 @@ def one_line(value: str) -> None:
 class MailAuthenticationSerializer(serializers.Serializer):
     """How the sender of a mail was authenticated (docs/email.md, *Authentication*)."""
 
-    spf = serializers.CharField(read_only=True, help_text="pass, fail, softfail, neutral, none, temperror, permerror")
+    spf = serializers.CharField(
+        read_only=True, help_text="pass, fail, softfail, neutral, none, temperror, permerror"
+    )
     dkim = serializers.CharField(read_only=True, help_text="pass, fail, none, temperror, permerror")
     dmarc = serializers.CharField(read_only=True, help_text="pass, fail, none, temperror")
-    arc = serializers.CharField(read_only=True, help_text="pass, fail, none (recorded, not trusted)")
+    arc = serializers.CharField(
+        read_only=True, help_text="pass, fail, none (recorded, not trusted)"
+    )
     verdict = serializers.ChoiceField(choices=["pass", "fail", "none"], read_only=True)
-    source = serializers.CharField(read_only=True, help_text='"verified here" or "trusted header from <authserv-id>"')
-    identity = serializers.CharField(read_only=True, help_text="the verified sender domain (blank unless pass)")
+    source = serializers.CharField(
+        read_only=True, help_text='"verified here" or "trusted header from <authserv-id>"'
+    )
+    identity = serializers.CharField(
+        read_only=True, help_text="the verified sender domain (blank unless pass)"
+    )
     reason = serializers.CharField(read_only=True)
-    verified = serializers.BooleanField(read_only=True, help_text="verdict pass, or confirmed by an agent")
+    verified = serializers.BooleanField(
+        read_only=True, help_text="verdict pass, or confirmed by an agent"
+    )
     confirmed_by = serializers.CharField(read_only=True, allow_null=True)
     confirmed_at = serializers.DateTimeField(read_only=True, allow_null=True)
 
@@ -158,7 +169,9 @@ class MessageSerializer(serializers.ModelSerializer):
     internal = serializers.SerializerMethodField()
     attachments = AttachmentSerializer(many=True, read_only=True)
     authentication = MailAuthenticationSerializer(
-        read_only=True, allow_null=True, default=None,
+        read_only=True,
+        allow_null=True,
+        default=None,
         help_text="How the mail's sender was authenticated; null for a message that did not arrive by mail.",
     )
 

@@ -79,7 +79,8 @@ def _crud_schema(
             summary=f"One {name}", parameters=[pk], responses={200: serializer, **errors(403, 404)}
         ),
         "create": extend_schema(
-            summary=f"Create {_article(name)} {name} (admins)", responses={201: serializer, **errors(400, 403)}
+            summary=f"Create {_article(name)} {name} (admins)",
+            responses={201: serializer, **errors(400, 403)},
         ),
         "partial_update": extend_schema(
             summary=f"Change {_article(name)} {name} (admins)",

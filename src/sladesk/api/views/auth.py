@@ -34,7 +34,9 @@ from .base import EnvelopeMixin, errors
 
 __all__ = ["TokenListView", "TokenRevokeView", "TokenView"]
 
-_THROTTLED = {429: OpenApiResponse(ErrorSerializer, description="Too many failed sign-ins; see Retry-After.")}
+_THROTTLED = {
+    429: OpenApiResponse(ErrorSerializer, description="Too many failed sign-ins; see Retry-After.")
+}
 
 
 def _issued(user: object, data: dict[str, object], code: int = status.HTTP_201_CREATED) -> Response:
@@ -63,7 +65,9 @@ class TokenView(EnvelopeMixin, APIView):
         username = username if isinstance(username, str) else ""
         wait = throttle.refusal(request, username)
         if wait is not None:
-            raise exceptions.Throttled(wait=wait, detail=f"Too many failed sign-ins; try again in {wait} seconds.")
+            raise exceptions.Throttled(
+                wait=wait, detail=f"Too many failed sign-ins; try again in {wait} seconds."
+            )
         serializer = CredentialsSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -90,7 +94,9 @@ class TokenListView(EnvelopeMixin, APIView):
 
     permission_classes = (IsAuthenticated,)
 
-    @extend_schema(summary="List your API tokens", responses={200: ApiTokenSerializer(many=True), **errors()})
+    @extend_schema(
+        summary="List your API tokens", responses={200: ApiTokenSerializer(many=True), **errors()}
+    )
     def get(self, request: Request) -> Response:
         return Response(ApiTokenSerializer(active_tokens(request.user), many=True).data)
 
@@ -109,6 +115,8 @@ class TokenRevokeView(EnvelopeMixin, APIView):
 
     permission_classes = (IsAuthenticated,)
 
-    @extend_schema(summary="Revoke an API token", responses={200: ApiTokenSerializer, **errors(404)})
+    @extend_schema(
+        summary="Revoke an API token", responses={200: ApiTokenSerializer, **errors(404)}
+    )
     def delete(self, request: Request, token_id: int) -> Response:
         return Response(ApiTokenSerializer(revoke_token(request.user, token_id)).data)

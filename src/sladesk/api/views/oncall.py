@@ -54,13 +54,21 @@ def _names(ids: set[int]) -> dict[int, str]:
 
 def _schedule_json(s: Schedule, names: dict[int, str]) -> dict[str, Any]:
     return {
-        "id": s.pk, "name": s.name, "team": s.team_id, "timezone": s.timezone,
+        "id": s.pk,
+        "name": s.name,
+        "team": s.team_id,
+        "timezone": s.timezone,
         "ical_url": absolute(f"/oncall/ical/schedule/{s.ical_token}.ics"),
         "rotations": [
-            {"id": r.pk, "name": r.name, "layer": r.layer, "length": r.length,
-             "participants": [names.get(u, "") for u in r.participants],
-             "handoff": r.handoff.replace(tzinfo=None).isoformat(timespec="minutes"),
-             "restrictions": r.restrictions}
+            {
+                "id": r.pk,
+                "name": r.name,
+                "layer": r.layer,
+                "length": r.length,
+                "participants": [names.get(u, "") for u in r.participants],
+                "handoff": r.handoff.replace(tzinfo=None).isoformat(timespec="minutes"),
+                "restrictions": r.restrictions,
+            }
             for r in s.rotations.all()
         ],
     }
@@ -108,24 +116,37 @@ class SchedulesView(EnvelopeMixin, APIView):
 
     permission_classes = [ReadAgentWriteAdmin]
 
-    @extend_schema(summary="List on-call schedules", operation_id="schedules_list",
-                   responses={200: _SCHEDULE_LIST, **errors(403)})
+    @extend_schema(
+        summary="List on-call schedules",
+        operation_id="schedules_list",
+        responses={200: _SCHEDULE_LIST, **errors(403)},
+    )
     def get(self, request: Request) -> Response:
         found = list(Schedule.objects.prefetch_related("rotations").order_by("id"))
         return Response(_schedules_json(found))
 
-    @extend_schema(summary="Create an on-call schedule", request=_SCHEDULE_IN, responses={201: _SCHEDULE, **errors(400, 403)})
+    @extend_schema(
+        summary="Create an on-call schedule",
+        request=_SCHEDULE_IN,
+        responses={201: _SCHEDULE, **errors(400, 403)},
+    )
     def post(self, request: Request) -> Response:
         data = request.data if isinstance(request.data, dict) else {}
-        team = Team.objects.filter(pk=data.get("team") if isinstance(data.get("team"), int) else None).first()
+        team = Team.objects.filter(
+            pk=data.get("team") if isinstance(data.get("team"), int) else None
+        ).first()
         if team is None:
             raise ValidationError({"team": ["give the id of an existing team"]})
         rotations = data.get("rotations", [])
         if not isinstance(rotations, list):
             raise ValidationError({"rotations": ["must be a list"]})
         try:
-            created = create_schedule(team=team, name=str(data.get("name") or ""), timezone=str(data.get("timezone") or "UTC"),
-                                      rotations=rotations)
+            created = create_schedule(
+                team=team,
+                name=str(data.get("name") or ""),
+                timezone=str(data.get("timezone") or "UTC"),
+                rotations=rotations,
+            )
         except OncallError as error:
             raise _bad(error) from error
         return Response(_schedules_json([created])[0], status=status.HTTP_201_CREATED)
@@ -134,7 +155,11 @@ class SchedulesView(EnvelopeMixin, APIView):
 class ScheduleDetailView(EnvelopeMixin, APIView):
     permission_classes = [IsAgent]
 
-    @extend_schema(summary="One on-call schedule", parameters=[_ID], responses={200: _SCHEDULE, **errors(403, 404)})
+    @extend_schema(
+        summary="One on-call schedule",
+        parameters=[_ID],
+        responses={200: _SCHEDULE, **errors(403, 404)},
+    )
     def get(self, request: Request, id: int) -> Response:
         return Response(_schedules_json([_schedule(id)])[0])
 
@@ -146,13 +171,25 @@ class ScheduleOncallView(EnvelopeMixin, APIView):
 
     @extend_schema(
         summary="Who is on call at an instant",
-        parameters=[_ID, OpenApiParameter("at", str, description="ISO-8601 instant with offset (default: now)"),
-                    OpenApiParameter("days", int, description="also list the shifts of this many days from at (0-90)")],
-        responses={200: inline_serializer("OnCall", {"schedule": serializers.IntegerField(),
-                                                     "at": serializers.DateTimeField(),
-                                                     "users": serializers.ListField(child=serializers.CharField()),
-                                                     "shifts": serializers.ListField(child=serializers.JSONField())}),
-                   **errors(400, 403, 404)},
+        parameters=[
+            _ID,
+            OpenApiParameter("at", str, description="ISO-8601 instant with offset (default: now)"),
+            OpenApiParameter(
+                "days", int, description="also list the shifts of this many days from at (0-90)"
+            ),
+        ],
+        responses={
+            200: inline_serializer(
+                "OnCall",
+                {
+                    "schedule": serializers.IntegerField(),
+                    "at": serializers.DateTimeField(),
+                    "users": serializers.ListField(child=serializers.CharField()),
+                    "shifts": serializers.ListField(child=serializers.JSONField()),
+                },
+            ),
+            **errors(400, 403, 404),
+        },
     )
     def get(self, request: Request, id: int) -> Response:
         schedule = _schedule(id)
@@ -162,15 +199,28 @@ class ScheduleOncallView(EnvelopeMixin, APIView):
             raise ValidationError({"days": ["a whole number of days, 0 to 90"]})
         built = engine(schedule, since=at)
         shifts = built.shifts(at, at + timedelta(days=int(days))) if int(days) else []
-        return Response({
-            "schedule": schedule.pk, "at": at, "timezone": schedule.timezone, "users": list(built.oncall_at(at)),
-            "shifts": [{"start": s.start, "end": s.end, "users": list(s.users)} for s in shifts],
-        })
+        return Response(
+            {
+                "schedule": schedule.pk,
+                "at": at,
+                "timezone": schedule.timezone,
+                "users": list(built.oncall_at(at)),
+                "shifts": [
+                    {"start": s.start, "end": s.end, "users": list(s.users)} for s in shifts
+                ],
+            }
+        )
 
 
 def _override_json(o: Override) -> dict[str, Any]:
-    return {"id": o.pk, "user": o.user.get_username(), "replaces": o.replaces.get_username() if o.replaces else None,
-            "start": o.start, "end": o.end, "reason": o.reason}
+    return {
+        "id": o.pk,
+        "user": o.user.get_username(),
+        "replaces": o.replaces.get_username() if o.replaces else None,
+        "start": o.start,
+        "end": o.end,
+        "reason": o.reason,
+    }
 
 
 class ScheduleOverridesView(EnvelopeMixin, APIView):
@@ -179,14 +229,24 @@ class ScheduleOverridesView(EnvelopeMixin, APIView):
 
     permission_classes = [IsAgent]
 
-    @extend_schema(summary="Overrides of a schedule", parameters=[_ID], operation_id="schedules_overrides_list",
-                   responses={200: _OVERRIDE_LIST, **errors(403, 404)})
+    @extend_schema(
+        summary="Overrides of a schedule",
+        parameters=[_ID],
+        operation_id="schedules_overrides_list",
+        responses={200: _OVERRIDE_LIST, **errors(403, 404)},
+    )
     def get(self, request: Request, id: int) -> Response:
-        found = Override.objects.filter(schedule=_schedule(id), end__gt=core_time.now()).select_related("user", "replaces")
+        found = Override.objects.filter(
+            schedule=_schedule(id), end__gt=core_time.now()
+        ).select_related("user", "replaces")
         return Response([_override_json(o) for o in found])
 
-    @extend_schema(summary="Add an override or a swap", parameters=[_ID], request=_OVERRIDE_IN,
-                   responses={201: _OVERRIDE, **errors(400, 403, 404)})
+    @extend_schema(
+        summary="Add an override or a swap",
+        parameters=[_ID],
+        request=_OVERRIDE_IN,
+        responses={201: _OVERRIDE, **errors(400, 403, 404)},
+    )
     def post(self, request: Request, id: int) -> Response:
         schedule = _schedule(id)
         data = request.data if isinstance(request.data, dict) else {}
@@ -204,8 +264,15 @@ class ScheduleOverridesView(EnvelopeMixin, APIView):
         if start is None or end is None:
             raise ValidationError({"start": ["start and end are required"]})
         try:
-            created = add_override(schedule, user=user, start=start, end=end, replaces=replaces,
-                                   reason=str(data.get("reason") or ""), actor=request.user)
+            created = add_override(
+                schedule,
+                user=user,
+                start=start,
+                end=end,
+                replaces=replaces,
+                reason=str(data.get("reason") or ""),
+                actor=request.user,
+            )
         except OncallError as error:
             raise _bad(error) from error
         return Response(_override_json(created), status=status.HTTP_201_CREATED)
@@ -213,11 +280,25 @@ class ScheduleOverridesView(EnvelopeMixin, APIView):
 
 def _policy_json(p: EscalationPolicy) -> dict[str, Any]:
     return {
-        "id": p.pk, "name": p.name, "team": p.team_id, "repeat": p.repeat, "timezone": p.timezone,
+        "id": p.pk,
+        "name": p.name,
+        "team": p.team_id,
+        "repeat": p.repeat,
+        "timezone": p.timezone,
         "version": p.version,
-        "steps": [{"kind": s.kind, "user": s.user.get_username() if s.user else None, "schedule": s.schedule_id,
-                   "team": s.team_id, "channel": s.channel, "wait_minutes": s.wait_minutes,
-                   "windows": s.windows, "outside": s.outside} for s in p.steps.all()],
+        "steps": [
+            {
+                "kind": s.kind,
+                "user": s.user.get_username() if s.user else None,
+                "schedule": s.schedule_id,
+                "team": s.team_id,
+                "channel": s.channel,
+                "wait_minutes": s.wait_minutes,
+                "windows": s.windows,
+                "outside": s.outside,
+            }
+            for s in p.steps.all()
+        ],
     }
 
 
@@ -226,31 +307,53 @@ class EscalationPoliciesView(EnvelopeMixin, APIView):
 
     permission_classes = [ReadAgentWriteAdmin]
 
-    @extend_schema(summary="List escalation policies", operation_id="escalation_policies_list",
-                   responses={200: _POLICY_LIST, **errors(403)})
+    @extend_schema(
+        summary="List escalation policies",
+        operation_id="escalation_policies_list",
+        responses={200: _POLICY_LIST, **errors(403)},
+    )
     def get(self, request: Request) -> Response:
         found = EscalationPolicy.objects.prefetch_related("steps__user").order_by("name")
         return Response([_policy_json(p) for p in found])
 
-    @extend_schema(summary="Create an escalation policy", request=_POLICY_IN, responses={201: _POLICY, **errors(400, 403)})
+    @extend_schema(
+        summary="Create an escalation policy",
+        request=_POLICY_IN,
+        responses={201: _POLICY, **errors(400, 403)},
+    )
     def post(self, request: Request) -> Response:
         data = request.data if isinstance(request.data, dict) else {}
         steps = data.get("steps", [])
         if not isinstance(steps, list) or not all(isinstance(s, dict) for s in steps):
             raise ValidationError({"steps": ["must be a list of steps"]})
-        team = Team.objects.filter(pk=data["team"]).first() if isinstance(data.get("team"), int) else None
+        team = (
+            Team.objects.filter(pk=data["team"]).first()
+            if isinstance(data.get("team"), int)
+            else None
+        )
         try:
-            created = create_escalation_policy(name=str(data.get("name") or ""), steps=steps,
-                                               repeat=data.get("repeat", 0), timezone=str(data.get("timezone") or "UTC"),
-                                               team=team, description=str(data.get("description") or ""))
+            created = create_escalation_policy(
+                name=str(data.get("name") or ""),
+                steps=steps,
+                repeat=data.get("repeat", 0),
+                timezone=str(data.get("timezone") or "UTC"),
+                team=team,
+                description=str(data.get("description") or ""),
+            )
         except OncallError as error:
             raise _bad(error) from error
         return Response(_policy_json(created), status=status.HTTP_201_CREATED)
 
 
 _PAGE_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="The page id.")
-_PAGE = inline_serializer("PageState", {"id": serializers.IntegerField(), "ticket": serializers.IntegerField(),
-                                        "state": serializers.CharField()})
+_PAGE = inline_serializer(
+    "PageState",
+    {
+        "id": serializers.IntegerField(),
+        "ticket": serializers.IntegerField(),
+        "state": serializers.CharField(),
+    },
+)
 
 
 def _page(id: int) -> Page:
@@ -265,8 +368,12 @@ class PageAcknowledgeView(EnvelopeMixin, APIView):
 
     permission_classes = [IsAgent]
 
-    @extend_schema(summary="Acknowledge a page", parameters=[_PAGE_ID], request=None,
-                   responses={200: _PAGE, **errors(403, 404)})
+    @extend_schema(
+        summary="Acknowledge a page",
+        parameters=[_PAGE_ID],
+        request=None,
+        responses={200: _PAGE, **errors(403, 404)},
+    )
     def post(self, request: Request, id: int) -> Response:
         page = acknowledge_page(_page(id), request.user, via="api")
         return Response({"id": page.pk, "ticket": page.ticket_id, "state": page.state})
@@ -277,8 +384,12 @@ class PageResolveView(EnvelopeMixin, APIView):
 
     permission_classes = [IsAgent]
 
-    @extend_schema(summary="Resolve a page", parameters=[_PAGE_ID], request=None,
-                   responses={200: _PAGE, **errors(403, 404)})
+    @extend_schema(
+        summary="Resolve a page",
+        parameters=[_PAGE_ID],
+        request=None,
+        responses={200: _PAGE, **errors(403, 404)},
+    )
     def post(self, request: Request, id: int) -> Response:
         page = resolve_page(_page(id), request.user, via="api")
         return Response({"id": page.pk, "ticket": page.ticket_id, "state": page.state})
@@ -291,8 +402,12 @@ class ScheduleIcalImportView(EnvelopeMixin, APIView):
 
     permission_classes = [ReadAgentWriteAdmin]
 
-    @extend_schema(summary="Import overrides from iCal", parameters=[_ID], request=_ICAL_IN,
-                   responses={201: _ICAL, **errors(400, 403, 404)})
+    @extend_schema(
+        summary="Import overrides from iCal",
+        parameters=[_ID],
+        request=_ICAL_IN,
+        responses={201: _ICAL, **errors(400, 403, 404)},
+    )
     def post(self, request: Request, id: int) -> Response:
         schedule = _schedule(id)
         data = request.data if isinstance(request.data, dict) else {}
@@ -303,7 +418,9 @@ class ScheduleIcalImportView(EnvelopeMixin, APIView):
             raise ValidationError({"days": ["1 to 366"]})
         start = core_time.now()
         try:
-            result = import_overrides(schedule, ics, start=start, end=start + timedelta(days=days), actor=request.user)
+            result = import_overrides(
+                schedule, ics, start=start, end=start + timedelta(days=days), actor=request.user
+            )
         except OncallError as error:
             raise _bad(error) from error
         return Response(result, status=status.HTTP_201_CREATED)
@@ -314,7 +431,13 @@ class MyCalendarView(EnvelopeMixin, APIView):
 
     permission_classes = [IsAgent]
 
-    @extend_schema(summary="My on-call calendar URL", request=None,
-                   responses={200: inline_serializer("OncallCalendar", {"url": serializers.URLField()}), **errors(403)})
+    @extend_schema(
+        summary="My on-call calendar URL",
+        request=None,
+        responses={
+            200: inline_serializer("OncallCalendar", {"url": serializers.URLField()}),
+            **errors(403),
+        },
+    )
     def post(self, request: Request) -> Response:
         return Response({"url": absolute(f"/oncall/ical/user/{feed_of(request.user).token}.ics")})

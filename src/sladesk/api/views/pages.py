@@ -123,7 +123,9 @@ class PageViewSet(EnvelopeMixin, mixins.ListModelMixin, viewsets.GenericViewSet)
     def get_queryset(self) -> QuerySet[Page]:
         raw = self.request.query_params.get("ticket", "")
         if not raw.isdigit() or len(raw) > 18:
-            raise ValidationError({"ticket": ["required: the id of the ticket whose pages to list"]})
+            raise ValidationError(
+                {"ticket": ["required: the id of the ticket whose pages to list"]}
+            )
         tickets = Ticket.objects.filter(pk=int(raw))
         scope = ticket_scope_q(self.request.user, "")  # a ticket outside the agent's scope: 404
         if not (tickets if scope is None else tickets.filter(scope)).exists():

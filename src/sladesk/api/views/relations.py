@@ -36,8 +36,12 @@ from .base import errors
 __all__ = ["TicketRelationsMixin"]
 
 _ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="The ticket number.")
-_OTHER = OpenApiParameter("other", int, OpenApiParameter.PATH, description="The related ticket's number.")
-_MESSAGE = OpenApiParameter("message", int, OpenApiParameter.PATH, description="A message id of the ticket.")
+_OTHER = OpenApiParameter(
+    "other", int, OpenApiParameter.PATH, description="The related ticket's number."
+)
+_MESSAGE = OpenApiParameter(
+    "message", int, OpenApiParameter.PATH, description="A message id of the ticket."
+)
 
 
 def _related(ticket: Ticket, viewer: Any) -> list[dict[str, Any]]:
@@ -122,13 +126,17 @@ class TicketRelationsMixin:
         responses={201: RelatedTicketSerializer(many=True), **errors(400, 403, 404)},
     )
     # pagination_class=None: the answer is the whole list, and so says the schema.
-    @action(detail=True, methods=["get", "post"], permission_classes=(IsAgent,), pagination_class=None)
+    @action(
+        detail=True, methods=["get", "post"], permission_classes=(IsAgent,), pagination_class=None
+    )
     def links(self, request: Request, pk: str) -> Response:
         ticket = self._visible(pk)
         if request.method == "GET":
             return Response(_related(ticket, request.user))
         data = self._parse(LinkSerializer, request)
-        services.link(ticket, self._other(data["ticket"], "ticket"), actor=request.user, channel=Channel.API)
+        services.link(
+            ticket, self._other(data["ticket"], "ticket"), actor=request.user, channel=Channel.API
+        )
         return Response(_related(ticket, request.user), status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -138,12 +146,17 @@ class TicketRelationsMixin:
         responses={204: None, **errors(400, 403, 404)},
     )
     @action(
-        detail=True, methods=["delete"], permission_classes=(IsAgent,),
-        url_path=r"links/(?P<other>[0-9]{1,18})", url_name="unlink",
+        detail=True,
+        methods=["delete"],
+        permission_classes=(IsAgent,),
+        url_path=r"links/(?P<other>[0-9]{1,18})",
+        url_name="unlink",
     )
     def unlink(self, request: Request, pk: str, other: str) -> Response:
         ticket = self._visible(pk)
-        if not services.unlink(ticket, self._visible(other), actor=request.user, channel=Channel.API):
+        if not services.unlink(
+            ticket, self._visible(other), actor=request.user, channel=Channel.API
+        ):
             raise Http404(f"#{pk} and #{other} are not linked")
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -165,17 +178,24 @@ class TicketRelationsMixin:
         parameters=[_ID, _MESSAGE],
         request=None,
         responses={
-            (200, "message/rfc822"): OpenApiResponse(OpenApiTypes.BINARY, description="The raw .eml"),
+            (200, "message/rfc822"): OpenApiResponse(
+                OpenApiTypes.BINARY, description="The raw .eml"
+            ),
             **errors(403, 404),
         },
     )
     @action(
-        detail=True, methods=["get"], permission_classes=(IsAgent,),
-        url_path=r"messages/(?P<message>[0-9]{1,18})/email", url_name="original-email",
+        detail=True,
+        methods=["get"],
+        permission_classes=(IsAgent,),
+        url_path=r"messages/(?P<message>[0-9]{1,18})/email",
+        url_name="original-email",
     )
     def original_email(self, request: Request, pk: str, message: str) -> HttpResponse:
         ticket = self._visible(pk)
-        if not access.visible_messages(request.user, Message.objects.filter(pk=int(message), ticket=ticket)).exists():
+        if not access.visible_messages(
+            request.user, Message.objects.filter(pk=int(message), ticket=ticket)
+        ).exists():
             raise Http404(f"no message {message} on #{ticket.pk}")
         row = original_of(int(message))
         if row is None:

@@ -30,7 +30,9 @@ def _date(request: Request, name: str) -> date:
     try:
         return date.fromisoformat(raw)
     except ValueError:
-        raise exceptions.ValidationError({name: [f"{name} must be a date YYYY-MM-DD, got {raw[:40]!r}"]}) from None
+        raise exceptions.ValidationError(
+            {name: [f"{name} must be a date YYYY-MM-DD, got {raw[:40]!r}"]}
+        ) from None
 
 
 class AttainmentRowSerializer(serializers.Serializer):
@@ -69,10 +71,18 @@ class AttainmentView(EnvelopeMixin, APIView):
     @extend_schema(
         operation_id="reports_attainment",
         parameters=[
-            OpenApiParameter("from", OpenApiTypes.DATE, required=True, description="First UTC day (included)."),
-            OpenApiParameter("to", OpenApiTypes.DATE, required=True, description="Last UTC day (excluded)."),
-            OpenApiParameter("group_by", str, description="Comma-separated: organization, plan, priority, "
-                             "metric, team, month, week (default organization,priority,metric)."),
+            OpenApiParameter(
+                "from", OpenApiTypes.DATE, required=True, description="First UTC day (included)."
+            ),
+            OpenApiParameter(
+                "to", OpenApiTypes.DATE, required=True, description="Last UTC day (excluded)."
+            ),
+            OpenApiParameter(
+                "group_by",
+                str,
+                description="Comma-separated: organization, plan, priority, "
+                "metric, team, month, week (default organization,priority,metric).",
+            ),
         ],
         responses={200: AttainmentSerializer, **errors(400, 403)},
     )

@@ -60,8 +60,12 @@ __all__ = [
 
 LIMIT = 200
 _PAGE = OpenApiParameter("page", str, description="only this status page (its slug)")
-_OBJECT = OpenApiResponse(build_basic_type(OpenApiTypes.OBJECT), description="Statuspage-shaped JSON")
-_LIST = OpenApiResponse(build_array_type(build_basic_type(OpenApiTypes.OBJECT)), description="a JSON array")
+_OBJECT = OpenApiResponse(
+    build_basic_type(OpenApiTypes.OBJECT), description="Statuspage-shaped JSON"
+)
+_LIST = OpenApiResponse(
+    build_array_type(build_basic_type(OpenApiTypes.OBJECT)), description="a JSON array"
+)
 
 
 class _Base(EnvelopeMixin, APIView):
@@ -81,18 +85,30 @@ def _parse(serializer_class: Any, request: Request) -> dict[str, Any]:
 
 def _incident(public_id: str) -> Incident:
     return get_object_or_404(
-        Incident.objects.select_related("page").prefetch_related("updates", "affected__component__group"),
+        Incident.objects.select_related("page").prefetch_related(
+            "updates", "affected__component__group"
+        ),
         public_id=public_id,
     )
 
 
 class ComponentListView(_Base):
-    @extend_schema(operation_id="status_components_list", parameters=[_PAGE], responses={200: _LIST, **errors(403)}, tags=["status"])
+    @extend_schema(
+        operation_id="status_components_list",
+        parameters=[_PAGE],
+        responses={200: _LIST, **errors(403)},
+        tags=["status"],
+    )
     def get(self, request: Request) -> Response:
         rows = _filtered(Component.objects.select_related("page", "group"), request)[:LIMIT]
         return Response([{**component_json(c, c.page), "page": c.page.slug} for c in rows])
 
-    @extend_schema(operation_id="status_components_create", request=ComponentInput, responses={201: _OBJECT, **errors(400, 403)}, tags=["status"])
+    @extend_schema(
+        operation_id="status_components_create",
+        request=ComponentInput,
+        responses={201: _OBJECT, **errors(400, 403)},
+        tags=["status"],
+    )
     def post(self, request: Request) -> Response:
         data = _parse(ComponentInput, request)
         page = data.pop("page")
@@ -101,12 +117,23 @@ class ComponentListView(_Base):
 
 
 class ComponentDetailView(_Base):
-    @extend_schema(operation_id="status_components_retrieve", responses={200: _OBJECT, **errors(403, 404)}, tags=["status"])
+    @extend_schema(
+        operation_id="status_components_retrieve",
+        responses={200: _OBJECT, **errors(403, 404)},
+        tags=["status"],
+    )
     def get(self, request: Request, public_id: str) -> Response:
-        c = get_object_or_404(Component.objects.select_related("page", "group"), public_id=public_id)
+        c = get_object_or_404(
+            Component.objects.select_related("page", "group"), public_id=public_id
+        )
         return Response(component_json(c, c.page))
 
-    @extend_schema(operation_id="status_components_update", request=ComponentPatch, responses={200: _OBJECT, **errors(400, 403, 404)}, tags=["status"])
+    @extend_schema(
+        operation_id="status_components_update",
+        request=ComponentPatch,
+        responses={200: _OBJECT, **errors(400, 403, 404)},
+        tags=["status"],
+    )
     def patch(self, request: Request, public_id: str) -> Response:
         c = get_object_or_404(Component.objects.select_related("page"), public_id=public_id)
         data = _parse(ComponentPatch, request)
@@ -116,34 +143,62 @@ class ComponentDetailView(_Base):
 
 
 class IncidentListView(_Base):
-    @extend_schema(operation_id="status_incidents_list", parameters=[_PAGE], responses={200: _LIST, **errors(403)}, tags=["status"])
+    @extend_schema(
+        operation_id="status_incidents_list",
+        parameters=[_PAGE],
+        responses={200: _LIST, **errors(403)},
+        tags=["status"],
+    )
     def get(self, request: Request) -> Response:
         rows = _filtered(
-            Incident.objects.select_related("page").prefetch_related("updates", "affected__component__group"),
+            Incident.objects.select_related("page").prefetch_related(
+                "updates", "affected__component__group"
+            ),
             request,
         ).order_by("-started_at", "-id")[:LIMIT]
         return Response([incident_payload(i) for i in rows])
 
-    @extend_schema(operation_id="status_incidents_create", request=IncidentInput, responses={201: _OBJECT, **errors(400, 403)}, tags=["status"])
+    @extend_schema(
+        operation_id="status_incidents_create",
+        request=IncidentInput,
+        responses={201: _OBJECT, **errors(400, 403)},
+        tags=["status"],
+    )
     def post(self, request: Request) -> Response:
         data = _parse(IncidentInput, request)
         page, ticket = data.pop("page"), data.pop("ticket", None)
         if ticket is not None:
             incident = services.open_incident_for_ticket(
-                ticket, page, actor=request.user, name=data["name"], body=data["body"],
-                impact=data["impact"], components=data.get("components"),
+                ticket,
+                page,
+                actor=request.user,
+                name=data["name"],
+                body=data["body"],
+                impact=data["impact"],
+                components=data.get("components"),
             )
         else:
             incident = services.open_incident(page, actor=request.user, **data)
-        return Response(incident_payload(_incident(incident.public_id)), status=http.HTTP_201_CREATED)
+        return Response(
+            incident_payload(_incident(incident.public_id)), status=http.HTTP_201_CREATED
+        )
 
 
 class IncidentDetailView(_Base):
-    @extend_schema(operation_id="status_incidents_retrieve", responses={200: _OBJECT, **errors(403, 404)}, tags=["status"])
+    @extend_schema(
+        operation_id="status_incidents_retrieve",
+        responses={200: _OBJECT, **errors(403, 404)},
+        tags=["status"],
+    )
     def get(self, request: Request, public_id: str) -> Response:
         return Response(incident_payload(_incident(public_id)))
 
-    @extend_schema(operation_id="status_incidents_update", request=IncidentPatch, responses={200: _OBJECT, **errors(400, 403, 404)}, tags=["status"])
+    @extend_schema(
+        operation_id="status_incidents_update",
+        request=IncidentPatch,
+        responses={200: _OBJECT, **errors(400, 403, 404)},
+        tags=["status"],
+    )
     def patch(self, request: Request, public_id: str) -> Response:
         incident = _incident(public_id)
         data = _parse(IncidentPatch, request)
@@ -154,7 +209,12 @@ class IncidentDetailView(_Base):
 class IncidentUpdateView(_Base):
     """``POST …/incidents/<id>/updates/``: post an update (``resolved`` tells linked tickets)."""
 
-    @extend_schema(operation_id="status_incident_updates_create", request=IncidentUpdateInput, responses={201: _OBJECT, **errors(400, 403, 404)}, tags=["status"])
+    @extend_schema(
+        operation_id="status_incident_updates_create",
+        request=IncidentUpdateInput,
+        responses={201: _OBJECT, **errors(400, 403, 404)},
+        tags=["status"],
+    )
     def post(self, request: Request, public_id: str) -> Response:
         incident = _incident(public_id)
         services.post_update(incident, actor=request.user, **_parse(IncidentUpdateInput, request))
@@ -164,17 +224,29 @@ class IncidentUpdateView(_Base):
 class IncidentPostmortemView(_Base):
     """``POST …/incidents/<id>/postmortem/``: publish the postmortem of a resolved incident."""
 
-    @extend_schema(operation_id="status_incident_postmortem_create", request=PostmortemInput, responses={201: _OBJECT, **errors(400, 403, 404)}, tags=["status"])
+    @extend_schema(
+        operation_id="status_incident_postmortem_create",
+        request=PostmortemInput,
+        responses={201: _OBJECT, **errors(400, 403, 404)},
+        tags=["status"],
+    )
     def post(self, request: Request, public_id: str) -> Response:
         incident = _incident(public_id)
-        services.publish_postmortem(incident, actor=request.user, **_parse(PostmortemInput, request))
+        services.publish_postmortem(
+            incident, actor=request.user, **_parse(PostmortemInput, request)
+        )
         return Response(incident_payload(_incident(public_id)), status=http.HTTP_201_CREATED)
 
 
 class IncidentTicketView(_Base):
     """``POST …/incidents/<id>/tickets/``: link a ticket (its requester is told on resolve)."""
 
-    @extend_schema(operation_id="status_incident_tickets_create", request=LinkTicketInput, responses={201: _OBJECT, **errors(400, 403, 404)}, tags=["status"])
+    @extend_schema(
+        operation_id="status_incident_tickets_create",
+        request=LinkTicketInput,
+        responses={201: _OBJECT, **errors(400, 403, 404)},
+        tags=["status"],
+    )
     def post(self, request: Request, public_id: str) -> Response:
         incident = _incident(public_id)
         ticket = get_object_or_404(Ticket, pk=_parse(LinkTicketInput, request)["ticket"])
@@ -182,7 +254,9 @@ class IncidentTicketView(_Base):
         return Response(incident_payload(_incident(public_id)), status=http.HTTP_201_CREATED)
 
 
-_MONTH = OpenApiParameter("month", str, description="the calendar month, YYYY-MM (default: this month)")
+_MONTH = OpenApiParameter(
+    "month", str, description="the calendar month, YYYY-MM (default: this month)"
+)
 
 
 class UptimeView(_Base):
@@ -190,10 +264,17 @@ class UptimeView(_Base):
     against the policy's promise (`sladesk.status.history.month_report`), for reports and
     customer statements."""
 
-    @extend_schema(operation_id="status_uptime_list", parameters=[_PAGE, _MONTH], responses={200: _LIST, **errors(400, 403, 404)}, tags=["status"])
+    @extend_schema(
+        operation_id="status_uptime_list",
+        parameters=[_PAGE, _MONTH],
+        responses={200: _LIST, **errors(400, 403, 404)},
+        tags=["status"],
+    )
     def get(self, request: Request) -> Response:
         page = get_object_or_404(StatusPage, slug=request.query_params.get("page") or "-")
-        raw = request.query_params.get("month") or core_time.now().astimezone(ZoneInfo(page.time_zone)).strftime("%Y-%m")
+        raw = request.query_params.get("month") or core_time.now().astimezone(
+            ZoneInfo(page.time_zone)
+        ).strftime("%Y-%m")
         try:
             year, month = (int(x) for x in raw.split("-"))
             if not (1970 <= year <= 9999 and 1 <= month <= 12):
@@ -221,14 +302,25 @@ class UptimeView(_Base):
 
 
 class MaintenanceListView(_Base):
-    @extend_schema(operation_id="status_maintenances_list", parameters=[_PAGE], responses={200: _LIST, **errors(403)}, tags=["status"])
+    @extend_schema(
+        operation_id="status_maintenances_list",
+        parameters=[_PAGE],
+        responses={200: _LIST, **errors(403)},
+        tags=["status"],
+    )
     def get(self, request: Request) -> Response:
         rows = _filtered(
-            Maintenance.objects.select_related("page").prefetch_related("components__group"), request
+            Maintenance.objects.select_related("page").prefetch_related("components__group"),
+            request,
         ).order_by("-id")[:LIMIT]
         return Response([maintenance_payload(m) for m in rows])
 
-    @extend_schema(operation_id="status_maintenances_create", request=MaintenanceInput, responses={201: _OBJECT, **errors(400, 403)}, tags=["status"])
+    @extend_schema(
+        operation_id="status_maintenances_create",
+        request=MaintenanceInput,
+        responses={201: _OBJECT, **errors(400, 403)},
+        tags=["status"],
+    )
     def post(self, request: Request) -> Response:
         data = _parse(MaintenanceInput, request)
         page = data.pop("page")
@@ -237,15 +329,22 @@ class MaintenanceListView(_Base):
 
 
 class MaintenanceDetailView(_Base):
-    @extend_schema(operation_id="status_maintenances_retrieve", responses={200: _OBJECT, **errors(403, 404)}, tags=["status"])
+    @extend_schema(
+        operation_id="status_maintenances_retrieve",
+        responses={200: _OBJECT, **errors(403, 404)},
+        tags=["status"],
+    )
     def get(self, request: Request, public_id: str) -> Response:
         return Response(maintenance_payload(get_object_or_404(Maintenance, public_id=public_id)))
 
 
 class MaintenanceCancelView(_Base):
-    @extend_schema(operation_id="status_maintenances_cancel", request=None, responses={200: _OBJECT, **errors(403, 404)}, tags=["status"])
+    @extend_schema(
+        operation_id="status_maintenances_cancel",
+        request=None,
+        responses={200: _OBJECT, **errors(403, 404)},
+        tags=["status"],
+    )
     def post(self, request: Request, public_id: str) -> Response:
         m = services.cancel_maintenance(get_object_or_404(Maintenance, public_id=public_id))
         return Response(maintenance_payload(m))
-
-

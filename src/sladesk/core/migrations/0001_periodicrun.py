@@ -9,7 +9,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -22,10 +21,30 @@ class Migration(migrations.Migration):
                 migrations.CreateModel(
                     name="PeriodicRun",
                     fields=[
-                        ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                        (
+                            "id",
+                            models.BigAutoField(
+                                auto_created=True,
+                                primary_key=True,
+                                serialize=False,
+                                verbose_name="ID",
+                            ),
+                        ),
                         ("job", models.CharField(max_length=64)),
                         ("slot", models.DateTimeField()),
-                        ("state", models.CharField(choices=[("running", "Running"), ("done", "Done"), ("failed", "Failed"), ("skipped", "Skipped (beyond the catch-up bound)")], default="running", max_length=16)),
+                        (
+                            "state",
+                            models.CharField(
+                                choices=[
+                                    ("running", "Running"),
+                                    ("done", "Done"),
+                                    ("failed", "Failed"),
+                                    ("skipped", "Skipped (beyond the catch-up bound)"),
+                                ],
+                                default="running",
+                                max_length=16,
+                            ),
+                        ),
                         ("worker", models.CharField(blank=True, default="", max_length=100)),
                         ("started_at", models.DateTimeField(blank=True, null=True)),
                         ("lease_until", models.DateTimeField(blank=True, null=True)),
@@ -36,8 +55,18 @@ class Migration(migrations.Migration):
                     options={
                         "db_table": "notify_periodicrun",
                         "ordering": ("job", "-slot"),
-                        "indexes": [models.Index(condition=models.Q(("state", "running")), fields=["lease_until"], name="notify_periodic_lease_idx")],
-                        "constraints": [models.UniqueConstraint(fields=("job", "slot"), name="notify_periodic_job_slot")],
+                        "indexes": [
+                            models.Index(
+                                condition=models.Q(("state", "running")),
+                                fields=["lease_until"],
+                                name="notify_periodic_lease_idx",
+                            )
+                        ],
+                        "constraints": [
+                            models.UniqueConstraint(
+                                fields=("job", "slot"), name="notify_periodic_job_slot"
+                            )
+                        ],
                     },
                 ),
             ],

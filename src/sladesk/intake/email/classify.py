@@ -61,11 +61,23 @@ _AUTO_SUBJECT = re.compile(
     )\b""",
     re.IGNORECASE | re.VERBOSE,
 )
-_BOUNCE_LOCALPARTS = frozenset({
-    "mailer-daemon", "mailerdaemon", "mailer_daemon", "mail-daemon", "postmaster", "post_master",
-    "post-master", "mail.delivery.system", "mail-delivery-system", "mdaemon",
-})
-_NO_REPLY = re.compile(r"^(?:no[-_.]?reply|do[-_.]?not[-_.]?reply|bounces?)(?:[-+.].*)?$", re.IGNORECASE)
+_BOUNCE_LOCALPARTS = frozenset(
+    {
+        "mailer-daemon",
+        "mailerdaemon",
+        "mailer_daemon",
+        "mail-daemon",
+        "postmaster",
+        "post_master",
+        "post-master",
+        "mail.delivery.system",
+        "mail-delivery-system",
+        "mdaemon",
+    }
+)
+_NO_REPLY = re.compile(
+    r"^(?:no[-_.]?reply|do[-_.]?not[-_.]?reply|bounces?)(?:[-+.].*)?$", re.IGNORECASE
+)
 _DSN_SUBJECT = re.compile(
     r"""^\s*(?:
         undeliver(?:ed|able) | undelivered\ mail\ returned | delivery\ status\ notification
@@ -75,7 +87,9 @@ _DSN_SUBJECT = re.compile(
     )""",
     re.IGNORECASE | re.VERBOSE,
 )
-_ORIGINAL_TYPES = frozenset({"message/rfc822", "text/rfc822-headers", "message/global", "message/global-headers"})
+_ORIGINAL_TYPES = frozenset(
+    {"message/rfc822", "text/rfc822-headers", "message/global", "message/global-headers"}
+)
 
 
 def _first(headers: dict[str, list[str]], name: str) -> str | None:
@@ -129,17 +143,24 @@ def bounce_reason(
     ``report-type`` parameter of the top-level content type.
     """
     types = set(content_types)
-    if report_type == "delivery-status" or types & {"message/delivery-status", "message/global-delivery-status"}:
+    if report_type == "delivery-status" or types & {
+        "message/delivery-status",
+        "message/global-delivery-status",
+    }:
         return "delivery-status report (RFC 3464)"
-    if "multipart/report" in types and types & _ORIGINAL_TYPES and report_type not in (
-        "disposition-notification", "feedback-report"
+    if (
+        "multipart/report" in types
+        and types & _ORIGINAL_TYPES
+        and report_type not in ("disposition-notification", "feedback-report")
     ):
         return "multipart/report with the returned message (RFC 6522)"
     local = from_address.rsplit("@", 1)[0].lower() if from_address else ""
     if local in _BOUNCE_LOCALPARTS:
         return f"sender is {local}"
     subject = _first(headers, "subject") or ""
-    if _DSN_SUBJECT.match(subject) and (not local or _NO_REPLY.match(local) or types & _ORIGINAL_TYPES):
+    if _DSN_SUBJECT.match(subject) and (
+        not local or _NO_REPLY.match(local) or types & _ORIGINAL_TYPES
+    ):
         return f"delivery failure notice: {subject[:60]}"
     return_path = _first(headers, "return-path")
     if return_path is not None and re.fullmatch(r"\s*<\s*>\s*", return_path):

@@ -204,7 +204,9 @@ def collect_parts(message: Message) -> BodyParts:
     return found
 
 
-_UUENCODED = re.compile(r"^begin [0-7]{3,4} ([^\n]+)\n(.*?)^end[ \t]*$\n?", re.MULTILINE | re.DOTALL)
+_UUENCODED = re.compile(
+    r"^begin [0-7]{3,4} ([^\n]+)\n(.*?)^end[ \t]*$\n?", re.MULTILINE | re.DOTALL
+)
 
 
 def _extract_uuencoded(text: str, found: BodyParts) -> str:
@@ -224,8 +226,14 @@ def _extract_uuencoded(text: str, found: BodyParts) -> str:
             return match.group(0)
         ctype = mimetypes.guess_type(name)[0] or "application/octet-stream"
         found.attachments.append(
-            Attachment(filename=name[:255], content_type=ctype, size=len(data), content_id=None, inline=False,
-                       payload=bytes(data))
+            Attachment(
+                filename=name[:255],
+                content_type=ctype,
+                size=len(data),
+                content_id=None,
+                inline=False,
+                payload=bytes(data),
+            )
         )
         found.notes.append("UuencodedPart")
         return ""

@@ -234,7 +234,9 @@ def _parse(data: bytes) -> ParsedMessage:
 
 
 _BOUNDARY_LINE = re.compile(rb"^--([!-~]{1,200}?)(--)?[ \t]*\r?$", re.MULTILINE)
-_PART_HEADER = re.compile(rb"^content-(?:type|transfer-encoding|disposition):", re.IGNORECASE | re.MULTILINE)
+_PART_HEADER = re.compile(
+    rb"^content-(?:type|transfer-encoding|disposition):", re.IGNORECASE | re.MULTILINE
+)
 
 
 def _recover_multipart(data: bytes, body: BodyParts) -> tuple[BodyParts, str | None]:
@@ -252,7 +254,9 @@ def _recover_multipart(data: bytes, body: BodyParts) -> tuple[BodyParts, str | N
         counts[match.group(1)] = counts.get(match.group(1), 0) + 1
     candidates = [b for b, _ in sorted(counts.items(), key=lambda kv: -kv[1])]
     for boundary in candidates:
-        head = b"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"" + boundary + b"\"\r\n"
+        head = (
+            b'MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="' + boundary + b'"\r\n'
+        )
         try:
             again = collect_parts(email.message_from_bytes(head + content, policy=compat32))
         except Exception:
@@ -261,7 +265,10 @@ def _recover_multipart(data: bytes, body: BodyParts) -> tuple[BodyParts, str | N
             again.notes.append("MimeRecovered")
             return again, None
     if _PART_HEADER.search(content):
-        return body, "broken MIME: the declared boundary is never found and the parts cannot be recovered"
+        return (
+            body,
+            "broken MIME: the declared boundary is never found and the parts cannot be recovered",
+        )
     return body, None
 
 

@@ -7,93 +7,214 @@ import sladesk.core.time
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('tickets', '0002_alter_ticketevent_kind'),
+        ("accounts", "0001_initial"),
+        ("tickets", "0002_alter_ticketevent_kind"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ImapMailbox',
+            name="ImapMailbox",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, unique=True)),
-                ('host', models.CharField(max_length=200)),
-                ('port', models.PositiveIntegerField(default=993)),
-                ('ssl', models.BooleanField(default=True)),
-                ('username', models.CharField(max_length=200)),
-                ('password', models.CharField(blank=True, default='', max_length=200)),
-                ('folder', models.CharField(default='INBOX', max_length=200)),
-                ('processed_folder', models.CharField(blank=True, default='', max_length=200)),
-                ('recipient', models.CharField(blank=True, default='', max_length=254)),
-                ('enabled', models.BooleanField(default=True)),
-                ('last_polled_at', models.DateTimeField(blank=True, null=True)),
-                ('last_error', models.TextField(blank=True, default='')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, unique=True)),
+                ("host", models.CharField(max_length=200)),
+                ("port", models.PositiveIntegerField(default=993)),
+                ("ssl", models.BooleanField(default=True)),
+                ("username", models.CharField(max_length=200)),
+                ("password", models.CharField(blank=True, default="", max_length=200)),
+                ("folder", models.CharField(default="INBOX", max_length=200)),
+                ("processed_folder", models.CharField(blank=True, default="", max_length=200)),
+                ("recipient", models.CharField(blank=True, default="", max_length=254)),
+                ("enabled", models.BooleanField(default=True)),
+                ("last_polled_at", models.DateTimeField(blank=True, null=True)),
+                ("last_error", models.TextField(blank=True, default="")),
             ],
             options={
-                'ordering': ('name',),
+                "ordering": ("name",),
             },
         ),
         migrations.CreateModel(
-            name='EmailMessageId',
+            name="EmailMessageId",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('message_id', models.CharField(max_length=255, unique=True)),
-                ('direction', models.CharField(choices=[('in', 'received'), ('out', 'sent')], max_length=3)),
-                ('created_at', models.DateTimeField(default=sladesk.core.time.now)),
-                ('ticket', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='email_ids', to='tickets.ticket')),
-                ('ticket_message', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='email_ids', to='tickets.message')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("message_id", models.CharField(max_length=255, unique=True)),
+                (
+                    "direction",
+                    models.CharField(choices=[("in", "received"), ("out", "sent")], max_length=3),
+                ),
+                ("created_at", models.DateTimeField(default=sladesk.core.time.now)),
+                (
+                    "ticket",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="email_ids",
+                        to="tickets.ticket",
+                    ),
+                ),
+                (
+                    "ticket_message",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="email_ids",
+                        to="tickets.message",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'email Message-ID',
-                'ordering': ('created_at', 'id'),
+                "verbose_name": "email Message-ID",
+                "ordering": ("created_at", "id"),
             },
         ),
         migrations.CreateModel(
-            name='InboundAddress',
+            name="InboundAddress",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('address', models.CharField(help_text='lower-case, e.g. hosting@freistilbox.example', max_length=254, unique=True)),
-                ('default_priority', models.CharField(blank=True, default='', max_length=32)),
-                ('kind', models.CharField(blank=True, default='support', max_length=32)),
-                ('enabled', models.BooleanField(default=True)),
-                ('organization', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='inbound_addresses', to='accounts.organization')),
-                ('team', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='inbound_addresses', to='accounts.team')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "address",
+                    models.CharField(
+                        help_text="lower-case, e.g. hosting@freistilbox.example",
+                        max_length=254,
+                        unique=True,
+                    ),
+                ),
+                ("default_priority", models.CharField(blank=True, default="", max_length=32)),
+                ("kind", models.CharField(blank=True, default="support", max_length=32)),
+                ("enabled", models.BooleanField(default=True)),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="inbound_addresses",
+                        to="accounts.organization",
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="inbound_addresses",
+                        to="accounts.team",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'inbound addresses',
-                'ordering': ('address',),
+                "verbose_name_plural": "inbound addresses",
+                "ordering": ("address",),
             },
         ),
         migrations.CreateModel(
-            name='InboundMessage',
+            name="InboundMessage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('raw', models.BinaryField()),
-                ('size', models.PositiveIntegerField(default=0)),
-                ('message_id', models.CharField(blank=True, default='', max_length=998)),
-                ('envelope_from', models.CharField(blank=True, default='', max_length=998)),
-                ('envelope_to', models.JSONField(blank=True, default=list)),
-                ('source', models.CharField(default='smtp', max_length=120)),
-                ('received_at', models.DateTimeField(default=sladesk.core.time.now)),
-                ('state', models.CharField(choices=[('received', 'Stored, not processed yet'), ('ticket', 'Opened a ticket'), ('reply', 'Added to a ticket'), ('duplicate', 'Duplicate (Message-ID seen before)'), ('ignored', 'Ignored (auto-reply, bounce, loop)'), ('quarantined', 'Quarantined (needs an agent)')], default='received', max_length=16)),
-                ('reason', models.TextField(blank=True, default='')),
-                ('attempts', models.PositiveIntegerField(default=0)),
-                ('processed_at', models.DateTimeField(blank=True, null=True)),
-                ('from_address', models.CharField(blank=True, default='', max_length=254)),
-                ('subject', models.CharField(blank=True, default='', max_length=300)),
-                ('quoted_text', models.TextField(blank=True, default='', help_text='history and signature split off')),
-                ('organization', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='accounts.organization')),
-                ('route', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='intake.inboundaddress')),
-                ('ticket', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='inbound_mail', to='tickets.ticket')),
-                ('ticket_message', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='inbound_mail', to='tickets.message')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("raw", models.BinaryField()),
+                ("size", models.PositiveIntegerField(default=0)),
+                ("message_id", models.CharField(blank=True, default="", max_length=998)),
+                ("envelope_from", models.CharField(blank=True, default="", max_length=998)),
+                ("envelope_to", models.JSONField(blank=True, default=list)),
+                ("source", models.CharField(default="smtp", max_length=120)),
+                ("received_at", models.DateTimeField(default=sladesk.core.time.now)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("received", "Stored, not processed yet"),
+                            ("ticket", "Opened a ticket"),
+                            ("reply", "Added to a ticket"),
+                            ("duplicate", "Duplicate (Message-ID seen before)"),
+                            ("ignored", "Ignored (auto-reply, bounce, loop)"),
+                            ("quarantined", "Quarantined (needs an agent)"),
+                        ],
+                        default="received",
+                        max_length=16,
+                    ),
+                ),
+                ("reason", models.TextField(blank=True, default="")),
+                ("attempts", models.PositiveIntegerField(default=0)),
+                ("processed_at", models.DateTimeField(blank=True, null=True)),
+                ("from_address", models.CharField(blank=True, default="", max_length=254)),
+                ("subject", models.CharField(blank=True, default="", max_length=300)),
+                (
+                    "quoted_text",
+                    models.TextField(
+                        blank=True, default="", help_text="history and signature split off"
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="accounts.organization",
+                    ),
+                ),
+                (
+                    "route",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="intake.inboundaddress",
+                    ),
+                ),
+                (
+                    "ticket",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="inbound_mail",
+                        to="tickets.ticket",
+                    ),
+                ),
+                (
+                    "ticket_message",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="inbound_mail",
+                        to="tickets.message",
+                    ),
+                ),
             ],
             options={
-                'ordering': ('-received_at', '-id'),
-                'indexes': [models.Index(fields=['state', 'received_at'], name='inbound_state_idx'), models.Index(fields=['from_address', 'received_at'], name='inbound_sender_idx')],
+                "ordering": ("-received_at", "-id"),
+                "indexes": [
+                    models.Index(fields=["state", "received_at"], name="inbound_state_idx"),
+                    models.Index(fields=["from_address", "received_at"], name="inbound_sender_idx"),
+                ],
             },
         ),
     ]

@@ -18,7 +18,9 @@ def decrypt_existing(apps, schema_editor):
     table = schema_editor.quote_name(mailbox._meta.db_table)
     with schema_editor.connection.cursor() as cursor:
         for row in mailbox.objects.using(schema_editor.connection.alias).only("id", "password"):
-            cursor.execute(f"UPDATE {table} SET password = %s WHERE id = %s", [row.password, row.pk])
+            cursor.execute(
+                f"UPDATE {table} SET password = %s WHERE id = %s", [row.password, row.pk]
+            )
 
 
 class Migration(migrations.Migration):

@@ -6,32 +6,78 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0003_agent_scopes'),
+        ("accounts", "0003_agent_scopes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Macro',
+            name="Macro",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100)),
-                ('body', models.TextField(blank=True, default='', help_text='public reply; placeholders like {{ requester.name }}')),
-                ('status', models.CharField(blank=True, default='', max_length=20)),
-                ('priority', models.CharField(blank=True, default='', max_length=40)),
-                ('priority_reason', models.CharField(blank=True, default='', max_length=500)),
-                ('assign_to_me', models.BooleanField(default=False, help_text='assign to the agent applying it')),
-                ('tags', models.CharField(blank=True, default='', help_text='comma separated, added', max_length=500)),
-                ('assignee', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('owner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='macros', to=settings.AUTH_USER_MODEL)),
-                ('team', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='accounts.team')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100)),
+                (
+                    "body",
+                    models.TextField(
+                        blank=True,
+                        default="",
+                        help_text="public reply; placeholders like {{ requester.name }}",
+                    ),
+                ),
+                ("status", models.CharField(blank=True, default="", max_length=20)),
+                ("priority", models.CharField(blank=True, default="", max_length=40)),
+                ("priority_reason", models.CharField(blank=True, default="", max_length=500)),
+                (
+                    "assign_to_me",
+                    models.BooleanField(default=False, help_text="assign to the agent applying it"),
+                ),
+                (
+                    "tags",
+                    models.CharField(
+                        blank=True, default="", help_text="comma separated, added", max_length=500
+                    ),
+                ),
+                (
+                    "assignee",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="macros",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="accounts.team",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name', 'pk'],
+                "ordering": ["name", "pk"],
             },
         ),
     ]

@@ -91,12 +91,12 @@ def post(
     with redacting(*secrets):
         try:
             response = (client or _thread_client()).post(
-                    url,
-                    content=content,
-                    headers=request_headers,
-                    timeout=limits,
-                    follow_redirects=False,
-                )
+                url,
+                content=content,
+                headers=request_headers,
+                timeout=limits,
+                follow_redirects=False,
+            )
         except httpx.TimeoutException as exc:
             return HttpAnswer(DeliveryResult.retry(detail=f"timed out ({type(exc).__name__})"))
         except (httpx.InvalidURL, httpx.UnsupportedProtocol):

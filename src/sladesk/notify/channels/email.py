@@ -170,7 +170,9 @@ def _transmit(message: EmailMessage, config: EmailConfig) -> dict[str, tuple[int
 def _unbuildable(exc: Exception) -> DeliveryResult:
     """A message that cannot be built (a header with CR/LF, a bad address, an unknown
     charset) fails the same way on every attempt: dead at once, saying why."""
-    return DeliveryResult.failed(detail=f"the message cannot be built: {type(exc).__name__}: {str(exc)[:300]}")
+    return DeliveryResult.failed(
+        detail=f"the message cannot be built: {type(exc).__name__}: {str(exc)[:300]}"
+    )
 
 
 def send_email(
@@ -205,7 +207,10 @@ def send_email(
             return _classify_reply(exc.smtp_code, exc.smtp_error, type(exc).__name__, secrets)
         except smtplib.SMTPException as exc:
             return DeliveryResult.retry(detail=f"SMTP error ({type(exc).__name__})")
-        except (ValueError, UnicodeError) as exc:  # serialising the message failed: it never will work
+        except (
+            ValueError,
+            UnicodeError,
+        ) as exc:  # serialising the message failed: it never will work
             return _unbuildable(exc)
         except ssl.SSLCertVerificationError:
             return DeliveryResult.failed(detail="the SMTP server's TLS certificate is not trusted")

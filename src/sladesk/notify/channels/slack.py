@@ -81,7 +81,11 @@ def render_slack(notification: Notification) -> dict[str, Any]:
         )
         fallback += f" {notification.ticket_url}"
     ack = notification.extra.get("ack_url")
-    if notification.action == "trigger" and isinstance(ack, str) and ack.startswith(("https://", "http://")):
+    if (
+        notification.action == "trigger"
+        and isinstance(ack, str)
+        and ack.startswith(("https://", "http://"))
+    ):
         # A page: the signed acknowledge link (its page shows one POST button, so a link
         # preview or scanner following it acknowledges nothing).
         elements.append(

@@ -53,10 +53,16 @@ def render_twilio(notification: Notification, config: TwilioConfig) -> tuple[str
     fields = {"To": config.to_number, "From": config.from_number}
     if config.mode == "call":
         said = escape(notification.summary)
-        fields["Twiml"] = f"<Response><Say>{said}</Say><Pause length=\"1\"/><Say>{said}</Say></Response>"
+        fields["Twiml"] = (
+            f'<Response><Say>{said}</Say><Pause length="1"/><Say>{said}</Say></Response>'
+        )
         return f"{root}/Calls.json", fields
     ack = str(notification.extra.get("ack_url") or "")
-    text = "\n".join(t for t in (notification.summary, notification.ticket_url or "", f"Ack: {ack}" if ack else "") if t)
+    text = "\n".join(
+        t
+        for t in (notification.summary, notification.ticket_url or "", f"Ack: {ack}" if ack else "")
+        if t
+    )
     fields["Body"] = text[:_SMS_LIMIT]
     return f"{root}/Messages.json", fields
 

@@ -9,105 +9,269 @@ import sladesk.notify.models.page
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('tickets', '0002_alter_ticketevent_kind'),
+        ("accounts", "0001_initial"),
+        ("tickets", "0002_alter_ticketevent_kind"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Page',
+            name="Page",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(default=sladesk.notify.models.page._new_key, editable=False, max_length=64, unique=True)),
-                ('reason', models.TextField()),
-                ('state', models.CharField(choices=[('triggered', 'Triggered'), ('acknowledged', 'Acknowledged'), ('resolved', 'Resolved')], default='triggered', max_length=16)),
-                ('repeats', models.PositiveIntegerField(default=0)),
-                ('generation', models.PositiveIntegerField(default=1)),
-                ('created_at', models.DateTimeField(default=sladesk.core.time.now, editable=False)),
-                ('acknowledged_at', models.DateTimeField(blank=True, null=True)),
-                ('acknowledged_via', models.CharField(blank=True, default='', max_length=16)),
-                ('resolved_at', models.DateTimeField(blank=True, null=True)),
-                ('acknowledged_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('clock', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='pages', to='tickets.slaclock')),
-                ('team', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='pages', to='accounts.team')),
-                ('ticket', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='pages', to='tickets.ticket')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "key",
+                    models.CharField(
+                        default=sladesk.notify.models.page._new_key,
+                        editable=False,
+                        max_length=64,
+                        unique=True,
+                    ),
+                ),
+                ("reason", models.TextField()),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("triggered", "Triggered"),
+                            ("acknowledged", "Acknowledged"),
+                            ("resolved", "Resolved"),
+                        ],
+                        default="triggered",
+                        max_length=16,
+                    ),
+                ),
+                ("repeats", models.PositiveIntegerField(default=0)),
+                ("generation", models.PositiveIntegerField(default=1)),
+                ("created_at", models.DateTimeField(default=sladesk.core.time.now, editable=False)),
+                ("acknowledged_at", models.DateTimeField(blank=True, null=True)),
+                ("acknowledged_via", models.CharField(blank=True, default="", max_length=16)),
+                ("resolved_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "acknowledged_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "clock",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="pages",
+                        to="tickets.slaclock",
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="pages",
+                        to="accounts.team",
+                    ),
+                ),
+                (
+                    "ticket",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="pages",
+                        to="tickets.ticket",
+                    ),
+                ),
             ],
             options={
-                'ordering': ('-created_at', '-id'),
+                "ordering": ("-created_at", "-id"),
             },
         ),
         migrations.CreateModel(
-            name='OutboxMessage',
+            name="OutboxMessage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('idempotency_key', models.CharField(max_length=255, unique=True)),
-                ('channel', models.CharField(max_length=16)),
-                ('destination', models.CharField(max_length=100)),
-                ('purpose', models.CharField(blank=True, default='', max_length=32)),
-                ('payload', models.JSONField(default=dict)),
-                ('state', models.CharField(choices=[('queued', 'Queued'), ('sending', 'Sending'), ('delivered', 'Delivered'), ('retry', 'Waiting to retry'), ('dead', 'Dead (gave up)')], default='queued', max_length=16)),
-                ('attempts', models.PositiveIntegerField(default=0)),
-                ('next_attempt_at', models.DateTimeField(default=sladesk.core.time.now)),
-                ('last_status', models.IntegerField(blank=True, null=True)),
-                ('last_error', models.TextField(blank=True, default='')),
-                ('created_at', models.DateTimeField(default=sladesk.core.time.now, editable=False)),
-                ('updated_at', models.DateTimeField(default=sladesk.core.time.now)),
-                ('delivered_at', models.DateTimeField(blank=True, null=True)),
-                ('ticket', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='outbox', to='tickets.ticket')),
-                ('page', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='outbox', to='notify.page')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("idempotency_key", models.CharField(max_length=255, unique=True)),
+                ("channel", models.CharField(max_length=16)),
+                ("destination", models.CharField(max_length=100)),
+                ("purpose", models.CharField(blank=True, default="", max_length=32)),
+                ("payload", models.JSONField(default=dict)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("sending", "Sending"),
+                            ("delivered", "Delivered"),
+                            ("retry", "Waiting to retry"),
+                            ("dead", "Dead (gave up)"),
+                        ],
+                        default="queued",
+                        max_length=16,
+                    ),
+                ),
+                ("attempts", models.PositiveIntegerField(default=0)),
+                ("next_attempt_at", models.DateTimeField(default=sladesk.core.time.now)),
+                ("last_status", models.IntegerField(blank=True, null=True)),
+                ("last_error", models.TextField(blank=True, default="")),
+                ("created_at", models.DateTimeField(default=sladesk.core.time.now, editable=False)),
+                ("updated_at", models.DateTimeField(default=sladesk.core.time.now)),
+                ("delivered_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "ticket",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="outbox",
+                        to="tickets.ticket",
+                    ),
+                ),
+                (
+                    "page",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="outbox",
+                        to="notify.page",
+                    ),
+                ),
             ],
             options={
-                'ordering': ('-created_at', '-id'),
+                "ordering": ("-created_at", "-id"),
             },
         ),
         migrations.CreateModel(
-            name='Timer',
+            name="Timer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('warning', 'Warning'), ('breach', 'Breach'), ('page_repeat', 'Page repeat')], max_length=16)),
-                ('fire_at', models.DateTimeField()),
-                ('generation', models.PositiveIntegerField()),
-                ('cycle', models.PositiveIntegerField(default=1)),
-                ('state', models.CharField(choices=[('pending', 'Pending'), ('fired', 'Fired'), ('cancelled', 'Cancelled')], default='pending', max_length=16)),
-                ('late', models.BooleanField(default=False)),
-                ('fired_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(default=sladesk.core.time.now, editable=False)),
-                ('updated_at', models.DateTimeField(default=sladesk.core.time.now)),
-                ('clock', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='timers', to='tickets.slaclock')),
-                ('page', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='timers', to='notify.page')),
-                ('ticket', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='timers', to='tickets.ticket')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("warning", "Warning"),
+                            ("breach", "Breach"),
+                            ("page_repeat", "Page repeat"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("fire_at", models.DateTimeField()),
+                ("generation", models.PositiveIntegerField()),
+                ("cycle", models.PositiveIntegerField(default=1)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("fired", "Fired"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="pending",
+                        max_length=16,
+                    ),
+                ),
+                ("late", models.BooleanField(default=False)),
+                ("fired_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(default=sladesk.core.time.now, editable=False)),
+                ("updated_at", models.DateTimeField(default=sladesk.core.time.now)),
+                (
+                    "clock",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="timers",
+                        to="tickets.slaclock",
+                    ),
+                ),
+                (
+                    "page",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="timers",
+                        to="notify.page",
+                    ),
+                ),
+                (
+                    "ticket",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="timers",
+                        to="tickets.ticket",
+                    ),
+                ),
             ],
             options={
-                'ordering': ('fire_at', 'id'),
+                "ordering": ("fire_at", "id"),
             },
         ),
         migrations.AddIndex(
-            model_name='page',
-            index=models.Index(condition=models.Q(('state', 'resolved'), _negated=True), fields=['clock'], name='notify_page_open_clock_idx'),
+            model_name="page",
+            index=models.Index(
+                condition=models.Q(("state", "resolved"), _negated=True),
+                fields=["clock"],
+                name="notify_page_open_clock_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='outboxmessage',
-            index=models.Index(condition=models.Q(('state__in', ['queued', 'retry', 'sending'])), fields=['next_attempt_at'], name='notify_outbox_due_idx'),
+            model_name="outboxmessage",
+            index=models.Index(
+                condition=models.Q(("state__in", ["queued", "retry", "sending"])),
+                fields=["next_attempt_at"],
+                name="notify_outbox_due_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='outboxmessage',
-            index=models.Index(fields=['state', 'created_at'], name='notify_outbox_state_idx'),
+            model_name="outboxmessage",
+            index=models.Index(fields=["state", "created_at"], name="notify_outbox_state_idx"),
         ),
         migrations.AddIndex(
-            model_name='timer',
-            index=models.Index(condition=models.Q(('state', 'pending')), fields=['fire_at'], name='notify_timer_due_idx'),
+            model_name="timer",
+            index=models.Index(
+                condition=models.Q(("state", "pending")),
+                fields=["fire_at"],
+                name="notify_timer_due_idx",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='timer',
-            constraint=models.UniqueConstraint(condition=models.Q(('clock__isnull', False)), fields=('clock', 'kind'), name='notify_timer_clock_kind'),
+            model_name="timer",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("clock__isnull", False)),
+                fields=("clock", "kind"),
+                name="notify_timer_clock_kind",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='timer',
-            constraint=models.UniqueConstraint(condition=models.Q(('page__isnull', False)), fields=('page', 'kind'), name='notify_timer_page_kind'),
+            model_name="timer",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("page__isnull", False)),
+                fields=("page", "kind"),
+                name="notify_timer_page_kind",
+            ),
         ),
     ]

@@ -4,27 +4,45 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('notify', '0001_initial'),
+        ("notify", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PeriodicRun',
+            name="PeriodicRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('job', models.CharField(max_length=64)),
-                ('slot', models.DateTimeField()),
-                ('state', models.CharField(choices=[('running', 'Running'), ('done', 'Done'), ('failed', 'Failed'), ('skipped', 'Skipped (beyond the catch-up bound)')], default='running', max_length=16)),
-                ('worker', models.CharField(blank=True, default='', max_length=100)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('error', models.TextField(blank=True, default='')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("job", models.CharField(max_length=64)),
+                ("slot", models.DateTimeField()),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("running", "Running"),
+                            ("done", "Done"),
+                            ("failed", "Failed"),
+                            ("skipped", "Skipped (beyond the catch-up bound)"),
+                        ],
+                        default="running",
+                        max_length=16,
+                    ),
+                ),
+                ("worker", models.CharField(blank=True, default="", max_length=100)),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("error", models.TextField(blank=True, default="")),
             ],
             options={
-                'ordering': ('job', '-slot'),
-                'constraints': [models.UniqueConstraint(fields=('job', 'slot'), name='notify_periodic_job_slot')],
+                "ordering": ("job", "-slot"),
+                "constraints": [
+                    models.UniqueConstraint(fields=("job", "slot"), name="notify_periodic_job_slot")
+                ],
             },
         ),
     ]

@@ -4,24 +4,27 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('notify', '0002_periodic_run'),
+        ("notify", "0002_periodic_run"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='periodicrun',
-            name='attempt',
+            model_name="periodicrun",
+            name="attempt",
             field=models.PositiveSmallIntegerField(default=1),
         ),
         migrations.AddField(
-            model_name='periodicrun',
-            name='lease_until',
+            model_name="periodicrun",
+            name="lease_until",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddIndex(
-            model_name='periodicrun',
-            index=models.Index(condition=models.Q(('state', 'running')), fields=['lease_until'], name='notify_periodic_lease_idx'),
+            model_name="periodicrun",
+            index=models.Index(
+                condition=models.Q(("state", "running")),
+                fields=["lease_until"],
+                name="notify_periodic_lease_idx",
+            ),
         ),
     ]

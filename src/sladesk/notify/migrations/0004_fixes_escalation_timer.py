@@ -10,22 +10,33 @@ from sladesk.core.migration_ops import AddConstraintConcurrently
 
 
 class Migration(migrations.Migration):
-
     atomic = False
 
     dependencies = [
-        ('notify', '0003_actions_periodic_lease'),
-        ('tickets', '0006_api_clock_indexes'),
+        ("notify", "0003_actions_periodic_lease"),
+        ("tickets", "0006_api_clock_indexes"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='timer',
-            name='kind',
-            field=models.CharField(choices=[('warning', 'Warning'), ('breach', 'Breach'), ('page_repeat', 'Page repeat'), ('escalation', "Escalation (a ladder rung's after:)")], max_length=16),
+            model_name="timer",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("warning", "Warning"),
+                    ("breach", "Breach"),
+                    ("page_repeat", "Page repeat"),
+                    ("escalation", "Escalation (a ladder rung's after:)"),
+                ],
+                max_length=16,
+            ),
         ),
         AddConstraintConcurrently(
-            model_name='timer',
-            constraint=models.UniqueConstraint(condition=models.Q(('kind', 'escalation')), fields=('ticket',), name='notify_timer_ticket_escalation'),
+            model_name="timer",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("kind", "escalation")),
+                fields=("ticket",),
+                name="notify_timer_ticket_escalation",
+            ),
         ),
     ]

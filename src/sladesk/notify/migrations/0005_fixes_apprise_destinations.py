@@ -31,7 +31,9 @@ def _rewrite(apps, pattern, new_ref) -> None:
     Team = apps.get_model("accounts", "Team")
     rows = [
         (row, match)
-        for row in OutboxMessage.objects.filter(channel="apprise", destination__startswith="team:").only("destination")
+        for row in OutboxMessage.objects.filter(
+            channel="apprise", destination__startswith="team:"
+        ).only("destination")
         if (match := pattern.match(row.destination))
     ]
     teams = {t.pk: _urls(t) for t in Team.objects.filter(pk__in={int(m.group(1)) for _, m in rows})}

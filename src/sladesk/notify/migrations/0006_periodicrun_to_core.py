@@ -7,7 +7,6 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
         ("notify", "0005_fixes_apprise_destinations"),
         ("core", "0001_periodicrun"),

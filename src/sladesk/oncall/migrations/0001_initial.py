@@ -9,146 +9,352 @@ import sladesk.oncall.models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0002_actions_team_targets'),
-        ('notify', '0005_fixes_apprise_destinations'),
+        ("accounts", "0002_actions_team_targets"),
+        ("notify", "0005_fixes_apprise_destinations"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CalendarFeed',
+            name="CalendarFeed",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('token', models.CharField(default=sladesk.oncall.models._token, editable=False, max_length=64, unique=True)),
-                ('created_at', models.DateTimeField(default=sladesk.core.time.now, editable=False)),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='oncall_feed', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "token",
+                    models.CharField(
+                        default=sladesk.oncall.models._token,
+                        editable=False,
+                        max_length=64,
+                        unique=True,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=sladesk.core.time.now, editable=False)),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="oncall_feed",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='EscalationPolicy',
+            name="EscalationPolicy",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.SlugField(max_length=100, unique=True)),
-                ('description', models.TextField(blank=True, default='')),
-                ('repeat', models.PositiveSmallIntegerField(default=0, help_text='run the whole policy this many more times')),
-                ('timezone', models.CharField(default='UTC', max_length=64)),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('created_at', models.DateTimeField(default=sladesk.core.time.now, editable=False)),
-                ('team', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='escalation_policies', to='accounts.team')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.SlugField(max_length=100, unique=True)),
+                ("description", models.TextField(blank=True, default="")),
+                (
+                    "repeat",
+                    models.PositiveSmallIntegerField(
+                        default=0, help_text="run the whole policy this many more times"
+                    ),
+                ),
+                ("timezone", models.CharField(default="UTC", max_length=64)),
+                ("version", models.PositiveIntegerField(default=1)),
+                ("created_at", models.DateTimeField(default=sladesk.core.time.now, editable=False)),
+                (
+                    "team",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="escalation_policies",
+                        to="accounts.team",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'escalation policies',
-                'ordering': ('name',),
+                "verbose_name_plural": "escalation policies",
+                "ordering": ("name",),
             },
         ),
         migrations.CreateModel(
-            name='NotificationRule',
+            name="NotificationRule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('channel', models.CharField(max_length=16)),
-                ('address', models.CharField(blank=True, default='', max_length=300)),
-                ('delay_minutes', models.PositiveIntegerField(default=0)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='oncall_rules', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("channel", models.CharField(max_length=16)),
+                ("address", models.CharField(blank=True, default="", max_length=300)),
+                ("delay_minutes", models.PositiveIntegerField(default=0)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="oncall_rules",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ('user', 'delay_minutes', 'id'),
+                "ordering": ("user", "delay_minutes", "id"),
             },
         ),
         migrations.CreateModel(
-            name='PageEscalation',
+            name="PageEscalation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('event', models.CharField(max_length=32)),
-                ('snapshot', models.JSONField()),
-                ('agenda', models.JSONField(default=list)),
-                ('step', models.PositiveSmallIntegerField(default=0)),
-                ('round', models.PositiveSmallIntegerField(default=0)),
-                ('nobody', models.BooleanField(default=False)),
-                ('created_at', models.DateTimeField(default=sladesk.core.time.now, editable=False)),
-                ('page', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='escalation', to='notify.page')),
-                ('policy', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='oncall.escalationpolicy')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("event", models.CharField(max_length=32)),
+                ("snapshot", models.JSONField()),
+                ("agenda", models.JSONField(default=list)),
+                ("step", models.PositiveSmallIntegerField(default=0)),
+                ("round", models.PositiveSmallIntegerField(default=0)),
+                ("nobody", models.BooleanField(default=False)),
+                ("created_at", models.DateTimeField(default=sladesk.core.time.now, editable=False)),
+                (
+                    "page",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="escalation",
+                        to="notify.page",
+                    ),
+                ),
+                (
+                    "policy",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="oncall.escalationpolicy",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Schedule',
+            name="Schedule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100)),
-                ('timezone', models.CharField(default='UTC', max_length=64)),
-                ('ical_token', models.CharField(default=sladesk.oncall.models._token, editable=False, max_length=64, unique=True)),
-                ('created_at', models.DateTimeField(default=sladesk.core.time.now, editable=False)),
-                ('team', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='schedules', to='accounts.team')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100)),
+                ("timezone", models.CharField(default="UTC", max_length=64)),
+                (
+                    "ical_token",
+                    models.CharField(
+                        default=sladesk.oncall.models._token,
+                        editable=False,
+                        max_length=64,
+                        unique=True,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=sladesk.core.time.now, editable=False)),
+                (
+                    "team",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="schedules",
+                        to="accounts.team",
+                    ),
+                ),
             ],
             options={
-                'ordering': ('team__name', 'name'),
+                "ordering": ("team__name", "name"),
             },
         ),
         migrations.CreateModel(
-            name='Rotation',
+            name="Rotation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(blank=True, default='', max_length=100)),
-                ('layer', models.PositiveSmallIntegerField(default=0)),
-                ('participants', models.JSONField(default=list)),
-                ('length', models.CharField(max_length=8)),
-                ('handoff', models.DateTimeField(help_text='first hand-off, local wall clock (stored without zone)')),
-                ('restrictions', models.JSONField(blank=True, default=list)),
-                ('schedule', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='rotations', to='oncall.schedule')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(blank=True, default="", max_length=100)),
+                ("layer", models.PositiveSmallIntegerField(default=0)),
+                ("participants", models.JSONField(default=list)),
+                ("length", models.CharField(max_length=8)),
+                (
+                    "handoff",
+                    models.DateTimeField(
+                        help_text="first hand-off, local wall clock (stored without zone)"
+                    ),
+                ),
+                ("restrictions", models.JSONField(blank=True, default=list)),
+                (
+                    "schedule",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="rotations",
+                        to="oncall.schedule",
+                    ),
+                ),
             ],
             options={
-                'ordering': ('schedule', 'layer', 'id'),
+                "ordering": ("schedule", "layer", "id"),
             },
         ),
         migrations.CreateModel(
-            name='Override',
+            name="Override",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('start', models.DateTimeField()),
-                ('end', models.DateTimeField()),
-                ('reason', models.CharField(blank=True, default='', max_length=200)),
-                ('created_at', models.DateTimeField(default=sladesk.core.time.now, editable=False)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('replaces', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('schedule', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='overrides', to='oncall.schedule')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("start", models.DateTimeField()),
+                ("end", models.DateTimeField()),
+                ("reason", models.CharField(blank=True, default="", max_length=200)),
+                ("created_at", models.DateTimeField(default=sladesk.core.time.now, editable=False)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "replaces",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "schedule",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="overrides",
+                        to="oncall.schedule",
+                    ),
+                ),
             ],
             options={
-                'ordering': ('schedule', 'start', 'id'),
+                "ordering": ("schedule", "start", "id"),
             },
         ),
         migrations.CreateModel(
-            name='EscalationStep',
+            name="EscalationStep",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveSmallIntegerField()),
-                ('kind', models.CharField(choices=[('user', 'Notify a user'), ('schedule', 'Notify the on-call of a schedule'), ('team', 'Notify every agent of a team'), ('channel', "Notify a team's channel")], max_length=16)),
-                ('channel', models.CharField(blank=True, default='', help_text="pagerduty, slack, webhook, apprise (blank: all of the team's)", max_length=16)),
-                ('wait_minutes', models.PositiveIntegerField(default=5)),
-                ('windows', models.JSONField(blank=True, default=list)),
-                ('outside', models.BooleanField(default=False)),
-                ('policy', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='steps', to='oncall.escalationpolicy')),
-                ('team', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.team')),
-                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('schedule', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='oncall.schedule')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("position", models.PositiveSmallIntegerField()),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("user", "Notify a user"),
+                            ("schedule", "Notify the on-call of a schedule"),
+                            ("team", "Notify every agent of a team"),
+                            ("channel", "Notify a team's channel"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "channel",
+                    models.CharField(
+                        blank=True,
+                        default="",
+                        help_text="pagerduty, slack, webhook, apprise (blank: all of the team's)",
+                        max_length=16,
+                    ),
+                ),
+                ("wait_minutes", models.PositiveIntegerField(default=5)),
+                ("windows", models.JSONField(blank=True, default=list)),
+                ("outside", models.BooleanField(default=False)),
+                (
+                    "policy",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="steps",
+                        to="oncall.escalationpolicy",
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="accounts.team",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "schedule",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="oncall.schedule",
+                    ),
+                ),
             ],
             options={
-                'ordering': ('policy', 'position'),
+                "ordering": ("policy", "position"),
             },
         ),
         migrations.AddConstraint(
-            model_name='schedule',
-            constraint=models.UniqueConstraint(fields=('team', 'name'), name='oncall_schedule_team_name'),
+            model_name="schedule",
+            constraint=models.UniqueConstraint(
+                fields=("team", "name"), name="oncall_schedule_team_name"
+            ),
         ),
         migrations.AddIndex(
-            model_name='override',
-            index=models.Index(fields=['schedule', 'end'], name='oncall_override_end_idx'),
+            model_name="override",
+            index=models.Index(fields=["schedule", "end"], name="oncall_override_end_idx"),
         ),
         migrations.AddConstraint(
-            model_name='escalationstep',
-            constraint=models.UniqueConstraint(fields=('policy', 'position'), name='oncall_step_position'),
+            model_name="escalationstep",
+            constraint=models.UniqueConstraint(
+                fields=("policy", "position"), name="oncall_step_position"
+            ),
         ),
     ]

@@ -77,13 +77,26 @@ def snapshot(policy: EscalationPolicy) -> dict[str, Any]:
         label = next((f"{k} {v}" for k, v in target.items() if v), step.kind)
         if step.kind == "channel":
             label = f"team {target['team']} {step.channel or 'channels'}"
-        steps.append({
-            "kind": step.kind, "label": label, "user": step.user_id, "schedule": step.schedule_id,
-            "team": step.team_id, "channel": step.channel, "wait": step.wait_minutes,
-            "windows": step.windows, "outside": step.outside,
-        })
-    return {"name": policy.name, "version": policy.version, "timezone": policy.timezone,
-            "repeat": policy.repeat, "steps": steps}
+        steps.append(
+            {
+                "kind": step.kind,
+                "label": label,
+                "user": step.user_id,
+                "schedule": step.schedule_id,
+                "team": step.team_id,
+                "channel": step.channel,
+                "wait": step.wait_minutes,
+                "windows": step.windows,
+                "outside": step.outside,
+            }
+        )
+    return {
+        "name": policy.name,
+        "version": policy.version,
+        "timezone": policy.timezone,
+        "repeat": policy.repeat,
+        "steps": steps,
+    }
 
 
 def _gate_open(step: dict[str, Any], tz: str, at: datetime) -> bool:
@@ -92,8 +105,9 @@ def _gate_open(step: dict[str, Any], tz: str, at: datetime) -> bool:
         return True
     local = at.astimezone(ZoneInfo(tz)).replace(tzinfo=None)
     inside = any(
-        engine_mod.Restriction(frozenset(w["weekdays"]), time.fromisoformat(w["start"]),
-                               time.fromisoformat(w["end"])).contains(local)
+        engine_mod.Restriction(
+            frozenset(w["weekdays"]), time.fromisoformat(w["start"]), time.fromisoformat(w["end"])
+        ).contains(local)
         for w in windows
     )
     return inside != bool(step.get("outside"))
@@ -106,7 +120,9 @@ def _step_users(step: dict[str, Any], at: datetime) -> list[Any]:
         schedule = Schedule.objects.filter(pk=step["schedule"]).first()
         return [] if schedule is None else [u for u in oncall_users(schedule, at) if u.is_active]
     if step["kind"] == "team":
-        agents = AgentProfile.objects.filter(teams=step["team"], user__is_active=True).select_related("user")
+        agents = AgentProfile.objects.filter(
+            teams=step["team"], user__is_active=True
+        ).select_related("user")
         return [a.user for a in agents.order_by("user__username")]
     return []
 
@@ -129,7 +145,9 @@ def _rules(users: list[Any]) -> dict[int, list[NotificationRule]]:
 def _rule_recipient(rule: NotificationRule, user: Any) -> Recipient:
     if rule.channel == "email":
         return Recipient("email", f"user:{user.pk}", f"{user.get_username()} (email)")
-    return Recipient(rule.channel, f"oncall:rule:{rule.pk}", f"{user.get_username()} ({rule.channel})")
+    return Recipient(
+        rule.channel, f"oncall:rule:{rule.pk}", f"{user.get_username()} ({rule.channel})"
+    )
 
 
 def _send(page: Page, ticket: Ticket, targets: list[Recipient], key: str, at: datetime) -> None:
@@ -142,16 +160,30 @@ def _send(page: Page, ticket: Ticket, targets: list[Recipient], key: str, at: da
             idempotency_key=page.key if r.channel == "pagerduty" else f"{page.key}:{key}",
             channel=r.channel,  # type: ignore[arg-type]
             summary=f"{summary} {ack_subject_tag(page)}" if by_mail else summary,
-            body=f"{body}\nOr reply to this e-mail to acknowledge." if by_mail else body, severity="critical", ticket_ref=f"#{ticket.pk}",
-            ticket_url=ticket_url(ticket.pk), action="trigger",
+            body=f"{body}\nOr reply to this e-mail to acknowledge." if by_mail else body,
+            severity="critical",
+            ticket_ref=f"#{ticket.pk}",
+            ticket_url=ticket_url(ticket.pk),
+            action="trigger",
             extra={"page": page.pk, "reason": page.reason, "ack_url": ack_url(page)},
         )
-        rows.append(message(notification, r, key=f"page:{page.pk}:{key}:{r.channel}:{r.destination}",
-                            purpose="page", at=at, ticket_id=ticket.pk, page_id=page.pk))
+        rows.append(
+            message(
+                notification,
+                r,
+                key=f"page:{page.pk}:{key}:{r.channel}:{r.destination}",
+                purpose="page",
+                at=at,
+                ticket_id=ticket.pk,
+                page_id=page.pk,
+            )
+        )
     enqueue(rows)
 
 
-def _notify_users(esc: PageEscalation, page: Page, ticket: Ticket, users: list[Any], at: datetime) -> list[str]:
+def _notify_users(
+    esc: PageEscalation, page: Page, ticket: Ticket, users: list[Any], at: datetime
+) -> list[str]:
     """Queue each user's immediate rules now and put the delayed ones on the agenda."""
     labels, now_targets = [], []
     rules = _rules(users)
@@ -161,9 +193,16 @@ def _notify_users(esc: PageEscalation, page: Page, ticket: Ticket, users: list[A
             if rule.delay_minutes == 0:
                 now_targets.append(_rule_recipient(rule, user))
             else:
-                esc.agenda.append({"at": (at + timedelta(minutes=rule.delay_minutes)).isoformat(),
-                                   "do": "notify", "user": user.pk, "rule": rule.pk,
-                                   "round": esc.round, "step": esc.step})
+                esc.agenda.append(
+                    {
+                        "at": (at + timedelta(minutes=rule.delay_minutes)).isoformat(),
+                        "do": "notify",
+                        "user": user.pk,
+                        "rule": rule.pk,
+                        "round": esc.round,
+                        "step": esc.step,
+                    }
+                )
         labels.append(user.get_username())
     _send(page, ticket, now_targets, f"r{esc.round}s{esc.step}", at)
     return labels
@@ -182,18 +221,34 @@ def _climb(esc: PageEscalation, page: Page, ticket: Ticket, at: datetime) -> lis
                 if skipped >= len(steps):  # nobody anywhere this round: never go silent
                     fallback = oncall(page.team)
                     _send(page, ticket, fallback, f"r{esc.round}fallback", at)
-                    events.append(page_event(ticket.pk, at, action="fallback", page=page.pk,
-                                        to=[r.label for r in fallback],
-                                        outcome="nobody on call at any step: paged the team's targets"
-                                        if fallback else "nobody on call and no paging target configured"))
+                    events.append(
+                        page_event(
+                            ticket.pk,
+                            at,
+                            action="fallback",
+                            page=page.pk,
+                            to=[r.label for r in fallback],
+                            outcome="nobody on call at any step: paged the team's targets"
+                            if fallback
+                            else "nobody on call and no paging target configured",
+                        )
+                    )
                 return events
             esc.round, esc.step = esc.round + 1, 0
         step = steps[esc.step]
-        what = {"page": page.pk, "policy": snap["name"], "step": esc.step + 1, "round": esc.round + 1,
-                "target": step["label"]}
+        what = {
+            "page": page.pk,
+            "policy": snap["name"],
+            "step": esc.step + 1,
+            "round": esc.round + 1,
+            "target": step["label"],
+        }
         if not _gate_open(step, snap["timezone"], at):
-            events.append(page_event(ticket.pk, at, action="step_skipped",
-                                outcome="outside the step's hours", **what))
+            events.append(
+                page_event(
+                    ticket.pk, at, action="step_skipped", outcome="outside the step's hours", **what
+                )
+            )
             esc.step, skipped = esc.step + 1, skipped + 1
             continue
         if step["kind"] == "channel":
@@ -204,8 +259,9 @@ def _climb(esc: PageEscalation, page: Page, ticket: Ticket, at: datetime) -> lis
             reached = _notify_users(esc, page, ticket, _step_users(step, at), at)
         if not reached:
             esc.nobody = True
-            events.append(page_event(ticket.pk, at, action="step_skipped",
-                                outcome="nobody on call", **what))
+            events.append(
+                page_event(ticket.pk, at, action="step_skipped", outcome="nobody on call", **what)
+            )
             esc.step, skipped = esc.step + 1, skipped + 1
             continue
         events.append(page_event(ticket.pk, at, action="step", to=reached, **what))
@@ -214,16 +270,40 @@ def _climb(esc: PageEscalation, page: Page, ticket: Ticket, at: datetime) -> lis
         return events
 
 
-def _arm(timer: Timer | None, page: Page, ticket: Ticket, esc: PageEscalation, at: datetime, late: bool = False) -> None:
+def _arm(
+    timer: Timer | None,
+    page: Page,
+    ticket: Ticket,
+    esc: PageEscalation,
+    at: datetime,
+    late: bool = False,
+) -> None:
     due = min((datetime.fromisoformat(a["at"]) for a in esc.agenda), default=None)
     if timer is None:
         if due is not None:
-            insert_new([Timer(ticket=ticket, page=page, kind=STEP_TIMER, fire_at=due, generation=page.generation,
-                              created_at=at, updated_at=at)])
+            insert_new(
+                [
+                    Timer(
+                        ticket=ticket,
+                        page=page,
+                        kind=STEP_TIMER,
+                        fire_at=due,
+                        generation=page.generation,
+                        created_at=at,
+                        updated_at=at,
+                    )
+                ]
+            )
         return
     state = TimerState.PENDING if due is not None else TimerState.FIRED
-    Timer.objects.filter(pk=timer.pk).update(state=state, fire_at=due or timer.fire_at, generation=page.generation,
-                                             fired_at=at, late=late, updated_at=at)
+    Timer.objects.filter(pk=timer.pk).update(
+        state=state,
+        fire_at=due or timer.fire_at,
+        generation=page.generation,
+        fired_at=at,
+        late=late,
+        updated_at=at,
+    )
 
 
 def take_page(page: Page, ticket: Ticket, now: datetime, actor: Any) -> dict[str, Any] | None:
@@ -233,14 +313,20 @@ def take_page(page: Page, ticket: Ticket, now: datetime, actor: Any) -> dict[str
     policy = EscalationPolicy.objects.filter(name=name).first() if name else None
     if policy is None:
         return None
-    esc = PageEscalation(page=page, policy=policy, event=paging, snapshot=snapshot(policy), agenda=[], created_at=now)
+    esc = PageEscalation(
+        page=page, policy=policy, event=paging, snapshot=snapshot(policy), agenda=[], created_at=now
+    )
     events = _climb(esc, page, ticket, now)
     esc.save()
     _arm(None, page, ticket, esc, now)
     write_events(events)
     reached = [e.data.get("to") for e in events if e.data.get("action") in ("step", "fallback")]
-    return {"policy": policy.name, "event": paging, "to": reached[0] if reached else [],
-            "outcome": "queued" if any(reached) else "nobody on call"}
+    return {
+        "policy": policy.name,
+        "event": paging,
+        "to": reached[0] if reached else [],
+        "outcome": "queued" if any(reached) else "nobody on call",
+    }
 
 
 def fire_step(timer: Timer, ticket: Ticket, moment: datetime, late: bool) -> bool:
@@ -253,16 +339,33 @@ def fire_step(timer: Timer, ticket: Ticket, moment: datetime, late: bool) -> boo
     due = [a for a in esc.agenda if datetime.fromisoformat(a["at"]) <= moment]
     esc.agenda = [a for a in esc.agenda if a not in due]
     events: list[Any] = []
-    rules = {r.pk: r for r in NotificationRule.objects.filter(pk__in=[a["rule"] for a in due if a["do"] == "notify"])
-             .select_related("user")}
+    rules = {
+        r.pk: r
+        for r in NotificationRule.objects.filter(
+            pk__in=[a["rule"] for a in due if a["do"] == "notify"]
+        ).select_related("user")
+    }
     for entry in due:
         rule = rules.get(entry.get("rule"))
         if entry["do"] == "notify" and rule is not None:
-            _send(page, ticket, [_rule_recipient(rule, rule.user)],
-                  f"r{entry['round']}s{entry['step']}rule{rule.pk}", moment)
-            events.append(page_event(ticket.pk, moment, action="notified", page=page.pk,
-                                to=[_rule_recipient(rule, rule.user).label], rule=rule.pk,
-                                after=rule.delay_minutes))
+            _send(
+                page,
+                ticket,
+                [_rule_recipient(rule, rule.user)],
+                f"r{entry['round']}s{entry['step']}rule{rule.pk}",
+                moment,
+            )
+            events.append(
+                page_event(
+                    ticket.pk,
+                    moment,
+                    action="notified",
+                    page=page.pk,
+                    to=[_rule_recipient(rule, rule.user).label],
+                    rule=rule.pk,
+                    after=rule.delay_minutes,
+                )
+            )
     if any(a["do"] == "step" for a in due):
         events += _climb(esc, page, ticket, moment)
     page.generation += 1

@@ -32,18 +32,24 @@ def _step(policy: EscalationPolicy, n: int, raw: Mapping[str, Any]) -> Escalatio
             raise OncallError(f"{what}.user: no user named {raw.get('user')!r}")
         step.user = user
     elif kind == StepKind.SCHEDULE:
-        schedule = Schedule.objects.filter(pk=raw.get("schedule") if isinstance(raw.get("schedule"), int) else None).first()
+        schedule = Schedule.objects.filter(
+            pk=raw.get("schedule") if isinstance(raw.get("schedule"), int) else None
+        ).first()
         if schedule is None:
             raise OncallError(f"{what}.schedule: no schedule with id {raw.get('schedule')!r}")
         step.schedule = schedule
     else:
-        team = Team.objects.filter(pk=raw.get("team") if isinstance(raw.get("team"), int) else None).first()
+        team = Team.objects.filter(
+            pk=raw.get("team") if isinstance(raw.get("team"), int) else None
+        ).first()
         if team is None:
             raise OncallError(f"{what}.team: no team with id {raw.get('team')!r}")
         step.team = team
         channel = raw.get("channel", "") or ""
         if kind == StepKind.CHANNEL and channel not in CHANNELS:
-            raise OncallError(f"{what}.channel must be one of {', '.join(c for c in CHANNELS if c)} (or blank)")
+            raise OncallError(
+                f"{what}.channel must be one of {', '.join(c for c in CHANNELS if c)} (or blank)"
+            )
         step.channel = channel
     wait = raw.get("wait_minutes", 5)
     if not isinstance(wait, int) or not 0 <= wait <= 7 * 24 * 60:
@@ -73,9 +79,15 @@ def replace_steps(policy: EscalationPolicy, steps: Sequence[Mapping[str, Any]]) 
 
 
 @transaction.atomic
-def create_escalation_policy(*, name: str, steps: Sequence[Mapping[str, Any]], repeat: int = 0,
-                             timezone: str = "UTC", team: Team | None = None,
-                             description: str = "") -> EscalationPolicy:
+def create_escalation_policy(
+    *,
+    name: str,
+    steps: Sequence[Mapping[str, Any]],
+    repeat: int = 0,
+    timezone: str = "UTC",
+    team: Team | None = None,
+    description: str = "",
+) -> EscalationPolicy:
     """A new escalation policy (``name`` as policy files write it) with ordered ``steps``:
     ``{"kind": "user"|"schedule"|"team"|"channel", "user": username | "schedule": id |
     "team": id, "channel": ..., "wait_minutes": 5, "windows": [...], "outside": false}``."""
@@ -83,6 +95,7 @@ def create_escalation_policy(*, name: str, steps: Sequence[Mapping[str, Any]], r
         raise OncallError(f"escalation policy name {name!r} is missing or taken")
     if not isinstance(repeat, int) or not 0 <= repeat <= 20:
         raise OncallError("repeat must be 0 to 20")
-    policy = EscalationPolicy.objects.create(name=name, repeat=repeat, timezone=_zone(timezone), team=team,
-                                             description=description)
+    policy = EscalationPolicy.objects.create(
+        name=name, repeat=repeat, timezone=_zone(timezone), team=team, description=description
+    )
     return replace_steps(policy, steps)

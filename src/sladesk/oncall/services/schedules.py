@@ -62,17 +62,29 @@ def parse_restrictions(raw: Any) -> list[dict[str, Any]]:
         if not isinstance(window, Mapping):
             raise OncallError(f"restrictions[{n}] must be an object")
         days = window.get("weekdays", list(range(7)))
-        if not isinstance(days, list) or not days or not all(isinstance(d, int) and 0 <= d <= 6 for d in days):
+        if (
+            not isinstance(days, list)
+            or not days
+            or not all(isinstance(d, int) and 0 <= d <= 6 for d in days)
+        ):
             raise OncallError(f"restrictions[{n}].weekdays must list days 0 (Monday) to 6")
         start = _clock_time(window.get("start", "00:00"), f"restrictions[{n}].start")
         end = _clock_time(window.get("end", "00:00"), f"restrictions[{n}].end")
-        out.append({"weekdays": sorted(set(days)), "start": start.strftime("%H:%M"), "end": end.strftime("%H:%M")})
+        out.append(
+            {
+                "weekdays": sorted(set(days)),
+                "start": start.strftime("%H:%M"),
+                "end": end.strftime("%H:%M"),
+            }
+        )
     return out
 
 
 def _restriction(window: Mapping[str, Any]) -> engine_mod.Restriction:
     return engine_mod.Restriction(
-        frozenset(window["weekdays"]), time.fromisoformat(window["start"]), time.fromisoformat(window["end"])
+        frozenset(window["weekdays"]),
+        time.fromisoformat(window["start"]),
+        time.fromisoformat(window["end"]),
     )
 
 
@@ -86,7 +98,9 @@ def _users_by_name(names: Iterable[str]) -> dict[str, Any]:
 
 
 @transaction.atomic
-def create_schedule(*, team: Team, name: str, timezone: str, rotations: Sequence[Mapping[str, Any]]) -> Schedule:
+def create_schedule(
+    *, team: Team, name: str, timezone: str, rotations: Sequence[Mapping[str, Any]]
+) -> Schedule:
     """A new schedule for ``team`` with ``rotations`` (``participants``: usernames in turn
     order, ``length``: ``1d``/``1w``/``12h``, ``handoff``: the first hand-off, local
     ``YYYY-MM-DDTHH:MM`` without offset, optional ``layer`` and ``restrictions``)."""
@@ -114,7 +128,9 @@ def add_rotation(schedule: Schedule, raw: Mapping[str, Any], *, index: int = 0) 
     try:
         handoff = datetime.fromisoformat(str(raw.get("handoff", "")))
     except ValueError as error:
-        raise OncallError(f"{what}.handoff must be a local date and time, e.g. 2026-03-23T09:00") from error
+        raise OncallError(
+            f"{what}.handoff must be a local date and time, e.g. 2026-03-23T09:00"
+        ) from error
     if handoff.tzinfo is not None:
         raise OncallError(f"{what}.handoff is a local wall-clock time: leave out the offset")
     layer = raw.get("layer", 0)
@@ -132,8 +148,16 @@ def add_rotation(schedule: Schedule, raw: Mapping[str, Any], *, index: int = 0) 
     )
 
 
-def add_override(schedule: Schedule, *, user: Any, start: datetime, end: datetime,
-                 replaces: Any = None, reason: str = "", actor: Any = None) -> Override:
+def add_override(
+    schedule: Schedule,
+    *,
+    user: Any,
+    start: datetime,
+    end: datetime,
+    replaces: Any = None,
+    reason: str = "",
+    actor: Any = None,
+) -> Override:
     """Put ``user`` on call for ``[start, end)`` (or, with ``replaces``, swap them in for
     that person). Instants must be aware and ``end`` after ``start``."""
     if start.tzinfo is None or end.tzinfo is None:
@@ -142,15 +166,24 @@ def add_override(schedule: Schedule, *, user: Any, start: datetime, end: datetim
         raise OncallError("end must be after start")
     if end - start > timedelta(days=366):
         raise OncallError("an override lasts at most a year")
-    return Override.objects.create(schedule=schedule, user=user, replaces=replaces, start=start,
-                                   end=end, reason=reason[:200], created_by=actor)
+    return Override.objects.create(
+        schedule=schedule,
+        user=user,
+        replaces=replaces,
+        start=start,
+        end=end,
+        reason=reason[:200],
+        created_by=actor,
+    )
 
 
 def delete_override(override: Override) -> None:
     override.delete()
 
 
-def engines(schedules: Sequence[Schedule], *, since: datetime | None = None) -> dict[int, engine_mod.Schedule]:
+def engines(
+    schedules: Sequence[Schedule], *, since: datetime | None = None
+) -> dict[int, engine_mod.Schedule]:
     """The engine of each schedule (three queries for any number): rotations, overrides
     ending after ``since`` (default: a day ago), and the usernames they name."""
     ids = [s.pk for s in schedules]
@@ -177,7 +210,11 @@ def engines(schedules: Sequence[Schedule], *, since: datetime | None = None) -> 
                 )
                 for r in mine
             ),
-            tuple(engine_mod.Override(names[o.user_id], o.start, o.end) for o in theirs if not o.replaces_id),
+            tuple(
+                engine_mod.Override(names[o.user_id], o.start, o.end)
+                for o in theirs
+                if not o.replaces_id
+            ),
             tuple(
                 engine_mod.Swap(names[o.replaces_id], names[o.user_id], o.start, o.end)
                 for o in theirs

@@ -5,59 +5,107 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('tickets', '0006_api_clock_indexes'),
+        ("tickets", "0006_api_clock_indexes"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AttainmentCell',
+            name="AttainmentCell",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('granularity', models.CharField(choices=[('day', 'Day'), ('month', 'Month'), ('sday', 'Day, by organization, priority, metric'), ('smonth', 'Month, by organization, priority, metric'), ('squarter', 'Quarter, by organization, priority, metric'), ('syear', 'Year, by organization, priority, metric')], max_length=8)),
-                ('period', models.DateField()),
-                ('organization_id', models.BigIntegerField()),
-                ('plan', models.CharField(blank=True, default='', max_length=100)),
-                ('priority', models.CharField(max_length=32)),
-                ('team_id', models.BigIntegerField(default=0)),
-                ('metric', models.CharField(max_length=32)),
-                ('tickets', models.IntegerField(default=0)),
-                ('met', models.IntegerField(default=0)),
-                ('breached', models.IntegerField(default=0)),
-                ('running', models.IntegerField(default=0)),
-                ('paused_seconds', models.BigIntegerField(default=0)),
-                ('used_hist', models.JSONField(blank=True, default=dict)),
-                ('wall_hist', models.JSONField(blank=True, default=dict)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "granularity",
+                    models.CharField(
+                        choices=[
+                            ("day", "Day"),
+                            ("month", "Month"),
+                            ("sday", "Day, by organization, priority, metric"),
+                            ("smonth", "Month, by organization, priority, metric"),
+                            ("squarter", "Quarter, by organization, priority, metric"),
+                            ("syear", "Year, by organization, priority, metric"),
+                        ],
+                        max_length=8,
+                    ),
+                ),
+                ("period", models.DateField()),
+                ("organization_id", models.BigIntegerField()),
+                ("plan", models.CharField(blank=True, default="", max_length=100)),
+                ("priority", models.CharField(max_length=32)),
+                ("team_id", models.BigIntegerField(default=0)),
+                ("metric", models.CharField(max_length=32)),
+                ("tickets", models.IntegerField(default=0)),
+                ("met", models.IntegerField(default=0)),
+                ("breached", models.IntegerField(default=0)),
+                ("running", models.IntegerField(default=0)),
+                ("paused_seconds", models.BigIntegerField(default=0)),
+                ("used_hist", models.JSONField(blank=True, default=dict)),
+                ("wall_hist", models.JSONField(blank=True, default=dict)),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('granularity', 'period', 'organization_id', 'plan', 'priority', 'team_id', 'metric'), name='report_cell_key')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=(
+                            "granularity",
+                            "period",
+                            "organization_id",
+                            "plan",
+                            "priority",
+                            "team_id",
+                            "metric",
+                        ),
+                        name="report_cell_key",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ClockFact',
+            name="ClockFact",
             fields=[
-                ('clock', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='report_fact', serialize=False, to='tickets.slaclock')),
-                ('ticket_id', models.BigIntegerField(db_index=True)),
-                ('organization_id', models.BigIntegerField()),
-                ('plan', models.CharField(blank=True, default='', max_length=100)),
-                ('priority', models.CharField(max_length=32)),
-                ('team_id', models.BigIntegerField(default=0)),
-                ('metric', models.CharField(max_length=32)),
-                ('opened_at', models.DateTimeField()),
-                ('state', models.CharField(max_length=16)),
-                ('breached_at', models.DateTimeField(blank=True, null=True)),
-                ('met_at', models.DateTimeField(blank=True, null=True)),
-                ('used_seconds', models.BigIntegerField(blank=True, null=True)),
-                ('wall_seconds', models.BigIntegerField(blank=True, null=True)),
-                ('paused_seconds', models.BigIntegerField(default=0)),
-                ('target_seconds', models.BigIntegerField(default=0)),
-                ('business', models.BooleanField(default=True)),
+                (
+                    "clock",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="report_fact",
+                        serialize=False,
+                        to="tickets.slaclock",
+                    ),
+                ),
+                ("ticket_id", models.BigIntegerField(db_index=True)),
+                ("organization_id", models.BigIntegerField()),
+                ("plan", models.CharField(blank=True, default="", max_length=100)),
+                ("priority", models.CharField(max_length=32)),
+                ("team_id", models.BigIntegerField(default=0)),
+                ("metric", models.CharField(max_length=32)),
+                ("opened_at", models.DateTimeField()),
+                ("state", models.CharField(max_length=16)),
+                ("breached_at", models.DateTimeField(blank=True, null=True)),
+                ("met_at", models.DateTimeField(blank=True, null=True)),
+                ("used_seconds", models.BigIntegerField(blank=True, null=True)),
+                ("wall_seconds", models.BigIntegerField(blank=True, null=True)),
+                ("paused_seconds", models.BigIntegerField(default=0)),
+                ("target_seconds", models.BigIntegerField(default=0)),
+                ("business", models.BooleanField(default=True)),
             ],
             options={
-                'indexes': [models.Index(fields=['organization_id', 'opened_at'], name='report_fact_org_opened'), models.Index(condition=models.Q(('state', 'breached')), fields=['opened_at'], name='report_fact_breached')],
+                "indexes": [
+                    models.Index(
+                        fields=["organization_id", "opened_at"], name="report_fact_org_opened"
+                    ),
+                    models.Index(
+                        condition=models.Q(("state", "breached")),
+                        fields=["opened_at"],
+                        name="report_fact_breached",
+                    ),
+                ],
             },
         ),
     ]

@@ -6,34 +6,91 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0003_agent_scopes'),
-        ('tickets', '0007_escalation_fields'),
+        ("accounts", "0003_agent_scopes"),
+        ("tickets", "0007_escalation_fields"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SatisfactionRating',
+            name="SatisfactionRating",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('solved_at', models.DateTimeField()),
-                ('rating', models.CharField(blank=True, choices=[('good', 'Good'), ('bad', 'Bad')], default='', max_length=4)),
-                ('comment', models.TextField(blank=True, default='')),
-                ('via', models.CharField(blank=True, default='', help_text='email link or portal', max_length=10)),
-                ('rated_at', models.DateTimeField(blank=True, null=True)),
-                ('commented_at', models.DateTimeField(blank=True, null=True)),
-                ('agent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.organization')),
-                ('requester', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='accounts.contact')),
-                ('team', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='accounts.team')),
-                ('ticket', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='satisfaction', to='tickets.ticket')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("solved_at", models.DateTimeField()),
+                (
+                    "rating",
+                    models.CharField(
+                        blank=True,
+                        choices=[("good", "Good"), ("bad", "Bad")],
+                        default="",
+                        max_length=4,
+                    ),
+                ),
+                ("comment", models.TextField(blank=True, default="")),
+                (
+                    "via",
+                    models.CharField(
+                        blank=True, default="", help_text="email link or portal", max_length=10
+                    ),
+                ),
+                ("rated_at", models.DateTimeField(blank=True, null=True)),
+                ("commented_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "agent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="accounts.organization",
+                    ),
+                ),
+                (
+                    "requester",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="accounts.contact",
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="accounts.team",
+                    ),
+                ),
+                (
+                    "ticket",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="satisfaction",
+                        to="tickets.ticket",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['rated_at'], name='csat_rated_idx')],
+                "indexes": [models.Index(fields=["rated_at"], name="csat_rated_idx")],
             },
         ),
     ]

@@ -28,7 +28,9 @@ def forward(apps, schema_editor):
                 name="API token (before named tokens)",
                 prefix=key[:8],
                 digest=hashlib.sha256(key.encode()).hexdigest(),
-                password_stamp=hashlib.sha256(f"sladesk-api-token:{users[user_id].password}".encode()).hexdigest(),
+                password_stamp=hashlib.sha256(
+                    f"sladesk-api-token:{users[user_id].password}".encode()
+                ).hexdigest(),
                 created_at=created,
             )
             for key, user_id, created in rows

@@ -175,8 +175,9 @@ def build_policy(spec: PolicySpec, text: str, lines: Lines) -> Policy:
     rows: list[TargetRow] = []
     for i, row in enumerate(spec.targets):
         with _reported(lines):
-            _add_row(rows, row, ("targets", i), lines, need_calendar, need_priority, need,
-                     plans, regions)
+            _add_row(
+                rows, row, ("targets", i), lines, need_calendar, need_priority, need, plans, regions
+            )
 
     rules = []
     for i, r in enumerate(spec.rules):
@@ -243,7 +244,6 @@ def build_policy(spec: PolicySpec, text: str, lines: Lines) -> Policy:
     )
 
 
-
 def _add_row(
     rows: list[TargetRow],
     row: Any,
@@ -265,9 +265,7 @@ def _add_row(
     for metric in METRICS:
         value = getattr(row, metric)
         if value is not None:
-            defs[metric] = _target_def(
-                value, (*path, metric), lines, need_calendar, need_priority
-            )
+            defs[metric] = _target_def(value, (*path, metric), lines, need_calendar, need_priority)
     if not defs:
         raise lines.error(path, "a target row needs at least one of " + ", ".join(METRICS))
     new = TargetRow(prios, row_plans, row_regions, defs, lines.line(path))
@@ -301,7 +299,9 @@ def _selector(
 def _default(items: dict[str, Any], lines: Lines, kind: str) -> str | None:
     defaults = [k for k, v in items.items() if v.default]
     if len(defaults) > 1:
-        lines.report(lines.error((kind, defaults[1], "default"), f"more than one default in {kind}"))
+        lines.report(
+            lines.error((kind, defaults[1], "default"), f"more than one default in {kind}")
+        )
     if defaults:
         return defaults[0]
     return next(iter(items), None)  # none marked: the first one listed

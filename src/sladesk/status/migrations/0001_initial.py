@@ -10,261 +10,602 @@ import sladesk.status.models.subscriber
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0002_actions_team_targets'),
-        ('tickets', '0006_api_clock_indexes'),
+        ("accounts", "0002_actions_team_targets"),
+        ("tickets", "0006_api_clock_indexes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Component',
+            name="Component",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('description', models.TextField(blank=True, default='')),
-                ('position', models.PositiveIntegerField(default=0)),
-                ('status', models.CharField(choices=[('operational', 'Operational'), ('degraded_performance', 'Degraded performance'), ('partial_outage', 'Partial outage'), ('major_outage', 'Major outage'), ('under_maintenance', 'Under maintenance')], default='operational', max_length=32)),
-                ('showcase', models.BooleanField(default=True, help_text='show the 90-day uptime bar')),
-                ('only_show_if_degraded', models.BooleanField(default=False)),
-                ('start_date', models.DateField(blank=True, null=True)),
-                ('public_id', models.CharField(editable=False, max_length=32, unique=True)),
-                ('created_at', models.DateTimeField(default=sladesk.core.time.now, editable=False)),
-                ('updated_at', models.DateTimeField(default=sladesk.core.time.now)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                ("description", models.TextField(blank=True, default="")),
+                ("position", models.PositiveIntegerField(default=0)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("operational", "Operational"),
+                            ("degraded_performance", "Degraded performance"),
+                            ("partial_outage", "Partial outage"),
+                            ("major_outage", "Major outage"),
+                            ("under_maintenance", "Under maintenance"),
+                        ],
+                        default="operational",
+                        max_length=32,
+                    ),
+                ),
+                (
+                    "showcase",
+                    models.BooleanField(default=True, help_text="show the 90-day uptime bar"),
+                ),
+                ("only_show_if_degraded", models.BooleanField(default=False)),
+                ("start_date", models.DateField(blank=True, null=True)),
+                ("public_id", models.CharField(editable=False, max_length=32, unique=True)),
+                ("created_at", models.DateTimeField(default=sladesk.core.time.now, editable=False)),
+                ("updated_at", models.DateTimeField(default=sladesk.core.time.now)),
             ],
             options={
-                'ordering': ('position', 'id'),
+                "ordering": ("position", "id"),
             },
         ),
         migrations.CreateModel(
-            name='ComponentGroup',
+            name="ComponentGroup",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('description', models.TextField(blank=True, default='')),
-                ('position', models.PositiveIntegerField(default=0)),
-                ('public_id', models.CharField(editable=False, max_length=32, unique=True)),
-                ('created_at', models.DateTimeField(default=sladesk.core.time.now, editable=False)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                ("description", models.TextField(blank=True, default="")),
+                ("position", models.PositiveIntegerField(default=0)),
+                ("public_id", models.CharField(editable=False, max_length=32, unique=True)),
+                ("created_at", models.DateTimeField(default=sladesk.core.time.now, editable=False)),
             ],
             options={
-                'ordering': ('position', 'id'),
+                "ordering": ("position", "id"),
             },
         ),
         migrations.CreateModel(
-            name='Check',
+            name="Check",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(blank=True, default='', max_length=200)),
-                ('kind', models.CharField(choices=[('http', 'HTTP (status and body match)'), ('tcp', 'TCP connect'), ('heartbeat', 'Heartbeat (the service calls us)')], max_length=16)),
-                ('target', models.CharField(blank=True, default='', max_length=500)),
-                ('expect_status', models.PositiveSmallIntegerField(default=200)),
-                ('body_contains', models.CharField(blank=True, default='', max_length=500)),
-                ('every_seconds', models.PositiveIntegerField(default=60)),
-                ('timeout_seconds', models.FloatField(default=10.0)),
-                ('failures_to_down', models.PositiveSmallIntegerField(default=3)),
-                ('successes_to_up', models.PositiveSmallIntegerField(default=2)),
-                ('down_status', models.CharField(choices=[('operational', 'Operational'), ('degraded_performance', 'Degraded performance'), ('partial_outage', 'Partial outage'), ('major_outage', 'Major outage'), ('under_maintenance', 'Under maintenance')], default='major_outage', max_length=32)),
-                ('token', models.CharField(default=sladesk.status.models.check._token, editable=False, max_length=64, unique=True)),
-                ('enabled', models.BooleanField(default=True)),
-                ('failures', models.PositiveIntegerField(default=0)),
-                ('successes', models.PositiveIntegerField(default=0)),
-                ('is_down', models.BooleanField(default=False)),
-                ('down_since', models.DateTimeField(blank=True, null=True)),
-                ('last_checked_at', models.DateTimeField(blank=True, null=True)),
-                ('last_beat_at', models.DateTimeField(blank=True, null=True)),
-                ('last_error', models.CharField(blank=True, default='', max_length=500)),
-                ('created_at', models.DateTimeField(default=sladesk.core.time.now, editable=False)),
-                ('component', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='checks', to='status.component')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(blank=True, default="", max_length=200)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("http", "HTTP (status and body match)"),
+                            ("tcp", "TCP connect"),
+                            ("heartbeat", "Heartbeat (the service calls us)"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("target", models.CharField(blank=True, default="", max_length=500)),
+                ("expect_status", models.PositiveSmallIntegerField(default=200)),
+                ("body_contains", models.CharField(blank=True, default="", max_length=500)),
+                ("every_seconds", models.PositiveIntegerField(default=60)),
+                ("timeout_seconds", models.FloatField(default=10.0)),
+                ("failures_to_down", models.PositiveSmallIntegerField(default=3)),
+                ("successes_to_up", models.PositiveSmallIntegerField(default=2)),
+                (
+                    "down_status",
+                    models.CharField(
+                        choices=[
+                            ("operational", "Operational"),
+                            ("degraded_performance", "Degraded performance"),
+                            ("partial_outage", "Partial outage"),
+                            ("major_outage", "Major outage"),
+                            ("under_maintenance", "Under maintenance"),
+                        ],
+                        default="major_outage",
+                        max_length=32,
+                    ),
+                ),
+                (
+                    "token",
+                    models.CharField(
+                        default=sladesk.status.models.check._token,
+                        editable=False,
+                        max_length=64,
+                        unique=True,
+                    ),
+                ),
+                ("enabled", models.BooleanField(default=True)),
+                ("failures", models.PositiveIntegerField(default=0)),
+                ("successes", models.PositiveIntegerField(default=0)),
+                ("is_down", models.BooleanField(default=False)),
+                ("down_since", models.DateTimeField(blank=True, null=True)),
+                ("last_checked_at", models.DateTimeField(blank=True, null=True)),
+                ("last_beat_at", models.DateTimeField(blank=True, null=True)),
+                ("last_error", models.CharField(blank=True, default="", max_length=500)),
+                ("created_at", models.DateTimeField(default=sladesk.core.time.now, editable=False)),
+                (
+                    "component",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="checks",
+                        to="status.component",
+                    ),
+                ),
             ],
             options={
-                'ordering': ('id',),
-            },
-        ),
-        migrations.AddField(
-            model_name='component',
-            name='group',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='components', to='status.componentgroup'),
-        ),
-        migrations.CreateModel(
-            name='Incident',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=300)),
-                ('status', models.CharField(choices=[('investigating', 'Investigating'), ('identified', 'Identified'), ('monitoring', 'Monitoring'), ('resolved', 'Resolved'), ('postmortem', 'Postmortem')], default='investigating', max_length=16)),
-                ('impact', models.CharField(choices=[('none', 'None'), ('minor', 'Minor'), ('major', 'Major'), ('critical', 'Critical')], default='minor', max_length=16)),
-                ('started_at', models.DateTimeField()),
-                ('monitoring_at', models.DateTimeField(blank=True, null=True)),
-                ('resolved_at', models.DateTimeField(blank=True, null=True)),
-                ('postmortem_body', models.TextField(blank=True, default='')),
-                ('postmortem_published_at', models.DateTimeField(blank=True, null=True)),
-                ('public_id', models.CharField(editable=False, max_length=32, unique=True)),
-                ('created_at', models.DateTimeField(default=sladesk.core.time.now, editable=False)),
-                ('updated_at', models.DateTimeField(default=sladesk.core.time.now)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-            ],
-            options={
-                'ordering': ('-started_at', '-id'),
-            },
-        ),
-        migrations.CreateModel(
-            name='IncidentComponent',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('operational', 'Operational'), ('degraded_performance', 'Degraded performance'), ('partial_outage', 'Partial outage'), ('major_outage', 'Major outage'), ('under_maintenance', 'Under maintenance')], default='major_outage', max_length=32)),
-                ('component', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='status.component')),
-                ('incident', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='affected', to='status.incident')),
-            ],
-        ),
-        migrations.AddField(
-            model_name='incident',
-            name='components',
-            field=models.ManyToManyField(blank=True, related_name='incidents', through='status.IncidentComponent', to='status.component'),
-        ),
-        migrations.CreateModel(
-            name='IncidentUpdate',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('investigating', 'Investigating'), ('identified', 'Identified'), ('monitoring', 'Monitoring'), ('resolved', 'Resolved'), ('postmortem', 'Postmortem')], max_length=16)),
-                ('body', models.TextField()),
-                ('affected_components', models.JSONField(blank=True, default=list)),
-                ('public_id', models.CharField(editable=False, max_length=32, unique=True)),
-                ('display_at', models.DateTimeField()),
-                ('created_at', models.DateTimeField(default=sladesk.core.time.now, editable=False)),
-                ('incident', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='updates', to='status.incident')),
-            ],
-            options={
-                'ordering': ('-display_at', '-id'),
-            },
-        ),
-        migrations.CreateModel(
-            name='StatusPage',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=100, unique=True)),
-                ('name', models.CharField(max_length=200)),
-                ('description', models.TextField(blank=True, default='')),
-                ('policy_name', models.CharField(blank=True, default='', max_length=100)),
-                ('time_zone', models.CharField(default='UTC', max_length=64)),
-                ('is_default', models.BooleanField(default=False, help_text='served at /status/')),
-                ('public_id', models.CharField(editable=False, max_length=32, unique=True)),
-                ('revision', models.PositiveBigIntegerField(default=1)),
-                ('created_at', models.DateTimeField(default=sladesk.core.time.now, editable=False)),
-                ('updated_at', models.DateTimeField(default=sladesk.core.time.now)),
-                ('organization', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='status_pages', to='accounts.organization')),
-            ],
-            options={
-                'ordering': ('-is_default', 'name'),
-            },
-        ),
-        migrations.CreateModel(
-            name='Maintenance',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=300)),
-                ('body', models.TextField(blank=True, default='')),
-                ('scheduled_for', models.DateTimeField(blank=True, null=True)),
-                ('scheduled_until', models.DateTimeField(blank=True, null=True)),
-                ('frequency', models.CharField(blank=True, choices=[('', 'one-off'), ('daily', 'daily'), ('weekly', 'weekly'), ('monthly', 'monthly')], default='', max_length=8)),
-                ('at_time', models.TimeField(blank=True, null=True)),
-                ('duration_minutes', models.PositiveIntegerField(blank=True, null=True)),
-                ('time_zone', models.CharField(default='UTC', max_length=64)),
-                ('weekdays', models.JSONField(blank=True, default=list, help_text='0 = Monday … 6 = Sunday')),
-                ('day_of_month', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('first_day', models.DateField(blank=True, null=True)),
-                ('last_day', models.DateField(blank=True, null=True)),
-                ('cancelled_at', models.DateTimeField(blank=True, null=True)),
-                ('public_id', models.CharField(editable=False, max_length=32, unique=True)),
-                ('created_at', models.DateTimeField(default=sladesk.core.time.now, editable=False)),
-                ('updated_at', models.DateTimeField(default=sladesk.core.time.now)),
-                ('components', models.ManyToManyField(blank=True, related_name='maintenances', to='status.component')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('page', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='maintenances', to='status.statuspage')),
-            ],
-            options={
-                'ordering': ('scheduled_for', 'id'),
+                "ordering": ("id",),
             },
         ),
         migrations.AddField(
-            model_name='incident',
-            name='page',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='incidents', to='status.statuspage'),
-        ),
-        migrations.AddField(
-            model_name='componentgroup',
-            name='page',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='groups', to='status.statuspage'),
-        ),
-        migrations.AddField(
-            model_name='component',
-            name='page',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='components', to='status.statuspage'),
+            model_name="component",
+            name="group",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="components",
+                to="status.componentgroup",
+            ),
         ),
         migrations.CreateModel(
-            name='StatusSpan',
+            name="Incident",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('operational', 'Operational'), ('degraded_performance', 'Degraded performance'), ('partial_outage', 'Partial outage'), ('major_outage', 'Major outage'), ('under_maintenance', 'Under maintenance')], max_length=32)),
-                ('source', models.CharField(choices=[('manual', 'Set by hand'), ('incident', 'Incident'), ('maintenance', 'Maintenance'), ('check', 'Built-in check')], max_length=16)),
-                ('ref', models.CharField(max_length=64)),
-                ('started_at', models.DateTimeField()),
-                ('ended_at', models.DateTimeField(blank=True, null=True)),
-                ('component', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='spans', to='status.component')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=300)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("investigating", "Investigating"),
+                            ("identified", "Identified"),
+                            ("monitoring", "Monitoring"),
+                            ("resolved", "Resolved"),
+                            ("postmortem", "Postmortem"),
+                        ],
+                        default="investigating",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "impact",
+                    models.CharField(
+                        choices=[
+                            ("none", "None"),
+                            ("minor", "Minor"),
+                            ("major", "Major"),
+                            ("critical", "Critical"),
+                        ],
+                        default="minor",
+                        max_length=16,
+                    ),
+                ),
+                ("started_at", models.DateTimeField()),
+                ("monitoring_at", models.DateTimeField(blank=True, null=True)),
+                ("resolved_at", models.DateTimeField(blank=True, null=True)),
+                ("postmortem_body", models.TextField(blank=True, default="")),
+                ("postmortem_published_at", models.DateTimeField(blank=True, null=True)),
+                ("public_id", models.CharField(editable=False, max_length=32, unique=True)),
+                ("created_at", models.DateTimeField(default=sladesk.core.time.now, editable=False)),
+                ("updated_at", models.DateTimeField(default=sladesk.core.time.now)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ('started_at', 'id'),
+                "ordering": ("-started_at", "-id"),
             },
         ),
         migrations.CreateModel(
-            name='Subscriber',
+            name="IncidentComponent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('email', 'E-mail'), ('webhook', 'Signed webhook')], max_length=16)),
-                ('email', models.EmailField(blank=True, default='', max_length=254)),
-                ('webhook_url', models.CharField(blank=True, default='', max_length=500)),
-                ('webhook_secret', models.CharField(blank=True, default='', max_length=200)),
-                ('token', models.CharField(default=sladesk.status.models.subscriber._token, editable=False, max_length=64, unique=True)),
-                ('confirmed_at', models.DateTimeField(blank=True, null=True)),
-                ('unsubscribed_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(default=sladesk.core.time.now, editable=False)),
-                ('components', models.ManyToManyField(blank=True, related_name='subscribers', to='status.component')),
-                ('page', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='subscribers', to='status.statuspage')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("operational", "Operational"),
+                            ("degraded_performance", "Degraded performance"),
+                            ("partial_outage", "Partial outage"),
+                            ("major_outage", "Major outage"),
+                            ("under_maintenance", "Under maintenance"),
+                        ],
+                        default="major_outage",
+                        max_length=32,
+                    ),
+                ),
+                (
+                    "component",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="status.component",
+                    ),
+                ),
+                (
+                    "incident",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="affected",
+                        to="status.incident",
+                    ),
+                ),
+            ],
+        ),
+        migrations.AddField(
+            model_name="incident",
+            name="components",
+            field=models.ManyToManyField(
+                blank=True,
+                related_name="incidents",
+                through="status.IncidentComponent",
+                to="status.component",
+            ),
+        ),
+        migrations.CreateModel(
+            name="IncidentUpdate",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("investigating", "Investigating"),
+                            ("identified", "Identified"),
+                            ("monitoring", "Monitoring"),
+                            ("resolved", "Resolved"),
+                            ("postmortem", "Postmortem"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("body", models.TextField()),
+                ("affected_components", models.JSONField(blank=True, default=list)),
+                ("public_id", models.CharField(editable=False, max_length=32, unique=True)),
+                ("display_at", models.DateTimeField()),
+                ("created_at", models.DateTimeField(default=sladesk.core.time.now, editable=False)),
+                (
+                    "incident",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="updates",
+                        to="status.incident",
+                    ),
+                ),
             ],
             options={
-                'ordering': ('id',),
+                "ordering": ("-display_at", "-id"),
             },
         ),
         migrations.CreateModel(
-            name='TicketIncident',
+            name="StatusPage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('linked_at', models.DateTimeField(default=sladesk.core.time.now)),
-                ('told_at', models.DateTimeField(blank=True, null=True)),
-                ('incident', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='ticket_links', to='status.incident')),
-                ('linked_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('ticket', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='status_incident', to='tickets.ticket')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(max_length=100, unique=True)),
+                ("name", models.CharField(max_length=200)),
+                ("description", models.TextField(blank=True, default="")),
+                ("policy_name", models.CharField(blank=True, default="", max_length=100)),
+                ("time_zone", models.CharField(default="UTC", max_length=64)),
+                ("is_default", models.BooleanField(default=False, help_text="served at /status/")),
+                ("public_id", models.CharField(editable=False, max_length=32, unique=True)),
+                ("revision", models.PositiveBigIntegerField(default=1)),
+                ("created_at", models.DateTimeField(default=sladesk.core.time.now, editable=False)),
+                ("updated_at", models.DateTimeField(default=sladesk.core.time.now)),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="status_pages",
+                        to="accounts.organization",
+                    ),
+                ),
+            ],
+            options={
+                "ordering": ("-is_default", "name"),
+            },
+        ),
+        migrations.CreateModel(
+            name="Maintenance",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=300)),
+                ("body", models.TextField(blank=True, default="")),
+                ("scheduled_for", models.DateTimeField(blank=True, null=True)),
+                ("scheduled_until", models.DateTimeField(blank=True, null=True)),
+                (
+                    "frequency",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "one-off"),
+                            ("daily", "daily"),
+                            ("weekly", "weekly"),
+                            ("monthly", "monthly"),
+                        ],
+                        default="",
+                        max_length=8,
+                    ),
+                ),
+                ("at_time", models.TimeField(blank=True, null=True)),
+                ("duration_minutes", models.PositiveIntegerField(blank=True, null=True)),
+                ("time_zone", models.CharField(default="UTC", max_length=64)),
+                (
+                    "weekdays",
+                    models.JSONField(blank=True, default=list, help_text="0 = Monday … 6 = Sunday"),
+                ),
+                ("day_of_month", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("first_day", models.DateField(blank=True, null=True)),
+                ("last_day", models.DateField(blank=True, null=True)),
+                ("cancelled_at", models.DateTimeField(blank=True, null=True)),
+                ("public_id", models.CharField(editable=False, max_length=32, unique=True)),
+                ("created_at", models.DateTimeField(default=sladesk.core.time.now, editable=False)),
+                ("updated_at", models.DateTimeField(default=sladesk.core.time.now)),
+                (
+                    "components",
+                    models.ManyToManyField(
+                        blank=True, related_name="maintenances", to="status.component"
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "page",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="maintenances",
+                        to="status.statuspage",
+                    ),
+                ),
+            ],
+            options={
+                "ordering": ("scheduled_for", "id"),
+            },
+        ),
+        migrations.AddField(
+            model_name="incident",
+            name="page",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="incidents",
+                to="status.statuspage",
+            ),
+        ),
+        migrations.AddField(
+            model_name="componentgroup",
+            name="page",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="groups",
+                to="status.statuspage",
+            ),
+        ),
+        migrations.AddField(
+            model_name="component",
+            name="page",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="components",
+                to="status.statuspage",
+            ),
+        ),
+        migrations.CreateModel(
+            name="StatusSpan",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("operational", "Operational"),
+                            ("degraded_performance", "Degraded performance"),
+                            ("partial_outage", "Partial outage"),
+                            ("major_outage", "Major outage"),
+                            ("under_maintenance", "Under maintenance"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("manual", "Set by hand"),
+                            ("incident", "Incident"),
+                            ("maintenance", "Maintenance"),
+                            ("check", "Built-in check"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("ref", models.CharField(max_length=64)),
+                ("started_at", models.DateTimeField()),
+                ("ended_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "component",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="spans",
+                        to="status.component",
+                    ),
+                ),
+            ],
+            options={
+                "ordering": ("started_at", "id"),
+            },
+        ),
+        migrations.CreateModel(
+            name="Subscriber",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("email", "E-mail"), ("webhook", "Signed webhook")], max_length=16
+                    ),
+                ),
+                ("email", models.EmailField(blank=True, default="", max_length=254)),
+                ("webhook_url", models.CharField(blank=True, default="", max_length=500)),
+                ("webhook_secret", models.CharField(blank=True, default="", max_length=200)),
+                (
+                    "token",
+                    models.CharField(
+                        default=sladesk.status.models.subscriber._token,
+                        editable=False,
+                        max_length=64,
+                        unique=True,
+                    ),
+                ),
+                ("confirmed_at", models.DateTimeField(blank=True, null=True)),
+                ("unsubscribed_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(default=sladesk.core.time.now, editable=False)),
+                (
+                    "components",
+                    models.ManyToManyField(
+                        blank=True, related_name="subscribers", to="status.component"
+                    ),
+                ),
+                (
+                    "page",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="subscribers",
+                        to="status.statuspage",
+                    ),
+                ),
+            ],
+            options={
+                "ordering": ("id",),
+            },
+        ),
+        migrations.CreateModel(
+            name="TicketIncident",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("linked_at", models.DateTimeField(default=sladesk.core.time.now)),
+                ("told_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "incident",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="ticket_links",
+                        to="status.incident",
+                    ),
+                ),
+                (
+                    "linked_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "ticket",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="status_incident",
+                        to="tickets.ticket",
+                    ),
+                ),
             ],
         ),
         migrations.AddConstraint(
-            model_name='incidentcomponent',
-            constraint=models.UniqueConstraint(fields=('incident', 'component'), name='status_incident_component'),
+            model_name="incidentcomponent",
+            constraint=models.UniqueConstraint(
+                fields=("incident", "component"), name="status_incident_component"
+            ),
         ),
         migrations.AddIndex(
-            model_name='incident',
-            index=models.Index(fields=['page', 'resolved_at'], name='status_incident_open'),
+            model_name="incident",
+            index=models.Index(fields=["page", "resolved_at"], name="status_incident_open"),
         ),
         migrations.AddIndex(
-            model_name='statusspan',
-            index=models.Index(fields=['component', 'ended_at'], name='status_span_open'),
+            model_name="statusspan",
+            index=models.Index(fields=["component", "ended_at"], name="status_span_open"),
         ),
         migrations.AddConstraint(
-            model_name='statusspan',
-            constraint=models.UniqueConstraint(condition=models.Q(('ended_at__isnull', True)), fields=('component', 'source', 'ref'), name='status_span_one_open_per_source'),
+            model_name="statusspan",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("ended_at__isnull", True)),
+                fields=("component", "source", "ref"),
+                name="status_span_one_open_per_source",
+            ),
         ),
         migrations.AddIndex(
-            model_name='subscriber',
-            index=models.Index(fields=['page', 'kind', 'email'], name='status_subscriber_email'),
+            model_name="subscriber",
+            index=models.Index(fields=["page", "kind", "email"], name="status_subscriber_email"),
         ),
     ]

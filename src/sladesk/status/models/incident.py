@@ -101,7 +101,9 @@ class IncidentComponent(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["incident", "component"], name="status_incident_component")
+            models.UniqueConstraint(
+                fields=["incident", "component"], name="status_incident_component"
+            )
         ]
 
 

@@ -97,10 +97,14 @@ def record_result(check_id: int, result: Probe, at: datetime) -> Check:
             check.down_since = at
         if not check.is_down and check.failures >= check.failures_to_down:
             check.is_down = True
-            hold(check.component, SpanSource.CHECK, str(check.pk), check.down_status, check.down_since)
-    check.save(
-        update_fields=["failures", "successes", "is_down", "down_since", "last_error"]
-    )
+            hold(
+                check.component,
+                SpanSource.CHECK,
+                str(check.pk),
+                check.down_status,
+                check.down_since,
+            )
+    check.save(update_fields=["failures", "successes", "is_down", "down_since", "last_error"])
     return check
 
 

@@ -72,7 +72,12 @@ def _check_times(started: datetime, resolved: datetime | None, now: datetime) ->
 
 
 def _change(component: Component, old: str, new: str) -> dict[str, str]:
-    return {"code": component.public_id, "name": component.name, "old_status": old, "new_status": new}
+    return {
+        "code": component.public_id,
+        "name": component.name,
+        "old_status": old,
+        "new_status": new,
+    }
 
 
 @transaction.atomic
@@ -94,7 +99,9 @@ def open_incident(
     if not name.strip():
         raise ServiceError("an incident needs a name")
     if status not in _POSTABLE:
-        raise ServiceError(f"unknown incident status {status!r}; use {', '.join(sorted(_POSTABLE))}")
+        raise ServiceError(
+            f"unknown incident status {status!r}; use {', '.join(sorted(_POSTABLE))}"
+        )
     if impact not in Impact.values:
         raise ServiceError(f"unknown impact {impact!r}; use {', '.join(Impact.values)}")
     started = started_at or now
@@ -102,7 +109,9 @@ def open_incident(
         status = IncidentStatus.RESOLVED
     elif status == IncidentStatus.RESOLVED:
         if started_at is None:
-            raise ServiceError("an incident that is already over needs started_at (and resolved_at)")
+            raise ServiceError(
+                "an incident that is already over needs started_at (and resolved_at)"
+            )
         resolved_at = now
     _check_times(started, resolved_at, now)
     pairs = _resolve_components(page, components)
@@ -125,7 +134,9 @@ def open_incident(
         if resolved_at is None:
             hold(component, SpanSource.INCIDENT, str(incident.pk), comp_status, started)
         else:
-            record(component, SpanSource.INCIDENT, str(incident.pk), comp_status, started, resolved_at)
+            record(
+                component, SpanSource.INCIDENT, str(incident.pk), comp_status, started, resolved_at
+            )
     update = IncidentUpdate.objects.create(
         incident=incident, status=status, body=body, affected_components=changes, display_at=now
     )
@@ -208,7 +219,9 @@ def publish_postmortem(incident: Incident, *, body: str, actor: Any = None) -> I
     incident.status = IncidentStatus.POSTMORTEM
     incident.postmortem_body = body
     incident.postmortem_published_at = incident.updated_at = now
-    incident.save(update_fields=["status", "postmortem_body", "postmortem_published_at", "updated_at"])
+    incident.save(
+        update_fields=["status", "postmortem_body", "postmortem_published_at", "updated_at"]
+    )
     update = IncidentUpdate.objects.create(
         incident=incident, status=IncidentStatus.POSTMORTEM, body=body, display_at=now
     )
@@ -231,7 +244,9 @@ def backfill_times(
     new_start = started_at or incident.started_at
     new_end = resolved_at or incident.resolved_at
     if resolved_at is not None and incident.is_open:
-        raise ServiceError("resolve the incident first (post a resolved update); then correct resolved_at")
+        raise ServiceError(
+            "resolve the incident first (post a resolved update); then correct resolved_at"
+        )
     _check_times(new_start, new_end, now)
     spans = StatusSpan.objects.filter(source=SpanSource.INCIDENT, ref=str(incident.pk))
     if started_at is not None and started_at != incident.started_at:

@@ -42,7 +42,12 @@ def windows(m: Maintenance, start: datetime, end: datetime) -> list[tuple[dateti
     rule = m.recurrence
     if rule is not None:
         return occurrences(rule, start, end)
-    if m.scheduled_for and m.scheduled_until and m.scheduled_for < end and m.scheduled_until > start:
+    if (
+        m.scheduled_for
+        and m.scheduled_until
+        and m.scheduled_for < end
+        and m.scheduled_until > start
+    ):
         return [(m.scheduled_for, m.scheduled_until)]
     return []
 
@@ -80,7 +85,11 @@ def schedule_maintenance(
     except (ZoneInfoNotFoundError, ValueError):
         raise ServiceError(f"unknown time zone {time_zone!r}") from None
     wanted = {str(c.pk if isinstance(c, Component) else c) for c in components}
-    chosen = [c for c in Component.objects.filter(page=page) if str(c.pk) in wanted or c.public_id in wanted]
+    chosen = [
+        c
+        for c in Component.objects.filter(page=page)
+        if str(c.pk) in wanted or c.public_id in wanted
+    ]
     if not wanted or len(chosen) < len(wanted):
         raise ServiceError("name the page's components the maintenance takes down")
     m = Maintenance(
@@ -155,7 +164,9 @@ def _apply_window(m: Maintenance, start: datetime, end: datetime, now: datetime)
     done = 0
     spans = {
         s.component_id: s
-        for s in StatusSpan.objects.select_for_update().filter(source=SpanSource.MAINTENANCE, ref=ref)
+        for s in StatusSpan.objects.select_for_update().filter(
+            source=SpanSource.MAINTENANCE, ref=ref
+        )
     }
     began = ended = False
     for component in m.components.all():

@@ -72,7 +72,9 @@ def _components(page: StatusPage, ids: Iterable[Any]) -> list[Component]:
     if not wanted:
         return []
     found = [
-        c for c in Component.objects.filter(page=page) if str(c.pk) in wanted or c.public_id in wanted
+        c
+        for c in Component.objects.filter(page=page)
+        if str(c.pk) in wanted or c.public_id in wanted
     ]
     known = {str(c.pk) for c in found} | {c.public_id for c in found}
     unknown = wanted - known
@@ -81,9 +83,7 @@ def _components(page: StatusPage, ids: Iterable[Any]) -> list[Component]:
     return found
 
 
-def _mail_row(
-    subscriber: Subscriber, key: str, subject: str, body: str, at: datetime
-) -> Any:
+def _mail_row(subscriber: Subscriber, key: str, subject: str, body: str, at: datetime) -> Any:
     page = subscriber.page
     domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or "sladesk.invalid"
     unsubscribe = unsubscribe_url(subscriber)
@@ -136,7 +136,13 @@ def subscribe_email(page: StatusPage, email: str, components: Iterable[Any] = ()
             "nothing more will be sent."
         )
         key = f"status:confirm:{subscriber.pk}"
-        enqueue([_mail_row(subscriber, key, f"Confirm your subscription to {page.name} status", body, now)])
+        enqueue(
+            [
+                _mail_row(
+                    subscriber, key, f"Confirm your subscription to {page.name} status", body, now
+                )
+            ]
+        )
     return subscriber
 
 
@@ -194,7 +200,9 @@ def tell(
         page=page, confirmed_at__isnull=False, unsubscribed_at__isnull=True
     ).prefetch_related("components")
     rows = []
-    for sub in subscribers.filter(Q(components__isnull=True) | Q(components__in=component_ids)).distinct():
+    for sub in subscribers.filter(
+        Q(components__isnull=True) | Q(components__in=component_ids)
+    ).distinct():
         chosen = {c.pk for c in sub.components.all()}
         if chosen and not chosen & component_ids:
             continue
@@ -210,7 +218,9 @@ def tell(
             extra={**payload, "meta": {"unsubscribe": unsubscribe_url(sub)}},
         )
         recipient = Recipient("webhook", f"{DESTINATION_KIND}:{sub.pk}", f"subscriber {sub.pk}")
-        rows.append(message(notification, recipient, key=own_key, purpose="status_subscriber", at=now))
+        rows.append(
+            message(notification, recipient, key=own_key, purpose="status_subscriber", at=now)
+        )
     enqueue(rows)
     return len(rows)
 
@@ -223,8 +233,18 @@ def tell_subscribers(incident: Incident, update: Any) -> int:
     page = incident.page
     subject = f"[{page.name}] {incident.name}: {update.get_status_display()}"
     body = f"{update.get_status_display()}: {update.body}\n\n{page_url(page)}"
-    payload = {"page": {"id": page.public_id, "name": page.name}, "incident": incident_payload(incident)}
-    return tell(page, component_ids, key=f"status:update:{update.public_id}", subject=subject, body=body, payload=payload)
+    payload = {
+        "page": {"id": page.public_id, "name": page.name},
+        "incident": incident_payload(incident),
+    }
+    return tell(
+        page,
+        component_ids,
+        key=f"status:update:{update.public_id}",
+        subject=subject,
+        body=body,
+        payload=payload,
+    )
 
 
 def tell_maintenance(maintenance: Maintenance, event: str, at: datetime) -> int:

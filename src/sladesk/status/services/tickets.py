@@ -92,8 +92,7 @@ def open_incident_for_ticket(
 
 def _reply_text(incident: Incident, update: IncidentUpdate) -> str:
     return (
-        f"The incident \"{incident.name}\" this request is about has been resolved.\n\n"
-        f"{update.body}"
+        f'The incident "{incident.name}" this request is about has been resolved.\n\n{update.body}'
     )
 
 

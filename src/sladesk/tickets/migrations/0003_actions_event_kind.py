@@ -4,15 +4,33 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tickets', '0002_alter_ticketevent_kind'),
+        ("tickets", "0002_alter_ticketevent_kind"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='ticketevent',
-            name='kind',
-            field=models.CharField(choices=[('created', 'Created'), ('message', 'Message'), ('note', 'Note'), ('status', 'Status'), ('priority', 'Priority'), ('assigned', 'Assigned'), ('fields', 'Fields'), ('rule', 'Rule'), ('clock', 'Clock'), ('customer_notice', 'Customer Notice'), ('policy', 'Policy'), ('follow_up', 'Follow Up'), ('notify', 'Notify'), ('page', 'Page'), ('action', 'Action')], max_length=32),
+            model_name="ticketevent",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("created", "Created"),
+                    ("message", "Message"),
+                    ("note", "Note"),
+                    ("status", "Status"),
+                    ("priority", "Priority"),
+                    ("assigned", "Assigned"),
+                    ("fields", "Fields"),
+                    ("rule", "Rule"),
+                    ("clock", "Clock"),
+                    ("customer_notice", "Customer Notice"),
+                    ("policy", "Policy"),
+                    ("follow_up", "Follow Up"),
+                    ("notify", "Notify"),
+                    ("page", "Page"),
+                    ("action", "Action"),
+                ],
+                max_length=32,
+            ),
         ),
     ]

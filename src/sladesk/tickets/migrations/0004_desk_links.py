@@ -11,45 +11,128 @@ def backfill_follow_ups(apps, schema_editor):
     """One ``follow_up`` link per existing ``Ticket.follow_up_of`` (written by open_ticket from now on)."""
     Ticket = apps.get_model("tickets", "Ticket")
     TicketLink = apps.get_model("tickets", "TicketLink")
-    rows = Ticket.objects.filter(follow_up_of__isnull=False).values_list("pk", "follow_up_of_id", "created_at")
+    rows = Ticket.objects.filter(follow_up_of__isnull=False).values_list(
+        "pk", "follow_up_of_id", "created_at"
+    )
     TicketLink.objects.bulk_create(
-        [TicketLink(source_id=pk, target_id=old, kind="follow_up", created_at=at) for pk, old, at in rows.iterator()],
+        [
+            TicketLink(source_id=pk, target_id=old, kind="follow_up", created_at=at)
+            for pk, old, at in rows.iterator()
+        ],
         batch_size=1000,
         ignore_conflicts=True,
     )
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tickets', '0003_actions_event_kind'),
+        ("tickets", "0003_actions_event_kind"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='message',
-            name='origin_ticket',
-            field=models.ForeignKey(blank=True, db_index=False, help_text='the ticket it was written on, when a merge or split moved it here', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='tickets.ticket'),
+            model_name="message",
+            name="origin_ticket",
+            field=models.ForeignKey(
+                blank=True,
+                db_index=False,
+                help_text="the ticket it was written on, when a merge or split moved it here",
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="tickets.ticket",
+            ),
         ),
         migrations.AlterField(
-            model_name='ticketevent',
-            name='kind',
-            field=models.CharField(choices=[('created', 'Created'), ('message', 'Message'), ('note', 'Note'), ('status', 'Status'), ('priority', 'Priority'), ('assigned', 'Assigned'), ('fields', 'Fields'), ('rule', 'Rule'), ('clock', 'Clock'), ('customer_notice', 'Customer Notice'), ('policy', 'Policy'), ('follow_up', 'Follow Up'), ('notify', 'Notify'), ('page', 'Page'), ('action', 'Action'), ('merge', 'Merge'), ('split', 'Split'), ('link', 'Link'), ('attachment', 'Attachment'), ('escalation', 'Escalation')], max_length=32),
+            model_name="ticketevent",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("created", "Created"),
+                    ("message", "Message"),
+                    ("note", "Note"),
+                    ("status", "Status"),
+                    ("priority", "Priority"),
+                    ("assigned", "Assigned"),
+                    ("fields", "Fields"),
+                    ("rule", "Rule"),
+                    ("clock", "Clock"),
+                    ("customer_notice", "Customer Notice"),
+                    ("policy", "Policy"),
+                    ("follow_up", "Follow Up"),
+                    ("notify", "Notify"),
+                    ("page", "Page"),
+                    ("action", "Action"),
+                    ("merge", "Merge"),
+                    ("split", "Split"),
+                    ("link", "Link"),
+                    ("attachment", "Attachment"),
+                    ("escalation", "Escalation"),
+                ],
+                max_length=32,
+            ),
         ),
         migrations.CreateModel(
-            name='TicketLink',
+            name="TicketLink",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('related', 'Related'), ('merged', 'Merged into'), ('split', 'Split from'), ('follow_up', 'Follow-up of')], max_length=16)),
-                ('created_at', models.DateTimeField(default=sladesk.core.time.now)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('source', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='links_out', to='tickets.ticket')),
-                ('target', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='links_in', to='tickets.ticket')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("related", "Related"),
+                            ("merged", "Merged into"),
+                            ("split", "Split from"),
+                            ("follow_up", "Follow-up of"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=sladesk.core.time.now)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "source",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="links_out",
+                        to="tickets.ticket",
+                    ),
+                ),
+                (
+                    "target",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="links_in",
+                        to="tickets.ticket",
+                    ),
+                ),
             ],
             options={
-                'ordering': ('created_at', 'id'),
-                'constraints': [models.UniqueConstraint(fields=('source', 'target', 'kind'), name='ticket_link_unique'), models.CheckConstraint(condition=models.Q(('source', models.F('target')), _negated=True), name='ticket_link_not_self')],
+                "ordering": ("created_at", "id"),
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("source", "target", "kind"), name="ticket_link_unique"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("source", models.F("target")), _negated=True),
+                        name="ticket_link_not_self",
+                    ),
+                ],
             },
         ),
         migrations.RunPython(backfill_follow_ups, migrations.RunPython.noop),

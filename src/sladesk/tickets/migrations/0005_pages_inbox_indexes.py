@@ -40,7 +40,6 @@ def _drop_trigram_index(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     atomic = False
 
     dependencies = [

@@ -9,24 +9,32 @@ from sladesk.core.migration_ops import AddIndexConcurrently, RemoveIndexConcurre
 
 
 class Migration(migrations.Migration):
-
     atomic = False
 
     dependencies = [
-        ('tickets', '0005_pages_inbox_indexes'),
+        ("tickets", "0005_pages_inbox_indexes"),
     ]
 
     operations = [
         RemoveIndexConcurrently(
-            model_name='slaclock',
-            name='sla_clock_running_due_idx',
+            model_name="slaclock",
+            name="sla_clock_running_due_idx",
         ),
         AddIndexConcurrently(
-            model_name='slaclock',
-            index=models.Index(condition=models.Q(('state', 'running')), fields=['due_at'], include=('ticket',), name='sla_clock_running_due_cover'),
+            model_name="slaclock",
+            index=models.Index(
+                condition=models.Q(("state", "running")),
+                fields=["due_at"],
+                include=("ticket",),
+                name="sla_clock_running_due_cover",
+            ),
         ),
         AddIndexConcurrently(
-            model_name='slaclock',
-            index=models.Index(condition=models.Q(('state', 'running')), fields=['ticket', 'due_at'], name='sla_clock_running_ticket_due'),
+            model_name="slaclock",
+            index=models.Index(
+                condition=models.Q(("state", "running")),
+                fields=["ticket", "due_at"],
+                name="sla_clock_running_ticket_due",
+            ),
         ),
     ]

@@ -42,7 +42,9 @@ def copy_out(apps, schema_editor):
 def copy_back(apps, schema_editor):
     Ticket = apps.get_model("tickets", "Ticket")
     batch = []
-    for ticket in Ticket.objects.filter(escalation_level__gt=0).order_by("pk").iterator(chunk_size=_BATCH):
+    for ticket in (
+        Ticket.objects.filter(escalation_level__gt=0).order_by("pk").iterator(chunk_size=_BATCH)
+    ):
         ticket.custom_fields = {
             **ticket.custom_fields,
             "escalation_level": ticket.escalation_level,
@@ -58,7 +60,6 @@ def copy_back(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
         ("tickets", "0006_api_clock_indexes"),
     ]

@@ -44,7 +44,9 @@ class TicketLink(models.Model):
         ordering = ("created_at", "id")
         constraints = (
             models.UniqueConstraint(fields=["source", "target", "kind"], name="ticket_link_unique"),
-            models.CheckConstraint(condition=~models.Q(source=models.F("target")), name="ticket_link_not_self"),
+            models.CheckConstraint(
+                condition=~models.Q(source=models.F("target")), name="ticket_link_not_self"
+            ),
         )
 
     def __str__(self) -> str:

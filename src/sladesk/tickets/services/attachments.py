@@ -141,7 +141,9 @@ def discard_rolled_back() -> int:
     if not ledger:
         return 0
     connection = transaction.get_connection()
-    waiting = [func for _, func, _ in connection.run_on_commit] if connection.in_atomic_block else []
+    waiting = (
+        [func for _, func, _ in connection.run_on_commit] if connection.in_atomic_block else []
+    )
     kept, deleted = [], 0
     for marker in ledger:
         if marker.kept:
@@ -179,7 +181,9 @@ def store_uploads(message: Message, uploads: Iterable[Upload], log: Log) -> list
             content_type = upload[2] if len(upload) > 2 else ""
         else:
             content, content_type = upload, getattr(upload, "content_type", "") or ""
-        att = Attachment(message=message, filename=name, content_type=content_type[:200], size=_size(upload))
+        att = Attachment(
+            message=message, filename=name, content_type=content_type[:200], size=_size(upload)
+        )
         field, storage = att.file.field, att.file.storage
         # the final name, fixed before anything is written: a fresh directory of its own
         # (so nobody else can take it), cut to the column's length as storage would
@@ -217,8 +221,12 @@ def add_attachments(
     now = core_time.now()
     with files_follow_transaction(), transaction.atomic():
         ticket = lock(message.ticket)
-        if customer is not None and (customer.organization_id != ticket.organization_id or not message.public):
-            raise ServiceError("a contact can only attach files to its own organization's public messages")
+        if customer is not None and (
+            customer.organization_id != ticket.organization_id or not message.public
+        ):
+            raise ServiceError(
+                "a contact can only attach files to its own organization's public messages"
+            )
         log = Log(ticket, actor, channel, now)
         out = store_uploads(message, uploads, log)
         log.flush()

@@ -67,7 +67,9 @@ def reply(
     stored on the message in the same transaction (`add_attachments`).
     """
     if not public:
-        return add_note(ticket, author=author, body=body, channel=channel, html=html, attachments=attachments)
+        return add_note(
+            ticket, author=author, body=body, channel=channel, html=html, attachments=attachments
+        )
     check_uploads(attachments)
     now = core_time.now()
     customer = customer_side(author)
@@ -77,7 +79,14 @@ def reply(
             raise ServiceError("a contact can only reply on its own organization's tickets")
         merged = merge_target(ticket) if ticket.status == Status.CLOSED else None
         if customer is not None and merged is not None:
-            return reply(merged, author=author, body=body, channel=channel, html=html, attachments=attachments)
+            return reply(
+                merged,
+                author=author,
+                body=body,
+                channel=channel,
+                html=html,
+                attachments=attachments,
+            )
         if customer is not None and _needs_follow_up(ticket, now):
             follow = open_ticket(
                 organization=ticket.organization,

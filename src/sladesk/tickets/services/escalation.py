@@ -78,7 +78,9 @@ def escalate(
         ticket.escalation_role = step.role
         ticket.escalation_reason = reason.strip()
         log = Log(ticket, actor, channel, now)
-        log.add(events.escalation, level=level + 1, role=step.role, reason=reason.strip(), after=after)
+        log.add(
+            events.escalation, level=level + 1, role=step.role, reason=reason.strip(), after=after
+        )
         touch(ticket, now, "escalation_level", "escalation_role", "escalation_reason")
         log.flush()
         escalated = TicketEscalated(ticket, level + 1, step, reason.strip(), now)

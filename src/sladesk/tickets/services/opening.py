@@ -117,9 +117,20 @@ def open_ticket(
     tags, started clocks and first message as written).
     """
     request = OpenRequest(
-        organization=organization, requester=requester, subject=subject, description=description,
-        priority=priority, channel=channel, custom_fields=custom_fields, actor=actor, set_by=set_by, tags=tags,
-        description_html=description_html, follow_up_of=follow_up_of, team=team, attachments=attachments,
+        organization=organization,
+        requester=requester,
+        subject=subject,
+        description=description,
+        priority=priority,
+        channel=channel,
+        custom_fields=custom_fields,
+        actor=actor,
+        set_by=set_by,
+        tags=tags,
+        description_html=description_html,
+        follow_up_of=follow_up_of,
+        team=team,
+        attachments=attachments,
     )
     return open_tickets([request])[0]
 
@@ -159,11 +170,18 @@ def open_tickets(requests: Sequence[OpenRequest]) -> list[Ticket]:
         versions: dict[str, PolicyVersion] = {}
         drafts = [_draft(request, versions, now) for request in requests]
         insert_new([d.ticket for d in drafts])
-        TicketLink.objects.bulk_create([
-            TicketLink(source=d.ticket, target=d.request.follow_up_of, kind=LinkKind.FOLLOW_UP, created_at=now)
-            for d in drafts
-            if d.request.follow_up_of is not None
-        ])
+        TicketLink.objects.bulk_create(
+            [
+                TicketLink(
+                    source=d.ticket,
+                    target=d.request.follow_up_of,
+                    kind=LinkKind.FOLLOW_UP,
+                    created_at=now,
+                )
+                for d in drafts
+                if d.request.follow_up_of is not None
+            ]
+        )
         for d in drafts:
             d.tags = add_tag_names(d.ticket, [*d.request.tags, *d.outcome.tags])
             r = d.request
@@ -179,16 +197,20 @@ def open_tickets(requests: Sequence[OpenRequest]) -> list[Ticket]:
             )
         insert_new([d.message for d in drafts if d.message is not None])
         search.index_opened(
-            [d.ticket for d in drafts], [d.tags for d in drafts], [d.request.description for d in drafts]
+            [d.ticket for d in drafts],
+            [d.tags for d in drafts],
+            [d.request.description for d in drafts],
         )
         changes = []
         for d in drafts:
             _log_created(d)
-            changes.append([
-                clocks.new_clock(d.ticket, target, now)
-                for metric, target in clocks.targets_of(d.ticket).items()
-                if metric != Metric.NEXT_UPDATE and not target.continuous
-            ])
+            changes.append(
+                [
+                    clocks.new_clock(d.ticket, target, now)
+                    for metric, target in clocks.targets_of(d.ticket).items()
+                    if metric != Metric.NEXT_UPDATE and not target.continuous
+                ]
+            )
         insert_new([c.clock for started in changes for c in started])
         for d, started in zip(drafts, changes, strict=True):
             for change in started:

@@ -174,21 +174,37 @@ def merge(
         Message.objects.filter(pk__in=moved).update(
             ticket=target, origin_ticket=Coalesce(F("origin_ticket"), source.pk)
         )
-        TicketLink.objects.create(source=source, target=target, kind=LinkKind.MERGED, created_by=log_a.user)
+        TicketLink.objects.create(
+            source=source, target=target, kind=LinkKind.MERGED, created_by=log_a.user
+        )
         set_status(source, Status.CLOSED, log_a, reason)
         source.closed_at = now
         touch(source, now, "status", "closed_at")
         touch(target, now)
         extra = f"\n\n{note.strip()}" if note and note.strip() else ""
         note_a = _system_note(
-            source, actor, f"Merged into #{target.pk} «{target.subject}»: {len(moved)} "
-            f"message(s) moved there.{extra}", now, channel,
+            source,
+            actor,
+            f"Merged into #{target.pk} «{target.subject}»: {len(moved)} "
+            f"message(s) moved there.{extra}",
+            now,
+            channel,
         )
         note_b = _system_note(
-            target, actor, f"#{source.pk} «{source.subject}» was merged into this ticket: its "
-            f"{len(moved)} message(s) are shown here, marked “from #{source.pk}”.{extra}", now, channel,
+            target,
+            actor,
+            f"#{source.pk} «{source.subject}» was merged into this ticket: its "
+            f"{len(moved)} message(s) are shown here, marked “from #{source.pk}”.{extra}",
+            now,
+            channel,
         )
-        log_a.add(events.merge, into=target.pk, messages=moved, note_id=note_a.pk, notified=notify_requester)
+        log_a.add(
+            events.merge,
+            into=target.pk,
+            messages=moved,
+            note_id=note_a.pk,
+            notified=notify_requester,
+        )
         log_b.add(events.merge, **{"from": source.pk, "messages": moved, "note_id": note_b.pk})
         if notify_requester:
             _tell_requester(source, target, actor, now, channel, log_a)
@@ -200,7 +216,9 @@ def merge(
     return target
 
 
-def _tell_requester(source: Ticket, target: Ticket, actor: Any, now: Any, channel: str, log: Log) -> None:
+def _tell_requester(
+    source: Ticket, target: Ticket, actor: Any, now: Any, channel: str, log: Log
+) -> None:
     """A public note on ``source`` for its requester (mailed to whoever wrote it by email)."""
     text = (
         f"Your request #{source.pk} «{source.subject}» has been merged into #{target.pk} "
@@ -208,11 +226,22 @@ def _tell_requester(source: Ticket, target: Ticket, actor: Any, now: Any, channe
     )
     user = None if actor is None or isinstance(actor, str | Contact) else actor
     message = Message.objects.create(
-        ticket=source, author_user=user, public=True, from_customer=False, body_text=text,
-        body_html=f"<p>{html_lib.escape(text)}</p>", channel=channel, created_at=now,
+        ticket=source,
+        author_user=user,
+        public=True,
+        from_customer=False,
+        body_text=text,
+        body_html=f"<p>{html_lib.escape(text)}</p>",
+        channel=channel,
+        created_at=now,
     )
-    log.add(events.customer_notice, template="merged", to_contact=source.requester_id,
-            message_id=message.pk, into=target.pk)
+    log.add(
+        events.customer_notice,
+        template="merged",
+        to_contact=source.requester_id,
+        message_id=message.pk,
+        into=target.pk,
+    )
     announce(AgentReplied(message))
 
 
@@ -240,7 +269,9 @@ def split(
     now = core_time.now()
     with transaction.atomic():
         original = _lock(ticket)
-        chosen = list(Message.objects.filter(ticket=original, pk__in=ids).order_by("created_at", "id"))
+        chosen = list(
+            Message.objects.filter(ticket=original, pk__in=ids).order_by("created_at", "id")
+        )
         missing = sorted(set(ids) - {m.pk for m in chosen})
         if missing:
             raise ServiceError(f"messages {missing} are not messages of #{original.pk}")
@@ -251,7 +282,8 @@ def split(
         start = chosen[0].created_at
         authors = [m.author_contact for m in chosen if m.author_contact_id is not None]
         requester = next(
-            (c for c in authors if c.organization_id == original.organization_id), original.requester
+            (c for c in authors if c.organization_id == original.organization_id),
+            original.requester,
         )
         new = _new_ticket(original, requester, subject, priority, start, chosen[0].channel)
         log_n = Log(new, actor, channel, now)
@@ -260,18 +292,32 @@ def split(
         )
         announce(TicketSplit(original, new, ids))
         tags = add_tag_names(new, list(original.tags.values_list("name", flat=True)))
-        TicketLink.objects.create(source=new, target=original, kind=LinkKind.SPLIT, created_by=log_o.user)
+        TicketLink.objects.create(
+            source=new, target=original, kind=LinkKind.SPLIT, created_by=log_o.user
+        )
         policy = clocks.policy_of(new)
         log_n.add(
-            events.created, priority=new.priority, requested_priority=priority or original.priority,
-            set_by="agent", policy=policy.name, policy_digest=policy.digest, plan=new.plan,
-            region=new.region, tags=tags, split_from=original.pk, started_at=start.isoformat(),
+            events.created,
+            priority=new.priority,
+            requested_priority=priority or original.priority,
+            set_by="agent",
+            policy=policy.name,
+            policy_digest=policy.digest,
+            plan=new.plan,
+            region=new.region,
+            tags=tags,
+            split_from=original.pk,
+            started_at=start.isoformat(),
         )
         log_n.add(events.split, **{"from": original.pk, "messages": ids})
         started = _start_clocks(new, chosen, now, log_n)
         announce(TicketOpened(new, started))  # opened at its start (`new.created_at`)
         note = _system_note(
-            original, actor, f"{len(ids)} message(s) split off into #{new.pk} «{new.subject}».", now, channel
+            original,
+            actor,
+            f"{len(ids)} message(s) split off into #{new.pk} «{new.subject}».",
+            now,
+            channel,
         )
         log_o.add(events.split, to=new.pk, messages=ids, note_id=note.pk)
         search.messages_moved([original.pk, new.pk])
@@ -282,7 +328,12 @@ def split(
 
 
 def _new_ticket(
-    original: Ticket, requester: Contact, subject: str | None, priority: str | None, at: Any, channel: str
+    original: Ticket,
+    requester: Contact,
+    subject: str | None,
+    priority: str | None,
+    at: Any,
+    channel: str,
 ) -> Ticket:
     org = original.organization
     version = policy_snapshot(org.policy_name)
@@ -297,12 +348,20 @@ def _new_ticket(
     outcome = policy.apply_rules(wanted, dict(original.custom_fields), set_by="agent")
     title = (subject or "").strip() or f"Split from #{original.pk}: {original.subject}"
     return Ticket.objects.create(
-        subject=title[:300], requester=requester, organization=org, priority=outcome.priority,
-        status=Status.NEW, channel=channel, custom_fields=dict(original.custom_fields),
-        team=original.team, policy_version=version, policy_name=policy.name,
+        subject=title[:300],
+        requester=requester,
+        organization=org,
+        priority=outcome.priority,
+        status=Status.NEW,
+        channel=channel,
+        custom_fields=dict(original.custom_fields),
+        team=original.team,
+        policy_version=version,
+        policy_name=policy.name,
         plan=policy.resolve_plan(org.plan or None) or "",
         region=policy.resolve_region(org.region or None) or "",
-        created_at=at, updated_at=core_time.now(),
+        created_at=at,
+        updated_at=core_time.now(),
     )
 
 
@@ -323,7 +382,9 @@ def _start_clocks(ticket: Ticket, moved: list[Message], now: Any, log: Log) -> l
     if replies and first is not None:
         why = "public agent reply (split off with it)"
         changes.append(clocks.breach_due(first, replies[0].created_at))
-        changes.append(clocks.meet(first, targets.get(Metric.FIRST_RESPONSE), replies[0].created_at, why))
+        changes.append(
+            clocks.meet(first, targets.get(Metric.FIRST_RESPONSE), replies[0].created_at, why)
+        )
     cadence = targets.get(Metric.NEXT_UPDATE)
     if replies and cadence is not None and not cadence.continuous:
         update = clocks.new_clock(ticket, cadence, replies[-1].created_at)
@@ -350,12 +411,18 @@ def link(ticket: Ticket, other: Ticket, *, actor: Any, channel: str = Channel.WE
     with transaction.atomic():
         a, b = _lock_pair(ticket, other)
         low, high = sorted((a.pk, b.pk))
-        existing = TicketLink.objects.filter(source_id=low, target_id=high, kind=LinkKind.RELATED).first()
+        existing = TicketLink.objects.filter(
+            source_id=low, target_id=high, kind=LinkKind.RELATED
+        ).first()
         if existing is not None:
             return existing
         log_a, log_b = Log(a, actor, channel, now), Log(b, actor, channel, now)
         row = TicketLink.objects.create(
-            source_id=low, target_id=high, kind=LinkKind.RELATED, created_by=log_a.user, created_at=now
+            source_id=low,
+            target_id=high,
+            kind=LinkKind.RELATED,
+            created_by=log_a.user,
+            created_at=now,
         )
         log_a.add(events.link, action="linked", other=b.pk)
         log_b.add(events.link, action="linked", other=a.pk)
@@ -377,7 +444,9 @@ def unlink(ticket: Ticket, other: Ticket, *, actor: Any, channel: str = Channel.
         rows = TicketLink.objects.filter(pair)
         if not rows.filter(kind=LinkKind.RELATED).exists():
             if rows.exists():
-                raise ServiceError(f"#{a.pk} and #{b.pk} are linked by a merge or split, which stays")
+                raise ServiceError(
+                    f"#{a.pk} and #{b.pk} are linked by a merge or split, which stays"
+                )
             return False
         rows.filter(kind=LinkKind.RELATED).delete()
         log_a, log_b = Log(a, actor, channel, now), Log(b, actor, channel, now)

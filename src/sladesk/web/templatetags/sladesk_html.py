@@ -21,4 +21,6 @@ def inline_images(html: str, url_name: str) -> SafeString:
     """``html`` with each ``cid:sladesk-attachment-<id>`` image source replaced by
     ``reverse(url_name, <id>)`` (the attachment view checks who may see it); other ``cid:``
     sources are left as they are (they show nothing). ``html`` must be sanitized HTML."""
-    return mark_safe(_REF.sub(lambda m: f'src="{reverse(url_name, args=[int(m.group(1))])}"', html or ""))
+    return mark_safe(
+        _REF.sub(lambda m: f'src="{reverse(url_name, args=[int(m.group(1))])}"', html or "")
+    )

@@ -66,7 +66,12 @@ def countdown(badge: Any) -> str:
     return format_html(
         '<span class="clock clock-{}" data-due="{}" data-warn="{}" data-label="{}">'
         '<span class="clock-metric">{}</span> <span class="clock-text">{}</span></span>',
-        badge.colour, due, warn, badge.label, badge.label, badge.text,
+        badge.colour,
+        due,
+        warn,
+        badge.label,
+        badge.label,
+        badge.text,
     )
 
 

@@ -18,13 +18,17 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--bind", default=None, help="HOST:PORT (default SLADESK_SMTP_BIND)")
-        parser.add_argument("--no-imap", action="store_true", help="do not poll IMAP mailboxes here")
+        parser.add_argument(
+            "--no-imap", action="store_true", help="do not poll IMAP mailboxes here"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         done = threading.Event()
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_: done.set())
-        worker = IntakeWorker().start(smtp_bind=options["bind"] or conf().smtp_bind, imap=not options["no_imap"])
+        worker = IntakeWorker().start(
+            smtp_bind=options["bind"] or conf().smtp_bind, imap=not options["no_imap"]
+        )
         self.stdout.write(f"smtp: listening on {worker.smtp.hostname}:{worker.smtp.port}")
         self.stdout.flush()
         done.wait()

@@ -13,7 +13,9 @@ class Command(BaseCommand):
     help = "Delete fired/cancelled timers of finished clocks and delivered outbox rows older than N days."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--days", type=float, default=None, help="default SLADESK_NOTIFY keep_days (30)")
+        parser.add_argument(
+            "--days", type=float, default=None, help="default SLADESK_NOTIFY keep_days (30)"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         timers, rows = prune(keep_days=options["days"])
