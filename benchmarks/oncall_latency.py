@@ -3,8 +3,10 @@
 Claims: ticket created → first notification received p99 < 2 s; each later step received
 p99 < 2 s after its due instant.
 
-    flock /work/bench.lock .venv/bin/python benchmarks/oncall_latency.py           # 10,000 active pages
-    flock /work/bench.lock .venv/bin/python benchmarks/oncall_latency.py --quick   # 1,000, 40 measured
+    flock /work/bench.lock .venv/bin/python benchmarks/oncall_latency.py
+        # 10,000 active pages
+    flock /work/bench.lock .venv/bin/python benchmarks/oncall_latency.py --quick
+        # 1,000, 40 measured
 
 End to end, real processes:
 
@@ -356,7 +358,8 @@ def main() -> int:
     dupes = sum(len(v) - 1 for v in (*first_at.values(), *second_at.values()))
     print(
         f"\non-call latency, PostgreSQL, {args.workers} workers, {args.background:,} active pages, "
-        f"{len(opened)} P1s over {args.window:.0f} s ({background} background steps delivered meanwhile)"
+        f"{len(opened)} P1s over {args.window:.0f} s "
+        f"({background} background steps delivered meanwhile)"
     )
     for name, values in (
         ("created -> first notification", first),
@@ -365,8 +368,10 @@ def main() -> int:
         p99 = pct(values, 99)
         verdict = "PASS" if p99 < TARGET_P99 and len(values) == len(opened) else "FAIL"
         print(
-            f"  {name:32s} n={len(values):4d}/{len(opened)}  p50 {pct(values, 50):.3f} s  p99 {p99:.3f} s  "
-            f"max {max(values, default=float('nan')):.3f} s  (p99 / 2 s = {p99 / TARGET_P99:.2f})  {verdict}"
+            f"  {name:32s} n={len(values):4d}/{len(opened)}  "
+            f"p50 {pct(values, 50):.3f} s  p99 {p99:.3f} s  "
+            f"max {max(values, default=float('nan')):.3f} s  "
+            f"(p99 / 2 s = {p99 / TARGET_P99:.2f})  {verdict}"
         )
     print(f"  duplicates: {dupes}")
     return 0

@@ -178,7 +178,8 @@ def _fill(n: int, orgs: int, seed: int) -> None:
         with connection.cursor() as cur:
             for table in ("tickets_ticket", "tickets_slaclock", "tickets_ticketevent"):
                 cur.execute(
-                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                    f"(SELECT max(id) FROM {table}))"
                 )
             cur.execute("ANALYZE")
 
@@ -208,7 +209,8 @@ def main() -> int:
 
     call_command("migrate", interactive=False, verbosity=0)
     print(
-        f"database {db['ENGINE'].rsplit('.', 1)[-1]} {db['NAME']}, {args.tickets} tickets, {args.orgs} organizations"
+        f"database {db['ENGINE'].rsplit('.', 1)[-1]} {db['NAME']}, "
+        f"{args.tickets} tickets, {args.orgs} organizations"
     )
     if not args.skip_fill:
         t = time.perf_counter()
@@ -260,7 +262,8 @@ def main() -> int:
             times.append((time.perf_counter() - t) * 1000)
             assert res.status_code == 200, res.content[:300]
         print(
-            f"GET /api/v1/reports/attainment/ {name}: p50 {_p(times, 0.5):.0f} ms, p95 {_p(times, 0.95):.0f} ms"
+            f"GET /api/v1/reports/attainment/ {name}: "
+            f"p50 {_p(times, 0.5):.0f} ms, p95 {_p(times, 0.95):.0f} ms"
         )
 
     if args.skip_replay:

@@ -212,15 +212,17 @@ def report(runs: list[dict], delays: list[float], args: argparse.Namespace) -> N
     )
     cores = os.cpu_count() or 1
     print(
-        f"{'endpoint':32} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'errors':>6} {'server CPU/req':>14} "
+        f"{'endpoint':32} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'errors':>6} "
+        f"{'server CPU/req':>14} "
         f"{'capacity':>9}  vs target"
     )
     for r in runs:
         ratio = r["rps"] / TARGET_RPS
         capacity = cores * 1e6 / r["server_cpu_us"] if r["server_cpu_us"] > 0 else float("nan")
         print(
-            f"{r['path']:32} {r['rps']:7,.0f} {r['p50_ms']:7.1f} {r['p99_ms']:7.1f} {r['errors']:6d} "
-            f"{r['server_cpu_us']:11.0f} us {capacity:9,.0f}  {ratio:.2f}x of {TARGET_RPS:,.0f}/s measured"
+            f"{r['path']:32} {r['rps']:7,.0f} {r['p50_ms']:7.1f} {r['p99_ms']:7.1f} "
+            f"{r['errors']:6d} {r['server_cpu_us']:11.0f} us {capacity:9,.0f}  "
+            f"{ratio:.2f}x of {TARGET_RPS:,.0f}/s measured"
         )
     print(
         "capacity = cores / server CPU per request: the rate the server's own CPU allows "
@@ -291,7 +293,8 @@ def main(argv: list[str] | None = None) -> int:
             time.sleep(0.1)
         measure(server.port, PATHS["page"], 4, 1.0)  # warm every worker's cache
         log(
-            f"  machine load average before the runs: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+            f"  machine load average before the runs: {os.getloadavg()[0]:.1f} "
+            f"on {os.cpu_count()} cores"
         )
         runs = []
         for name in ("page", "summary"):
@@ -299,7 +302,8 @@ def main(argv: list[str] | None = None) -> int:
                 server.port, PATHS[name], args.concurrency, args.duration, server.proc.pid
             )
             log(
-                f"  {name}: {run['rps']:,.0f} req/s, p99 {run['p99_ms']:.1f} ms, errors {run['errors']}"
+                f"  {name}: {run['rps']:,.0f} req/s, p99 {run['p99_ms']:.1f} ms, "
+                f"errors {run['errors']}"
             )
             runs.append(run)
         # the freshness probe runs while summary.json is under load

@@ -23,8 +23,8 @@ imports the app and loads the policy files, then, before forking the workers:
   resolver, the parsed policies: ~110,000-130,000 objects) to the permanent generation.
   A full (generation 2) collection otherwise walks all of them: 80-150 ms with the GIL
   held on the 2-core benchmark VM, which every request in flight on that worker waits
-  for, and which lands in the p99 of any run longer than a few seconds. Frozen objects are also never
-  written by the collector, so the forked workers keep sharing those memory pages.
+  for, and which lands in the p99 of any run longer than a few seconds. Frozen objects are
+  also never written by the collector, so the forked workers keep sharing those memory pages.
 - Generations 0 and 1 are kept small (thresholds 5,000 and 2): each API request leaves
   a few hundred objects in reference cycles (DRF's serializer fields and their parent,
   request, view and response), so those objects wait for the collector, and a

@@ -85,7 +85,8 @@ def backup_or_restore(command: str, rest: Sequence[str]) -> int:
         return 1
     verb = "backed up to" if command == "backup" else "restored from"
     print(
-        f"sladesk: {summary.vendor} database and {summary.media_files} file(s) {verb} {summary.path}"
+        f"sladesk: {summary.vendor} database and {summary.media_files} file(s) "
+        f"{verb} {summary.path}"
     )
     return 0
 

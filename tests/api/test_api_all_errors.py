@@ -44,8 +44,11 @@ def test_field_errors_and_object_level_errors_come_together(api, make_org):
 def test_a_patch_names_every_bad_field(api, make_org, make_contact):
     org = make_org("particle-enterprise")
     contact = make_contact(org)
-    ticket = api.post("/api/v1/tickets/", {"subject": "x", "organization": org.pk, "requester": contact.email},
-                      format="json").json()  # fmt: skip
+    ticket = api.post(
+        "/api/v1/tickets/",
+        {"subject": "x", "organization": org.pk, "requester": contact.email},
+        format="json",
+    ).json()
     body = {"priority": "P9", "status": "zzz", "team": 99999, "assignee": 99999}
     response = api.patch(f"/api/v1/tickets/{ticket['id']}/", body, format="json")
     # then the bad status, the unknown priority, its missing reason, team and assignee at once

@@ -193,8 +193,12 @@ def test_gunicorn_refuses_to_serve_without_a_key(tmp_path: Path) -> None:
 
 def test_gunicorn_in_production_redirects_http_and_sends_hsts(tmp_path: Path) -> None:
     # given gunicorn in production mode behind a proxy that sets X-Forwarded-Proto
-    subprocess.run([str(BIN / "sladesk"), "manage", "migrate", "-v0"], env=_env(tmp_path, **PRODUCTION),
-                   check=True, timeout=300)  # fmt: skip
+    subprocess.run(
+        [str(BIN / "sladesk"), "manage", "migrate", "-v0"],
+        env=_env(tmp_path, **PRODUCTION),
+        check=True,
+        timeout=300,
+    )
     port = _free_port()
     proc = _gunicorn(tmp_path, port, PRODUCTION)
     base = f"http://127.0.0.1:{port}"

@@ -24,7 +24,10 @@ def solve_macro(ui):
 
 
 def test_placeholders_are_substituted_and_nothing_else_runs(ui):
-    text = "Hi {{ requester.name }} {{ ticket.number }} {% load x %} {{ ticket.__class__ }} {{ settings.SECRET_KEY }}"
+    text = (
+        "Hi {{ requester.name }} {{ ticket.number }} {% load x %} "
+        "{{ ticket.__class__ }} {{ settings.SECRET_KEY }}"
+    )
     out = render(text, ui.acme_ticket, ui.agent)
     assert out.startswith(f"Hi {ui.acme_contact.name} {ui.acme_ticket.pk} {{% load x %}}")
     assert "{{ settings.SECRET_KEY }}" in out and "{{ ticket.__class__ }}" in out

@@ -105,7 +105,8 @@ def test_import_turns_events_naming_people_into_overrides(rota):
     schedule, _, admin = rota
     api = APIClient()
     api.force_authenticate(admin)
-    # when a calendar with a weekly recurring cover, an attendee event and an unnamed one is imported
+    # when a calendar with a weekly recurring cover, an attendee event and an unnamed one is
+    # imported
     response = api.post(
         f"/api/v1/schedules/{schedule.pk}/ical/", {"ics": ICS, "days": 30}, format="json"
     )

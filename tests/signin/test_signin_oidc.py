@@ -46,7 +46,9 @@ def sso(provider, settings) -> str:
     """The desk configured for the provider from its discovery document."""
     config = httpx.get(f"{provider}/.well-known/openid-configuration", timeout=10).json()
     settings.AUTHENTICATION_BACKENDS = [
-        "django.contrib.auth.backends.ModelBackend", "sladesk.signin.oidc.AgentOIDCBackend"]  # fmt: skip
+        "django.contrib.auth.backends.ModelBackend",
+        "sladesk.signin.oidc.AgentOIDCBackend",
+    ]
     settings.OIDC_RP_CLIENT_ID, settings.OIDC_RP_CLIENT_SECRET = CLIENT_ID, CLIENT_SECRET
     settings.OIDC_OP_AUTHORIZATION_ENDPOINT = config["authorization_endpoint"]
     settings.OIDC_OP_TOKEN_ENDPOINT = config["token_endpoint"]
@@ -135,9 +137,14 @@ def test_sso_settings_come_from_the_environment_and_a_half_configuration_is_refu
     with pytest.raises(ValueError, match="SLADESK_OIDC_CLIENT_SECRET"):
         oidc_settings({"SLADESK_OIDC_CLIENT_ID": "desk"})
     # given everything, the library's settings are set, users are never created
-    env = {"SLADESK_OIDC_CLIENT_ID": "desk", "SLADESK_OIDC_CLIENT_SECRET": "s",
-           "SLADESK_OIDC_AUTHORIZATION_ENDPOINT": "https://idp/a", "SLADESK_OIDC_TOKEN_ENDPOINT": "https://idp/t",
-           "SLADESK_OIDC_USERINFO_ENDPOINT": "https://idp/u", "SLADESK_OIDC_JWKS_ENDPOINT": "https://idp/j"}  # fmt: skip
+    env = {
+        "SLADESK_OIDC_CLIENT_ID": "desk",
+        "SLADESK_OIDC_CLIENT_SECRET": "s",
+        "SLADESK_OIDC_AUTHORIZATION_ENDPOINT": "https://idp/a",
+        "SLADESK_OIDC_TOKEN_ENDPOINT": "https://idp/t",
+        "SLADESK_OIDC_USERINFO_ENDPOINT": "https://idp/u",
+        "SLADESK_OIDC_JWKS_ENDPOINT": "https://idp/j",
+    }
     out = oidc_settings(env)
     assert out["OIDC_OP_TOKEN_ENDPOINT"] == "https://idp/t" and out["OIDC_CREATE_USER"] is False
     assert out["OIDC_USE_PKCE"] and out["OIDC_VERIFY_KID"]

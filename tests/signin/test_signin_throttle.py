@@ -94,8 +94,13 @@ def test_the_client_address_comes_from_the_configured_proxy_header(agent, settin
     # given a proxy that appends the client's address to X-Forwarded-For
     settings.SLADESK_SIGNIN = {**LIMITS, "client_ip_header": "X-Forwarded-For"}
     for n in range(8):
-        APIClient().post("/api/v1/auth/token/", {"username": f"u{n}", "password": "x"}, format="json",
-                         REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=f"1.2.3.{n}, 192.0.2.9")  # fmt: skip
+        APIClient().post(
+            "/api/v1/auth/token/",
+            {"username": f"u{n}", "password": "x"},
+            format="json",
+            REMOTE_ADDR="10.0.0.2",
+            HTTP_X_FORWARDED_FOR=f"1.2.3.{n}, 192.0.2.9",
+        )
     # then the last hop (the proxy's view of the client) is what is counted
     assert SignInFailure.objects.filter(scope="address", key="192.0.2.9").count() == 8
 

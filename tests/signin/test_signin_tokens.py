@@ -96,8 +96,15 @@ def test_changing_the_password_revokes_every_token(agent, client):
             response.status_code == 401
             and "password changed" in response.json()["error"]["message"]
         )
-    new = APIClient().post("/api/v1/auth/token/", {"username": "alice", "password": "a-new-Long-password-7"},
-                           format="json").json()["token"]  # fmt: skip
+    new = (
+        APIClient()
+        .post(
+            "/api/v1/auth/token/",
+            {"username": "alice", "password": "a-new-Long-password-7"},
+            format="json",
+        )
+        .json()["token"]
+    )
     assert _get(new).status_code == 200
 
 
@@ -115,10 +122,13 @@ def test_a_token_issued_by_a_signed_in_user_and_its_expiry_validation(agent):
 def test_drf_authtoken_keys_from_before_become_named_tokens(agent):
     # given the table DRF's authtoken app left, with alice's plain-text key
     with connection.cursor() as cursor:
-        cursor.execute("CREATE TABLE authtoken_token (key varchar(40) PRIMARY KEY, "
-                       "user_id integer NOT NULL, created timestamp with time zone NOT NULL)"
-                       if connection.vendor == "postgresql" else
-                       "CREATE TABLE authtoken_token (key varchar(40) PRIMARY KEY, user_id integer, created datetime)")  # fmt: skip
+        cursor.execute(
+            "CREATE TABLE authtoken_token (key varchar(40) PRIMARY KEY, "
+            "user_id integer NOT NULL, created timestamp with time zone NOT NULL)"
+            if connection.vendor == "postgresql"
+            else "CREATE TABLE authtoken_token (key varchar(40) PRIMARY KEY, "
+            "user_id integer, created datetime)"
+        )
     legacy = "0123456789abcdef0123456789abcdef01234567"
     with connection.cursor() as cursor:
         cursor.execute(

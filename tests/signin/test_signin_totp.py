@@ -92,8 +92,11 @@ def test_the_token_endpoint_needs_the_code_too(agent):
     missing = api.post(
         "/api/v1/auth/token/", {"username": "alice", "password": "pw"}, format="json"
     )
-    ok = api.post("/api/v1/auth/token/", {"username": "alice", "password": "pw", "otp_code": app.now()},
-                  format="json")  # fmt: skip
+    ok = api.post(
+        "/api/v1/auth/token/",
+        {"username": "alice", "password": "pw", "otp_code": app.now()},
+        format="json",
+    )
     # then the first names the missing field, the second gets a token
     assert missing.status_code == 400 and "otp_code" in missing.json()["error"]["fields"]
     assert ok.status_code == 200 and ok.json()["token"]

@@ -133,7 +133,10 @@ class ScopeOrganizationInline(admin.TabularInline):
     extra = 0
     autocomplete_fields = ("organization",)
     verbose_name = "scope: organization"
-    verbose_name_plural = "Scope: only these organizations' tickets, contacts and mail (none: all; superusers see everything)"
+    verbose_name_plural = (
+        "Scope: only these organizations' tickets, contacts and mail "
+        "(none: all; superusers see everything)"
+    )
 
 
 class ScopeTeamInline(admin.TabularInline):

@@ -93,7 +93,8 @@ class TokenScheme(OpenApiAuthenticationExtension):
         return {
             "type": "http",
             "scheme": "bearer",
-            "description": "A token from `POST /api/v1/auth/token/`: `Authorization: Bearer <token>` "
+            "description": "A token from `POST /api/v1/auth/token/`: "
+            "`Authorization: Bearer <token>` "
             "(`Token <token>` works too).",
         }
 

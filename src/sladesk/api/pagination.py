@@ -229,7 +229,9 @@ class KeysetPagination(BasePagination):
                 "name": self.page_size_query_param,
                 "required": False,
                 "in": "query",
-                "description": f"Rows per page (default {self.page_size}, at most {self.max_page_size}).",
+                "description": (
+                    f"Rows per page (default {self.page_size}, at most {self.max_page_size})."
+                ),
                 "schema": {"type": "integer", "minimum": 1, "maximum": self.max_page_size},
             },
         ]

@@ -9,8 +9,8 @@ A backup is one tar file holding
 - ``database.sqlite3`` (SQLite): a copy made with SQLite's online backup API
   (`sqlite3.Connection.backup`), which is consistent even while the web server and the
   worker write (WAL), and restored through the same API into the live database file;
-- ``media/``: every uploaded file (``MEDIA_ROOT``: attachments; raw mail lives in the database), so the
-  rows that name files find them after a restore.
+- ``media/``: every uploaded file (``MEDIA_ROOT``: attachments; raw mail lives in the
+  database), so the rows that name files find them after a restore.
 
 The database is read first and the files second, so a file a row names is in the backup
 unless it was deleted between the two (a file with no row is harmless: the orphan sweep,

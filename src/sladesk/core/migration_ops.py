@@ -14,8 +14,8 @@ one migration serves both databases. The model state they record is `AddIndex`'s
 ``makemigrations --check`` sees no difference.
 
 An interrupted concurrent build (a killed ``migrate``) leaves an INVALID index behind and
-the migration unapplied: ``DROP INDEX CONCURRENTLY <name>``, then migrate again. `tests/core/test_migration_safety.py`
-fails on any plain index build on a large table.
+the migration unapplied: ``DROP INDEX CONCURRENTLY <name>``, then migrate again.
+`tests/core/test_migration_safety.py` fails on any plain index build on a large table.
 """
 
 from __future__ import annotations

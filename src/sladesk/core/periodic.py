@@ -16,7 +16,8 @@ exactly one insert succeed, so with any number of workers each slot runs once.
 
 **Catch-up.** A worker looks at the newest recorded slot of each job and claims every slot
 since, oldest first — so none is skipped while some worker runs — but after downtime at
-most the job's ``catch_up`` newest ones (default the ``catch_up`` setting, 3): the older missed slots are recorded ``skipped``. A job never seen before starts at the
+most the job's ``catch_up`` newest ones (default the ``catch_up`` setting, 3): the older
+missed slots are recorded ``skipped``. A job never seen before starts at the
 current slot (no back-fill of history).
 
 **Leases.** A claim holds for ``lease`` seconds (default 120) and is renewed every

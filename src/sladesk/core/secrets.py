@@ -4,7 +4,8 @@ The key is derived (HKDF-SHA256, info ``sladesk-db-secrets``) from ``settings.SL
 when set (environment ``SLADESK_SECRET``), else from ``SECRET_KEY`` (values written under a
 key listed in ``SECRET_KEY_FALLBACKS`` stay readable). Rotating that secret without
 keeping the old one as a fallback makes stored values unreadable: `decrypt` then returns
-``""`` and logs which value failed, and the value has to be entered again. `EncryptedTextField` holds such a value: Python code
+``""`` and logs which value failed, and the value has to be entered again.
+`EncryptedTextField` holds such a value: Python code
 sees the plain text, the database only ``fernet:<token>``; a value without the prefix
 (written before encryption, see ``intake/migrations/0002``) is read as plain text.
 """
@@ -69,7 +70,8 @@ def decrypt(stored: str) -> str:
         return _fernet().decrypt(stored[len(PREFIX) :].encode("ascii")).decode()
     except (InvalidToken, ValueError):
         logger.warning(
-            "a stored secret cannot be decrypted (SLADESK_SECRET or SECRET_KEY changed?): enter it again"
+            "a stored secret cannot be decrypted (SLADESK_SECRET or SECRET_KEY changed?): "
+            "enter it again"
         )
         return ""
 

@@ -432,7 +432,8 @@ def _working_faster(agents: dict[str, User]) -> None:
 
     Macro.objects.create(
         name="Solved: please confirm",
-        body="Hello {{ requester.name }},\n\nthe fix for ticket #{{ ticket.number }} is live. Reply to this "
+        body="Hello {{ requester.name }},\n\nthe fix for ticket #{{ ticket.number }} is live. "
+        "Reply to this "
         "ticket if anything is still wrong.\n\n{{ agent.first_name }}",
         status="solved",
     )

@@ -80,4 +80,7 @@ def link_incident(request: HttpRequest, ticket: Ticket) -> str:
     if incident is None:
         return "!Choose an incident."
     status_services.link_ticket(ticket, incident, actor=request.user)
-    return f"Linked to the incident \u201c{incident.name}\u201d; the requester is told when it is resolved."
+    return (
+        f"Linked to the incident \u201c{incident.name}\u201d; "
+        "the requester is told when it is resolved."
+    )

@@ -144,7 +144,8 @@ def override(request: HttpRequest, schedule_id: int) -> HttpResponse:
     messages.success(
         request,
         f"{user.get_username()} is {what} on {schedule.name} from "
-        f"{made.start.astimezone(zone):%a %d %b %H:%M} to {made.end.astimezone(zone):%a %d %b %H:%M}.",
+        f"{made.start.astimezone(zone):%a %d %b %H:%M} to "
+        f"{made.end.astimezone(zone):%a %d %b %H:%M}.",
     )
     return redirect("desk:oncall")
 

@@ -60,7 +60,8 @@ PAGE_SIZE = 50
 SORTS: dict[str, str] = {"due": "Next due", "newest": "Newest", "oldest": "Oldest"}
 #: What an inbox row shows (``desk/_inbox_list.html``); other columns stay unread.
 _ROW_FIELDS = (
-    "subject", "priority", "status", "policy_name", "plan", "organization__name", "assignee__username",
+    "subject", "priority", "status", "policy_name", "plan", "organization__name",
+    "assignee__username",
     "team__name",
 )  # fmt: skip
 

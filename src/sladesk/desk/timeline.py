@@ -106,7 +106,10 @@ def describe(event: Any, names: Names | None = None) -> str:
         return f"follow-up ticket #{d.get('follow_up')}"
     if kind == "action":
         metric = metric_label(str(d.get("metric", "")))
-        return f"policy action at {metric} {d.get('moment', '')}: {d.get('does', '')} — {d.get('outcome', '')}"
+        return (
+            f"policy action at {metric} {d.get('moment', '')}: "
+            f"{d.get('does', '')} — {d.get('outcome', '')}"
+        )
     if kind == "page":
         return f"page {d.get('action', '')}" + (f": {d['reason']}" if d.get("reason") else "")
     if kind == "notify":

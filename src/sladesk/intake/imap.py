@@ -8,7 +8,8 @@ flagged ``\\Seen`` (only ``UNSEEN`` mail is fetched then). A crash between the t
 makes the next poll find the mail again and skip storing it: idempotent by Message-ID.
 
 Run as the periodic job ``intake.imap`` (`sladesk.intake.jobs`, every ``imap_interval``
-seconds, once per slot across workers) or by ``sladesk manage poll_imap``. Errors are kept in ``ImapMailbox.last_error``.
+seconds, once per slot across workers) or by ``sladesk manage poll_imap``. Errors are kept
+in ``ImapMailbox.last_error``.
 """
 
 from __future__ import annotations

@@ -82,5 +82,8 @@ def over_limit(keys: list[str], recent: dict[str, int], cfg: EmailConf) -> str:
                 "env": "envelope sender",
                 "from": "sender",
             }[kind]
-            return f"rate limited: {n} messages from {what} {value} in the last {cfg.rate_window:g} s (limit {limit})"
+            return (
+                f"rate limited: {n} messages from {what} {value} "
+                f"in the last {cfg.rate_window:g} s (limit {limit})"
+            )
     return ""

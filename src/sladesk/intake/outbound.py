@@ -312,7 +312,8 @@ def agent_replied(message: Message) -> None:
     for n, address in enumerate(recipients):
         own = next((m for m, author in received if author == address), received[0][0])
         mail = _mail(ticket, "m", message.pk, auto=False, sender=sender, thread=(own, references))
-        # the first recipient keeps the key one recipient always had (rows queued before stay unique)
+        # the first recipient keeps the key one recipient always had
+        # (rows queued before stay unique)
         key = f"mail:reply:{message.pk}" if n == 0 else f"mail:reply:{message.pk}:{address}"
         queued.append(
             _Queued(ticket, address, "customer_reply", key, mail["subject"], body, mail, message)

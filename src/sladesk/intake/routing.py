@@ -11,7 +11,8 @@ unknown sender of a *verified* mail becomes a contact when the organization has
 ``allow_unknown_senders`` and the sender's domain is one of *its domains* — the domains of
 its existing contacts, never one of the desk's own (``SLADESK_EMAIL["domains"]`` and every
 routed address's domain: ``acme@particle.io`` does not make ``particle.io`` Acme's);
-otherwise the mail is quarantined for an agent to accept. On a shared address (no organization on the route) the organization is
+otherwise the mail is quarantined for an agent to accept. On a shared address (no
+organization on the route) the organization is
 the sender's: the organization of the contact with that address, else the one whose
 domains hold the sender's domain and that allows unknown senders.
 
@@ -23,7 +24,8 @@ server accepts the domains of these addresses besides ``SLADESK_EMAIL["domains"]
       - {address: hosting@freistilbox.example, team: devops, kind: hosting, default_priority: high}
     imap:
       - {name: billing, host: imap.example.com, port: 993, ssl: true, username: u,
-         password: p, folder: INBOX, processed_folder: Processed, recipient: backoffice@freistilbox.example}
+         password: p, folder: INBOX, processed_folder: Processed,
+         recipient: backoffice@freistilbox.example}
 """
 
 from __future__ import annotations
@@ -202,17 +204,20 @@ def find_contact(
             if not by_domain:
                 return (
                     None,
-                    f"{sender} is not a contact of {organization.name}, and unverified mail never becomes one",
+                    f"{sender} is not a contact of {organization.name}, "
+                    "and unverified mail never becomes one",
                 )
             if not organization.allow_unknown_senders:
                 return (
                     None,
-                    f"{sender} is not a contact of {organization.name}, which does not accept unknown senders",
+                    f"{sender} is not a contact of {organization.name}, "
+                    "which does not accept unknown senders",
                 )
             if domain not in organization_domains(organization):
                 return (
                     None,
-                    f"{sender} is not a contact of {organization.name} and {domain} is not one of its domains",
+                    f"{sender} is not a contact of {organization.name} "
+                    f"and {domain} is not one of its domains",
                 )
         return _create_contact(organization, sender, name), "contact created"
     contact = (
@@ -226,7 +231,8 @@ def find_contact(
     if not by_domain:
         return (
             None,
-            f"unknown sender {sender}: not a contact, and unverified mail never becomes one by its domain",
+            f"unknown sender {sender}: not a contact, "
+            "and unverified mail never becomes one by its domain",
         )
     for org in Organization.objects.filter(allow_unknown_senders=True).order_by("id"):
         if domain in organization_domains(org):

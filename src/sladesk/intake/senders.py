@@ -133,7 +133,10 @@ def confirm_sender(ticket: Ticket, agent: Any) -> Confirmation:
                     priority=wanted.priority,
                     actor=agent,
                     channel=Channel.WEB,
-                    reason=f"sender confirmed by an agent: the priority {held['priority']} the mail asked for",
+                    reason=(
+                        "sender confirmed by an agent: "
+                        f"the priority {held['priority']} the mail asked for"
+                    ),
                 )
                 done.priority = ticket.priority
         reasons = policy.pages_on_create(

@@ -398,7 +398,8 @@ def _uploads(parsed: ParsedMessage, limit: int) -> tuple[list[tuple[str, bytes, 
     for part in parsed.attachments:
         if part.size > limit:
             notes.append(
-                f"{part.filename} ({part.size} bytes) kept in the raw message only: over {limit} bytes"
+                f"{part.filename} ({part.size} bytes) kept in the raw message only: "
+                f"over {limit} bytes"
             )
             continue
         uploads.append((part.filename[:255] or "attachment", part.payload, part.content_type[:200]))

@@ -118,7 +118,8 @@ def open_terms(
             False,
             {},
             (
-                f"on-call already paged for {identity} within {cfg.page_coalesce_window:g} s: not paged again"
+                f"on-call already paged for {identity} "
+                f"within {cfg.page_coalesce_window:g} s: not paged again"
             ),
         )
     paged.add(identity)

@@ -22,7 +22,8 @@ Firing is idempotent: a fired or cancelled timer is not pending, and the level c
 fences a stale one.
 
 **Reopening** (`resume_climb`, the reaction to `TicketReopened`: a reopen in
-`services.change_status` or a customer's reply): the time a ticket spent solved does not count towards a rung's ``after``, as it
+`services.change_status` or a customer's reply): the time a ticket spent solved does not
+count towards a rung's ``after``, as it
 does not for the resolution clock. What was left of the wait when it was solved (from
 ``solved_at`` to the timer's ``fire_at``, in the rung's business or calendar time) is
 counted again from the reopen: a climb that came due while the ticket was solved (and was

@@ -91,7 +91,8 @@ def snapshot() -> Snapshot:
 def metrics_text(snap: Snapshot) -> str:
     """Prometheus text exposition format (version 0.0.4)."""
     lines = [
-        "# HELP sladesk_timer_oldest_overdue_seconds Age of the oldest pending timer past its fire_at.",
+        "# HELP sladesk_timer_oldest_overdue_seconds "
+        "Age of the oldest pending timer past its fire_at.",
         "# TYPE sladesk_timer_oldest_overdue_seconds gauge",
         f"sladesk_timer_oldest_overdue_seconds {snap.timer_overdue_seconds:.3f}",
         "# HELP sladesk_timers_overdue Pending timers past their fire_at.",

@@ -65,7 +65,8 @@ def audit() -> health.Snapshot:
     snap = health.snapshot()
     if snap.status != "ok":
         logger.warning(
-            "notify degraded: oldest overdue timer %.1f s (%s overdue), oldest queued outbox row %.1f s",
+            "notify degraded: oldest overdue timer %.1f s (%s overdue), "
+            "oldest queued outbox row %.1f s",
             snap.timer_overdue_seconds,
             snap.timers_overdue,
             snap.outbox_oldest_seconds,
@@ -84,5 +85,6 @@ def prune() -> tuple[int, int]:
 
 @periodic("tickets.orphan_files", every=timedelta(minutes=15))
 def sweep_orphan_files() -> files.SweepResult:
-    """Delete attachment files whose transaction died before its commit (`sladesk.tickets.files`)."""
+    """Delete attachment files whose transaction died before its commit
+    (`sladesk.tickets.files`)."""
     return files.sweep_orphan_files()

@@ -368,8 +368,11 @@ class Dispatcher:
         try:
             self._record_finished()
         except Exception:
-            logger.exception("outbox: results of %s sends not recorded; their leases will "
-                             "run out and they will be sent again", len(self._in_flight))  # fmt: skip
+            logger.exception(
+                "outbox: results of %s sends not recorded; their leases will "
+                "run out and they will be sent again",
+                len(self._in_flight),
+            )
 
     def _record_finished(self) -> int:
         """Record the finished sends; they leave ``_in_flight`` when the transaction commits

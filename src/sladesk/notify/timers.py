@@ -1,7 +1,8 @@
 """Durable timers: scheduling them with the clocks, firing them exactly once.
 
 **Scheduling** (`sync_clock_timers`, the reaction to `ClocksChanged`, which the ticket
-services announce in the transaction that saves a clock: `sladesk.notify.reactions`). For each clock, at most one timer per kind:
+services announce in the transaction that saves a clock: `sladesk.notify.reactions`). For
+each clock, at most one timer per kind:
 
 ====================  ===================================================================
 clock state            timers

@@ -189,7 +189,8 @@ def main(argv: Sequence[str]) -> int:
         fired, sent = drain(timers_on=not args.no_timers, delivery_on=not args.no_delivery)
         ran = [] if args.no_periodic else periodic.run_due(jobs=periodic.discover())
         print(
-            f"sladesk worker: {fired} timers taken, {sent} deliveries attempted, {len(ran)} periodic slots run",
+            f"sladesk worker: {fired} timers taken, {sent} deliveries attempted, "
+            f"{len(ran)} periodic slots run",
             flush=True,
         )
         return 0

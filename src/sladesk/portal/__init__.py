@@ -1,1 +1,2 @@
-"""The customer portal under ``/portal/``: a contact's organization's tickets, new ticket, reply, escalate."""
+"""The customer portal under ``/portal/``: a contact's organization's tickets, new ticket,
+reply, escalate."""

@@ -25,7 +25,8 @@ __all__ = ["rate_comment", "rate_link", "rate_ticket"]
 def _page(request: HttpRequest, context: dict[str, object], status: int = 200) -> HttpResponse:
     response = render(request, "portal/satisfaction.html", context, status=status)
     response["X-Robots-Tag"] = "noindex"
-    # the token stays out of other sites' logs; same-origin keeps the Origin header the CSRF check needs
+    # the token stays out of other sites' logs; same-origin keeps the Origin header the CSRF
+    # check needs
     response["Referrer-Policy"] = "same-origin"
     return response
 

@@ -183,7 +183,8 @@ def reply(request: HttpRequest, ticket_id: int) -> HttpResponse:
 @require_POST
 @contact_required
 def escalate(request: HttpRequest, ticket_id: int) -> HttpResponse:
-    """One step up the policy's escalation ladder, with the customer's reason (`services.escalate`)."""
+    """One step up the policy's escalation ladder, with the customer's reason
+    (`services.escalate`)."""
     ticket = _ticket(request, ticket_id, messages=False)
     form = EscalateForm(request.POST)
     if not form.is_valid():

@@ -47,7 +47,8 @@ def bar_chart(
         )
         if v is None:
             out.append(
-                f'<text x="{label_w}" y="{y + bar_height * 0.7:.1f}" font-size="12" fill="#666">no data</text>'
+                f'<text x="{label_w}" y="{y + bar_height * 0.7:.1f}" '
+                'font-size="12" fill="#666">no data</text>'
             )
             continue
         w = 0 if top <= 0 else max(0.0, min(1.0, v / top)) * plot_w
@@ -56,7 +57,8 @@ def bar_chart(
             f'<rect x="{label_w}" y="{y}" width="{w:.1f}" height="{bar_height}" fill="{colour}"/>'
         )
         out.append(
-            f'<text x="{label_w + w + 4:.1f}" y="{y + bar_height * 0.7:.1f}" font-size="12">{v:g} {escape(unit)}</text>'
+            f'<text x="{label_w + w + 4:.1f}" y="{y + bar_height * 0.7:.1f}" '
+            f'font-size="12">{v:g} {escape(unit)}</text>'
         )
     out.append("</svg>")
     return "".join(out)

@@ -84,7 +84,8 @@ def main(argv: Sequence[str], out: TextIO | None = None) -> int:
         for priority, after in by_priority.items():
             before = data["before"].get(metric, {}).get(priority, {})
             out.write(
-                f"{metric:15} {priority:6} met {_pct(before.get('pct_met'))} → {_pct(after['pct_met'])}"
+                f"{metric:15} {priority:6} "
+                f"met {_pct(before.get('pct_met'))} → {_pct(after['pct_met'])}"
                 f"  breached {before.get('breached', 0)} → {after['breached']}\n"
             )
     for f in data["flipped"]:

@@ -106,4 +106,7 @@ class AttainmentCell(models.Model):
         )
 
     def __str__(self) -> str:
-        return f"{self.granularity} {self.period} org {self.organization_id} {self.priority} {self.metric}"
+        return (
+            f"{self.granularity} {self.period} org {self.organization_id} "
+            f"{self.priority} {self.metric}"
+        )

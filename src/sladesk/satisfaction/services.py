@@ -138,7 +138,8 @@ def _queue_mail(ticket: Ticket, survey: SatisfactionRating, at: datetime) -> Non
             f"  Good: {rating_link(survey, Rating.GOOD)}",
             f"  Bad:  {rating_link(survey, Rating.BAD)}",
             "",
-            "You can add a comment after the click. The links work for 30 days; your first answer counts.",
+            "You can add a comment after the click. "
+            "The links work for 30 days; your first answer counts.",
             "",
         ]
     )

@@ -149,7 +149,8 @@ DATABASES = {
         os.environ.get("DATABASE_URL") or f"sqlite:///{SQLITE_PATH}",  # empty = unset
         conn_max_age=int(os.environ.get("SLADESK_CONN_MAX_AGE", "60")),
         # A "SELECT 1" before the first query of every request; off by default: a dropped
-        # connection then fails one request per thread and is replaced (SLADESK_CONN_HEALTH_CHECKS=1).
+        # connection then fails one request per thread and is replaced
+        # (SLADESK_CONN_HEALTH_CHECKS=1).
         conn_health_checks=os.environ.get("SLADESK_CONN_HEALTH_CHECKS", "0") == "1",
     )
 }

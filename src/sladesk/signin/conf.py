@@ -1,12 +1,16 @@
 """Sign-in protection settings: ``settings.SLADESK_SIGNIN`` > ``SLADESK_SIGNIN_*`` env > defaults.
 
-| key | env | default | meaning |
-| --- | --- | --- | --- |
-| ``account_limit`` | ``SLADESK_SIGNIN_ACCOUNT_LIMIT`` | 5 | failures per username per window |
-| ``address_limit`` | ``SLADESK_SIGNIN_ADDRESS_LIMIT`` | 20 | failures per client address per window |
-| ``window_seconds`` | ``SLADESK_SIGNIN_WINDOW_SECONDS`` | 900 | the sliding window |
-| ``client_ip_header`` | ``SLADESK_SIGNIN_CLIENT_IP_HEADER`` | "" | e.g. ``X-Forwarded-For``: the last address in it (the one your proxy appended) is the client; "" = the socket's address |
-| ``require_two_factor`` | ``SLADESK_SIGNIN_REQUIRE_TWO_FACTOR`` | "" | ``admins`` or ``agents`` (agents and admins) must enrol TOTP; per user: the admin's "required" flag |
+Each key, with its env variable and default:
+
+- ``account_limit`` (``SLADESK_SIGNIN_ACCOUNT_LIMIT``, 5): failures per username per window
+- ``address_limit`` (``SLADESK_SIGNIN_ADDRESS_LIMIT``, 20): failures per client address per
+  window
+- ``window_seconds`` (``SLADESK_SIGNIN_WINDOW_SECONDS``, 900): the sliding window
+- ``client_ip_header`` (``SLADESK_SIGNIN_CLIENT_IP_HEADER``, ""): e.g. ``X-Forwarded-For``:
+  the last address in it (the one your proxy appended) is the client; "" = the socket's
+  address
+- ``require_two_factor`` (``SLADESK_SIGNIN_REQUIRE_TWO_FACTOR``, ""): ``admins`` or
+  ``agents`` (agents and admins) must enrol TOTP; per user: the admin's "required" flag
 """
 
 from __future__ import annotations

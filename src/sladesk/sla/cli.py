@@ -96,7 +96,8 @@ def _parse_at(text: str) -> datetime:
         ) from None
     if at.tzinfo is None:
         raise SlaError(
-            f"--at {text!r} has no UTC offset; write e.g. 2026-11-25T16:30-08:00 or 2026-11-26T00:30Z"
+            f"--at {text!r} has no UTC offset; "
+            "write e.g. 2026-11-25T16:30-08:00 or 2026-11-26T00:30Z"
         )
     return at
 

@@ -16,7 +16,10 @@ __all__ = ["urlpatterns"]
 
 app_name = "status"
 
-_KIND = r"(?P<kind>summary|status|components|incidents(?:/unresolved)?|scheduled-maintenances(?:/upcoming|/active)?)"
+_KIND = (
+    r"(?P<kind>summary|status|components|incidents(?:/unresolved)?"
+    r"|scheduled-maintenances(?:/upcoming|/active)?)"
+)
 _SLUG = r"(?P<slug>[-a-zA-Z0-9_]+)"
 
 urlpatterns = [

@@ -244,7 +244,10 @@ def subscribe(request: HttpRequest, slug: str | None = None) -> HttpResponse:
             {"page": page, "title": "Not subscribed", "text": str(exc)},
             status=400,
         )
-    text = f"We sent a confirmation link to {email.strip().lower()}. Nothing more is sent until you open it."
+    text = (
+        f"We sent a confirmation link to {email.strip().lower()}. "
+        "Nothing more is sent until you open it."
+    )
     return render(
         request, "status/message.html", {"page": page, "title": "Check your inbox", "text": text}
     )

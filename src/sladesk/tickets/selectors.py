@@ -240,7 +240,8 @@ def ticket_summaries(
     skipped), a queryset (its order), or `Ticket` instances just written (their fields are
     used as they are, with the ``requester`` and ``policy_version`` they hold: two queries,
     tags and clocks). No visibility check here: callers pass visible tickets. ``extra``:
-    more columns or annotations of the queryset to read (e.g. a pagination key). Each row holds `SUMMARY_FIELDS` plus
+    more columns or annotations of the queryset to read (e.g. a pagination key). Each row
+    holds `SUMMARY_FIELDS` plus
     ``requester_email``, ``policy_digest``, ``tags`` (names, sorted) and ``clocks`` (a
     `ClockStatus` per clock, first_response / next_update / resolution / dispatch),
     computed exactly as `clock_statuses` does but from the snapshot's digest: the policy

@@ -171,8 +171,13 @@ class EnrolmentMiddleware:
             and not request.path.startswith(self._ALLOWED)
         ):
             if request.path.startswith("/api/"):
-                body = {"error": {"code": "two_factor_enrolment_required", "fields": {},
-                                  "message": "Set up two-factor at /accounts/two-factor/setup/ first."}}  # fmt: skip
+                body = {
+                    "error": {
+                        "code": "two_factor_enrolment_required",
+                        "fields": {},
+                        "message": "Set up two-factor at /accounts/two-factor/setup/ first.",
+                    }
+                }
                 return JsonResponse(body, status=403)
             return redirect("web:two_factor_setup")
         return self.get_response(request)

@@ -62,7 +62,8 @@ class OrganizationSerializer(serializers.ModelSerializer):
         child=serializers.EmailField(),
         required=False,
         max_length=50,
-        help_text="Inbound addresses that route mail to this organization: the email channel's routes "
+        help_text="Inbound addresses that route mail to this organization: "
+        "the email channel's routes "
         "(the same rows as the admin's Inbound addresses); mail to each is accepted.",
     )
     account_team = AccountTeamMemberSerializer(

@@ -172,7 +172,10 @@ class MessageSerializer(serializers.ModelSerializer):
         read_only=True,
         allow_null=True,
         default=None,
-        help_text="How the mail's sender was authenticated; null for a message that did not arrive by mail.",
+        help_text=(
+            "How the mail's sender was authenticated; "
+            "null for a message that did not arrive by mail."
+        ),
     )
 
     class Meta:
@@ -332,7 +335,8 @@ class TicketCreateSerializer(InputSerializer):
                 raise serializers.ValidationError(
                     {
                         "requester": [
-                            f"{attrs['requester']} is not a contact of {organization.name}; create the contact first"
+                            f"{attrs['requester']} is not a contact of {organization.name}; "
+                            "create the contact first"
                         ]
                     }
                 )

@@ -1,4 +1,5 @@
-"""What every API view shares: authentication, the error envelope and the standard error responses."""
+"""What every API view shares: authentication, the error envelope and the standard error
+responses."""
 
 from __future__ import annotations
 

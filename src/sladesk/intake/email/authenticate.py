@@ -201,7 +201,10 @@ def _reason(
         how = [f"DKIM d={d}" for d in aligned] + ([f"SPF {spf_domain}"] if spf_aligned else [])
         return f"{from_domain} authenticated by {', '.join(how)}"
     if dmarc == "fail":
-        return f"{from_domain} publishes DMARC p={record.get('p', 'none')} and no aligned SPF or DKIM passed"
+        return (
+            f"{from_domain} publishes DMARC p={record.get('p', 'none')} "
+            "and no aligned SPF or DKIM passed"
+        )
     if dmarc == "temperror":
         return f"DNS could not answer for {from_domain}; not verified"
     return f"no aligned SPF or DKIM pass for {from_domain}"

@@ -26,10 +26,10 @@ without ``report-type``; then heuristics: a sender whose local part is ``mailer-
 ``postmaster``, ``post_master``, ``Mail.Delivery.System`` and the like; a delivery-failure
 subject ("Undelivered Mail Returned to Sender", "Delivery Status Notification (Failure)",
 "Undeliverable:", "failure notice", ...) from a ``no-reply``/``bounce`` sender, from no
-sender at all, or with the returned message attached; an empty ``Return-Path: <>`` (RFC 5321 §4.5.5 null
-reverse-path, used for DSNs — and by well-behaved autoresponders, which is fine: neither
-may make a ticket); or ``X-Failed-Recipients``. The SMTP envelope's null sender
-(``MAIL FROM:<>``) is decided by the intake before any of these (the parser does not see
+sender at all, or with the returned message attached; an empty ``Return-Path: <>``
+(RFC 5321 §4.5.5 null reverse-path, used for DSNs — and by well-behaved autoresponders,
+which is fine: neither may make a ticket); or ``X-Failed-Recipients``. The SMTP envelope's
+null sender (``MAIL FROM:<>``) is decided by the intake before any of these (the parser does not see
 the envelope).
 """
 

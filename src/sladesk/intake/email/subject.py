@@ -3,7 +3,8 @@
 The prefixes and the ``[#1234]`` reference are the ticket layer's (`sladesk.tickets.subjects`,
 re-exported here); the priority tag is the channel's. Seeds: Particle asks enterprise
 customers to put the priority in the subject ("[P1] …"); tags such as ``[P1]``…``[P4]``,
-``[Sev2]`` and ``[Urgent]`` are common. Which tags count is decided by the policy: :func:`split_priority_tag` only accepts a tag equal (case-insensitively) to one of
+``[Sev2]`` and ``[Urgent]`` are common. Which tags count is decided by the policy:
+:func:`split_priority_tag` only accepts a tag equal (case-insensitively) to one of
 the ``names`` it is given — the policy's priority names and aliases — so "[Sev2]" in a
 Houseware mail is left alone if Houseware has no such alias.
 """

@@ -80,7 +80,8 @@ def post(
     """POST ``content`` to ``url`` once and classify the answer.
 
     ``timeout`` bounds each read/write/pool wait and ``connect_timeout`` the TCP+TLS
-    connect, in seconds. ``secrets`` (plus ``url`` and its parts, see `url_secrets`) are redacted from the detail.
+    connect, in seconds. ``secrets`` (plus ``url`` and its parts, see `url_secrets`) are
+    redacted from the detail.
     ``now`` (aware) is used to interpret an HTTP-date ``Retry-After``.
     Never raises for network problems: timeouts and transport errors become ``retry``,
     an unusable URL becomes ``failed``.

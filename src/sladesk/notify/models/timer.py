@@ -28,7 +28,8 @@ class Timer(models.Model):
 
     A clock has at most one timer per kind (``warning``, ``breach``); a page at most one
     ``page_repeat``; a ticket at most one ``escalation`` (no clock, no page; its
-    ``generation`` is the ladder level the ticket was on when it was armed). The row is moved (``fire_at``) or cancelled in the same transaction as
+    ``generation`` is the ladder level the ticket was on when it was armed). The row is
+    moved (``fire_at``) or cancelled in the same transaction as
     the clock change that causes it (`sladesk.notify.timers.sync_clock_timers`), so a
     million open clocks cost a million index entries, never a queue backlog.
 

@@ -172,7 +172,8 @@ class OutOfHoursSpec(_Spec):
 
 
 class PagingSpec(_Spec):
-    """When on-call is paged besides ``page_on_create`` priorities and ``page_on_breach`` targets."""
+    """When on-call is paged besides ``page_on_create`` priorities and ``page_on_breach``
+    targets."""
 
     out_of_hours: OutOfHoursSpec | None = None
 

@@ -8,7 +8,8 @@ import sladesk.core.time
 
 
 def backfill_follow_ups(apps, schema_editor):
-    """One ``follow_up`` link per existing ``Ticket.follow_up_of`` (written by open_ticket from now on)."""
+    """One ``follow_up`` link per existing ``Ticket.follow_up_of`` (written by open_ticket
+    from now on)."""
     Ticket = apps.get_model("tickets", "Ticket")
     TicketLink = apps.get_model("tickets", "TicketLink")
     rows = Ticket.objects.filter(follow_up_of__isnull=False).values_list(

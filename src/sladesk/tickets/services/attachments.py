@@ -81,7 +81,8 @@ def check_uploads(uploads: Sequence[Upload]) -> None:
         size = _size(upload)
         if size > MAX_ATTACHMENT_BYTES:
             raise ServiceError(
-                f"{_name(upload)} is {size:,} bytes: files may be at most {MAX_ATTACHMENT_BYTES:,} bytes"
+                f"{_name(upload)} is {size:,} bytes: "
+                f"files may be at most {MAX_ATTACHMENT_BYTES:,} bytes"
             )
 
 

@@ -62,7 +62,8 @@ def reply(
     reopens it when it comes within ``settings.SLADESK_REOPEN_WINDOW`` of ``solved_at``;
     later, or on a closed ticket, it opens a follow-up ticket (``follow_up_of``), named
     with the old ticket's topic (subject without ``Re:``/``AW:``/``Fwd:`` prefixes and
-    ``[#N]`` references), and the returned message belongs to that new ticket. A customer reply to a ticket that was
+    ``[#N]`` references), and the returned message belongs to that new ticket. A customer
+    reply to a ticket that was
     merged goes to the ticket it was merged into (`merge_target`). ``attachments`` are
     stored on the message in the same transaction (`add_attachments`).
     """

@@ -35,7 +35,8 @@ def _absolute(at: datetime, zone_name: str | None) -> str:
     `DateFormat` per call (a long ticket page shows a few hundred instants)."""
     local = timefmt.local(at, zone_name)
     return (
-        f"{WEEKDAYS_ABBR[local.weekday()]} {local.day} {MONTHS_3[local.month].title()} {local.year}, "
+        f"{WEEKDAYS_ABBR[local.weekday()]} {local.day} "
+        f"{MONTHS_3[local.month].title()} {local.year}, "
         f"{local.hour:02d}:{local.minute:02d} {local.tzname()}"
     )
 
@@ -52,7 +53,8 @@ def when(at: datetime | None, zone_name: str | None = None, relative: bool = Tru
         return mark_safe(f'<time datetime="{iso}" title="{title}">{text}</time>')
     rel = escape(timefmt.relative(at, core_time.now()))
     return mark_safe(
-        f'<time datetime="{iso}" title="{title}">{text}</time> <span class="rel" data-rel="{iso}">{rel}</span>'
+        f'<time datetime="{iso}" title="{title}">{text}</time> '
+        f'<span class="rel" data-rel="{iso}">{rel}</span>'
     )
 
 

@@ -10,7 +10,10 @@ from sladesk.notify.health import prune
 
 
 class Command(BaseCommand):
-    help = "Delete fired/cancelled timers of finished clocks and delivered outbox rows older than N days."
+    help = (
+        "Delete fired/cancelled timers of finished clocks and delivered outbox rows "
+        "older than N days."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
