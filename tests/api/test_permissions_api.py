@@ -663,6 +663,22 @@ CASES = [
         None,
         {"nobody": 404, "contact": 404, "agent": 404, "admin": 404},
     ),
+    # reports and satisfaction results are the desk's (contacts read their statements in
+    # the portal, and rate through their own links)
+    (
+        "attainment report",
+        "get",
+        "/api/v1/reports/attainment/?from=2026-11-01&to=2026-12-01",
+        None,
+        {"contact": 403, "agent": 200, "admin": 200},
+    ),
+    (
+        "satisfaction results",
+        "get",
+        "/api/v1/satisfaction/?group_by=agent",
+        None,
+        {"contact": 403, "agent": 200, "admin": 200},
+    ),
 ]
 
 

@@ -169,7 +169,7 @@ def test_esper_next_update_breaches_when_no_update_is_sent(desk):
     assert mail.rcpt_tos == ["alice@desk.example"]
     assert (
         mail.message["Subject"]
-        == f"[ERROR] #{ticket.pk} Sev2 ticket #{ticket.pk} breached next update"
+        == f"[ERROR] Sev2 ticket #{ticket.pk} breached next update"
     )
     assert mail.message["X-Sladesk-Idempotency-Key"] == key
 

@@ -66,7 +66,7 @@ def tell_rung(ticket: Ticket, rung: Any, *, reason: str, at: datetime) -> list[R
         purpose="escalation",
         summary=summary,
         body=f"{ticket.subject}\n{reason}",
-        severity="error",
+        severity="warning",  # a customer asked for more attention: not a failure
         extra={"policy": ticket.policy_name, "escalation_level": rung.level, "role": rung.role},
         at=at,
     )

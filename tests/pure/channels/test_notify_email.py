@@ -51,7 +51,7 @@ def test_the_captured_message_has_the_documented_headers_and_body(
     assert received.mail_from == "desk@support.example.com"
     assert received.rcpt_tos == ["oncall@example.com"]
     message = received.message
-    assert message["Subject"] == "[CRITICAL] #1042 P1 ticket #1042 breached first_response"
+    assert message["Subject"] == "[CRITICAL] P1 ticket #1042 breached first_response"
     assert message["From"] == "desk@support.example.com"
     assert message["To"] == "oncall@example.com"
     assert message["Date"] == "Mon, 02 Mar 2026 09:00:00 +0000"

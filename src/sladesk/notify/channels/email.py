@@ -86,7 +86,9 @@ def render_email(
     label = notification.severity.upper()
     if notification.action != "trigger":
         label = f"{label} · {notification.action}d"
-    ref = f"{notification.ticket_ref} " if notification.ticket_ref else ""
+    # the ticket's number once: most summaries already name it ("P1 ticket #1042 ...")
+    ref = notification.ticket_ref
+    ref = f"{ref} " if ref and ref not in notification.summary else ""
     message = EmailMessage()
     message["Subject"] = f"[{label}] {ref}{notification.summary}"
     message["From"] = config.from_addr
