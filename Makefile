@@ -56,10 +56,13 @@ run: $(RUN_STAMP)
 test: lint typecheck audit test-pure system-deps test-sqlite test-postgres
 
 # System packages real-component tests start: Debian's Chromium (browser tests; never a
-# downloaded browser build) and Dovecot (the IMAP server the email tests poll).
+# downloaded browser build), Dovecot (the IMAP server the email tests poll), poppler's
+# pdftotext (the statement PDF is read back) and pango (WeasyPrint renders the PDF).
 system-deps:
 	@missing=""; [ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
 	[ -x /usr/sbin/dovecot ] || missing="$$missing dovecot-imapd"; \
+	[ -x /usr/bin/pdftotext ] || missing="$$missing poppler-utils"; \
+	python3 -c "import ctypes.util,sys; sys.exit(not ctypes.util.find_library('pango-1.0'))" || missing="$$missing libpango-1.0-0"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	  else echo "NOTE: missing Debian packages:$$missing (tests that need them skip outside CI)"; fi; \
