@@ -167,10 +167,7 @@ def test_esper_next_update_breaches_when_no_update_is_sent(desk):
     assert rows.get(channel="email").idempotency_key == key
     [mail] = [m for m in desk.smtp.messages if "breached" in m.message["Subject"]]
     assert mail.rcpt_tos == ["alice@desk.example"]
-    assert (
-        mail.message["Subject"]
-        == f"[ERROR] Sev2 ticket #{ticket.pk} breached next update"
-    )
+    assert mail.message["Subject"] == f"[ERROR] Sev2 ticket #{ticket.pk} breached next update"
     assert mail.message["X-Sladesk-Idempotency-Key"] == key
 
 
