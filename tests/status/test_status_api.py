@@ -228,3 +228,26 @@ def test_the_monthly_uptime_against_the_promise(world, client_for, frozen_now):
     assert row["target_percent"] == 99.5 and row["met"] is False
     assert row["uptime_percent"] == pytest.approx(100 * (1 - 6 / 744))
     assert api.get("/api/v1/status/uptime/?page=globex&month=2026-13").status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("path", "payload", "field"),
+    [
+        ("components", {"page": "hw\x00", "name": "x"}, "page"),
+        (
+            "incidents",
+            {
+                "page": "houseware",
+                "name": "x",
+                "body": "y",
+                "components": {"a\x00": "major_outage"},
+            },
+            "components",
+        ),
+    ],
+)
+def test_a_nul_byte_is_a_400_not_a_database_error(world, client_for, page, path, payload, field):
+    # PostgreSQL refuses NUL in a text query: the API must say so, not answer 500
+    response = client_for(world.admin).post(f"/api/v1/status/{path}/", payload, format="json")
+    assert response.status_code == 400
+    assert field in response.json()["error"]["fields"]

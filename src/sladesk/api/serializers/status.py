@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
 from sladesk.status.models import ComponentStatus, Impact, IncidentStatus, StatusPage
@@ -20,8 +22,23 @@ __all__ = [
 ]
 
 
+class _PageSlugField(serializers.SlugRelatedField):
+    """A status page by its slug; a value no slug can be (a NUL byte, which PostgreSQL
+    refuses in a query) is the same 400 as an unknown slug, never a database error."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, str) and "\x00" in data:
+            self.fail("does_not_exist", slug_name=self.slug_field, value="(a NUL byte)")
+        return super().to_internal_value(data)
+
+
 def page_of() -> serializers.SlugRelatedField:
-    return serializers.SlugRelatedField(slug_field="slug", queryset=StatusPage.objects.all())
+    return _PageSlugField(slug_field="slug", queryset=StatusPage.objects.all())
+
+
+def _no_nul_keys(value: dict[str, Any]) -> None:
+    if any("\x00" in str(key) for key in value):
+        raise serializers.ValidationError("a component id may not contain a NUL byte")
 
 
 _COMPONENT_STATUSES = [s for s in ComponentStatus.values if s != ComponentStatus.MAINTENANCE]
@@ -32,6 +49,7 @@ def _components() -> serializers.DictField:
     return serializers.DictField(
         child=serializers.ChoiceField(choices=_COMPONENT_STATUSES),
         required=False,
+        validators=[_no_nul_keys],
         help_text="component id -> the status the incident holds it at",
     )
 
