@@ -237,7 +237,7 @@ def test_the_monthly_uptime_against_the_promise(world, client_for, frozen_now):
         (
             "incidents",
             {
-                "page": "houseware",
+                "page": "acme",
                 "name": "x",
                 "body": "y",
                 "components": {"a\x00": "major_outage"},
