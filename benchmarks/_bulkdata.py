@@ -139,10 +139,16 @@ def generate(
                 policy_name=policy.name,
                 plan=prng.choice(sorted(policy.plans)) if policy.plans else "",
                 region=prng.choice(sorted(policy.regions)) if policy.regions else "",
-                email_aliases=[f"customer-{i:04d}@support.example"],
             )
         )
     org_objs = Organization.objects.bulk_create(org_rows)
+    # each customer's alias is an intake route (`sladesk.intake.aliases`: one source of truth)
+    from sladesk.intake.models import InboundAddress
+
+    InboundAddress.objects.bulk_create(
+        InboundAddress(address=f"customer-{i:04d}@support.example", organization=o)
+        for i, o in enumerate(org_objs)
+    )
     Contact.objects.bulk_create(
         Contact(organization=o, email=f"person{j:03d}@customer-{i:04d}.example", name=f"Person {j}")
         for i, o in enumerate(org_objs)
