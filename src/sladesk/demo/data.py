@@ -21,6 +21,7 @@ from sladesk.core import time as core_time
 from sladesk.tickets import services
 from sladesk.tickets.models import Ticket
 
+from . import extras
 from .oncall import load_oncall
 
 __all__ = ["AGENTS", "ORGANIZATIONS", "DemoLogin", "load", "logins"]
@@ -320,7 +321,7 @@ def load(*, now: datetime | None = None, stdout: Callable[[str], None] = lambda 
                 timezone=spec["timezone"],
                 allow_unknown_senders=bool(spec["aliases"]),
             )
-            _aliases(org, spec["aliases"])
+            extras.set_demo_aliases(org, spec["aliases"])
             if spec["role"]:
                 AccountTeamMember.objects.create(
                     organization=org, user=agents["alice"], role=spec["role"]
@@ -347,8 +348,8 @@ def load(*, now: datetime | None = None, stdout: Callable[[str], None] = lambda 
                 timezone=spec["timezone"],
             )
             orgs[spec["slug"]] = org
-        _scoped_agent(orgs)
-        _email_routes(orgs, teams)
+        extras.scoped_agent(orgs, SCOPED_AGENT, DEMO_PASSWORD)
+        extras.email_routes(orgs, teams)
         members = {slug: [u for u, *_, slugs in AGENTS if slug in slugs] for slug in teams}
         load_oncall(now, teams, members)
         count = 0
@@ -368,126 +369,14 @@ def load(*, now: datetime | None = None, stdout: Callable[[str], None] = lambda 
                 then,
             )
             count += 1
-        pages = _status_pages(now)
-        _working_faster(agents)
+        pages = extras.status_pages(now)
+        extras.working_faster(agents)
         stdout(
             f"demo data: {len(orgs)} organizations, {len(agents)} agents, {count} tickets, "
             f"{pages} status pages (admin {admin})"
         )
-    _unverified_mail(contacts["acme-robotics"].email)
+    extras.unverified_mail(contacts["acme-robotics"].email)
     return True
-
-
-def _status_pages(now: datetime) -> int:
-    """The status pages of `sladesk.status.demo` (when that app is installed)."""
-    from django.apps import apps
-
-    if not apps.is_installed("sladesk.status"):
-        return 0
-    from sladesk.status.demo import load_pages
-
-    return load_pages(now)
-
-
-def _unverified_mail(sender: str) -> None:
-    """A forged "[P1]" in Acme's contact's name, as the company MTA delivers it with its
-    verdict (``dmarc=fail``): the desk shows "unverified sender", the ticket is at the
-    policy's default priority, nobody was paged, and "Confirm sender" applies the P1 and pages
-    (docs/email.md). Processed after the demo's transaction, like any stored mail."""
-    from sladesk.intake.pipeline import process
-    from sladesk.intake.store import store_raw
-
-    domain = sender.rpartition("@")[2]
-    raw = (
-        "Authentication-Results: mx.support.example.com; spf=fail smtp.mailfrom=evil.example;"
-        f" dkim=none; dmarc=fail header.from={domain}\r\n"
-        f"From: Acme contact <{sender}>\r\nTo: acme@support.example.com\r\n"
-        "Subject: [P1] everything down\r\nDate: Tue, 24 Nov 2026 11:00:00 +0000\r\n"
-        "Message-ID: <demo-forged-p1@evil.example>\r\n\r\nAll robots are offline, escalate now!\r\n"
-    ).encode()
-    process(
-        store_raw(
-            raw, envelope_from="attacker@evil.example", envelope_to=["acme@support.example.com"]
-        ).pk
-    )
-
-
-#: Email routes (sladesk.intake): a per-customer alias for each Particle organization, and
-#: freistilbox's four shared addresses (organization from the sender): address, org, team, kind.
-EMAIL_ROUTES: list[tuple[str, str | None, str | None, str]] = [
-    ("acme@support.example.com", "acme-robotics", None, "customer"),
-    ("nordlicht@support.example.com", "nordlicht-iot", None, "customer"),
-    ("fieldsense@support.example.com", "fieldsense", None, "customer"),
-    ("info@freistilbox.example", None, None, "info"),
-    ("support@freistilbox.example", None, "cloud-support", "support"),
-    ("backoffice@freistilbox.example", None, "billing", "billing"),
-    ("hosting@freistilbox.example", None, "devops", "hosting"),
-]
-
-
-def _working_faster(agents: dict[str, User]) -> None:
-    """Two shared macros, a personal one of the first agent, and a shared saved view."""
-    from sladesk.desk.models import SavedView
-    from sladesk.macros.models import Macro
-
-    Macro.objects.create(
-        name="Solved: please confirm",
-        body="Hello {{ requester.name }},\n\nthe fix for ticket #{{ ticket.number }} is live. "
-        "Reply to this "
-        "ticket if anything is still wrong.\n\n{{ agent.first_name }}",
-        status="solved",
-    )
-    Macro.objects.create(
-        name="Need logs",
-        body="Hello {{ requester.name }}, could you send us the device logs?",
-        status="pending",
-        tags="needs-logs",
-        assign_to_me=True,
-    )
-    first = next(iter(agents.values()))
-    Macro.objects.create(
-        name="Looking into it",
-        owner=first,
-        body="Thanks, {{ requester.name }}: I am on it.",
-        assign_to_me=True,
-    )
-    SavedView.objects.create(
-        name="P1 newest", owner=None, query={"view": "all", "priority": "P1", "sort": "newest"}
-    )
-
-
-def _aliases(org: Organization, addresses: list[str]) -> None:
-    """The organization's email aliases: email routes (`sladesk.intake.aliases`)."""
-    from sladesk.intake.aliases import set_aliases
-
-    if addresses:
-        set_aliases(org, addresses)
-
-
-def _scoped_agent(orgs: dict[str, Organization]) -> None:
-    username, first, last, zone, org_slugs = SCOPED_AGENT
-    user = User.objects.create_user(
-        username,
-        f"{username}@sladesk.example",
-        DEMO_PASSWORD,
-        first_name=first,
-        last_name=last,
-        is_staff=True,
-    )
-    profile = AgentProfile.objects.create(user=user, timezone=zone)
-    profile.scope_organizations.set([orgs[s] for s in org_slugs])
-
-
-def _email_routes(orgs: dict[str, Organization], teams: dict[str, Team]) -> None:
-    from sladesk.intake.models import InboundAddress
-
-    for address, org, team, kind in EMAIL_ROUTES:
-        InboundAddress.objects.create(
-            address=address,
-            organization=orgs[org] if org else None,
-            team=teams[team] if team else None,
-            kind=kind,
-        )
 
 
 def _demo_ticket(
