@@ -10,6 +10,7 @@ from django import forms
 from sladesk.accounts.models import Team
 from sladesk.tickets.models import Status
 from sladesk.tickets.services import TRANSITIONS
+from sladesk.tickets.validators import one_line_subject
 from sladesk.web.forms import MultipleFileField
 
 __all__ = [
@@ -22,12 +23,6 @@ __all__ = [
     "SplitForm",
     "StatusForm",
 ]
-
-
-def _one_line(value: str) -> None:
-    """A subject is one line: CR or LF would break every mail about the ticket."""
-    if "\r" in value or "\n" in value:
-        raise forms.ValidationError("The subject must be one line.")
 
 
 class MessageForm(forms.Form):
@@ -75,7 +70,9 @@ class SplitForm(forms.Form):
     messages = forms.TypedMultipleChoiceField(
         coerce=int, choices=(), error_messages={"required": "Tick the messages to split off."}
     )
-    subject = forms.CharField(validators=[_one_line], max_length=300, required=False, strip=True)
+    subject = forms.CharField(
+        validators=[one_line_subject], max_length=300, required=False, strip=True
+    )
 
     def __init__(self, *args: Any, message_ids: list[int], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -18,6 +18,7 @@ from typing import Any
 
 from django import forms
 
+from sladesk.tickets.validators import one_line_subject
 from sladesk.web.forms import MultipleFileField
 
 __all__ = ["EscalateForm", "NewTicketForm", "ReplyForm", "policy_fields"]
@@ -35,12 +36,6 @@ KNOWN_FIELDS: dict[str, tuple[str, str]] = {
     ),
     "devices_affected": ("Devices affected", "How many devices show the problem."),
 }
-
-
-def _one_line(value: str) -> None:
-    """A subject is one line: CR or LF would break every mail about the ticket."""
-    if "\r" in value or "\n" in value:
-        raise forms.ValidationError("The subject must be one line.")
 
 
 def _label(name: str) -> tuple[str, str]:
@@ -104,7 +99,7 @@ def priority_choices(
 
 
 class NewTicketForm(forms.Form):
-    subject = forms.CharField(validators=[_one_line], max_length=300)
+    subject = forms.CharField(validators=[one_line_subject], max_length=300)
     description = forms.CharField(widget=forms.Textarea)
     priority = forms.ChoiceField(widget=forms.RadioSelect, required=False)
     files = MultipleFileField(label="Attachments")

@@ -9,17 +9,14 @@ from .accounts import (
 )
 from .auth import ApiTokenSerializer, CredentialsSerializer, NewTokenSerializer, TokenSerializer
 from .errors import ErrorSerializer
-from .tickets import (
-    ClockSerializer,
-    MessageSerializer,
+from .ticket_inputs import (
     ReasonSerializer,
     ReplySerializer,
     TicketCreateSerializer,
-    TicketDetailSerializer,
     TicketFilterSerializer,
-    TicketSerializer,
     TicketUpdateSerializer,
 )
+from .tickets import ClockSerializer, MessageSerializer, TicketDetailSerializer, TicketSerializer
 
 __all__ = [
     "AccountTeamMemberSerializer",
