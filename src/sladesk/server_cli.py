@@ -154,6 +154,10 @@ def _start_mail_sink(settings: object) -> None:
 
     sink = start_mail_sink(settings.VAR_DIR / "sent-mail")  # type: ignore[attr-defined]
     settings.EMAIL_HOST, settings.EMAIL_PORT = sink.hostname, sink.port  # type: ignore[attr-defined]
+    if not os.environ.get("SLADESK_EMAIL_BACKEND"):
+        # Django's own mail (password reset, sign-in invitations) goes to the sink too,
+        # so "an invitation was mailed" is true in the demo, not only printed.
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"  # type: ignore[attr-defined]
     print(
         f"sladesk: outbound mail is written to {sink.directory}/ (set SLADESK_EMAIL_HOST to send)",
         flush=True,
