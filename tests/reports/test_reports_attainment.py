@@ -16,8 +16,8 @@ import pytest
 
 from sladesk.reports import histogram
 from sladesk.reports.attainment import attainment, breaches, month_ranges
-from sladesk.reports.models import AttainmentCell, ClockFact
-from sladesk.reports.rollup import rebuild
+from sladesk.reports.models import AttainmentCell, ClockFact, RollupChange
+from sladesk.reports.rollup import fold, rebuild
 from sladesk.tickets import clocks as rules
 from sladesk.tickets.models import SlaClock
 
@@ -59,6 +59,7 @@ def _close(a: int | None, b: int | None) -> bool:
     return abs(a - b) <= max(1, 0.01 * b)
 
 
+@pytest.mark.parametrize("folded", [None, 7, "all"], ids=["journal", "part", "folded"])
 @pytest.mark.parametrize(
     ("start", "end"),
     [
@@ -68,9 +69,15 @@ def _close(a: int | None, b: int | None) -> bool:
         (date(2026, 10, 31), date(2026, 11, 1)),  # one day: the UTC October edge
     ],
 )
-def test_rollup_agrees_with_the_clocks(scenario, start, end):
+def test_rollup_agrees_with_the_clocks(scenario, start, end, folded):
     # given the scenario (timers, pauses, re-targets, reopen, merge across DST and a month end)
-    # when attainment is read from the rollup
+    # and its journal not folded, folded in part (7 rows), or folded whole
+    if folded == "all":
+        fold()
+    elif folded:
+        assert fold(batch=folded) == folded
+        assert RollupChange.objects.exists()
+    # when attainment is read from the rollup (cells plus the journal not folded yet)
     rows = attainment(start, end, ["organization", "priority", "metric"])
     # then every group agrees with a recomputation from the clock rows
     expected = recompute(start, end, scenario.end)
@@ -103,7 +110,10 @@ def test_scenario_covers_what_it_claims(scenario):
 
 
 def test_rebuild_reproduces_the_incremental_rollup(scenario):
-    # given the rollup kept incrementally
+    # given the rollup kept incrementally, its journal folded
+    fold()
+    assert not RollupChange.objects.exists()
+
     def snapshot():
         return sorted(
             (

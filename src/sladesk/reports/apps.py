@@ -13,5 +13,6 @@ class ReportsConfig(AppConfig):
 
         from .rollup import on_clocks_changed
 
-        # In the transaction: the facts and the rollup commit with the clock change.
+        # In the transaction: the facts and the rollup's journal commit with the clock
+        # change; the periodic reports.fold moves the journal into the cells.
         subscribe(ClocksChanged, on_clocks_changed, phase=IN_TRANSACTION)

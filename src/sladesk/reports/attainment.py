@@ -24,6 +24,7 @@ from sladesk.tickets.models import TicketEvent
 from . import histogram
 from .facts import breach_reason
 from .models import AttainmentCell, ClockFact, Granularity
+from .rollup import pending_cells
 
 __all__ = [
     "DIMENSIONS",
@@ -149,7 +150,8 @@ def _cells(
     qs = AttainmentCell.objects.filter(cond, tickets__gt=0)
     if organizations is not None:
         qs = qs.filter(organization_id__in=list(organizations))
-    return list(
+    # The journal not folded yet, as day cells: the report is exact at every instant.
+    return pending_cells(start, end, organizations) + list(
         qs.values(
             "period",
             "organization_id",
@@ -207,6 +209,9 @@ def attainment(
         groups, key=lambda k: tuple("" if v is None else str(v).zfill(12) for v in k)
     ):
         cs = groups[key]
+        tickets = sum(c["tickets"] for c in cs)
+        if not tickets:
+            continue  # only journal rows that cancel out (a folded cell with none is not read)
         met = sum(c["met"] for c in cs)
         breached = sum(c["breached"] for c in cs)
         used = cs[0]["used_hist"] if len(cs) == 1 else histogram.merge(c["used_hist"] for c in cs)
@@ -215,7 +220,7 @@ def attainment(
         w50, w90 = histogram.percentiles(wall, (0.5, 0.9))
         row: dict[str, Any] = dict(zip(group_by, key, strict=True))
         row.update(
-            tickets=sum(c["tickets"] for c in cs),
+            tickets=tickets,
             met=met,
             breached=breached,
             running=sum(c["running"] for c in cs),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 
-__all__ = ["AttainmentCell", "ClockFact", "Granularity"]
+__all__ = ["AttainmentCell", "ClockFact", "Granularity", "RollupChange"]
 
 
 class Granularity(models.TextChoices):
@@ -71,7 +71,9 @@ class AttainmentCell(models.Model):
 
     ``tickets`` = met + breached + running (paused counts as running). ``used_hist`` and
     ``wall_hist`` are `sladesk.reports.histogram` histograms of the facts' durations.
-    Maintained by `sladesk.reports.rollup` in the transaction that changes the clocks.
+    Maintained by `sladesk.reports.rollup`: a clock change journals its contribution
+    (`RollupChange`) in its own transaction, and ``reports.fold`` moves the journal into
+    the cells within seconds; readers add the journal rows not folded yet.
     """
 
     granularity = models.CharField(max_length=8, choices=Granularity.choices)
@@ -110,3 +112,34 @@ class AttainmentCell(models.Model):
             f"{self.granularity} {self.period} org {self.organization_id} "
             f"{self.priority} {self.metric}"
         )
+
+
+class RollupChange(models.Model):
+    """One fact's contribution to the cells, journaled by the transaction that changed the
+    clock and not yet folded into `AttainmentCell` (``sign`` +1 adds the fact, -1 takes
+    a fact's previous values out).
+
+    Journaling is an insert, so concurrent ticket writes never wait on each other's cells;
+    `sladesk.reports.rollup.fold` (periodic ``reports.fold``, every few seconds) sums the
+    oldest rows into the cells and deletes them in one transaction, and
+    `sladesk.reports.attainment` adds the rows still here to what it reads, so a report
+    is exact at every instant. The fields are the `ClockFact` fields the cells sum."""
+
+    id = models.BigAutoField(primary_key=True)
+    sign = models.SmallIntegerField()
+    organization_id = models.BigIntegerField()
+    plan = models.CharField(max_length=100, blank=True, default="")
+    priority = models.CharField(max_length=32)
+    team_id = models.BigIntegerField(default=0)
+    metric = models.CharField(max_length=32)
+    opened_at = models.DateTimeField()
+    state = models.CharField(max_length=16)
+    used_seconds = models.BigIntegerField(null=True, blank=True)
+    wall_seconds = models.BigIntegerField(null=True, blank=True)
+    paused_seconds = models.BigIntegerField(default=0)
+
+    class Meta:
+        indexes = (models.Index(fields=["opened_at"], name="report_change_opened"),)
+
+    def __str__(self) -> str:
+        return f"{self.sign:+d} org {self.organization_id} {self.priority} {self.metric}"
