@@ -90,6 +90,9 @@ class JobsConf:
     #: A claimed slot belongs to its worker this long (seconds), renewed every third of it
     #: while the job runs; once it lapses (the worker died) another worker re-runs it, once.
     lease: float = 120.0
+    #: Finished slot rows (done, skipped) are kept this many days, failed ones four times
+    #: as long; a job's newest row is always kept (catch-up starts from it).
+    keep_days: float = 7.0
 
 
 def conf() -> JobsConf:
