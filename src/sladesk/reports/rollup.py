@@ -43,18 +43,9 @@ __all__ = [
 #: How often the journal is folded into the cells, and how many rows one fold takes.
 FOLD_EVERY = timedelta(seconds=5)
 FOLD_BATCH = 5000
-#: The `RollupChange` fields a contribution is made of (sign aside).
-_CHANGE_FIELDS = (
-    "organization_id",
-    "plan",
-    "priority",
-    "team_id",
-    "metric",
-    "opened_at",
-    "state",
-    "used_seconds",
-    "wall_seconds",
-    "paused_seconds",
+#: The `RollupChange` fields a contribution is made of (`ClockFact` fields; sign aside).
+_CHANGE_FIELDS = tuple(
+    f.name for f in RollupChange._meta.concrete_fields if f.name not in ("id", "sign")
 )
 
 Key = tuple[str, date, int, str, str, int, str]
