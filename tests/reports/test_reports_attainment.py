@@ -254,6 +254,16 @@ def test_api_bad_input_names_the_problem(scenario, client_for, params, field):
     assert field in res.content.decode()
 
 
+def test_api_reports_every_bad_parameter_at_once(scenario, client_for):
+    # when both dates and the grouping are wrong
+    res = client_for(scenario.agent).get(URL, {"from": "2026-13-01", "group_by": "colour"})
+    # then one 400 names all three
+    assert res.status_code == 400
+    fields = res.json()["error"]["fields"]
+    assert set(fields) == {"from", "to", "group_by"}
+    assert "unknown group_by colour" in fields["group_by"][0]
+
+
 def test_api_groups_by_month_and_team(scenario, client_for):
     res = client_for(scenario.agent).get(
         URL, {"from": "2026-10-01", "to": "2026-12-01", "group_by": "month,team"}

@@ -23,16 +23,33 @@ __all__ = ["AttainmentRowSerializer", "AttainmentSerializer", "AttainmentView"]
 _MAX_DAYS = 3 * 366
 
 
-def _date(request: Request, name: str) -> date:
-    raw = request.query_params.get(name)
-    if not raw:
-        raise exceptions.ValidationError({name: [f"{name} is required (YYYY-MM-DD)"]})
+def _query(request: Request) -> tuple[date, date, list[str]]:
+    """``from``, ``to`` and ``group_by`` of the query; every problem is reported at once
+    (a 400 naming each field)."""
+    problems: dict[str, list[str]] = {}
+    days: dict[str, date] = {}
+    for name in ("from", "to"):
+        raw = request.query_params.get(name)
+        if not raw:
+            problems[name] = [f"{name} is required (YYYY-MM-DD)"]
+            continue
+        try:
+            days[name] = date.fromisoformat(raw)
+        except ValueError:
+            problems[name] = [f"{name} must be a date YYYY-MM-DD, got {raw[:40]!r}"]
+    if len(days) == 2:
+        if days["to"] <= days["from"]:
+            problems["to"] = ["to must be after from"]
+        elif (days["to"] - days["from"]).days > _MAX_DAYS:
+            problems["to"] = [f"at most {_MAX_DAYS} days per request"]
+    group_by: list[str] = []
     try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise exceptions.ValidationError(
-            {name: [f"{name} must be a date YYYY-MM-DD, got {raw[:40]!r}"]}
-        ) from None
+        group_by = parse_group_by(request.query_params.get("group_by"))
+    except ValueError as exc:
+        problems["group_by"] = [str(exc)]
+    if problems:
+        raise exceptions.ValidationError(problems)
+    return days["from"], days["to"], group_by
 
 
 class AttainmentRowSerializer(serializers.Serializer):
@@ -87,14 +104,6 @@ class AttainmentView(EnvelopeMixin, APIView):
         responses={200: AttainmentSerializer, **errors(400, 403)},
     )
     def get(self, request: Request) -> Response:
-        start, end = _date(request, "from"), _date(request, "to")
-        if end <= start:
-            raise exceptions.ValidationError({"to": ["to must be after from"]})
-        if (end - start).days > _MAX_DAYS:
-            raise exceptions.ValidationError({"to": [f"at most {_MAX_DAYS} days per request"]})
-        try:
-            group_by = parse_group_by(request.query_params.get("group_by"))
-        except ValueError as exc:
-            raise exceptions.ValidationError({"group_by": [str(exc)]}) from None
+        start, end, group_by = _query(request)
         rows: list[dict[str, Any]] = attainment(start, end, group_by, report_scope(request.user))
         return Response({"rows": rows})
