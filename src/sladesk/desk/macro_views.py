@@ -18,7 +18,8 @@ from django.views.decorators.http import require_POST
 from sladesk.macros import services as macros
 from sladesk.macros.access import access_macro, may_manage, may_share, usable_macros
 from sladesk.macros.models import Macro
-from sladesk.macros.render import PLACEHOLDERS, unknown_placeholders
+from sladesk.macros.render import PLACEHOLDERS
+from sladesk.macros.validation import macro_problems
 from sladesk.tickets.models import Status
 from sladesk.tickets.services import ServiceError
 from sladesk.web.access import agent_required
@@ -52,24 +53,10 @@ class MacroForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["assignee"].queryset = User.objects.filter(agent_profile__isnull=False)  # type: ignore[attr-defined]
 
-    def clean_body(self) -> str:
-        body = self.cleaned_data["body"]
-        if unknown := unknown_placeholders(body):
-            known = ", ".join("{{ %s }}" % k for k in PLACEHOLDERS)  # noqa: UP031 - braces are the point
-            raise forms.ValidationError(f"unknown placeholder {', '.join(unknown)}; known: {known}")
-        return body
-
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if data.get("priority") and not (data.get("priority_reason") or "").strip():
-            self.add_error(
-                "priority_reason", "A priority change needs a reason (the customer is told)."
-            )
-        if not any(
-            data.get(f)
-            for f in ("body", "tags", "team", "assignee", "assign_to_me", "priority", "status")
-        ):
-            raise forms.ValidationError("A macro needs a reply text or at least one change.")
+        for field, problem in macro_problems(data).items():
+            self.add_error(field or None, problem)
         return data
 
 

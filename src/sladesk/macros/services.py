@@ -20,7 +20,8 @@ from sladesk.tickets.models import Status, Ticket
 
 from .access import may_manage, may_share
 from .models import Macro
-from .render import render, unknown_placeholders
+from .render import render
+from .validation import CHANGES, macro_problems
 
 __all__ = ["MacroRefused", "Plan", "apply", "delete", "plan", "save"]
 
@@ -34,7 +35,7 @@ def save(macro: Macro, *, by: Any, shared: bool) -> Macro:
 
     Refused (`MacroRefused`) when ``by`` may not manage the macro as stored (another
     agent's, or a shared one and ``by`` is no admin), when a non-admin asks for
-    ``shared``, or when the body holds an unknown placeholder."""
+    ``shared``, or when `sladesk.macros.validation` finds a problem."""
     if macro.pk is not None:
         row = Macro.objects.filter(pk=macro.pk).values("owner_id").first()
         if row is None:
@@ -48,11 +49,21 @@ def save(macro: Macro, *, by: Any, shared: bool) -> Macro:
             )
     if shared and not may_share(by):
         raise MacroRefused("Only admins share macros.")
-    if unknown := unknown_placeholders(macro.body):
-        raise MacroRefused(f"unknown placeholder {', '.join(unknown)}")
+    if problems := macro_problems(_fields_of(macro)):
+        raise MacroRefused("; ".join(problems.values()))
     macro.owner = None if shared else by
     macro.save()
     return macro
+
+
+def _fields_of(macro: Macro) -> dict[str, Any]:
+    values = {f: getattr(macro, f) for f in CHANGES if f not in ("team", "assignee")}
+    return {
+        **values,
+        "team": macro.team_id,
+        "assignee": macro.assignee_id,
+        "priority_reason": macro.priority_reason,
+    }
 
 
 def delete(macro: Macro, *, by: Any) -> None:
