@@ -672,6 +672,57 @@ CASES = [
         None,
         {"contact": 403, "agent": 200, "admin": 200},
     ),
+    # macros (docs/api.md): the desk's; a shared one is changed by admins only
+    ("macro list", "get", "/api/v1/macros/", None, {"contact": 403, "agent": 200, "admin": 200}),
+    (
+        "macro create",
+        "post",
+        "/api/v1/macros/",
+        lambda w: {"name": "Mine", "body": "Hello"},
+        {"contact": 403, "agent": 201, "admin": 201},
+    ),
+    (
+        "macro retrieve shared",
+        "get",
+        "/api/v1/macros/{macro}/",
+        None,
+        {"contact": 403, "agent": 200, "admin": 200},
+    ),
+    (
+        "macro patch shared",
+        "patch",
+        "/api/v1/macros/{macro}/",
+        lambda w: {"tags": ["thanks"]},
+        {"contact": 403, "agent": 403, "admin": 200},
+    ),
+    (
+        "macro delete shared",
+        "delete",
+        "/api/v1/macros/{macro}/",
+        None,
+        {"contact": 403, "agent": 403, "admin": 204},
+    ),
+    (
+        "macro preview own ticket",
+        "get",
+        "/api/v1/macros/{macro}/preview/?ticket={own}",
+        None,
+        {"contact": 403, "agent": 200, "admin": 200},
+    ),
+    (
+        "apply macro own",
+        "post",
+        "/api/v1/tickets/{own}/apply-macro/",
+        lambda w: {"macro": w.macro.pk},
+        {"contact": 403, "agent": 200, "admin": 200},
+    ),
+    (
+        "apply macro other",
+        "post",
+        "/api/v1/tickets/{other}/apply-macro/",
+        lambda w: {"macro": w.macro.pk},
+        {"contact": 403, "agent": 200, "admin": 200},
+    ),
     (
         "satisfaction results",
         "get",
@@ -692,6 +743,7 @@ def _path(template: str, w) -> str:
         globex_contact=w.globex_contact.pk,
         team=w.team.pk,
         agent=w.agent.pk,
+        macro=w.macro.pk,
     )
 
 

@@ -141,7 +141,15 @@ _REAL_IDS = {
     "/api/v1/agents/": lambda w: w.agent.pk,
     "/api/v1/pages/": lambda w: _page_of(w.acme_ticket).pk,
     "/api/v1/schedules/": lambda w: _schedule_of(w).pk,
+    "/api/v1/macros/": lambda w: _macro_of(w.agent).pk,
 }
+
+
+def _macro_of(agent):
+    """A personal macro of ``agent`` (the world's macro is shared: the agent may not write it)."""
+    from sladesk.macros.models import Macro
+
+    return Macro.objects.create(name="Mine", body="Hi {{ requester.name }}", owner=agent)
 
 
 def _schedule_of(w):

@@ -43,6 +43,8 @@ def test_agent_finds_a_breaching_ticket_replies_and_reprioritises(page, live_ser
     page.keyboard.press("j")
     page.keyboard.press("j")
     assert page.locator("tr.is-current").count() == 1
+    # the screenshot shows the demo's breached ticket in red at the top
+    assert "clock-breached" in page.locator("#inbox-list tbody .clock").first.get_attribute("class")
     shot(page, "inbox")
     page.get_by_role("link", name=re.compile("Breaching soon")).click()
     row = page.locator(f"tr[data-ticket='{ticket.pk}']")

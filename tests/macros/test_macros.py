@@ -107,7 +107,7 @@ def test_personal_macros_are_their_owners_and_shared_ones_admins(client, ui):
     client.post("/desk/macros/", {"name": "Mine", "body": "Hi {{ requester.name }}"})
     assert Macro.objects.get(name="Mine").owner_id == ui.agent.pk
     page = client.post("/desk/macros/", {"name": "Everyone", "body": "x", "shared": "on"})
-    assert "Only admins add shared macros." in page.content.decode()
+    assert "Only admins share macros." in page.content.decode()
     # an admin adds a shared one and deletes the other shared one
     client.force_login(ui.admin)
     client.post("/desk/macros/", {"name": "Everyone", "body": "x", "shared": "on"})

@@ -20,9 +20,13 @@ def sign_in(page: Any, live_server: Any, username: str, password: str = "demo") 
     page.wait_for_load_state("domcontentloaded")
 
 
-def shot(page: Any, name: str) -> Path:
+def shot(page: Any, name: str, *, top: bool = True) -> Path:
+    """Write ``docs/screenshots/<name>.png`` of the viewport; with ``top`` scrolled to the
+    top of the page first (a partial update may have left it scrolled down)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
+    if top:
+        page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(path=str(path), full_page=False)
     return path
 

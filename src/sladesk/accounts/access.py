@@ -9,6 +9,12 @@ The one place these rules live (`sladesk.tickets.access` builds the ticket rules
 * a **contact** sees its own organization and that organization's contacts;
 * anyone else (anonymous, a login without a role) sees nothing.
 
+Rows an agent keeps for itself or shares with every agent (macros, saved inbox views) follow
+one rule, `may_manage_owned`: a **personal** row is its owner's alone (no one else sees,
+edits or deletes it, admins included); a **shared** row (no owner) is used by every agent
+and created, edited and deleted by admins only — it changes what the whole team sees, so
+it is an admin's decision, like the policies and teams.
+
 A row outside what a user sees does not exist for them: ``access_*`` raise ``Http404``,
 never 403, so its existence does not leak. Ids beyond a 64-bit integer are 404 too.
 """
@@ -31,7 +37,9 @@ __all__ = [
     "access_contact",
     "access_organization",
     "checked_id",
+    "may_manage_owned",
     "may_see_organization",
+    "may_share",
     "preload_scope",
     "scope_flags",
     "scope_of",
@@ -186,3 +194,16 @@ def access_contact(user: Any, contact_id: Any) -> Contact:
     if found is None:
         raise Http404("no such contact")
     return found
+
+
+def may_share(user: Any) -> bool:
+    """Whether ``user`` may create, edit or delete rows shared with every agent: admins."""
+    return role_of(user) == Role.ADMIN
+
+
+def may_manage_owned(user: Any, owner_id: int | None) -> bool:
+    """Whether ``user`` may edit or delete a row owned by ``owner_id`` (None: shared):
+    a personal row its owner only, a shared row admins only (see the module)."""
+    if owner_id is None:
+        return may_share(user)
+    return role_of(user) in (Role.ADMIN, Role.AGENT) and owner_id == user.pk

@@ -21,6 +21,7 @@ from .views import (
     TokenView,
     oncall,
 )
+from .views.macros import MacroViewSet
 from .views.reports import AttainmentView
 from .views.satisfaction import SatisfactionView
 
@@ -36,6 +37,7 @@ router.register("contacts", ContactViewSet, basename="contact")
 router.register("teams", TeamViewSet, basename="team")
 router.register("agents", AgentViewSet, basename="agent")
 router.register("pages", PageViewSet, basename="page")
+router.register("macros", MacroViewSet, basename="macro")
 
 urlpatterns = [
     path("v1/auth/token/", TokenView.as_view(), name="token"),

@@ -1,5 +1,7 @@
-"""Macros in the desk: ``/desk/macros/`` (list, add, delete) and, on a ticket, a preview of
-what a macro will do followed by one click to apply it (`sladesk.macros.services`)."""
+"""Macros in the desk: ``/desk/macros/`` (list, add), ``/desk/macros/<id>/`` (edit),
+``/desk/macros/<id>/delete/`` and, on a ticket, a preview of what a macro will do followed
+by one click to apply it. Who may do what: `sladesk.macros.access`; writes:
+`sladesk.macros.services`."""
 
 from __future__ import annotations
 
@@ -8,22 +10,23 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.models import User
-from django.http import Http404, HttpRequest, HttpResponse
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from sladesk.accounts.access import checked_id
-from sladesk.accounts.roles import Role, role_of
 from sladesk.macros import services as macros
+from sladesk.macros.access import access_macro, may_manage, may_share, usable_macros
 from sladesk.macros.models import Macro
-from sladesk.macros.render import PLACEHOLDERS, unknown_placeholders
+from sladesk.macros.render import PLACEHOLDERS
+from sladesk.macros.validation import macro_problems
 from sladesk.tickets.models import Status
 from sladesk.tickets.services import ServiceError
 from sladesk.web.access import agent_required
 
 from .views import visible_ticket
 
-__all__ = ["apply_macro", "delete_macro", "macro_list", "preview_macro"]
+__all__ = ["apply_macro", "delete_macro", "edit_macro", "macro_list", "preview_macro"]
 
 
 class MacroForm(forms.ModelForm):
@@ -50,32 +53,37 @@ class MacroForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["assignee"].queryset = User.objects.filter(agent_profile__isnull=False)  # type: ignore[attr-defined]
 
-    def clean_body(self) -> str:
-        body = self.cleaned_data["body"]
-        if unknown := unknown_placeholders(body):
-            known = ", ".join("{{ %s }}" % k for k in PLACEHOLDERS)  # noqa: UP031 - braces are the point
-            raise forms.ValidationError(f"unknown placeholder {', '.join(unknown)}; known: {known}")
-        return body
-
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if data.get("priority") and not (data.get("priority_reason") or "").strip():
-            self.add_error(
-                "priority_reason", "A priority change needs a reason (the customer is told)."
-            )
-        if not any(
-            data.get(f)
-            for f in ("body", "tags", "team", "assignee", "assign_to_me", "priority", "status")
-        ):
-            raise forms.ValidationError("A macro needs a reply text or at least one change.")
+        for field, problem in macro_problems(data).items():
+            self.add_error(field or None, problem)
         return data
 
 
 def _macro(request: HttpRequest, macro_id: Any) -> Macro:
-    found = macros.usable_macros(request.user).filter(pk=checked_id(macro_id)).first()
-    if found is None:
-        raise Http404("no such macro")
-    return found
+    return access_macro(request.user, macro_id)
+
+
+def _write(request: HttpRequest, form: MacroForm) -> Macro | None:
+    """Save the valid ``form`` through the service; a refusal becomes a form error."""
+    try:
+        return macros.save(
+            form.save(commit=False), by=request.user, shared=form.cleaned_data["shared"]
+        )
+    except macros.MacroRefused as exc:
+        form.add_error("shared" if "share" in str(exc) else None, str(exc))
+        return None
+
+
+def _form_context(request: HttpRequest, form: MacroForm) -> dict[str, Any]:
+    return {
+        "form": form,
+        "placeholders": list(PLACEHOLDERS),
+        "is_admin": may_share(request.user),
+        "statuses": Status.choices,
+        "teams": form.fields["team"].queryset,  # type: ignore[attr-defined]
+        "agents": form.fields["assignee"].queryset,  # type: ignore[attr-defined]
+    }
 
 
 @agent_required
@@ -83,43 +91,47 @@ def macro_list(request: HttpRequest) -> HttpResponse:
     """GET: the shared and own macros; POST: add one (personal, or shared by an admin)."""
     form = MacroForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        macro = form.save(commit=False)
-        if form.cleaned_data["shared"] and role_of(request.user) != Role.ADMIN:
-            form.add_error("shared", "Only admins add shared macros.")
-        else:
-            macro.owner = None if form.cleaned_data["shared"] else request.user
-            macro.save()
+        macro = _write(request, form)
+        if macro is not None:
             messages.success(
                 request, f"Macro “{macro.name}” saved ({'shared' if macro.shared else 'personal'})."
             )
             return redirect("desk:macros")
     rows = [
-        (m, macros.may_manage(request.user, m))
-        for m in macros.usable_macros(request.user).select_related("owner")
+        (m, may_manage(request.user, m))
+        for m in usable_macros(request.user).select_related("owner", "team", "assignee")
     ]
-    return render(
-        request,
-        "desk/macros.html",
-        {
-            "form": form,
-            "rows": rows,
-            "placeholders": list(PLACEHOLDERS),
-            "is_admin": role_of(request.user) == Role.ADMIN,
-            "statuses": Status.choices,
-            "teams": form.fields["team"].queryset,
-            "agents": form.fields["assignee"].queryset,
-        },
-    )
+    return render(request, "desk/macros.html", {"rows": rows, **_form_context(request, form)})
+
+
+@agent_required
+def edit_macro(request: HttpRequest, macro_id: int) -> HttpResponse:
+    """GET: the macro's form; POST: save it. Only who may manage it (`may_manage`) gets
+    the form: anyone else who may use it gets 403, anyone else 404."""
+    macro = _macro(request, macro_id)
+    if not may_manage(request.user, macro):
+        raise PermissionDenied(
+            "Only admins edit shared macros." if macro.shared else "Not your macro."
+        )
+    form = MacroForm(request.POST or None, instance=macro, initial={"shared": macro.shared})
+    if request.method == "POST" and form.is_valid():
+        saved = _write(request, form)
+        if saved is not None:
+            kind = "shared" if saved.shared else "personal"
+            messages.success(request, f"Macro “{saved.name}” saved ({kind}).")
+            return redirect("desk:macros")
+    return render(request, "desk/macro_edit.html", {"macro": macro, **_form_context(request, form)})
 
 
 @require_POST
 @agent_required
 def delete_macro(request: HttpRequest, macro_id: int) -> HttpResponse:
     macro = _macro(request, macro_id)
-    if not macros.may_manage(request.user, macro):
-        messages.error(request, "Only admins delete shared macros.")
+    try:
+        macros.delete(macro, by=request.user)
+    except macros.MacroRefused as exc:
+        messages.error(request, str(exc))
     else:
-        macro.delete()
         messages.success(request, f"Macro “{macro.name}” deleted.")
     return redirect("desk:macros")
 

@@ -1,5 +1,7 @@
 """Saved inbox views: the current view, filters and sort saved with a name, personal or
-shared (admins), listed beside the built-in views with their counts.
+shared (admins), listed beside the built-in views with their counts; edited (name, shared,
+view, filters, sort) at ``/desk/views/<id>/edit/`` and deleted by whoever may manage them
+(`sladesk.desk.access`).
 
 A saved view stores only the inbox's own parameters (`KEYS`), so opening one is a plain
 inbox link; its tickets are always the viewer's visible tickets (`sladesk.tickets.access`):
@@ -12,20 +14,22 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
+from django import forms
 from django.contrib import messages
-from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from sladesk.accounts.access import checked_id
-from sladesk.accounts.roles import Role, role_of
+from sladesk.core.policies import available_policies
+from sladesk.tickets.models import Channel, Status
 from sladesk.web.access import agent_required
 
 from . import queries
+from .access import access_view, may_manage_view, may_share, usable_views
 from .models import SavedView
 
-__all__ = ["KEYS", "current_query", "delete_view", "listed", "save_view"]
+__all__ = ["KEYS", "current_query", "delete_view", "edit_view", "listed", "save_view"]
 
 KEYS = ("view", "status", "priority", "organization", "plan", "tag", "channel", "q", "sort")
 MAX_VIEWS = 30
@@ -39,14 +43,10 @@ def current_query(view: str, filters: dict[str, str], sort: str) -> dict[str, st
     return found
 
 
-def _usable(user: Any) -> Any:
-    return SavedView.objects.filter(Q(owner__isnull=True) | Q(owner_id=user.pk))
-
-
 def listed(user: Any, now: datetime, current: dict[str, str]) -> list[dict[str, Any]]:
     """The saved views ``user`` may use, each with its link, count and whether it is the
     one shown now."""
-    views = list(_usable(user)[:MAX_VIEWS])
+    views = list(usable_views(user)[:MAX_VIEWS])
     counts = queries.saved_view_counts(user, [v.query for v in views], now)
     return [
         {
@@ -54,7 +54,7 @@ def listed(user: Any, now: datetime, current: dict[str, str]) -> list[dict[str, 
             "count": n,
             "link": "?" + urlencode(v.query),
             "active": v.query == current,
-            "mine": v.owner_id == user.pk or (v.owner_id is None and role_of(user) == Role.ADMIN),
+            "mine": may_manage_view(user, v),
         }
         for v, n in zip(views, counts, strict=True)
     ]
@@ -71,11 +71,11 @@ def save_view(request: HttpRequest) -> HttpResponse:
         messages.error(request, "Give the view a name.")
         return redirect(back)
     shared = request.POST.get("shared") == "on"
-    if shared and role_of(request.user) != Role.ADMIN:
+    if shared and not may_share(request.user):
         messages.error(request, "Only admins share views.")
         return redirect(back)
     if (
-        _usable(request.user).filter(owner_id=None if shared else request.user.pk).count()
+        usable_views(request.user).filter(owner_id=None if shared else request.user.pk).count()
         >= MAX_VIEWS
     ):
         messages.error(request, f"At most {MAX_VIEWS} saved views; delete one first.")
@@ -88,12 +88,65 @@ def save_view(request: HttpRequest) -> HttpResponse:
 @require_POST
 @agent_required
 def delete_view(request: HttpRequest, view_id: int) -> HttpResponse:
-    found = _usable(request.user).filter(pk=checked_id(view_id)).first()
-    if found is None:
-        raise Http404("no such view")
-    if found.owner_id is None and role_of(request.user) != Role.ADMIN:
+    found = access_view(request.user, view_id)
+    if not may_manage_view(request.user, found):
         messages.error(request, "Only admins delete shared views.")
     else:
         found.delete()
         messages.success(request, f"View “{found.name}” deleted.")
     return redirect("desk:inbox")
+
+
+class SavedViewForm(forms.Form):
+    """A saved view's name, sharing, base view, filters and sort; choices are the inbox's
+    own (the organizations the editor may see), so a saved view holds only what the inbox
+    understands."""
+
+    name = forms.CharField(max_length=60)
+    shared = forms.BooleanField(required=False, label="Shared with every agent (admins)")
+    view = forms.ChoiceField(choices=list(queries.VIEWS.items()))
+    status = forms.ChoiceField(choices=[("", "any"), *Status.choices], required=False)
+    priority = forms.ChoiceField(required=False)
+    organization = forms.ChoiceField(required=False)
+    plan = forms.CharField(max_length=200, required=False)
+    tag = forms.CharField(max_length=200, required=False)
+    channel = forms.ChoiceField(choices=[("", "any"), *Channel.choices], required=False)
+    q = forms.CharField(max_length=200, required=False, label="Search")
+    sort = forms.ChoiceField(choices=list(queries.SORTS.items()))
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        keys = sorted({p.key for f in available_policies().values() for p in f.policy.priorities})
+        self.fields["priority"].choices = [("", "any"), *((k, k) for k in keys)]  # type: ignore[attr-defined]
+        orgs = queries.filter_choices(user)["organizations"]
+        self.fields["organization"].choices = [("", "any"), *((str(o.pk), o.name) for o in orgs)]  # type: ignore[attr-defined]
+        if not may_share(user):
+            del self.fields["shared"]
+
+    def query(self) -> dict[str, str]:
+        """The inbox parameters the view stores (empty ones and the default sort left out)."""
+        data = self.cleaned_data
+        filters = {k: str(data.get(k) or "").strip() for k in KEYS if k not in ("view", "sort")}
+        return current_query(data["view"], filters, data["sort"])
+
+
+@agent_required
+def edit_view(request: HttpRequest, view_id: int) -> HttpResponse:
+    """GET: the saved view's form; POST: save it. Only who may manage it gets the form:
+    another agent who may use it (a shared view) gets 403, anyone else 404."""
+    saved = access_view(request.user, view_id)
+    if not may_manage_view(request.user, saved):
+        raise PermissionDenied("Only admins edit shared views.")
+    initial = {"name": saved.name, "shared": saved.owner_id is None, "sort": "due"}
+    initial.update(saved.query)
+    form = SavedViewForm(request.POST or None, user=request.user, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        saved.name = form.cleaned_data["name"].strip()
+        saved.query = form.query()
+        if may_share(request.user):
+            saved.owner = None if form.cleaned_data["shared"] else request.user
+        saved.save()
+        kind = "shared" if saved.owner_id is None else "personal"
+        messages.success(request, f"View “{saved.name}” saved ({kind}).")
+        return redirect("/desk/?" + urlencode(saved.query))
+    return render(request, "desk/saved_view_edit.html", {"saved": saved, "form": form})

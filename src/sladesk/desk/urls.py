@@ -31,9 +31,11 @@ urlpatterns = [
     path("inbox/list/", views.inbox_list, name="inbox_list"),
     path("bulk/", bulk.bulk, name="bulk"),
     path("views/save/", saved_views.save_view, name="save_view"),
+    path("views/<id:view_id>/edit/", saved_views.edit_view, name="edit_view"),
     path("views/<id:view_id>/delete/", saved_views.delete_view, name="delete_view"),
     path("tickets/new/", new_ticket.new_ticket, name="new_ticket"),
     path("macros/", macro_views.macro_list, name="macros"),
+    path("macros/<id:macro_id>/", macro_views.edit_macro, name="edit_macro"),
     path("macros/<id:macro_id>/delete/", macro_views.delete_macro, name="delete_macro"),
     path("tickets/<id:ticket_id>/macro/", macro_views.preview_macro, name="preview_macro"),
     path(

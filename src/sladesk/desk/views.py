@@ -18,7 +18,7 @@ from sladesk.core import time as core_time
 from sladesk.core.policies import available_policies
 from sladesk.intake import senders
 from sladesk.intake.originals import originals_of
-from sladesk.macros.services import usable_macros
+from sladesk.macros.access import usable_macros
 from sladesk.notify.models import Page, PageState
 from sladesk.tickets import selectors
 from sladesk.tickets.models import Channel, Status, Ticket

@@ -1,7 +1,7 @@
-"""Which macros an agent may use and manage, and applying one to a ticket.
+"""Writing macros and applying one to a ticket (who may: `sladesk.macros.access`).
 
-* An agent uses the shared macros (``owner`` None) and its own; it creates, edits and
-  deletes its own. Admins also manage the shared ones.
+* `save` and `delete` write a macro for an agent, after `sladesk.macros.access` allowed it:
+  ``shared`` makes it everyone's (owner None), otherwise it is the agent's own.
 * `apply` runs, in one transaction: the public reply (body rendered by
   `sladesk.macros.render`), tags, assignment, priority (with the macro's reason), status —
   each through its ticket service. A refusal (e.g. a closed ticket cannot become pending)
@@ -14,28 +14,67 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q, QuerySet
 
-from sladesk.accounts.roles import Role, role_of
 from sladesk.tickets import services
 from sladesk.tickets.models import Status, Ticket
 
+from .access import may_manage, may_share
 from .models import Macro
 from .render import render
+from .validation import CHANGES, macro_problems
 
-__all__ = ["Plan", "apply", "may_manage", "plan", "usable_macros"]
-
-
-def usable_macros(user: Any) -> QuerySet[Macro]:
-    """The shared macros and ``user``'s own."""
-    return Macro.objects.filter(Q(owner__isnull=True) | Q(owner_id=user.pk))
+__all__ = ["MacroRefused", "Plan", "apply", "delete", "plan", "save"]
 
 
-def may_manage(user: Any, macro: Macro) -> bool:
-    """Its owner manages a personal macro; admins manage shared ones."""
-    if macro.owner_id is None:
-        return role_of(user) == Role.ADMIN
-    return bool(macro.owner_id == user.pk)
+class MacroRefused(Exception):
+    """A macro write the rules refuse; the message says why (shown as it is)."""
+
+
+def save(macro: Macro, *, by: Any, shared: bool) -> Macro:
+    """Create or update ``macro`` as ``by``: shared (owner None) or ``by``'s own.
+
+    Refused (`MacroRefused`) when ``by`` may not manage the macro as stored (another
+    agent's, or a shared one and ``by`` is no admin), when a non-admin asks for
+    ``shared``, or when `sladesk.macros.validation` finds a problem."""
+    if macro.pk is not None:
+        row = Macro.objects.filter(pk=macro.pk).values("owner_id").first()
+        if row is None:
+            raise MacroRefused("This macro no longer exists.")
+        stored = row["owner_id"]
+        if not may_manage(by, Macro(owner_id=stored)):
+            raise MacroRefused(
+                "Only admins change shared macros."
+                if stored is None
+                else "Only its owner changes a personal macro."
+            )
+    if shared and not may_share(by):
+        raise MacroRefused("Only admins share macros.")
+    if problems := macro_problems(_fields_of(macro)):
+        raise MacroRefused("; ".join(problems.values()))
+    macro.owner = None if shared else by
+    macro.save()
+    return macro
+
+
+def _fields_of(macro: Macro) -> dict[str, Any]:
+    values = {f: getattr(macro, f) for f in CHANGES if f not in ("team", "assignee")}
+    return {
+        **values,
+        "team": macro.team_id,
+        "assignee": macro.assignee_id,
+        "priority_reason": macro.priority_reason,
+    }
+
+
+def delete(macro: Macro, *, by: Any) -> None:
+    """Delete ``macro`` as ``by`` (`MacroRefused` when ``by`` may not manage it)."""
+    if not may_manage(by, macro):
+        raise MacroRefused(
+            "Only admins delete shared macros."
+            if macro.shared
+            else "Only its owner deletes a personal macro."
+        )
+    macro.delete()
 
 
 @dataclass(frozen=True)

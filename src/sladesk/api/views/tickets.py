@@ -1,5 +1,6 @@
 """Ticket endpoints: list, create, retrieve, update, reply, note, pending, resume, solve
-(merge, split, links, escalate, original email: `sladesk.api.views.relations`).
+(merge, split, links, escalate, original email: `sladesk.api.views.relations`; apply a
+macro: `sladesk.api.views.macros`).
 
 Each handler parses its input with a serializer, checks access (role permission classes,
 then row visibility through `sladesk.tickets.access`, so a ticket outside the caller's
@@ -44,6 +45,7 @@ from sladesk.tickets.limits import creation_refusal
 from sladesk.tickets.models import Channel, Message, Ticket
 
 from .base import EnvelopeMixin, errors
+from .macros import TicketMacroMixin
 from .relations import TicketRelationsMixin
 
 __all__ = ["TicketViewSet"]
@@ -81,11 +83,12 @@ _STATUS_SCHEMA: dict[str, Any] = {
         responses={200: TicketDetailSerializer, **errors(400, 403, 404, 409)},
     ),
 )
-class TicketViewSet(TicketRelationsMixin, EnvelopeMixin, viewsets.GenericViewSet):
+class TicketViewSet(TicketRelationsMixin, TicketMacroMixin, EnvelopeMixin, viewsets.GenericViewSet):
     """Tickets the caller may see (`sladesk.tickets.access`): admins all, agents those of
     their scope, a contact its own organization's.
 
-    Merge, split, links, escalation and original emails: `TicketRelationsMixin`."""
+    Merge, split, links, escalation and original emails: `TicketRelationsMixin`; applying
+    a macro: `TicketMacroMixin`."""
 
     permission_classes = (IsDeskUser,)
     pagination_class = TicketPagination
