@@ -211,3 +211,51 @@ def test_freistilbox_office_hours_follow_central_european_summer_time(opener):
     assert due(ticket, "first_response") == utc("2026-04-01T14:00:00+02:00")
     # and the dispatch hour: 1 h → Fri 15:00 CET
     assert due(ticket, "dispatch") == utc("2026-03-27T15:00:00+01:00")
+
+
+# ------------------------------------------------------------ priority changes, late
+def test_p1_de_escalated_after_its_two_days_is_met_late_at_the_downgrade(opener, frozen_now):
+    # given a North American P1 opened Mon 7 Dec 2026 09:00 PST: "2 days to de-escalate
+    # to Priority 2" is 48 h → Wed 9 Dec 09:00 PST, missed
+    ticket = opener("particle-enterprise", "2026-12-07T09:00:00-08:00", "P1", region="na")
+    frozen_now.set(T("2026-12-09T10:00:00-08:00"))
+    services.refresh_clocks(ticket)
+    # when the agent de-escalates it to P2 at Wed 12:00
+    frozen_now.set(T("2026-12-09T12:00:00-08:00"))
+    services.change_priority(ticket, priority="P2", actor=None, reason="workaround in place")
+    # then the promise was kept 3 h late, at the downgrade, not whenever it is solved
+    res = clock(ticket, "resolution")
+    assert (res.state, res.met_at) == (ClockState.BREACHED, T("2026-12-09T12:00:00-08:00"))
+    assert res.breached_at == T("2026-12-09T09:00:00-08:00")
+
+
+def test_esper_sev1_lowered_to_sev2_after_the_reply_starts_the_update_cadence(
+    opener, frozen_now, agent
+):
+    # given a Premium Sev1 ("continuous work until resolution": no update cadence) opened
+    # and answered Mon 7 Dec 2026 09:00 / 09:30 PST
+    ticket = opener("esper", "2026-12-07T09:00:00-08:00", "Sev1", plan="premium")
+    frozen_now.set(T("2026-12-07T09:30:00-08:00"))
+    services.reply(ticket, author=agent, body="Working on it")
+    assert not SlaClock.objects.filter(ticket=ticket, metric="next_update").exists()
+    # when the agent lowers it to Sev2 at 11:00
+    frozen_now.set(T("2026-12-07T11:00:00-08:00"))
+    services.change_priority(ticket, priority="Sev2", actor=agent, reason="partial outage")
+    # then "status updates twice per business day" start now: 4 business hours → 15:00
+    assert due(ticket, "next_update") == utc("2026-12-07T15:00:00-08:00")
+    # and raised back to Sev1 the cadence stops; lowered again it starts again
+    frozen_now.set(T("2026-12-07T12:00:00-08:00"))
+    services.change_priority(ticket, priority="Sev1", actor=agent, reason="down again")
+    assert clock(ticket, "next_update").state == ClockState.CANCELLED
+    frozen_now.set(T("2026-12-07T13:00:00-08:00"))
+    services.change_priority(ticket, priority="Sev2", actor=agent, reason="partial again")
+    assert due(ticket, "next_update") == utc("2026-12-07T17:00:00-08:00")
+
+
+def test_esper_priority_change_before_any_reply_starts_no_update_cadence(opener, frozen_now):
+    # given a Premium Sev1 nobody has answered yet
+    ticket = opener("esper", "2026-12-07T09:00:00-08:00", "Sev1", plan="premium")
+    frozen_now.set(T("2026-12-07T10:00:00-08:00"))
+    services.change_priority(ticket, priority="Sev2", actor=None, reason="partial")
+    # then the cadence waits for the first update, as on any new ticket
+    assert not SlaClock.objects.filter(ticket=ticket, metric="next_update").exists()
