@@ -109,3 +109,38 @@ def test_freistilbox_ticket_dispatched_in_time_never_pages(oncall_desk):
     assert not Page.objects.filter(ticket=ticket).exists()
     dispatch = SlaClock.objects.get(ticket=ticket, metric="dispatch")
     assert dispatch.state == ClockState.MET
+
+
+def test_out_of_hours_mail_confirmed_later_climbs_the_out_of_hours_policy(oncall_desk):
+    from sladesk.intake.models import InboundMessage, InboundState
+    from sladesk.intake.senders import confirm_sender
+    from sladesk.tickets.services import OpenRequest, open_tickets
+
+    desk = oncall_desk
+    _sre_policy(desk, "freistilbox-oncall")
+    # given a Saturday mail from an unverified sender: the ticket opens without a page
+    desk.clock.set(T("2026-12-05T10:00:00+01:00"))
+    org = desk.make_org("freistilbox", plan="standard")
+    [ticket] = open_tickets(
+        [
+            OpenRequest(
+                organization=org,
+                requester=desk.make_contact(org),
+                subject="Site slow",
+                description="Since this morning",
+                channel="email",
+                may_page=False,
+            )
+        ]
+    )
+    InboundMessage.objects.create(
+        raw=b"x", state=InboundState.TICKET, verdict="fail", ticket=ticket, held={}
+    )
+    assert not Page.objects.filter(ticket=ticket).exists()
+    # when an agent confirms the sender ten minutes later
+    desk.clock.set(T("2026-12-05T10:10:00+01:00"))
+    done = confirm_sender(ticket, desk.agent)
+    # then "requests received outside of our office hours are automatically forwarded to an
+    # on-call support agent": the page climbs the out_of_hours escalation policy
+    assert done.page is not None
+    assert PageEscalation.objects.get(page=done.page).event == "out_of_hours"
