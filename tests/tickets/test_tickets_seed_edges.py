@@ -80,6 +80,13 @@ def test_enterprise_friday_before_labor_day(opener):
     assert due(emea, "first_response") == utc("2026-09-07T12:55:00+01:00")
 
 
+def test_enterprise_observed_independence_day_is_closed(opener):
+    # given 4 Jul 2026 is a Saturday, observed Fri 3 Jul; a North American P2 Thu 16:00 PDT
+    ticket = opener("particle-enterprise", "2026-07-02T16:00:00-07:00", "P2", region="na")
+    # then 1 h Thu, Fri closed (observed), 3 h Mon → Mon 6 Jul 12:00 PDT
+    assert due(ticket, "first_response") == utc("2026-07-06T12:00:00-07:00")
+
+
 def test_enterprise_dst_ends_in_london_over_the_weekend(opener):
     # given an EMEA P2 Fri 23 Oct 2026 16:00 BST; London falls back on Sun 25 Oct
     ticket = opener("particle-enterprise", "2026-10-23T16:00:00+01:00", "P2", region="emea")
@@ -110,6 +117,14 @@ def test_accelerator_apac_p1_over_easter(opener):
     ticket = opener("particle-accelerator", "2027-03-25T16:30:00+10:00", "P1", region="apac")
     # then 1 business hour: 30 min Thu, Fri-Mon closed, 30 min Tue → Tue 30 Mar 09:30 AEST
     assert due(ticket, "first_response") == utc("2027-03-30T09:30:00+10:00")
+
+
+def test_accelerator_emea_christmas_substitute_days_are_closed(opener):
+    # given Christmas 2027 on a Saturday: England's substitute days Mon 27 and Tue 28 Dec;
+    # when an EMEA P3 opens Fri 24 Dec 2027 16:00 GMT
+    ticket = opener("particle-accelerator", "2027-12-24T16:00:00+00:00", "P3", region="emea")
+    # then 2 business days (16 h): 1 h Fri, Mon-Tue closed, 8 h Wed, 7 h Thu → Thu 30 16:00
+    assert due(ticket, "first_response") == utc("2027-12-30T16:00:00+00:00")
 
 
 def test_accelerator_latin_america_runs_on_pacific_hours(opener):
