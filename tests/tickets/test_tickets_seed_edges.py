@@ -274,3 +274,43 @@ def test_esper_priority_change_before_any_reply_starts_no_update_cadence(opener,
     services.change_priority(ticket, priority="Sev2", actor=None, reason="partial")
     # then the cadence waits for the first update, as on any new ticket
     assert not SlaClock.objects.filter(ticket=ticket, metric="next_update").exists()
+
+
+# ------------------------------------------------------------ pending / on hold
+def test_pending_then_on_hold_then_open_counts_the_resolution_again(opener, frozen_now, agent):
+    # given a North American P3 opened Mon 7 Dec 2026 09:00 PST, waiting on the customer
+    # from 10:00 (1 h of its 40 h resolution used)
+    ticket = opener("particle-enterprise", "2026-12-07T09:00:00-08:00", "P3", region="na")
+    services.reply(ticket, author=agent, body="Please send logs")
+    frozen_now.set(T("2026-12-07T10:00:00-08:00"))
+    services.set_pending(ticket, actor=agent, reason="logs")
+    # when the logs arrive through a vendor at 11:00 (on hold: a third party, the customer
+    # waits again) and the ticket is open again at 12:00
+    frozen_now.set(T("2026-12-07T11:00:00-08:00"))
+    services.set_on_hold(ticket, actor=agent, reason="vendor")
+    res = clock(ticket, "resolution")
+    assert res.state == ClockState.RUNNING  # on hold: "the clocks keep running"
+    frozen_now.set(T("2026-12-07T12:00:00-08:00"))
+    services.resume(ticket, actor=agent, reason="vendor answered")
+    # then 1 h used before pending, 39 h left from 11:00: 6 h Mon, 8 h Tue-Fri (32 h),
+    # 1 h Mon 14 Dec → Mon 14 Dec 10:00 PST
+    assert clock(ticket, "resolution").state == ClockState.RUNNING
+    assert due(ticket, "resolution") == utc("2026-12-14T10:00:00-08:00")
+
+
+def test_p1_de_escalated_while_pending_starts_the_p2_cycle_paused(opener, frozen_now, agent):
+    # given a North American P1 waiting on the customer (resolution paused)
+    ticket = opener("particle-enterprise", "2026-12-07T09:00:00-08:00", "P1", region="na")
+    services.reply(ticket, author=agent, body="Please try the workaround and tell us")
+    frozen_now.set(T("2026-12-07T09:30:00-08:00"))
+    services.set_pending(ticket, actor=agent, reason="workaround")
+    # when the agent de-escalates it to P2 while it still waits on the customer
+    frozen_now.set(T("2026-12-07T10:00:00-08:00"))
+    services.change_priority(ticket, priority="P2", actor=agent, reason="workaround works")
+    # then the P1 promise is met and P2's 2 business days wait for the customer too
+    res = clock(ticket, "resolution")
+    assert (res.state, res.cycle) == (ClockState.PAUSED, 2)
+    # and count from the customer's answer Tue 09:00: 16 h → Wed 9 Dec 17:00 PST
+    frozen_now.set(T("2026-12-08T09:00:00-08:00"))
+    services.reply(ticket, author=ticket.requester, body="It works for now")
+    assert due(ticket, "resolution") == utc("2026-12-09T17:00:00-08:00")

@@ -68,12 +68,13 @@ def change_priority(
     cancelled; one it adds starts counting from the ticket's creation. A resolution target
     with ``met_by_downgrade_to`` (Particle P1: "2 days to de-escalate to Priority 2") is met
     when the new priority is that or less urgent, and a new resolution cycle starts now
-    under the new priority; when that target had already breached, the de-escalation
-    keeps it late (``met_at`` now, still breached; no new cycle, so the breach stays in
-    the reports). A follow-up cadence (``next_update``) the ticket had none of running
-    (Esper Sev1 "continuous" lowered to Sev2) starts now once an agent has answered
-    publicly (`_start_cadence`). A ``customer_notice`` event is queued for the customer
-    (``required_by_policy`` says whether the policy demands it, e.g. Particle "with notice").
+    under the new priority (paused while the ticket is pending, when the target pauses);
+    when that target had already breached, the de-escalation keeps it late (``met_at``
+    now, still breached; no new cycle, so the breach stays in the reports). A follow-up
+    cadence (``next_update``) the ticket had none of running (Esper Sev1 "continuous"
+    lowered to Sev2) starts now once an agent has answered publicly (`_start_cadence`).
+    A ``customer_notice`` event is queued for the customer (``required_by_policy`` says
+    whether the policy demands it, e.g. Particle "with notice").
     """
     if not reason or not reason.strip():
         raise ServiceError("a priority change needs a reason")
@@ -125,7 +126,10 @@ def change_priority_in(ticket: Ticket, priority: str, now: datetime, log: Log, r
         if downgraded:
             changes.append(clocks.meet(clock, old_t, now, f"de-escalation to {new}"))
             if new_t is not None and not new_t.continuous:
-                changes.append(clocks.restart(clock, new_t, now, f"{metric} under {new}"))
+                restarted = clocks.restart(clock, new_t, now, f"{metric} under {new}")
+                changes.append(restarted)
+                if ticket.status == Status.PENDING and new_t.pauses_when_pending:
+                    changes.append(clocks.pause(restarted.clock, new_t, now, "pending"))
             continue
         if new_t is None or new_t.continuous:
             changes.append(clocks.cancel(clock, old_t, now, f"no {metric} target for {new}"))
