@@ -14,7 +14,7 @@ from sladesk.intake.email import signed_reply_address
 from sladesk.intake.models import EmailMessageId, InboundAddress, InboundMessage, InboundState
 from sladesk.intake.pipeline import process, requeue
 from sladesk.intake.store import store_raw
-from sladesk.notify.models import OutboxMessage
+from sladesk.notify.models import OutboxMessage, Page
 from sladesk.tickets import services
 from sladesk.tickets.models import Attachment, Message, Status, Ticket
 from support.mail import DOMAIN, build_mail
@@ -168,6 +168,19 @@ def test_subject_priority_tag_goes_through_the_policy(
     row = ingest(build_mail(subject=subject, to=f"{policy}@{DOMAIN}"), to=f"{policy}@{DOMAIN}")
     assert row.ticket.priority == expected
     assert row.ticket.subject == subject.split("] ", 1)[1]
+
+
+def test_particle_priority_at_the_end_of_the_subject_opens_a_p1_and_pages(make_org, make_contact):
+    # given Particle's "include a priority level [P1-P4]" in the subject, written last
+    org = make_org("particle-enterprise", name="org trailing tag", region="na")
+    make_contact(org, "jane@acme.example")
+    InboundAddress.objects.create(address=f"trailing@{DOMAIN}", organization=org)
+    raw = build_mail(subject="Fleet offline [P1]", to=f"trailing@{DOMAIN}")
+    # when the mail is processed
+    ticket = ingest(raw, to=f"trailing@{DOMAIN}").ticket
+    # then it is a P1 named without the tag, and on-call is paged
+    assert (ticket.priority, ticket.subject) == ("P1", "Fleet offline")
+    assert Page.objects.filter(ticket=ticket).exists()
 
 
 @pytest.mark.parametrize(

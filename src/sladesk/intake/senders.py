@@ -143,12 +143,15 @@ def confirm_sender(ticket: Ticket, agent: Any) -> Confirmation:
             ticket.priority, ticket.created_at, ticket.plan or None, ticket.region or None
         )
         if reasons and not Page.objects.filter(ticket=ticket).exists():
+            urgent = policy.resolve_priority(ticket.priority) in policy.paging.on_create
             done.page = page_oncall(
                 ticket,
                 "; ".join(reasons) + " (sender confirmed by an agent)",
                 clock=_paged_clock(ticket),
                 now=now,
                 actor=agent,
+                # the page the ticket would have had on creation, so its escalation policy
+                event="created_urgent" if urgent else "out_of_hours",
             )
     return done
 

@@ -177,18 +177,23 @@ def page_oncall(
     clock: SlaClock | None = None,
     now: datetime | None = None,
     actor: Any = None,
+    event: str | None = None,
 ) -> Page:
     """Page on-call about ``ticket`` (in the caller's transaction) and log it.
 
     Sends a trigger to every paging target of the on-call team (`recipients.oncall`) and
     schedules the repeat timer. ``clock`` is the promise the page is about: meeting it
-    resolves the page.
+    resolves the page. ``event`` names the paging event (``created_urgent``,
+    ``out_of_hours``, ...; `OncallPolicies`) when the caller knows it better than
+    the page's timing does (a ticket raised to a paging priority after it opened); it is
+    handed to the apps that take pages over as ``page.paging_event`` (not stored).
     """
     now = now or core_time.now()
     team = oncall_team(ticket)
     [page] = insert_new(
         [Page(ticket=ticket, clock=clock, team=team, reason=reason, created_at=now)]
     )
+    page.paging_event = event
     for take in _escalations:
         taken = take(page, ticket, now, actor)
         if taken is not None:

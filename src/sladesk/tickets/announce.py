@@ -145,7 +145,9 @@ class PriorityChanged(DomainEvent):
     """``ticket``'s priority went from ``old`` to ``new`` at ``at`` for ``reason`` (by the
     desk, or by a policy rule re-applied to changed fields); ``required``: the policy
     promises the customer this notice (``priority_change_notifies_customer``, Particle's
-    "with notice"). Reaction: the customer is told by mail (`sladesk.intake.outbound`)."""
+    "with notice"). Reactions: the customer is told by mail (`sladesk.intake.outbound`);
+    on-call is paged when ``new`` pages on creation and ``old`` did not
+    (`sladesk.notify.reactions.page_raised_priority`)."""
 
     ticket: Ticket
     old: str

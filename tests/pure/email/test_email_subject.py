@@ -25,6 +25,12 @@ PARTICLE = ["P1", "P2", "P3", "P4", "Sev1", "Sev2", "Urgent"]
         ("[P9] not a priority", None, "[P9] not a priority"),
         ("[acme-users] list tag", None, "[acme-users] list tag"),
         ("Fleet [P1] offline", None, "Fleet [P1] offline"),
+        # Particle: "include a priority level [P1-P4]" in the subject, not said where
+        ("Fleet offline [P1]", "P1", "Fleet offline"),
+        ("Re: Fleet offline [ p2 ]", "p2", "Fleet offline"),
+        ("[acme-users] Fleet offline [P1]", "P1", "[acme-users] Fleet offline"),
+        ("Upgrade to [P9]", None, "Upgrade to [P9]"),
+        ("Ticket [#12]", None, "Ticket [#12]"),
         ("Note: colon words are not tags", None, "Note: colon words are not tags"),
         ("", None, ""),
     ],

@@ -18,6 +18,8 @@ from sladesk.tickets.subjects import SubjectParts, find_ticket_ref, split_subjec
 
 __all__ = ["SubjectParts", "find_ticket_ref", "split_priority_tag", "split_subject", "topic"]
 
+_TRAILING_TAG = re.compile(r"\s*\[\s*(?P<bracket>[^\]\[]{1,20}?)\s*\]\s*$")
+
 _TAG = re.compile(
     r"^\s*(?:\[\s*(?P<bracket>[^\]\[]{1,20}?)\s*\]|\(\s*(?P<paren>[^()]{1,20}?)\s*\)"
     r"|(?P<colon>[A-Za-z][\w-]{0,19})\s*:)\s*"
@@ -28,18 +30,23 @@ def split_priority_tag(subject: str, names: Iterable[str]) -> tuple[str | None, 
     """Return ``(priority text as written, subject without the tag and reply prefixes)``.
 
     The tag is the first token after any reply/forward prefixes: ``[P1]``, ``(P1)`` or ``P1:``
-    (also ``[Sev2]``, ``[Urgent]``); it counts only when it equals one of ``names``
+    (also ``[Sev2]``, ``[Urgent]``), or else a bracketed tag ending the subject
+    (``Fleet offline [P1]``: Particle asks for "a priority level [P1-P4]" in the subject
+    and does not say where); it counts only when it equals one of ``names``
     (case-insensitive, surrounding spaces ignored). A tag that is not a priority — a mailing
     list's ``[acme-users]``, a ticket reference ``[#12]`` — is left in the subject and ``None``
     is returned. Reply/forward prefixes are always removed.
     """
     wanted = {name.strip().lower() for name in names if name and name.strip()}
     parts = split_subject(subject)
+    if not wanted:
+        return None, parts.subject
     match = _TAG.match(parts.subject)
-    if not match or not wanted:
-        return None, parts.subject
-    tag = match.group("bracket") or match.group("paren") or match.group("colon") or ""
-    if tag.strip().lower() not in wanted:
-        return None, parts.subject
-    cleaned = split_subject(parts.subject[match.end() :]).subject
-    return tag.strip(), cleaned
+    if match:
+        tag = match.group("bracket") or match.group("paren") or match.group("colon") or ""
+        if tag.strip().lower() in wanted:
+            return tag.strip(), split_subject(parts.subject[match.end() :]).subject
+    end = _TRAILING_TAG.search(parts.subject)
+    if end and end.start() > 0 and end.group("bracket").strip().lower() in wanted:
+        return end.group("bracket").strip(), parts.subject[: end.start()].rstrip()
+    return None, parts.subject

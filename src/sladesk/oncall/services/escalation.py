@@ -55,7 +55,11 @@ PERSONAL = ("email", "slack", "sms", "voice")
 def paging_event(page: Page, ticket: Ticket) -> str:
     """Which paging event ``page`` is: ``created_urgent`` / ``out_of_hours`` for a page
     made when the ticket opened (a ``page_on_create`` priority wins over out of hours),
-    ``dispatch_missed`` for a page about a dispatch clock, ``breach`` otherwise."""
+    ``dispatch_missed`` for a page about a dispatch clock, ``breach`` otherwise; the event
+    the caller of `page_oncall` named (``page.paging_event``) wins over all of these."""
+    named: str | None = getattr(page, "paging_event", None)
+    if named is not None:
+        return named
     policy = policy_of(ticket)
     if page.created_at == ticket.created_at:
         key = policy.resolve_priority(ticket.priority)

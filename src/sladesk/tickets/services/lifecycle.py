@@ -6,7 +6,7 @@ See `sladesk.tickets.services` for the conventions every service follows.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 
@@ -17,7 +17,10 @@ from ..announce import PriorityChanged, TicketReopened, TicketSolved, announce
 from ..clocks import ClockChange
 from ..models import (
     Channel,
+    ClockState,
+    Message,
     Metric,
+    SlaClock,
     Status,
     Ticket,
 )
@@ -33,6 +36,9 @@ from .base import (
     set_status,
     touch,
 )
+
+if TYPE_CHECKING:
+    from sladesk.sla import Target
 
 __all__ = [
     "change_priority",
@@ -62,8 +68,13 @@ def change_priority(
     cancelled; one it adds starts counting from the ticket's creation. A resolution target
     with ``met_by_downgrade_to`` (Particle P1: "2 days to de-escalate to Priority 2") is met
     when the new priority is that or less urgent, and a new resolution cycle starts now
-    under the new priority. A ``customer_notice`` event is queued for the customer
-    (``required_by_policy`` says whether the policy demands it, e.g. Particle "with notice").
+    under the new priority (paused while the ticket is pending, when the target pauses);
+    when that target had already breached, the de-escalation keeps it late (``met_at``
+    now, still breached; no new cycle, so the breach stays in the reports). A follow-up
+    cadence (``next_update``) the ticket had none of running (Esper Sev1 "continuous"
+    lowered to Sev2) starts now once an agent has answered publicly (`_start_cadence`).
+    A ``customer_notice`` event is queued for the customer (``required_by_policy`` says
+    whether the policy demands it, e.g. Particle "with notice").
     """
     if not reason or not reason.strip():
         raise ServiceError("a priority change needs a reason")
@@ -102,19 +113,31 @@ def change_priority_in(ticket: Ticket, priority: str, now: datetime, log: Log, r
     current = clocks_by_metric(ticket)
     for metric, clock in current.items():
         old_t, new_t = old_targets.get(metric), new_targets.get(metric)
-        if not clock.is_open:
-            continue
         downgrade_to = old_t.met_by_downgrade_to if old_t else None
-        if downgrade_to and policy.rank(new) >= policy.rank(downgrade_to):
+        downgraded = bool(downgrade_to) and policy.rank(new) >= policy.rank(downgrade_to or new)
+        if downgraded and clock.state == ClockState.BREACHED and clock.met_at is None:
+            # a missed "de-escalate within" promise is kept late by the de-escalation
+            changes.append(clocks.meet(clock, old_t, now, f"late de-escalation to {new}"))
+            continue
+        if not clock.is_open:
+            if metric == Metric.NEXT_UPDATE and clock.state == ClockState.CANCELLED:
+                changes.extend(_start_cadence(ticket, clock, new_t, now, new))
+            continue
+        if downgraded:
             changes.append(clocks.meet(clock, old_t, now, f"de-escalation to {new}"))
             if new_t is not None and not new_t.continuous:
-                changes.append(clocks.restart(clock, new_t, now, f"{metric} under {new}"))
+                restarted = clocks.restart(clock, new_t, now, f"{metric} under {new}")
+                changes.append(restarted)
+                if ticket.status == Status.PENDING and new_t.pauses_when_pending:
+                    changes.append(clocks.pause(restarted.clock, new_t, now, "pending"))
             continue
         if new_t is None or new_t.continuous:
             changes.append(clocks.cancel(clock, old_t, now, f"no {metric} target for {new}"))
         else:
             changes.append(clocks.retarget(clock, new_t, now, f"priority {old} → {new}: {reason}"))
     for metric, target in new_targets.items():
+        if metric == Metric.NEXT_UPDATE and metric not in current:
+            changes.extend(_start_cadence(ticket, None, target, now, new))
         if metric in current or metric == Metric.NEXT_UPDATE or target.continuous:
             continue
         change = clocks.new_clock(ticket, target, ticket.created_at)
@@ -123,6 +146,29 @@ def change_priority_in(ticket: Ticket, priority: str, now: datetime, log: Log, r
             changes.append(clocks.pause(change.clock, target, now, "pending"))
     save_clocks(changes, log)
     refresh(ticket, now, log)
+
+
+def _start_cadence(
+    ticket: Ticket, clock: SlaClock | None, target: Target | None, now: datetime, priority: str
+) -> list[ClockChange | None]:
+    """The follow-up cadence a priority change brings to a ticket that had none running
+    (Esper Sev1's "continuous work" lowered to Sev2's "twice per business day"): it counts
+    from the change, once an agent has answered publicly (before that it starts with the
+    first public agent reply, as on any ticket) and while the ticket is not solved."""
+    if target is None or target.continuous or ticket.status in (Status.SOLVED, Status.CLOSED):
+        return []
+    answered = Message.objects.filter(
+        ticket=ticket, public=True, from_customer=False, author_user__isnull=False
+    ).exists()
+    if not answered:
+        return []
+    if clock is None:
+        change = clocks.new_clock(ticket, target, now)
+    else:
+        change = clocks.restart(clock, target, now, f"update cadence of {priority}")
+    if ticket.status == Status.PENDING and target.pauses_when_pending:
+        return [change, clocks.pause(change.clock, target, now, "pending")]
+    return [change]
 
 
 def set_pending(
